@@ -1,0 +1,67 @@
+# zdevmon: one static binary (libbpf-bootstrap layout).
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+CLANG_FORMAT ?= clang-format
+ARCH := x86
+VERSION := 0.1.0
+
+OUT := build
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
+	-fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Isrc -Ibpf
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
+	-DZDEVMON_VERSION='"$(VERSION)"'
+LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -lm
+
+# The tracker and outputs know nothing of BPF: unit tests link them alone.
+CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c
+DAEMON_SRCS := src/zdevmon.c src/probe.c $(CORE_SRCS)
+UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output
+
+.PHONY: all clean test unit-test vm-test demo format check-format bench
+
+all: zdevmon
+
+$(OUT):
+	mkdir -p $@
+
+$(OUT)/zdev.bpf.o: bpf/zdev.bpf.c bpf/compat.bpf.h src/zdev.h vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/zdev.skel.h: $(OUT)/zdev.bpf.o
+	$(BPFTOOL) gen skeleton $< name zdev > $@
+
+$(OUT)/probe.o: $(OUT)/zdev.skel.h
+
+$(OUT)/%.o: src/%.c src/*.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS))
+	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+
+tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/unit/events.h
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) \
+		-lcmocka -l:libjson-c.a -lm
+
+unit-test: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+vm-test: zdevmon
+	@tests/vm/run.sh
+
+# The README's test command: unit tests, then every guest scenario.
+test: zdevmon $(UNIT_TESTS)
+	@tests/run-all.sh $(UNIT_TESTS)
+
+demo: zdevmon
+	@tests/vm/run.sh --demo
+
+bench: zdevmon
+	@tests/vm/run.sh --bench
+
+format:
+	$(CLANG_FORMAT) -i src/*.c src/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(OUT) zdevmon $(UNIT_TESTS)

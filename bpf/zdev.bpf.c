@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zdevmon's kernel side: ZONE_DEVICE folio lifecycle events.
+ *
+ * Every hook exists twice: an fentry/fexit program and a kprobe/kretprobe
+ * twin; the loader keeps one of each pair, whichever really attaches. Both
+ * twins share one handler that reads the kernel through BPF_CORE_READ, so
+ * they report the same thing.
+ *
+ * Hot-path rule: the rmap hooks fire for every folio on the machine. They
+ * test the zone bits of the folio's first word and return; nothing else
+ * runs for ordinary memory.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "compat.bpf.h"
+#include "zdev.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader from the kernel config and BTF (see src/probe.c). */
+const volatile __u32 zone_shift = 0;
+const volatile __u32 zone_mask = 0;
+const volatile __u32 zone_device = 0;
+const volatile __u32 max_migrate_entries = 8192;
+
+#define MIGRATE_PFN_VALID (1UL << 0)
+#define MIGRATE_PFN_MIGRATE (1UL << 1)
+#define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
+#define MIGRATE_PFN_SHIFT 6
+#define MIG_CHUNK 16
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZDEV_HOOK_MAX);
+	__type(key, __u32);
+	__type(value, struct zdev_hook_stats);
+} stats SEC(".maps");
+
+/* pgmaps already described to userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} seen_pgmaps SEC(".maps");
+
+/* Entry arguments for kretprobe twins and fexit-only state, by task. */
+struct stash {
+	__u64 arg0;
+	__u64 arg1;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct stash);
+} stashed SEC(".maps");
+
+/* migrate_vma_setup's collected count, until migrate_vma_pages. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} setup_cpages SEC(".maps");
+
+/* Randomised with RANDOMIZE_MEMORY; absent without it (weak). */
+extern const void vmemmap_base __ksym __weak;
+#define VMEMMAP_START_DEFAULT 0xffffea0000000000ULL /* 4-level, no KASLR */
+static __u64 vmemmap; /* value of vmemmap_base, read once */
+
+static __always_inline __u64 vmemmap_start(void)
+{
+	if (vmemmap)
+		return vmemmap;
+	if (&vmemmap_base)
+		bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap),
+				      &vmemmap_base);
+	else
+		vmemmap = VMEMMAP_START_DEFAULT;
+	return vmemmap;
+}
+
+static __always_inline struct zdev_hook_stats *hook_stats(int hook)
+{
+	__u32 key = hook;
+
+	return bpf_map_lookup_elem(&stats, &key);
+}
+
+static __always_inline bool zone_is_device(__u64 flags)
+{
+	return ((flags >> zone_shift) & zone_mask) == zone_device;
+}
+
+/* fentry arguments are typed pointers; turn one into a plain number. */
+static __always_inline __u64 ptr_to_u64(const void *ptr)
+{
+	__u64 val = 0;
+
+	bpf_probe_read_kernel(&val, sizeof(val), &ptr);
+	return val;
+}
+
+static __always_inline __u64 read_flags(__u64 addr)
+{
+	__u64 flags = 0;
+
+	bpf_probe_read_kernel(&flags, sizeof(flags), (void *)addr);
+	return flags;
+}
+
+static __always_inline __u64 page_to_pfn(__u64 page)
+{
+	return (page - vmemmap_start()) / bpf_core_type_size(struct page);
+}
+
+static __always_inline __u64 pfn_to_page(__u64 pfn)
+{
+	return vmemmap_start() + pfn * bpf_core_type_size(struct page);
+}
+
+static __always_inline struct zdev_event *
+event_reserve(int kind, int hook, struct zdev_hook_stats *st)
+{
+	struct zdev_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		if (st)
+			st->dropped++;
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->kind = kind;
+	e->hook = hook;
+	e->stack_id = -1;
+	return e;
+}
+
+/* Describe a pgmap: once on first sight, again when (re)created. */
+static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
+{
+	struct dev_pagemap *pgmap = (void *)addr;
+	struct zdev_hook_stats *st = hook_stats(hook);
+	__u64 off = bpf_core_field_offset(struct dev_pagemap, range);
+	struct zdev_event *e;
+	__u8 one = 1;
+	__u32 nr, i;
+
+	if (!addr)
+		return;
+	if (bpf_map_update_elem(&seen_pgmaps, &addr, &one,
+				created ? BPF_ANY : BPF_NOEXIST))
+		return; /* already described */
+	e = event_reserve(ZDEV_EV_PGMAP, hook, st);
+	if (!e) {
+		/* describe it at the next event instead */
+		bpf_map_delete_elem(&seen_pgmaps, &addr);
+		return;
+	}
+	e->pgmap = addr;
+	e->flags = created ? ZDEV_F_CREATED : 0;
+	e->pgmap_info.type = BPF_CORE_READ(pgmap, type);
+	nr = BPF_CORE_READ(pgmap, nr_range);
+	e->pgmap_info.nr_range = nr;
+	e->pgmap_info.owner = (__u64)BPF_CORE_READ(pgmap, owner);
+	e->pgmap_info.vmemmap_shift = BPF_CORE_READ(pgmap, vmemmap_shift);
+	for (i = 0; i < ZDEV_MAX_RANGES; i++) {
+		if (i >= nr)
+			break;
+		bpf_probe_read_kernel(&e->pgmap_info.ranges[i],
+				      sizeof(struct zdev_range),
+				      (void *)(addr + off +
+					       i * sizeof(struct zdev_range)));
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A lifecycle event of a device folio: init, free, map, unmap. Mapcounts
+ * are sampled from the folio (fork duplications are invisible to probes)
+ * and adjusted by this operation's own delta where it runs at entry.
+ */
+static __always_inline int folio_event(int kind, int hook, __u64 addr,
+				       __u64 flags, __u32 nr, __u16 evflags,
+				       int maps_delta, int entire_delta)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	struct folio *folio = (void *)addr;
+	struct zdev_event *e;
+	__u64 pgmap;
+	__u32 order;
+
+	if (st)
+		st->device++;
+	pgmap = (__u64)folio_pgmap(folio);
+	pgmap_describe(pgmap, hook, false);
+
+	e = event_reserve(kind, hook, st);
+	if (!e)
+		return 0;
+	order = folio_order_of(folio, flags);
+	e->pgmap = pgmap;
+	e->flags = evflags;
+	e->folio.pfn = page_to_pfn(addr);
+	e->folio.order = order;
+	e->folio.nr = nr ? nr : 1U << order;
+	e->folio.refcount = BPF_CORE_READ(folio, _refcount.counter);
+	e->folio.mapcount = folio_total_maps(folio, order) + maps_delta;
+	e->folio.entire_maps = folio_entire_maps(folio, order) + entire_delta;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- allocation and free ------------------------------------------- */
+
+static __always_inline int on_page_init(__u64 page)
+{
+	__u64 flags = read_flags(page);
+
+	return folio_event(ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags, 0,
+			   0, 0, 0);
+}
+
+/* fexit: pgmap, order and refcount are set by then (v7.x sets pgmap). */
+SEC("fexit/zone_device_page_init")
+int BPF_PROG(page_init_fexit, struct page *page)
+{
+	return on_page_init(ptr_to_u64(page));
+}
+
+SEC("kprobe/zone_device_page_init")
+int BPF_KPROBE(page_init_kprobe, struct page *page)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash s = { .arg0 = (__u64)page };
+
+	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/zone_device_page_init")
+int BPF_KRETPROBE(page_init_kretprobe)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
+	__u64 page;
+
+	if (!s)
+		return 0;
+	page = s->arg0;
+	bpf_map_delete_elem(&stashed, &id);
+	return on_page_init(page);
+}
+
+static __always_inline int on_free(__u64 addr, __u64 flags)
+{
+	/* Only device folios get here: check the zone shift once more. */
+	if (!zone_is_device(flags)) {
+		struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_FREE);
+
+		if (st)
+			st->anomalies++;
+	}
+	return folio_event(ZDEV_EV_FREE, ZDEV_HOOK_FREE, addr, flags, 0, 0, 0,
+			   0);
+}
+
+SEC("fentry/free_zone_device_folio")
+int BPF_PROG(free_fentry, struct folio *folio)
+{
+	__u64 addr = ptr_to_u64(folio);
+
+	return on_free(addr, read_flags(addr));
+}
+
+SEC("kprobe/free_zone_device_folio")
+int BPF_KPROBE(free_kprobe, struct folio *folio)
+{
+	return on_free((__u64)folio, read_flags((__u64)folio));
+}
+
+/* ---- rmap: every folio of the machine passes here -------------------- */
+
+/*
+ * RMAP_HOOK(func, hook, kind, evflags, nr, maps_delta, entire_delta)
+ * defines the fentry and kprobe twins of one rmap function; `nr' and the
+ * deltas are expressions over the arguments (folio, page, nr_pages).
+ */
+#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire)                \
+	SEC("fentry/" #func)                                                  \
+	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,  \
+		     int nr_pages)                                            \
+	{                                                                     \
+		__u64 flags = *(__u64 *)folio;                                \
+                                                                              \
+		if (!zone_is_device(flags))                                   \
+			return 0;                                             \
+		return folio_event(kind, hook, ptr_to_u64(folio), flags, nr,  \
+				   evflags, maps, entire);                    \
+	}                                                                     \
+	SEC("kprobe/" #func)                                                  \
+	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
+		       int nr_pages)                                          \
+	{                                                                     \
+		__u64 flags = read_flags((__u64)folio);                       \
+                                                                              \
+		if (!zone_is_device(flags))                                   \
+			return 0;                                             \
+		return folio_event(kind, hook, (__u64)folio, flags, nr,       \
+				   evflags, maps, entire);                    \
+	}
+
+#define PMD_PAGES 0 /* 0: the folio's own size */
+
+RMAP_HOOK(folio_add_anon_rmap_ptes, ZDEV_HOOK_ADD_ANON_PTES, ZDEV_EV_MAP, 0,
+	  nr_pages, nr_pages, 0)
+RMAP_HOOK(folio_add_anon_rmap_pmd, ZDEV_HOOK_ADD_ANON_PMD, ZDEV_EV_MAP,
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+RMAP_HOOK(folio_add_file_rmap_ptes, ZDEV_HOOK_ADD_FILE_PTES, ZDEV_EV_MAP, 0,
+	  nr_pages, nr_pages, 0)
+RMAP_HOOK(folio_add_file_rmap_pmd, ZDEV_HOOK_ADD_FILE_PMD, ZDEV_EV_MAP,
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+RMAP_HOOK(folio_add_file_rmap_pud, ZDEV_HOOK_ADD_FILE_PUD, ZDEV_EV_MAP,
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+RMAP_HOOK(folio_remove_rmap_ptes, ZDEV_HOOK_REMOVE_PTES, ZDEV_EV_UNMAP, 0,
+	  nr_pages, -nr_pages, 0)
+RMAP_HOOK(folio_remove_rmap_pmd, ZDEV_HOOK_REMOVE_PMD, ZDEV_EV_UNMAP,
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
+RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
+
+/* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
+static __always_inline int on_new_anon(__u64 addr, __u64 flags)
+{
+	bool large = flags & (1ULL << bpf_core_enum_value(enum pageflags,
+							  PG_head));
+
+	return folio_event(ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr, flags, 0,
+			   ZDEV_F_NEW_ANON | (large ? ZDEV_F_LARGE_MAP : 0), 1,
+			   large ? 1 : 0);
+}
+
+SEC("fentry/folio_add_new_anon_rmap")
+int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
+{
+	__u64 flags = *(__u64 *)folio;
+
+	if (!zone_is_device(flags))
+		return 0;
+	return on_new_anon(ptr_to_u64(folio), flags);
+}
+
+SEC("kprobe/folio_add_new_anon_rmap")
+int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
+{
+	__u64 flags = read_flags((__u64)folio);
+
+	if (!zone_is_device(flags))
+		return 0;
+	return on_new_anon((__u64)folio, flags);
+}
+
+/* ---- splits of large device folios -------------------------------- */
+
+static __always_inline int on_split(__u64 addr, __u32 new_order, long ret)
+{
+	__u64 flags = read_flags(addr);
+	struct zdev_hook_stats *st;
+	struct zdev_event *e;
+
+	if (ret || !zone_is_device(flags))
+		return 0;
+	st = hook_stats(ZDEV_HOOK_SPLIT);
+	if (st)
+		st->device++;
+	e = event_reserve(ZDEV_EV_SPLIT, ZDEV_HOOK_SPLIT, st);
+	if (!e)
+		return 0;
+	e->pgmap = (__u64)folio_pgmap((struct folio *)addr);
+	e->folio.pfn = page_to_pfn(addr);
+	e->folio.new_order = new_order;
+	e->folio.order = new_order;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The common tail of __folio_split() and folio_split_unmapped() (v6.19). */
+SEC("fexit/__folio_freeze_and_split_unmapped")
+int BPF_PROG(split_fexit, struct folio *folio, unsigned int new_order)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_split(ptr_to_u64(folio), new_order, (int)ret);
+}
+
+SEC("kprobe/__folio_freeze_and_split_unmapped")
+int BPF_KPROBE(split_kprobe, struct folio *folio, unsigned int new_order)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash s = { .arg0 = (__u64)folio, .arg1 = new_order };
+
+	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/__folio_freeze_and_split_unmapped")
+int BPF_KRETPROBE(split_kretprobe, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
+	struct stash copy;
+
+	if (!s)
+		return 0;
+	copy = *s;
+	bpf_map_delete_elem(&stashed, &id);
+	return on_split(copy.arg0, copy.arg1, ret);
+}
+
+/* ---- migration ------------------------------------------------------ */
+
+struct migrate_walk {
+	__u64 src;	/* unsigned long *src */
+	__u64 dst;	/* unsigned long *dst */
+	__u64 npages;
+	__u64 pgmap;	/* pgmap of the current run of entries */
+	__u64 lo, hi;	/* its pfn range holding the last entry */
+	__u64 pages, large, collected;
+	__u16 flags;
+	__u16 hook;
+};
+
+static __always_inline void migrate_flush(struct migrate_walk *w)
+{
+	struct zdev_hook_stats *st = hook_stats(w->hook);
+	struct zdev_event *e;
+
+	if (!w->pages && !w->collected)
+		return;
+	e = event_reserve(ZDEV_EV_MIGRATE, w->hook, st);
+	if (!e)
+		return;
+	e->pgmap = w->pgmap;
+	e->flags = w->flags;
+	e->migrate.pages = w->pages;
+	e->migrate.large = w->large;
+	e->migrate.entries = w->npages;
+	e->migrate.collected = w->collected;
+	bpf_ringbuf_submit(e, 0);
+	w->pages = w->large = w->collected = 0;
+}
+
+/* Switch the walk to the pgmap owning a device pfn. */
+static __always_inline void migrate_locate(struct migrate_walk *w, __u64 pfn)
+{
+	__u64 pgmap = (__u64)folio_pgmap((struct folio *)pfn_to_page(pfn));
+	struct dev_pagemap *pm = (void *)pgmap;
+	__u64 off = bpf_core_field_offset(struct dev_pagemap, range);
+	struct zdev_range r = {};
+	__u32 i, nr;
+
+	if (pgmap != w->pgmap) {
+		migrate_flush(w);
+		w->pgmap = pgmap;
+		pgmap_describe(pgmap, w->hook, false);
+	}
+	w->lo = w->hi = pfn;
+	nr = BPF_CORE_READ(pm, nr_range);
+	for (i = 0; i < ZDEV_MAX_RANGES && i < nr; i++) {
+		bpf_probe_read_kernel(&r, sizeof(r),
+				      (void *)(pgmap + off + i * sizeof(r)));
+		if (pfn >= r.start >> 12 && pfn <= r.end >> 12) {
+			w->lo = r.start >> 12;
+			w->hi = r.end >> 12;
+			break;
+		}
+	}
+}
+
+/*
+ * One src/dst entry pair. A global function: the verifier checks it once,
+ * not once per unrolled loop iteration.
+ */
+__noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
+{
+	__u64 pfn;
+
+	if (!w)
+		return 0;
+	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
+		return 0;
+	pfn = ((w->flags & ZDEV_F_TO_DEVICE) ? d : s) >> MIGRATE_PFN_SHIFT;
+	if (pfn < w->lo || pfn > w->hi || !w->pgmap)
+		migrate_locate(w, pfn);
+	if (s & MIGRATE_PFN_COMPOUND) {
+		w->pages += ZDEV_PMD_NR;
+		w->large++;
+	} else {
+		w->pages++;
+	}
+	return 0;
+}
+
+static int migrate_chunk(__u32 idx, struct migrate_walk *w)
+{
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK];
+	__u64 base = (__u64)idx * MIG_CHUNK, n;
+	int i;
+
+	if (base >= w->npages)
+		return 1;
+	n = w->npages - base;
+	if (n > MIG_CHUNK)
+		n = MIG_CHUNK;
+	if (bpf_probe_read_kernel(src, n * sizeof(long),
+				  (void *)(w->src + base * sizeof(long))) ||
+	    bpf_probe_read_kernel(dst, n * sizeof(long),
+				  (void *)(w->dst + base * sizeof(long))))
+		return 1;
+	for (i = 0; i < MIG_CHUNK && i < n; i++)
+		migrate_entry(w, src[i], dst[i]);
+	return 0;
+}
+
+/* Count what one migrate_*_pages call really moved, per pgmap. */
+static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
+					 __u64 npages, __u16 flags,
+					 __u64 collected)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	struct migrate_walk w = {
+		.src = src, .dst = dst, .npages = npages, .flags = flags,
+		.hook = hook, .collected = collected,
+	};
+
+	if (st)
+		st->device++;
+	if (!src || !dst)
+		return 0;
+	if (npages > max_migrate_entries) {
+		if (st)
+			st->anomalies++;
+		w.npages = max_migrate_entries;
+	}
+	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, migrate_chunk, &w, 0);
+	migrate_flush(&w);
+	return 0;
+}
+
+static __always_inline int on_migrate_vma_pages(__u64 args)
+{
+	struct migrate_vma *m = (void *)args;
+	__u64 flags = BPF_CORE_READ(m, flags), *cpages, collected = 0;
+	__u16 evflags = 0;
+
+	/* selecting system memory means moving it to the device */
+	if (flags & MIGRATE_VMA_SELECT_SYSTEM)
+		evflags |= ZDEV_F_TO_DEVICE;
+	cpages = bpf_map_lookup_elem(&setup_cpages, &args);
+	if (cpages) {
+		collected = *cpages;
+		bpf_map_delete_elem(&setup_cpages, &args);
+	}
+	return migrate_count(ZDEV_HOOK_MIGRATE_VMA_PAGES,
+			     (__u64)BPF_CORE_READ(m, src),
+			     (__u64)BPF_CORE_READ(m, dst),
+			     BPF_CORE_READ(m, npages), evflags, collected);
+}
+
+static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
+{
+	struct migrate_vma *m = (void *)args;
+	struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_MIGRATE_VMA_SETUP);
+	__u64 cpages;
+
+	if (st)
+		st->device++;
+	if (ret)
+		return 0;
+	cpages = BPF_CORE_READ(m, cpages);
+	bpf_map_update_elem(&setup_cpages, &args, &cpages, BPF_ANY);
+	return 0;
+}
+
+SEC("fexit/migrate_vma_setup")
+int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
+{
+	return on_migrate_vma_setup(ptr_to_u64(args), ret);
+}
+
+SEC("fexit/migrate_vma_pages")
+int BPF_PROG(migrate_vma_pages_fexit, struct migrate_vma *migrate)
+{
+	return on_migrate_vma_pages(ptr_to_u64(migrate));
+}
+
+/* Eviction (driver unbind, RELEASE): device pages back to RAM. */
+SEC("fexit/migrate_device_pages")
+int BPF_PROG(migrate_device_pages_fexit, unsigned long *src,
+	     unsigned long *dst, unsigned long npages)
+{
+	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, ptr_to_u64(src),
+			     ptr_to_u64(dst), npages, ZDEV_F_EVICT, 0);
+}
+
+/* kprobe twins of the fexit programs above: stash, then act on return. */
+static __always_inline void stash_args(__u64 a0, __u64 a1)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash s = { .arg0 = a0, .arg1 = a1 };
+
+	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+}
+
+static __always_inline bool unstash_args(struct stash *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
+
+	if (!s)
+		return false;
+	*out = *s;
+	bpf_map_delete_elem(&stashed, &id);
+	return true;
+}
+
+SEC("kprobe/migrate_vma_setup")
+int BPF_KPROBE(migrate_vma_setup_kprobe, struct migrate_vma *args)
+{
+	stash_args((__u64)args, 0);
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_setup")
+int BPF_KRETPROBE(migrate_vma_setup_kretprobe, long ret)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return on_migrate_vma_setup(s.arg0, ret);
+}
+
+SEC("kprobe/migrate_vma_pages")
+int BPF_KPROBE(migrate_vma_pages_kprobe, struct migrate_vma *migrate)
+{
+	stash_args((__u64)migrate, 0);
+	return 0;
+}
+
+SEC("kretprobe/migrate_vma_pages")
+int BPF_KRETPROBE(migrate_vma_pages_kretprobe)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return on_migrate_vma_pages(s.arg0);
+}
+
+/* migrate_device_pages(src, dst, npages): three arguments to keep. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64[3]);
+} stashed3 SEC(".maps");
+
+SEC("kprobe/migrate_device_pages")
+int BPF_KPROBE(migrate_device_pages_kprobe, unsigned long *src,
+	       unsigned long *dst, unsigned long npages)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 args[3] = { (__u64)src, (__u64)dst, npages };
+
+	bpf_map_update_elem(&stashed3, &id, args, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/migrate_device_pages")
+int BPF_KRETPROBE(migrate_device_pages_kretprobe)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *a = bpf_map_lookup_elem(&stashed3, &id);
+	__u64 src, dst, npages;
+
+	if (!a)
+		return 0;
+	src = a[0];
+	dst = a[1];
+	npages = a[2];
+	bpf_map_delete_elem(&stashed3, &id);
+	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, src, dst, npages,
+			     ZDEV_F_EVICT, 0);
+}
+
+/*
+ * Calls counted only: finalize and range are markers. Counting pages there
+ * too would count twice (v6.1/6.12 migrate_vma_finalize tail-calls
+ * migrate_device_finalize).
+ */
+static __always_inline int count_call(int hook)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+
+	if (st)
+		st->device++;
+	return 0;
+}
+
+#define COUNT_HOOK(func, hook)                                   \
+	SEC("fentry/" #func)                                     \
+	int BPF_PROG(func##_fentry)                              \
+	{                                                        \
+		return count_call(hook);                         \
+	}                                                        \
+	SEC("kprobe/" #func)                                     \
+	int BPF_KPROBE(func##_kprobe)                            \
+	{                                                        \
+		return count_call(hook);                         \
+	}
+
+COUNT_HOOK(migrate_vma_finalize, ZDEV_HOOK_MIGRATE_VMA_FINALIZE)
+COUNT_HOOK(migrate_device_range, ZDEV_HOOK_MIGRATE_DEVICE_RANGE)
+COUNT_HOOK(migrate_device_finalize, ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE)
+
+/* ---- pgmap lifecycle ------------------------------------------------ */
+
+static __always_inline int pgmap_marker(int kind, int hook, __u64 pgmap)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	struct zdev_event *e;
+
+	if (st)
+		st->device++;
+	pgmap_describe(pgmap, hook, false);
+	e = event_reserve(kind, hook, st);
+	if (!e)
+		return 0;
+	e->pgmap = pgmap;
+	bpf_ringbuf_submit(e, 0);
+	if (kind == ZDEV_EV_PGMAP_GONE)
+		bpf_map_delete_elem(&seen_pgmaps, &pgmap);
+	return 0;
+}
+
+static __always_inline int on_memremap_ret(__u64 pgmap, long ret)
+{
+	count_call(ZDEV_HOOK_MEMREMAP);
+	if (ret < 0 && ret > -4096)
+		return 0; /* ERR_PTR: no pgmap was created */
+	pgmap_describe(pgmap, ZDEV_HOOK_MEMREMAP, true);
+	return 0;
+}
+
+SEC("fexit/memremap_pages")
+int BPF_PROG(memremap_pages_fexit, struct dev_pagemap *pgmap, int nid,
+	     void *ret)
+{
+	return on_memremap_ret(ptr_to_u64(pgmap), (long)ret);
+}
+
+SEC("kprobe/memremap_pages")
+int BPF_KPROBE(memremap_pages_kprobe, struct dev_pagemap *pgmap)
+{
+	stash_args((__u64)pgmap, 0);
+	return 0;
+}
+
+SEC("kretprobe/memremap_pages")
+int BPF_KRETPROBE(memremap_pages_kretprobe, long ret)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return on_memremap_ret(s.arg0, ret);
+}
+
+SEC("fentry/memunmap_pages")
+int BPF_PROG(memunmap_pages_fentry, struct dev_pagemap *pgmap)
+{
+	return pgmap_marker(ZDEV_EV_PGMAP_KILL, ZDEV_HOOK_MEMUNMAP,
+			    ptr_to_u64(pgmap));
+}
+
+SEC("fexit/memunmap_pages")
+int BPF_PROG(memunmap_pages_fexit, struct dev_pagemap *pgmap)
+{
+	return pgmap_marker(ZDEV_EV_PGMAP_GONE, ZDEV_HOOK_MEMUNMAP,
+			    ptr_to_u64(pgmap));
+}
+
+SEC("kprobe/memunmap_pages")
+int BPF_KPROBE(memunmap_pages_kprobe, struct dev_pagemap *pgmap)
+{
+	stash_args((__u64)pgmap, 0);
+	return pgmap_marker(ZDEV_EV_PGMAP_KILL, ZDEV_HOOK_MEMUNMAP,
+			    (__u64)pgmap);
+}
+
+SEC("kretprobe/memunmap_pages")
+int BPF_KRETPROBE(memunmap_pages_kretprobe)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return pgmap_marker(ZDEV_EV_PGMAP_GONE, ZDEV_HOOK_MEMUNMAP, s.arg0);
+}
+
+/* The pgmap's percpu_ref reached zero after kill: teardown can finish. */
+static __always_inline int on_percpu_release(__u64 ref)
+{
+	__u64 pgmap = ref - bpf_core_field_offset(struct dev_pagemap, ref);
+
+	return pgmap_marker(ZDEV_EV_PGMAP_DRAINED, ZDEV_HOOK_PERCPU_RELEASE,
+			    pgmap);
+}
+
+SEC("fentry/dev_pagemap_percpu_release")
+int BPF_PROG(percpu_release_fentry, struct percpu_ref *ref)
+{
+	return on_percpu_release(ptr_to_u64(ref));
+}
+
+SEC("kprobe/dev_pagemap_percpu_release")
+int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
+{
+	return on_percpu_release((__u64)ref);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The live text table and the NDJSON objects (json-c). */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "output.h"
+
+const char *output_count(char *buf, size_t len, uint64_t n)
+{
+	if (n < 100000)
+		snprintf(buf, len, "%" PRIu64, n);
+	else if (n < 10000000)
+		snprintf(buf, len, "%" PRIu64 "k", n / 1000);
+	else if (n < 10000000000ULL)
+		snprintf(buf, len, "%" PRIu64 "M", n / 1000000);
+	else
+		snprintf(buf, len, "%" PRIu64 "G", n / 1000000000);
+	return buf;
+}
+
+const char *output_kind_name(uint32_t kind)
+{
+	static const char *const names[] = {
+		[ZDEV_EV_PGMAP] = "pgmap",
+		[ZDEV_EV_PGMAP_KILL] = "pgmap_teardown",
+		[ZDEV_EV_PGMAP_DRAINED] = "pgmap_drained",
+		[ZDEV_EV_PGMAP_GONE] = "pgmap_gone",
+		[ZDEV_EV_INIT] = "init",
+		[ZDEV_EV_FREE] = "free",
+		[ZDEV_EV_MAP] = "map",
+		[ZDEV_EV_UNMAP] = "unmap",
+		[ZDEV_EV_SPLIT] = "split",
+		[ZDEV_EV_MIGRATE] = "migrate",
+	};
+
+	if (kind >= ZDEV_EV_KIND_MAX || !names[kind])
+		return "unknown";
+	return names[kind];
+}
+
+void output_table(FILE *out, const struct tracker *t,
+		  const struct zdev_status *st)
+{
+	char c[9][12], range[48];
+	int i, on = 0;
+
+	for (i = 0; i < st->nr_hooks; i++)
+		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+	fprintf(out,
+		"zdevmon %s  up %.0fs  events %" PRIu64 "  dropped %" PRIu64
+		"  hooks %d/%d\n",
+		ZDEVMON_VERSION, st->elapsed_s, t->events, st->dropped_events,
+		on, st->nr_hooks);
+	fprintf(out,
+		"%3s %-8s %-19s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
+		"ID", "TYPE", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
+		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
+		"ANOM");
+	for (i = 0; i < t->nr_pgmaps; i++) {
+		const struct zt_pgmap *p = t->pgmaps[i];
+
+		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
+			 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+		fprintf(out,
+			"%3d %-8s %-19.19s %-5.5s %6s %6s %6s %6s %6s %6s %6s "
+			"%5s %4s\n",
+			p->id, tracker_type_name(p->type), range,
+			tracker_state_name(p->state),
+			output_count(c[0], 12, p->live_folios),
+			output_count(c[1], 12, p->live_pages),
+			output_count(c[2], 12, p->mapped_pages),
+			output_count(c[3], 12, p->c.inits),
+			output_count(c[4], 12, p->c.frees),
+			output_count(c[5], 12, p->c.migrated_to_device_pages),
+			output_count(c[6], 12, p->c.migrated_to_ram_pages),
+			output_count(c[7], 12, p->c.splits),
+			output_count(c[8], 12, tracker_anomalies(p)));
+	}
+	if (!t->nr_pgmaps)
+		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
+	fflush(out);
+}
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static json_object *header(const char *kind)
+{
+	json_object *o = json_object_new_object();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_object_add(o, "schema",
+			       json_object_new_string(ZDEVMON_SCHEMA));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(
+		o, "time",
+		json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+	return o;
+}
+
+static json_object *pgmap_json(const struct zt_pgmap *p)
+{
+	json_object *o = json_object_new_object();
+	json_object *ranges = json_object_new_array();
+	json_object *an = json_object_new_object();
+	uint32_t i;
+
+	json_object_object_add(o, "id", json_object_new_int(p->id));
+	json_object_object_add(o, "type",
+			       json_object_new_string(tracker_type_name(p->type)));
+	json_object_object_add(o, "state",
+			       json_object_new_string(tracker_state_name(p->state)));
+	add_u64(o, "pfn_start", tracker_pgmap_pfn_start(p));
+	add_u64(o, "pfn_end", tracker_pgmap_pfn_end(p));
+	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++) {
+		json_object *r = json_object_new_object();
+
+		add_u64(r, "pfn_start", p->ranges[i].start >> 12);
+		add_u64(r, "pfn_end", p->ranges[i].end >> 12);
+		json_object_array_add(ranges, r);
+	}
+	json_object_object_add(o, "ranges", ranges);
+	json_object_object_add(o, "owner_id", json_object_new_int(p->owner_id));
+	add_u64(o, "folio_order", p->vmemmap_shift);
+	add_u64(o, "live_folios", p->live_folios);
+	add_u64(o, "live_pages", p->live_pages);
+	add_u64(o, "mapped_pages", p->mapped_pages);
+	add_u64(o, "inits", p->c.inits);
+	add_u64(o, "frees", p->c.frees);
+	add_u64(o, "splits", p->c.splits);
+	add_u64(o, "preexisting_folios", p->c.preexisting);
+	add_u64(o, "maps", p->c.maps);
+	add_u64(o, "unmaps", p->c.unmaps);
+	add_u64(o, "migrated_to_device_pages", p->c.migrated_to_device_pages);
+	add_u64(o, "migrated_to_device_large", p->c.migrated_to_device_large);
+	add_u64(o, "migrated_to_ram_pages", p->c.migrated_to_ram_pages);
+	add_u64(o, "migrated_to_ram_large", p->c.migrated_to_ram_large);
+	add_u64(o, "evicted_pages", p->c.evicted_pages);
+	add_u64(o, "collected_pages", p->c.collected_pages);
+	for (i = 0; i < ZT_AN_MAX; i++)
+		add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
+	json_object_object_add(o, "anomalies", an);
+	return o;
+}
+
+static json_object *hooks_json(const struct zdev_status *st)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < st->nr_hooks; i++) {
+		const struct hook_status *h = &st->hooks[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "function",
+				       json_object_new_string(h->func));
+		json_object_object_add(o, "mechanism",
+				       json_object_new_string(h->mechanism));
+		if (h->reason)
+			json_object_object_add(
+				o, "reason", json_object_new_string(h->reason));
+		add_u64(o, "device_calls", h->device_calls);
+		add_u64(o, "dropped_events", h->dropped);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *output_snapshot(const struct tracker *t,
+			     const struct zdev_status *st, bool final)
+{
+	json_object *o = header("snapshot");
+	json_object *pgmaps = json_object_new_array();
+	int i;
+
+	json_object_object_add(o, "final", json_object_new_boolean(final));
+	json_object_object_add(o, "elapsed_s",
+			       json_object_new_double(st->elapsed_s));
+	add_u64(o, "events", t->events);
+	add_u64(o, "dropped_events", st->dropped_events);
+	add_u64(o, "bpf_anomalies", st->bpf_anomalies);
+	add_u64(o, "live_folios", tracker_live_folios(t));
+	for (i = 0; i < t->nr_pgmaps; i++)
+		json_object_array_add(pgmaps, pgmap_json(t->pgmaps[i]));
+	json_object_object_add(o, "pgmaps", pgmaps);
+	json_object_object_add(o, "hooks", hooks_json(st));
+	return o;
+}
+
+json_object *output_start(const struct zdev_status *st)
+{
+	json_object *o = header("start");
+
+	json_object_object_add(o, "version",
+			       json_object_new_string(ZDEVMON_VERSION));
+	json_object_object_add(o, "hooks", hooks_json(st));
+	return o;
+}
+
+json_object *output_event(const struct tracker *t, const struct zdev_event *e)
+{
+	json_object *o = header("event");
+	const struct zt_pgmap *p = NULL;
+	int i;
+
+	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
+		if (t->pgmaps[i]->addr == e->pgmap) {
+			p = t->pgmaps[i];
+			break;
+		}
+	}
+	json_object_object_add(o, "event",
+			       json_object_new_string(output_kind_name(e->kind)));
+	add_u64(o, "ts_ns", e->ts_ns);
+	json_object_object_add(o, "pgmap", json_object_new_int(p ? p->id : 0));
+	add_u64(o, "pid", e->pid);
+	switch (e->kind) {
+	case ZDEV_EV_INIT:
+	case ZDEV_EV_FREE:
+	case ZDEV_EV_MAP:
+	case ZDEV_EV_UNMAP:
+	case ZDEV_EV_SPLIT:
+		add_u64(o, "pfn", e->folio.pfn);
+		add_u64(o, "order", e->folio.order);
+		add_u64(o, "pages", e->folio.nr);
+		json_object_object_add(o, "refcount",
+				       json_object_new_int(e->folio.refcount));
+		json_object_object_add(o, "mapcount",
+				       json_object_new_int(e->folio.mapcount));
+		break;
+	case ZDEV_EV_MIGRATE:
+		json_object_object_add(
+			o, "direction",
+			json_object_new_string(e->flags & ZDEV_F_TO_DEVICE ?
+						       "to_device" :
+						       "to_ram"));
+		add_u64(o, "pages", e->migrate.pages);
+		add_u64(o, "large", e->migrate.large);
+		add_u64(o, "collected", e->migrate.collected);
+		break;
+	case ZDEV_EV_PGMAP:
+		json_object_object_add(
+			o, "type",
+			json_object_new_string(
+				tracker_type_name(e->pgmap_info.type)));
+		break;
+	}
+	return o;
+}
+
+int output_line(FILE *out, json_object *obj)
+{
+	const char *s = json_object_to_json_string_ext(obj,
+						       JSON_C_TO_STRING_PLAIN);
+
+	if (fputs(s, out) == EOF || fputc('\n', out) == EOF ||
+	    fflush(out) == EOF)
+		return -errno;
+	return 0;
+}

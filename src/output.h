@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What users see: the live table and the NDJSON objects. Outputs read the
+ * tracker and a status summary; none reaches into BPF maps itself.
+ */
+#ifndef ZDEVMON_OUTPUT_H
+#define ZDEVMON_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "tracker.h"
+
+#define ZDEVMON_SCHEMA "zdevmon/v1"
+
+/* One kernel hook as the loader left it. */
+struct hook_status {
+	const char *func;	/* kernel function */
+	const char *mechanism;	/* "fentry", "fexit", "kprobe", or "off" */
+	const char *reason;	/* why off, or NULL */
+	uint64_t device_calls;	/* calls that concerned device folios */
+	uint64_t dropped;
+};
+
+struct zdev_status {
+	double elapsed_s;	 /* since the probes were attached */
+	uint64_t dropped_events; /* ring-buffer reserves that failed */
+	uint64_t bpf_anomalies;	 /* kernel-side sanity checks that failed */
+	int nr_hooks;
+	struct hook_status hooks[32];
+};
+
+/* The live table: one row per pgmap, under 100 columns. */
+void output_table(FILE *out, const struct tracker *t,
+		  const struct zdev_status *st);
+
+/* NDJSON objects; each carries "schema" and "kind". Caller puts them. */
+json_object *output_snapshot(const struct tracker *t,
+			     const struct zdev_status *st, bool final);
+json_object *output_start(const struct zdev_status *st);
+json_object *output_event(const struct tracker *t,
+			  const struct zdev_event *e);
+
+/* Write one object as one line and flush; 0 or -errno. */
+int output_line(FILE *out, json_object *obj);
+
+const char *output_kind_name(uint32_t kind);
+/* Short human count: 12345, 123k, 45.6M; buf holds at least 8 bytes. */
+const char *output_count(char *buf, size_t len, uint64_t n);
+
+#endif /* ZDEVMON_OUTPUT_H */

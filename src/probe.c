@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hook selection and attachment. Each hook has an fentry/fexit program and
+ * a kprobe/kretprobe twin in bpf/zdev.bpf.c; one of them is loaded, chosen
+ * by trying a trivial fentry program against the function first (the way
+ * libbpf-tools' fentry_can_attach does). A hook whose function is missing
+ * is switched off and listed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "probe.h"
+#include "zone_layout.h"
+#include "zdev.skel.h"
+
+enum mechanism { MECH_OFF, MECH_TRACING, MECH_KPROBE };
+
+struct hook_def {
+	const char *func;
+	enum zdev_hook hook;
+	bool core;	      /* folio lifecycle: at least one must attach */
+	const char *tr[2];    /* fentry/fexit programs */
+	const char *kp[2];    /* kprobe/kretprobe twins */
+};
+
+#define TWINS(tr0, tr1, kp0, kp1) { tr0, tr1 }, { kp0, kp1 }
+
+static const struct hook_def hook_defs[] = {
+	{ "zone_device_page_init", ZDEV_HOOK_PAGE_INIT, true,
+	  TWINS("page_init_fexit", NULL, "page_init_kprobe",
+		"page_init_kretprobe") },
+	{ "free_zone_device_folio", ZDEV_HOOK_FREE, true,
+	  TWINS("free_fentry", NULL, "free_kprobe", NULL) },
+	{ "folio_add_new_anon_rmap", ZDEV_HOOK_ADD_NEW_ANON, true,
+	  TWINS("folio_add_new_anon_rmap_fentry", NULL,
+		"folio_add_new_anon_rmap_kprobe", NULL) },
+	{ "folio_add_anon_rmap_ptes", ZDEV_HOOK_ADD_ANON_PTES, true,
+	  TWINS("folio_add_anon_rmap_ptes_fentry", NULL,
+		"folio_add_anon_rmap_ptes_kprobe", NULL) },
+	{ "folio_add_anon_rmap_pmd", ZDEV_HOOK_ADD_ANON_PMD, true,
+	  TWINS("folio_add_anon_rmap_pmd_fentry", NULL,
+		"folio_add_anon_rmap_pmd_kprobe", NULL) },
+	{ "folio_add_file_rmap_ptes", ZDEV_HOOK_ADD_FILE_PTES, true,
+	  TWINS("folio_add_file_rmap_ptes_fentry", NULL,
+		"folio_add_file_rmap_ptes_kprobe", NULL) },
+	{ "folio_add_file_rmap_pmd", ZDEV_HOOK_ADD_FILE_PMD, true,
+	  TWINS("folio_add_file_rmap_pmd_fentry", NULL,
+		"folio_add_file_rmap_pmd_kprobe", NULL) },
+	{ "folio_add_file_rmap_pud", ZDEV_HOOK_ADD_FILE_PUD, true,
+	  TWINS("folio_add_file_rmap_pud_fentry", NULL,
+		"folio_add_file_rmap_pud_kprobe", NULL) },
+	{ "folio_remove_rmap_ptes", ZDEV_HOOK_REMOVE_PTES, true,
+	  TWINS("folio_remove_rmap_ptes_fentry", NULL,
+		"folio_remove_rmap_ptes_kprobe", NULL) },
+	{ "folio_remove_rmap_pmd", ZDEV_HOOK_REMOVE_PMD, true,
+	  TWINS("folio_remove_rmap_pmd_fentry", NULL,
+		"folio_remove_rmap_pmd_kprobe", NULL) },
+	{ "folio_remove_rmap_pud", ZDEV_HOOK_REMOVE_PUD, true,
+	  TWINS("folio_remove_rmap_pud_fentry", NULL,
+		"folio_remove_rmap_pud_kprobe", NULL) },
+	{ "__folio_freeze_and_split_unmapped", ZDEV_HOOK_SPLIT, false,
+	  TWINS("split_fexit", NULL, "split_kprobe", "split_kretprobe") },
+	{ "migrate_vma_setup", ZDEV_HOOK_MIGRATE_VMA_SETUP, false,
+	  TWINS("migrate_vma_setup_fexit", NULL, "migrate_vma_setup_kprobe",
+		"migrate_vma_setup_kretprobe") },
+	{ "migrate_vma_pages", ZDEV_HOOK_MIGRATE_VMA_PAGES, false,
+	  TWINS("migrate_vma_pages_fexit", NULL, "migrate_vma_pages_kprobe",
+		"migrate_vma_pages_kretprobe") },
+	{ "migrate_vma_finalize", ZDEV_HOOK_MIGRATE_VMA_FINALIZE, false,
+	  TWINS("migrate_vma_finalize_fentry", NULL,
+		"migrate_vma_finalize_kprobe", NULL) },
+	{ "migrate_device_range", ZDEV_HOOK_MIGRATE_DEVICE_RANGE, false,
+	  TWINS("migrate_device_range_fentry", NULL,
+		"migrate_device_range_kprobe", NULL) },
+	{ "migrate_device_pages", ZDEV_HOOK_MIGRATE_DEVICE_PAGES, false,
+	  TWINS("migrate_device_pages_fexit", NULL,
+		"migrate_device_pages_kprobe",
+		"migrate_device_pages_kretprobe") },
+	{ "migrate_device_finalize", ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE, false,
+	  TWINS("migrate_device_finalize_fentry", NULL,
+		"migrate_device_finalize_kprobe", NULL) },
+	{ "memremap_pages", ZDEV_HOOK_MEMREMAP, false,
+	  TWINS("memremap_pages_fexit", NULL, "memremap_pages_kprobe",
+		"memremap_pages_kretprobe") },
+	{ "memunmap_pages", ZDEV_HOOK_MEMUNMAP, false,
+	  TWINS("memunmap_pages_fentry", "memunmap_pages_fexit",
+		"memunmap_pages_kprobe", "memunmap_pages_kretprobe") },
+	{ "dev_pagemap_percpu_release", ZDEV_HOOK_PERCPU_RELEASE, false,
+	  TWINS("percpu_release_fentry", NULL, "percpu_release_kprobe",
+		NULL) },
+};
+
+#define NR_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
+
+struct hook_state {
+	enum mechanism mech;
+	char reason[96];
+	struct bpf_link *links[2];
+};
+
+struct probes {
+	struct zdev *skel;
+	struct hook_state hooks[NR_HOOKS];
+	int ncpus;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/*
+ * Can an fentry program attach to func? Load a two-instruction program
+ * against its BTF id and attach it: both steps can be refused (lockdown,
+ * no trampoline support, notrace functions).
+ */
+static int fentry_try(const struct btf *btf, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, prog_fd, link_fd, ret = 0;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = id;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zdev_probe", "GPL",
+				insns, 2, &opts);
+	if (prog_fd < 0)
+		return -errno;
+	link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	if (link_fd < 0)
+		ret = -errno;
+	else
+		close(link_fd);
+	close(prog_fd);
+	return ret;
+}
+
+static struct bpf_program *prog(struct probes *p, const char *name)
+{
+	return name ? bpf_object__find_program_by_name(p->skel->obj, name) :
+		      NULL;
+}
+
+static void set_autoload(struct probes *p, const struct hook_def *d,
+			 enum mechanism mech)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct bpf_program *tr = prog(p, d->tr[i]);
+		struct bpf_program *kp = prog(p, d->kp[i]);
+
+		if (tr)
+			bpf_program__set_autoload(tr, mech == MECH_TRACING);
+		if (kp)
+			bpf_program__set_autoload(kp, mech == MECH_KPROBE);
+	}
+}
+
+static int attach_hook(struct probes *p, size_t idx)
+{
+	const struct hook_def *d = &hook_defs[idx];
+	struct hook_state *h = &p->hooks[idx];
+	const char *const *names = h->mech == MECH_TRACING ? d->tr : d->kp;
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		struct bpf_program *pr = prog(p, names[i]);
+
+		if (!pr)
+			continue;
+		h->links[i] = bpf_program__attach(pr);
+		if (!h->links[i]) {
+			err = -errno;
+			while (--i >= 0) {
+				bpf_link__destroy(h->links[i]);
+				h->links[i] = NULL;
+			}
+			return err;
+		}
+	}
+	return 0;
+}
+
+static const char *mech_name(const struct hook_def *d, enum mechanism m)
+{
+	switch (m) {
+	case MECH_TRACING:
+		return d->tr[1] ? "fentry+fexit" :
+		       strstr(d->tr[0], "fexit") ? "fexit" : "fentry";
+	case MECH_KPROBE:
+		return d->kp[1] ? "kprobe+kretprobe" : "kprobe";
+	default:
+		return "off";
+	}
+}
+
+static int set_zone_layout(struct probes *p, char *err, size_t errlen)
+{
+	struct zone_layout zl;
+	int ret = zone_layout_detect(&zl, err, errlen);
+
+	if (ret)
+		return ret;
+	p->skel->rodata->zone_shift = zl.shift;
+	p->skel->rodata->zone_mask = zl.mask;
+	p->skel->rodata->zone_device = zl.zone_device;
+	if (verbose)
+		fprintf(stderr,
+			"zdevmon: zone bits at %u (mask %#x, ZONE_DEVICE %u; "
+			"NODES_SHIFT %d from %s)\n",
+			zl.shift, zl.mask, zl.zone_device, zl.nodes_shift,
+			zl.nodes_source);
+	return 0;
+}
+
+static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
+			     bool forced, char *err, size_t errlen)
+{
+	char why_fentry[128], why_kprobe[128];
+
+	if (forced)
+		snprintf(why_fentry, sizeof(why_fentry),
+			 "fentry was not tried (--force-kprobes)");
+	else
+		snprintf(why_fentry, sizeof(why_fentry),
+			 "the kernel refused fentry programs (%s)",
+			 strerror(-fentry_err));
+	snprintf(why_kprobe, sizeof(why_kprobe),
+		 "kprobes are not available (%s)", strerror(-kprobe_err));
+	snprintf(err, errlen,
+		 "no ZONE_DEVICE hook could be attached: %s and %s%s",
+		 why_fentry, why_kprobe,
+		 geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON" :
+			     "");
+}
+
+int probes_open(struct probes **out, const struct probe_opts *opts,
+		char *err, size_t errlen)
+{
+	struct btf *btf = NULL;
+	struct probes *p;
+	int fentry_err = 0, kprobe_err = -ENOENT, core_on = 0, ret;
+	size_t i;
+
+	verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ncpus = libbpf_num_possible_cpus();
+	p->skel = zdev__open();
+	if (!p->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s",
+			 strerror(-ret));
+		goto cleanup;
+	}
+	ret = set_zone_layout(p, err, errlen);
+	if (ret)
+		goto cleanup;
+
+	btf = btf__load_vmlinux_btf();
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct hook_def *d = &hook_defs[i];
+		struct hook_state *h = &p->hooks[i];
+		bool in_btf = btf && btf__find_by_name_kind(btf, d->func,
+							    BTF_KIND_FUNC) > 0;
+
+		if (!in_btf) {
+			/* kprobes need the symbol too; BTF lists it */
+			h->mech = MECH_OFF;
+			snprintf(h->reason, sizeof(h->reason),
+				 "not in this kernel");
+		} else if (opts->force_kprobes) {
+			h->mech = MECH_KPROBE;
+		} else {
+			ret = fentry_try(btf, d->func);
+			h->mech = ret ? MECH_KPROBE : MECH_TRACING;
+			if (ret && !fentry_err)
+				fentry_err = ret;
+		}
+		set_autoload(p, d, h->mech);
+	}
+
+	ret = zdev__load(p->skel);
+	if (ret) {
+		snprintf(err, errlen,
+			 "the kernel refused zdevmon's BPF programs (%s)%s",
+			 strerror(-ret),
+			 verbose ? "" : "; rerun with -v for libbpf's log");
+		goto cleanup;
+	}
+
+	for (i = 0; i < NR_HOOKS; i++) {
+		struct hook_state *h = &p->hooks[i];
+
+		if (h->mech == MECH_OFF)
+			continue;
+		ret = attach_hook(p, i);
+		if (ret) {
+			if (h->mech == MECH_KPROBE)
+				kprobe_err = ret;
+			snprintf(h->reason, sizeof(h->reason),
+				 "%s attach failed: %s",
+				 mech_name(&hook_defs[i], h->mech),
+				 strerror(-ret));
+			h->mech = MECH_OFF;
+			continue;
+		}
+		core_on += hook_defs[i].core;
+	}
+	if (!core_on) {
+		no_hook_sentence(p, fentry_err, kprobe_err,
+				 opts->force_kprobes, err, errlen);
+		ret = -ENOTSUP;
+		goto cleanup;
+	}
+	btf__free(btf);
+	*out = p;
+	return 0;
+
+cleanup:
+	btf__free(btf);
+	probes_close(p);
+	return ret;
+}
+
+int probes_events_fd(const struct probes *p)
+{
+	return bpf_map__fd(p->skel->maps.events);
+}
+
+void probes_status(const struct probes *p, struct zdev_status *st)
+{
+	struct zdev_hook_stats per_cpu[p->ncpus > 0 ? p->ncpus : 1];
+	int fd = bpf_map__fd(p->skel->maps.stats);
+	__u32 key;
+	size_t i;
+	int c;
+
+	st->dropped_events = 0;
+	st->bpf_anomalies = 0;
+	st->nr_hooks = 0;
+	for (i = 0; i < NR_HOOKS && i < sizeof(st->hooks) / sizeof(st->hooks[0]);
+	     i++) {
+		const struct hook_def *d = &hook_defs[i];
+		const struct hook_state *h = &p->hooks[i];
+		struct hook_status *hs = &st->hooks[st->nr_hooks++];
+
+		hs->func = d->func;
+		hs->mechanism = mech_name(d, h->mech);
+		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
+		hs->device_calls = hs->dropped = 0;
+	}
+	/* the counters are per enum zdev_hook; several defs never share one */
+	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
+		struct zdev_hook_stats sum = {};
+
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue;
+		for (c = 0; c < p->ncpus; c++) {
+			sum.device += per_cpu[c].device;
+			sum.dropped += per_cpu[c].dropped;
+			sum.anomalies += per_cpu[c].anomalies;
+		}
+		st->dropped_events += sum.dropped;
+		st->bpf_anomalies += sum.anomalies;
+		for (i = 0; i < NR_HOOKS; i++) {
+			if (hook_defs[i].hook != key)
+				continue;
+			st->hooks[i].device_calls = sum.device;
+			st->hooks[i].dropped = sum.dropped;
+		}
+	}
+}
+
+void probes_close(struct probes *p)
+{
+	size_t i;
+	int j;
+
+	if (!p)
+		return;
+	for (i = 0; i < NR_HOOKS; i++)
+		for (j = 0; j < 2; j++)
+			bpf_link__destroy(p->hooks[i].links[j]);
+	zdev__destroy(p->skel);
+	free(p);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The loader: picks fentry/fexit or kprobe/kretprobe for every hook by
+ * really trying to attach, loads the skeleton and keeps the links.
+ */
+#ifndef ZDEVMON_PROBE_H
+#define ZDEVMON_PROBE_H
+
+#include <stdbool.h>
+#include "output.h"
+
+struct probes;
+
+struct probe_opts {
+	bool force_kprobes; /* use the kprobe twins everywhere */
+	bool verbose;	    /* libbpf's own log */
+};
+
+/*
+ * Attach what can be attached. Fails (-errno, one sentence in err) when no
+ * core lifecycle hook attached at all.
+ */
+int probes_open(struct probes **out, const struct probe_opts *opts,
+		char *err, size_t errlen);
+int probes_events_fd(const struct probes *p);
+/* Hooks, their mechanisms and per-CPU counters summed. */
+void probes_status(const struct probes *p, struct zdev_status *st);
+void probes_close(struct probes *p);
+
+#endif /* ZDEVMON_PROBE_H */

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tracker: per-pgmap and per-folio state rebuilt from zdev_events.
+ * It knows nothing of BPF: the ring buffer, the unit tests and a replay
+ * feed it the same plain structs.
+ */
+#ifndef ZDEVMON_TRACKER_H
+#define ZDEVMON_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "zdev.h"
+
+enum zt_pgmap_state {
+	ZT_PGMAP_LIVE,	   /* in use (or seen in use) */
+	ZT_PGMAP_KILLING,  /* memunmap_pages entered, waiting for refs */
+	ZT_PGMAP_DRAINED,  /* last reference dropped */
+	ZT_PGMAP_GONE,	   /* memunmap_pages returned */
+};
+
+/* Things that should not happen; each counted per pgmap. */
+enum zt_anomaly {
+	ZT_AN_DOUBLE_INIT,	 /* init of a folio already live */
+	ZT_AN_FREE_UNTRACKED,	 /* free of a folio never seen born */
+	ZT_AN_FREE_MAPPED,	 /* freed while still mapped */
+	ZT_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
+	ZT_AN_SPLIT_UNTRACKED,	 /* split of a folio never seen born */
+	ZT_AN_TEARDOWN_LIVE,	 /* teardown began with folios live */
+	ZT_AN_MAX,
+};
+
+struct zt_counters {
+	uint64_t inits;	     /* folios born (init, or first map) */
+	uint64_t frees;	     /* folios freed (refcount reached 0) */
+	uint64_t splits;     /* large folios split */
+	uint64_t preexisting; /* folios alive before monitoring began */
+	uint64_t maps;	     /* rmap add operations */
+	uint64_t unmaps;     /* rmap remove operations */
+	uint64_t migrated_to_device_pages;
+	uint64_t migrated_to_device_large;
+	uint64_t migrated_to_ram_pages;
+	uint64_t migrated_to_ram_large;
+	uint64_t evicted_pages;	/* of migrated_to_ram: by migrate_device_* */
+	uint64_t collected_pages; /* migrate_vma_setup candidates */
+	uint64_t anomalies[ZT_AN_MAX];
+};
+
+struct zt_pgmap {
+	int id;		/* stable small integer, in order of discovery */
+	uint64_t addr;	/* kernel address: identity only, never shown */
+	bool described;	/* its description event has arrived */
+	uint32_t type;	/* enum zdev_pgmap_type */
+	uint32_t nr_range;
+	struct zdev_range ranges[ZDEV_MAX_RANGES];
+	int owner_id;	/* stable small id of the owner cookie, 0: none */
+	uint32_t vmemmap_shift;
+	enum zt_pgmap_state state;
+	uint64_t created_ns, kill_ns, drained_ns, gone_ns;
+
+	uint64_t live_folios;
+	uint64_t live_pages;
+	uint64_t mapped_pages;
+	struct zt_counters c;
+};
+
+struct zt_folio;
+
+struct tracker {
+	struct zt_pgmap **pgmaps; /* by id - 1 */
+	int nr_pgmaps;
+	int cap_pgmaps;
+	struct zt_folio *folios; /* uthash by pfn */
+	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
+	int nr_owners;
+	uint64_t events;	 /* events consumed */
+	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];
+	uint64_t last_ns;	 /* timestamp of the newest event */
+};
+
+/* What the tracker knows of one folio (exposed for reports and tests). */
+struct zt_folio_view {
+	uint64_t pfn;
+	uint32_t order;
+	int pgmap_id;
+	int32_t mapcount;
+	uint64_t birth_ns;
+	uint64_t last_ns;
+	uint32_t last_kind;
+	bool preexisting;
+};
+
+void tracker_init(struct tracker *t);
+void tracker_release(struct tracker *t);
+void tracker_event(struct tracker *t, const struct zdev_event *e);
+
+const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id);
+uint64_t tracker_anomalies(const struct zt_pgmap *p);
+size_t tracker_live_folios(const struct tracker *t);
+bool tracker_folio(const struct tracker *t, uint64_t pfn,
+		   struct zt_folio_view *out);
+
+const char *tracker_type_name(uint32_t type);
+const char *tracker_state_name(enum zt_pgmap_state s);
+const char *tracker_anomaly_name(enum zt_anomaly a);
+uint64_t tracker_pgmap_pfn_start(const struct zt_pgmap *p);
+uint64_t tracker_pgmap_pfn_end(const struct zt_pgmap *p);
+
+#endif /* ZDEVMON_TRACKER_H */
