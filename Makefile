@@ -15,9 +15,10 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -lm
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
-CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c
+CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c
 DAEMON_SRCS := src/zdevmon.c src/probe.c $(CORE_SRCS)
-UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output
+UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output \
+	tests/unit/test_options
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 
@@ -42,7 +43,7 @@ zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS))
 
 tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/unit/events.h
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) \
-		-lcmocka -l:libjson-c.a -lm
+		-lcmocka $(LDLIBS)
 
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)

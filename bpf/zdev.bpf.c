@@ -24,7 +24,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 zone_shift = 0;
 const volatile __u32 zone_mask = 0;
 const volatile __u32 zone_device = 0;
-const volatile __u32 max_migrate_entries = 8192;
+/* a 256 MiB chunk evicted at once is 65536 entries */
+const volatile __u32 max_migrate_entries = 1 << 20;
 
 #define MIGRATE_PFN_VALID (1UL << 0)
 #define MIGRATE_PFN_MIGRATE (1UL << 1)

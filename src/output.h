@@ -15,11 +15,12 @@
 
 /* One kernel hook as the loader left it. */
 struct hook_status {
-	const char *func;	/* kernel function */
-	const char *mechanism;	/* "fentry", "fexit", "kprobe", or "off" */
-	const char *reason;	/* why off, or NULL */
-	uint64_t device_calls;	/* calls that concerned device folios */
+	const char *func;      /* kernel function */
+	const char *mechanism; /* "fentry", "fexit", "kprobe", or "off" */
+	const char *reason;    /* why off, or NULL */
+	uint64_t device_calls; /* calls that concerned device folios */
 	uint64_t dropped;
+	uint64_t anomalies; /* kernel-side sanity checks that failed */
 };
 
 struct zdev_status {
@@ -38,8 +39,7 @@ void output_table(FILE *out, const struct tracker *t,
 json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final);
 json_object *output_start(const struct zdev_status *st);
-json_object *output_event(const struct tracker *t,
-			  const struct zdev_event *e);
+json_object *output_event(const struct tracker *t, const struct zdev_event *e);
 
 /* Write one object as one line and flush; 0 or -errno. */
 int output_line(FILE *out, json_object *obj);

@@ -25,12 +25,16 @@ enum mechanism { MECH_OFF, MECH_TRACING, MECH_KPROBE };
 struct hook_def {
 	const char *func;
 	enum zdev_hook hook;
-	bool core;	      /* folio lifecycle: at least one must attach */
-	const char *tr[2];    /* fentry/fexit programs */
-	const char *kp[2];    /* kprobe/kretprobe twins */
+	bool core;	   /* folio lifecycle: at least one must attach */
+	const char *tr[2]; /* fentry/fexit programs */
+	const char *kp[2]; /* kprobe/kretprobe twins */
 };
 
-#define TWINS(tr0, tr1, kp0, kp1) { tr0, tr1 }, { kp0, kp1 }
+#define TWINS(tr0, tr1, kp0, kp1) \
+	{ tr0, tr1 },             \
+	{                         \
+		kp0, kp1          \
+	}
 
 static const struct hook_def hook_defs[] = {
 	{ "zone_device_page_init", ZDEV_HOOK_PAGE_INIT, true,
@@ -93,8 +97,7 @@ static const struct hook_def hook_defs[] = {
 	  TWINS("memunmap_pages_fentry", "memunmap_pages_fexit",
 		"memunmap_pages_kprobe", "memunmap_pages_kretprobe") },
 	{ "dev_pagemap_percpu_release", ZDEV_HOOK_PERCPU_RELEASE, false,
-	  TWINS("percpu_release_fentry", NULL, "percpu_release_kprobe",
-		NULL) },
+	  TWINS("percpu_release_fentry", NULL, "percpu_release_kprobe", NULL) },
 };
 
 #define NR_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
@@ -155,8 +158,8 @@ static int fentry_try(const struct btf *btf, const char *func)
 
 static struct bpf_program *prog(struct probes *p, const char *name)
 {
-	return name ? bpf_object__find_program_by_name(p->skel->obj, name) :
-		      NULL;
+	return name ? bpf_object__find_program_by_name(p->skel->obj, name)
+		    : NULL;
 }
 
 static void set_autoload(struct probes *p, const struct hook_def *d,
@@ -204,8 +207,9 @@ static const char *mech_name(const struct hook_def *d, enum mechanism m)
 {
 	switch (m) {
 	case MECH_TRACING:
-		return d->tr[1] ? "fentry+fexit" :
-		       strstr(d->tr[0], "fexit") ? "fexit" : "fentry";
+		return d->tr[1]			   ? "fentry+fexit"
+		       : strstr(d->tr[0], "fexit") ? "fexit"
+						   : "fentry";
 	case MECH_KPROBE:
 		return d->kp[1] ? "kprobe+kretprobe" : "kprobe";
 	default:
@@ -246,15 +250,14 @@ static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 			 strerror(-fentry_err));
 	snprintf(why_kprobe, sizeof(why_kprobe),
 		 "kprobes are not available (%s)", strerror(-kprobe_err));
-	snprintf(err, errlen,
-		 "no ZONE_DEVICE hook could be attached: %s and %s%s",
-		 why_fentry, why_kprobe,
-		 geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON" :
-			     "");
+	snprintf(
+	    err, errlen, "no ZONE_DEVICE hook could be attached: %s and %s%s",
+	    why_fentry, why_kprobe,
+	    geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON" : "");
 }
 
-int probes_open(struct probes **out, const struct probe_opts *opts,
-		char *err, size_t errlen)
+int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
+		size_t errlen)
 {
 	struct btf *btf = NULL;
 	struct probes *p;
@@ -329,8 +332,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts,
 		core_on += hook_defs[i].core;
 	}
 	if (!core_on) {
-		no_hook_sentence(p, fentry_err, kprobe_err,
-				 opts->force_kprobes, err, errlen);
+		no_hook_sentence(p, fentry_err, kprobe_err, opts->force_kprobes,
+				 err, errlen);
 		ret = -ENOTSUP;
 		goto cleanup;
 	}
@@ -360,7 +363,8 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 	st->dropped_events = 0;
 	st->bpf_anomalies = 0;
 	st->nr_hooks = 0;
-	for (i = 0; i < NR_HOOKS && i < sizeof(st->hooks) / sizeof(st->hooks[0]);
+	for (i = 0;
+	     i < NR_HOOKS && i < sizeof(st->hooks) / sizeof(st->hooks[0]);
 	     i++) {
 		const struct hook_def *d = &hook_defs[i];
 		const struct hook_state *h = &p->hooks[i];
@@ -369,7 +373,7 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		hs->func = d->func;
 		hs->mechanism = mech_name(d, h->mech);
 		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
-		hs->device_calls = hs->dropped = 0;
+		hs->device_calls = hs->dropped = hs->anomalies = 0;
 	}
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
@@ -389,6 +393,7 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 				continue;
 			st->hooks[i].device_calls = sum.device;
 			st->hooks[i].dropped = sum.dropped;
+			st->hooks[i].anomalies = sum.anomalies;
 		}
 	}
 }

@@ -20,8 +20,8 @@ struct probe_opts {
  * Attach what can be attached. Fails (-errno, one sentence in err) when no
  * core lifecycle hook attached at all.
  */
-int probes_open(struct probes **out, const struct probe_opts *opts,
-		char *err, size_t errlen);
+int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
+		size_t errlen);
 int probes_events_fd(const struct probes *p);
 /* Hooks, their mechanisms and per-CPU counters summed. */
 void probes_status(const struct probes *p, struct zdev_status *st);

@@ -42,8 +42,7 @@ void tracker_release(struct tracker *t)
 	struct zt_folio *f, *tmp;
 	int i;
 
-	HASH_ITER(hh, t->folios, f, tmp)
-	{
+	HASH_ITER (hh, t->folios, f, tmp) {
 		HASH_DEL(t->folios, f);
 		free(f);
 	}
@@ -313,9 +312,11 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 
 	step = 1ULL << new_order;
 	pieces = 1ULL << (old_order - new_order);
+	if (p)
+		p->c.split_new_folios += pieces - 1;
 	for (i = 0; i < pieces; i++) {
-		struct zt_folio *n = folio_add(t, p, pfn + i * step, new_order,
-					       birth);
+		struct zt_folio *n =
+		    folio_add(t, p, pfn + i * step, new_order, birth);
 
 		if (!n)
 			return;
@@ -367,8 +368,7 @@ static void on_teardown(struct tracker *t, struct zt_pgmap *p,
 		break;
 	case ZDEV_EV_PGMAP_GONE:
 		/* Its struct pages are gone: so is whatever we still held. */
-		HASH_ITER(hh, t->folios, f, tmp)
-		{
+		HASH_ITER (hh, t->folios, f, tmp) {
 			if (f->pgmap == p)
 				folio_del(t, f);
 		}

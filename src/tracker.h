@@ -12,10 +12,10 @@
 #include "zdev.h"
 
 enum zt_pgmap_state {
-	ZT_PGMAP_LIVE,	   /* in use (or seen in use) */
-	ZT_PGMAP_KILLING,  /* memunmap_pages entered, waiting for refs */
-	ZT_PGMAP_DRAINED,  /* last reference dropped */
-	ZT_PGMAP_GONE,	   /* memunmap_pages returned */
+	ZT_PGMAP_LIVE,	  /* in use (or seen in use) */
+	ZT_PGMAP_KILLING, /* memunmap_pages entered, waiting for refs */
+	ZT_PGMAP_DRAINED, /* last reference dropped */
+	ZT_PGMAP_GONE,	  /* memunmap_pages returned */
 };
 
 /* Things that should not happen; each counted per pgmap. */
@@ -30,17 +30,18 @@ enum zt_anomaly {
 };
 
 struct zt_counters {
-	uint64_t inits;	     /* folios born (init, or first map) */
-	uint64_t frees;	     /* folios freed (refcount reached 0) */
-	uint64_t splits;     /* large folios split */
-	uint64_t preexisting; /* folios alive before monitoring began */
-	uint64_t maps;	     /* rmap add operations */
-	uint64_t unmaps;     /* rmap remove operations */
+	uint64_t inits;		   /* folios born (init, or first map) */
+	uint64_t frees;		   /* folios freed (refcount reached 0) */
+	uint64_t splits;	   /* large folios split */
+	uint64_t split_new_folios; /* folios a split added (pieces - 1) */
+	uint64_t preexisting;	   /* folios alive before monitoring began */
+	uint64_t maps;		   /* rmap add operations */
+	uint64_t unmaps;	   /* rmap remove operations */
 	uint64_t migrated_to_device_pages;
 	uint64_t migrated_to_device_large;
 	uint64_t migrated_to_ram_pages;
 	uint64_t migrated_to_ram_large;
-	uint64_t evicted_pages;	/* of migrated_to_ram: by migrate_device_* */
+	uint64_t evicted_pages;	  /* of migrated_to_ram: by migrate_device_* */
 	uint64_t collected_pages; /* migrate_vma_setup candidates */
 	uint64_t anomalies[ZT_AN_MAX];
 };
@@ -48,11 +49,11 @@ struct zt_counters {
 struct zt_pgmap {
 	int id;		/* stable small integer, in order of discovery */
 	uint64_t addr;	/* kernel address: identity only, never shown */
-	bool described;	/* its description event has arrived */
+	bool described; /* its description event has arrived */
 	uint32_t type;	/* enum zdev_pgmap_type */
 	uint32_t nr_range;
 	struct zdev_range ranges[ZDEV_MAX_RANGES];
-	int owner_id;	/* stable small id of the owner cookie, 0: none */
+	int owner_id; /* stable small id of the owner cookie, 0: none */
 	uint32_t vmemmap_shift;
 	enum zt_pgmap_state state;
 	uint64_t created_ns, kill_ns, drained_ns, gone_ns;
@@ -72,9 +73,9 @@ struct tracker {
 	struct zt_folio *folios; /* uthash by pfn */
 	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
 	int nr_owners;
-	uint64_t events;	 /* events consumed */
+	uint64_t events; /* events consumed */
 	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];
-	uint64_t last_ns;	 /* timestamp of the newest event */
+	uint64_t last_ns; /* timestamp of the newest event */
 };
 
 /* What the tracker knows of one folio (exposed for reports and tests). */

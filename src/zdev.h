@@ -12,20 +12,20 @@
 #endif
 
 #define ZDEV_MAX_RANGES 4
-#define ZDEV_PMD_NR 512 /* pages of a compound migrate entry (x86-64) */
+#define ZDEV_PMD_NR	512 /* pages of a compound migrate entry (x86-64) */
 
 /* What happened; one ring-buffer record each. */
 enum zdev_kind {
-	ZDEV_EV_PGMAP = 1,  /* a pgmap described (first sight or creation) */
-	ZDEV_EV_PGMAP_KILL, /* memunmap_pages entered: teardown starts */
+	ZDEV_EV_PGMAP = 1,     /* a pgmap described (first sight or creation) */
+	ZDEV_EV_PGMAP_KILL,    /* memunmap_pages entered: teardown starts */
 	ZDEV_EV_PGMAP_DRAINED, /* pgmap->ref reached zero after kill */
-	ZDEV_EV_PGMAP_GONE, /* memunmap_pages returned */
-	ZDEV_EV_INIT,	    /* zone_device_page_init: folio allocated */
-	ZDEV_EV_FREE,	    /* free_zone_device_*: refcount reached 0 */
-	ZDEV_EV_MAP,	    /* an rmap add on a device folio */
-	ZDEV_EV_UNMAP,	    /* an rmap remove on a device folio */
-	ZDEV_EV_SPLIT,	    /* a large device folio split into new_order */
-	ZDEV_EV_MIGRATE,    /* pages migrated by one migrate_* call */
+	ZDEV_EV_PGMAP_GONE,    /* memunmap_pages returned */
+	ZDEV_EV_INIT,	       /* zone_device_page_init: folio allocated */
+	ZDEV_EV_FREE,	       /* free_zone_device_*: refcount reached 0 */
+	ZDEV_EV_MAP,	       /* an rmap add on a device folio */
+	ZDEV_EV_UNMAP,	       /* an rmap remove on a device folio */
+	ZDEV_EV_SPLIT,	       /* a large device folio split into new_order */
+	ZDEV_EV_MIGRATE,       /* pages migrated by one migrate_* call */
 	ZDEV_EV_KIND_MAX,
 };
 
@@ -66,11 +66,11 @@ enum zdev_pgmap_type {
 };
 
 /* zdev_event.flags */
-#define ZDEV_F_CREATED 0x1	/* ZDEV_EV_PGMAP: from memremap_pages */
-#define ZDEV_F_TO_DEVICE 0x2	/* ZDEV_EV_MIGRATE: RAM -> device */
-#define ZDEV_F_EVICT 0x4	/* ZDEV_EV_MIGRATE: migrate_device_* path */
-#define ZDEV_F_LARGE_MAP 0x8	/* MAP/UNMAP: a PMD/PUD (entire) mapping */
-#define ZDEV_F_NEW_ANON 0x10	/* MAP: folio_add_new_anon_rmap */
+#define ZDEV_F_CREATED	 0x1  /* ZDEV_EV_PGMAP: from memremap_pages */
+#define ZDEV_F_TO_DEVICE 0x2  /* ZDEV_EV_MIGRATE: RAM -> device */
+#define ZDEV_F_EVICT	 0x4  /* ZDEV_EV_MIGRATE: migrate_device_* path */
+#define ZDEV_F_LARGE_MAP 0x8  /* MAP/UNMAP: a PMD/PUD (entire) mapping */
+#define ZDEV_F_NEW_ANON	 0x10 /* MAP: folio_add_new_anon_rmap */
 
 struct zdev_range {
 	__u64 start; /* physical, inclusive */
@@ -78,37 +78,37 @@ struct zdev_range {
 };
 
 struct zdev_folio_info {
-	__u64 pfn;	    /* head pfn */
-	__u32 order;	    /* folio order when the event fired */
-	__u32 nr;	    /* pages the rmap operation covers */
-	__s32 refcount;	    /* _refcount sampled at the event */
-	__s32 mapcount;	    /* total mappings after the event */
-	__s32 entire_maps;  /* PMD/PUD mappings after the event */
-	__u32 new_order;    /* ZDEV_EV_SPLIT: order of the pieces */
+	__u64 pfn;	   /* head pfn */
+	__u32 order;	   /* folio order when the event fired */
+	__u32 nr;	   /* pages the rmap operation covers */
+	__s32 refcount;	   /* _refcount sampled at the event */
+	__s32 mapcount;	   /* total mappings after the event */
+	__s32 entire_maps; /* PMD/PUD mappings after the event */
+	__u32 new_order;   /* ZDEV_EV_SPLIT: order of the pieces */
 };
 
 struct zdev_pgmap_info {
-	__u32 type;	      /* enum zdev_pgmap_type */
+	__u32 type; /* enum zdev_pgmap_type */
 	__u32 nr_range;
-	__u64 owner;	      /* driver cookie; only compared, never shown raw */
+	__u64 owner; /* driver cookie; only compared, never shown raw */
 	__u32 vmemmap_shift;
 	__u32 pad;
 	struct zdev_range ranges[ZDEV_MAX_RANGES];
 };
 
 struct zdev_migrate_info {
-	__u64 pages;	    /* pages migrated (compound entry = 512) */
-	__u64 large;	    /* compound entries among them */
-	__u64 entries;	    /* entries the call was given */
-	__u64 collected;    /* migrate_vma_setup: cpages */
+	__u64 pages;	 /* pages migrated (compound entry = 512) */
+	__u64 large;	 /* compound entries among them */
+	__u64 entries;	 /* entries the call was given */
+	__u64 collected; /* migrate_vma_setup: cpages */
 };
 
 struct zdev_event {
 	__u64 ts_ns;
-	__u64 pgmap;	/* kernel address: identity key, never printed */
-	__u32 kind;	/* enum zdev_kind */
-	__u16 hook;	/* enum zdev_hook */
-	__u16 flags;	/* ZDEV_F_* */
+	__u64 pgmap; /* kernel address: identity key, never printed */
+	__u32 kind;  /* enum zdev_kind */
+	__u16 hook;  /* enum zdev_hook */
+	__u16 flags; /* ZDEV_F_* */
 	__u32 pid;
 	__s32 stack_id; /* reserved for call-site capture; -1 when none */
 	union {

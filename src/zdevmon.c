@@ -7,7 +7,6 @@
  * Options, the event loop and signals live here; probe.c attaches,
  * tracker.c keeps state, output.c prints.
  */
-#include <argp.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,130 +16,22 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "options.h"
 #include "output.h"
 #include "probe.h"
 #include "tracker.h"
 
-const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
-const char *argp_program_bug_address =
-	"the zdevmon issue tracker";
-
-static const char doc[] =
-	"zdevmon -- observe ZONE_DEVICE folios with eBPF.\n"
-	"\n"
-	"Attaches CO-RE BPF programs to the kernel's ZONE_DEVICE paths "
-	"(zone_device_page_init, free_zone_device_folio, rmap, migrate_vma_*, "
-	"memremap/memunmap_pages) and keeps, per pgmap, the live folios and "
-	"pages, the mapped pages, inits, frees, splits and migrations. A live "
-	"table is printed every interval; --json writes NDJSON snapshots "
-	"(and events) for dashboards. Needs root (CAP_BPF, CAP_PERFMON) and a "
-	"kernel with BTF.\n"
-	"\n"
-	"EXAMPLES:\n"
-	"  zdevmon                    live table, refreshed every second\n"
-	"  zdevmon -i 5 --json out.ndjson   snapshots every 5 s to a file\n"
-	"  zdevmon -q --json - -d 60  NDJSON on stdout for one minute\n"
-	"\n"
-	"EXIT STATUS: 0 when stopped by a signal or --duration; 1 when the "
-	"probes could not be attached or output failed; 2 on bad usage.";
-
-enum {
-	OPT_FORCE_KPROBES = 0x100,
-	OPT_EVENTS,
-};
-
-static const struct argp_option options[] = {
-	{ "interval", 'i', "SECONDS", 0,
-	  "Refresh the table and write a snapshot every SECONDS (default 1)" },
-	{ "json", 'j', "FILE", 0,
-	  "Write NDJSON (start, snapshots, final snapshot) to FILE, '-' for "
-	  "stdout" },
-	{ "events", OPT_EVENTS, NULL, 0,
-	  "Also write every folio and pgmap event to the NDJSON stream" },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
-	{ "quiet", 'q', NULL, 0, "No live table" },
-	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
-	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
-	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
-	{},
-};
-
-struct config {
-	double interval_s;
-	double duration_s;
-	const char *json_path;
-	bool events;
-	bool quiet;
-	bool force_kprobes;
-	bool verbose;
-};
-
-static int parse_seconds(const char *arg, double min, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < min || v > 86400 * 365)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
-{
-	struct config *cfg = state->input;
-
-	switch (key) {
-	case 'i':
-		if (parse_seconds(arg, 0.05, &cfg->interval_s))
-			argp_error(state,
-				   "--interval wants seconds >= 0.05, not '%s'",
-				   arg);
-		break;
-	case 'd':
-		if (parse_seconds(arg, 0.001, &cfg->duration_s))
-			argp_error(state,
-				   "--duration wants a positive number of "
-				   "seconds, not '%s'",
-				   arg);
-		break;
-	case 'j':
-		if (!*arg)
-			argp_error(state, "--json wants a file name or '-'");
-		cfg->json_path = arg;
-		break;
-	case OPT_EVENTS:
-		cfg->events = true;
-		break;
-	case 'q':
-		cfg->quiet = true;
-		break;
-	case OPT_FORCE_KPROBES:
-		cfg->force_kprobes = true;
-		break;
-	case 'v':
-		cfg->verbose = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
-	case ARGP_KEY_END:
-		if (cfg->events && !cfg->json_path)
-			argp_error(state, "--events needs --json FILE");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t snapshot_now;
 
 static void on_signal(int sig)
 {
 	exiting = sig;
+}
+
+static void on_usr1(int sig)
+{
+	snapshot_now = 1;
 }
 
 struct session {
@@ -190,9 +81,11 @@ static void status(struct session *s, struct zdev_status *st)
 	st->elapsed_s = now_s() - s->t0;
 }
 
-static void tick(struct session *s, bool final)
+static void tick(struct session *s, const char *trigger)
 {
+	bool final = !strcmp(trigger, "final");
 	struct zdev_status st;
+	json_object *snap;
 
 	status(s, &st);
 	if (s->table) {
@@ -202,7 +95,10 @@ static void tick(struct session *s, bool final)
 		if (!s->table_tty)
 			fputc('\n', s->table);
 	}
-	json_put(s, output_snapshot(&s->tracker, &st, final));
+	snap = output_snapshot(&s->tracker, &st, final);
+	json_object_object_add(snap, "trigger",
+			       json_object_new_string(trigger));
+	json_put(s, snap);
 }
 
 static int open_outputs(struct session *s)
@@ -274,8 +170,13 @@ static int run(struct session *s)
 		t = now_s();
 		if (end && t >= end)
 			break;
+		if (snapshot_now) {
+			snapshot_now = 0;
+			ring_buffer__consume(s->rb);
+			tick(s, "signal");
+		}
 		if (t >= next) {
-			tick(s, false);
+			tick(s, "interval");
 			next += s->cfg.interval_s;
 			if (next < t)
 				next = t + s->cfg.interval_s;
@@ -283,21 +184,18 @@ static int run(struct session *s)
 	}
 	/* what the kernel already produced belongs in the final snapshot */
 	ring_buffer__consume(s->rb);
-	tick(s, true);
+	tick(s, "final");
 	return err;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_arg, NULL, doc };
-	struct session s = { .cfg = { .interval_s = 1.0 } };
+	struct session s = {};
 	struct probe_opts popts;
 	char err[512];
 	int ret;
 
-	argp_err_exit_status = 2;
-	ret = argp_parse(&argp, argc, argv, 0, NULL, &s.cfg);
-	if (ret)
+	if (options_parse(argc, argv, &s.cfg, 0))
 		return 2;
 	tracker_init(&s.tracker);
 
@@ -323,6 +221,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_usr1);
 	signal(SIGPIPE, SIG_IGN);
 
 	s.t0 = now_s();

@@ -127,8 +127,8 @@ static int nodes_shift_from_btf(const struct btf *btf)
 	return bits > 0 ? (int)shift : -1;
 }
 
-static int enum_value(const struct btf *btf, const char *type,
-		      const char *name, int *out)
+static int enum_value(const struct btf *btf, const char *type, const char *name,
+		      int *out)
 {
 	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
 	const struct btf_type *t;
@@ -162,8 +162,9 @@ int zone_layout_detect(struct zone_layout *zl, char *err, size_t errlen)
 	}
 	if (enum_value(btf, "zone_type", "__MAX_NR_ZONES", &max_zones) ||
 	    enum_value(btf, "zone_type", "ZONE_DEVICE", &device)) {
-		snprintf(err, errlen,
-			 "the kernel has no ZONE_DEVICE (enum zone_type in BTF)");
+		snprintf(
+		    err, errlen,
+		    "the kernel has no ZONE_DEVICE (enum zone_type in BTF)");
 		ret = -ENOENT;
 		goto cleanup;
 	}
@@ -179,8 +180,10 @@ int zone_layout_detect(struct zone_layout *zl, char *err, size_t errlen)
 	}
 	ret = zone_layout_compute(zl, nodes_shift, max_zones, device);
 	if (ret) {
-		snprintf(err, errlen, "implausible page-flags layout "
-			 "(NODES_SHIFT %d, %d zones)", nodes_shift, max_zones);
+		snprintf(err, errlen,
+			 "implausible page-flags layout "
+			 "(NODES_SHIFT %d, %d zones)",
+			 nodes_shift, max_zones);
 		goto cleanup;
 	}
 	zl->nodes_source = source;

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* zdevmon's command line (argp), apart from main so tests can drive it. */
+#ifndef ZDEVMON_OPTIONS_H
+#define ZDEVMON_OPTIONS_H
+
+#include <stdbool.h>
+
+struct config {
+	double interval_s;     /* table and snapshot period */
+	double duration_s;     /* 0: until a signal */
+	const char *json_path; /* NDJSON destination, "-" for stdout */
+	bool events;	       /* every event into the NDJSON stream */
+	bool quiet;	       /* no live table */
+	bool force_kprobes;
+	bool verbose;
+};
+
+/*
+ * Fill cfg from argv (defaults first). flags are argp_parse()'s: 0 exits
+ * with status 2 and a message on bad usage; tests pass ARGP_SILENT and get
+ * a non-zero error number back instead.
+ */
+int options_parse(int argc, char **argv, struct config *cfg,
+		  unsigned int flags);
+
+#endif /* ZDEVMON_OPTIONS_H */

@@ -1,0 +1,21 @@
+#!/bin/bash
+# make test: the unit tests on the host, then every guest scenario; ends
+# with the summary line "N passed, N failed".
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== unit tests (host)"
+tests/run-unit.sh "$@" | tee -a "$log"
+echo "== guest test bed (QEMU)"
+tests/vm/run.sh | tee -a "$log"
+
+passed=$(grep -c '^PASS: ' "$log")
+failed=$(grep -c '^FAIL: ' "$log")
+if [ "$failed" != 0 ]; then
+	echo "== failures"
+	grep '^FAIL: ' "$log"
+fi
+[ "$passed" = 0 ] && failed=$((failed + 1)) # ran nothing: a failure
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Run the cmocka unit tests; print PASS:/FAIL: per test and a summary.
+# Exit status 1 if any failed.
+fails=0
+for t in "$@"; do
+	out=$("$t" 2>&1)
+	rc=$?
+	name=$(basename "$t")
+	printf '%s\n' "$out" | sed -n "s/^\[       OK \] \(.*\)/PASS: unit\/$name\/\1/p"
+	printf '%s\n' "$out" | sed -n "s/^\[  FAILED  \] \([a-z_0-9]*\)$/FAIL: unit\/$name\/\1/p"
+	if [ $rc != 0 ]; then
+		printf '%s\n' "$out" | grep -E 'ERROR|LINE|FAIL' | sed 's/^/    /'
+		fails=$((fails + 1))
+	fi
+done
+[ $fails = 0 ]

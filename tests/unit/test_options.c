@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line parsing and the zone-bit layout: pure logic. */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "options.h"
+#include "zone_layout.h"
+
+#define PARSE(cfg, ...)                                                  \
+	({                                                               \
+		char *argv[] = { "zdevmon", __VA_ARGS__ };               \
+		options_parse(sizeof(argv) / sizeof(argv[0]), argv, cfg, \
+			      ARGP_SILENT);                              \
+	})
+
+static void test_defaults(void **state)
+{
+	struct config cfg;
+	char *argv[] = { "zdevmon" };
+
+	assert_int_equal(options_parse(1, argv, &cfg, ARGP_SILENT), 0);
+	assert_true(cfg.interval_s == 1.0);
+	assert_null(cfg.json_path);
+	assert_false(cfg.force_kprobes);
+	assert_false(cfg.events);
+}
+
+static void test_options(void **state)
+{
+	struct config cfg;
+
+	assert_int_equal(PARSE(&cfg, "-i", "2.5", "--json", "-", "--events",
+			       "-q", "--force-kprobes", "-d", "10", "-v"),
+			 0);
+	assert_true(cfg.interval_s == 2.5);
+	assert_string_equal(cfg.json_path, "-");
+	assert_true(cfg.events && cfg.quiet && cfg.force_kprobes &&
+		    cfg.verbose);
+	assert_true(cfg.duration_s == 10);
+}
+
+static void test_bad_options(void **state)
+{
+	struct config cfg;
+
+	assert_int_not_equal(PARSE(&cfg, "-i", "0"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-i", "abc"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-i", "1s"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-d", "-3"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--events"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--json", ""), 0);
+	assert_int_not_equal(PARSE(&cfg, "--no-such-option"), 0);
+	assert_int_not_equal(PARSE(&cfg, "stray"), 0);
+}
+
+/* Debian amd64 (6.1, 6.12, 7.x): NODES_SHIFT 10, five zones. */
+static void test_zone_layout_debian(void **state)
+{
+	struct zone_layout zl;
+
+	assert_int_equal(zone_layout_compute(&zl, 10, 5, 4), 0);
+	assert_int_equal(zl.shift, 51);
+	assert_int_equal(zl.mask, 7);
+	assert_int_equal(zl.zone_device, 4);
+	/* a smaller NUMA config moves the zone bits up */
+	assert_int_equal(zone_layout_compute(&zl, 6, 5, 4), 0);
+	assert_int_equal(zl.shift, 55);
+	/* four zones fit in two bits */
+	assert_int_equal(zone_layout_compute(&zl, 10, 4, 3), 0);
+	assert_int_equal(zl.shift, 52);
+	assert_int_equal(zl.mask, 3);
+}
+
+static void test_zone_layout_invalid(void **state)
+{
+	struct zone_layout zl;
+
+	assert_int_equal(zone_layout_compute(&zl, -1, 5, 4), -EINVAL);
+	assert_int_equal(zone_layout_compute(&zl, 10, 0, 0), -EINVAL);
+	assert_int_equal(zone_layout_compute(&zl, 10, 5, 5), -EINVAL);
+	assert_int_equal(zone_layout_compute(&zl, 40, 5, 4), -EINVAL);
+}
+
+static void test_kconfig_value(void **state)
+{
+	const char *cfg = "# CONFIG_FOO is not set\nCONFIG_NODES_SHIFT_X=3\n"
+			  "CONFIG_NODES_SHIFT=10\nCONFIG_NUMA=y\n";
+	char buf[16];
+
+	assert_string_equal(
+	    kconfig_value(cfg, "CONFIG_NODES_SHIFT", buf, sizeof(buf)), "10");
+	assert_string_equal(kconfig_value(cfg, "CONFIG_NUMA", buf, sizeof(buf)),
+			    "y");
+	assert_null(kconfig_value(cfg, "CONFIG_FOO", buf, sizeof(buf)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_zone_layout_debian),
+		cmocka_unit_test(test_zone_layout_invalid),
+		cmocka_unit_test(test_kconfig_value),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Boot a guest under QEMU TCG, run scenarios, collect the results folder.
+#   boot.sh KABI INITRD OUTDIR SCENARIOS MODE [TIMEOUT]
+# SCENARIOS is comma separated; MODE is fentry or kprobe. The serial log
+# is OUTDIR/serial.log; every boot has a hard timeout.
+source "$(dirname "$0")/lib.sh"
+
+kabi=$1 initrd=$2 out=$3 scens=$4 mode=$5 limit=${6:-900}
+kdir=$(tb_kdir "$kabi")
+mkdir -p "$out"
+nvme=$ZDEVMON_CACHE/nvme.img
+[ -f "$nvme" ] || truncate -s 16M "$nvme"
+
+timeout --kill-after=10 "$limit" qemu-system-x86_64 \
+	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 3G \
+	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 memmap=256M!1G tb=$scens tbmode=$mode ${TB_APPEND:-}" \
+	-display none -no-reboot -serial "file:$out/serial.log" -monitor none \
+	-net none \
+	-virtfs "local,path=$out,mount_tag=out,security_model=none,id=out" \
+	-drive "file=$nvme,if=none,format=raw,id=nv0" \
+	-device nvme,serial=zdev,cmb_size_mb=64,drive=nv0 \
+	>"$out/qemu.log" 2>&1
+rc=$?
+[ $rc = 124 ] && log "guest timed out after ${limit}s"
+exit $rc

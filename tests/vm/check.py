@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Check one guest boot's results against each workload's ground truth.
+
+    check.py OUTDIR MODE [SCENARIO...]
+
+OUTDIR holds one folder per scenario (written by the guest); MODE is the
+attach mechanism the boot used (fentry or kprobe). Every expected number
+comes from the workload's truth file, the kernel's own interfaces or the
+upstream test suite, never from an earlier zdevmon run. Prints one
+"PASS: ..." or "FAIL: ..." line per check.
+"""
+import json
+import os
+import re
+import sys
+
+PMD_PAGES = 512
+
+
+class Checker:
+    def __init__(self, out, mode):
+        self.out, self.mode = out, mode
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        tag = f"{self.mode}/{name}"
+        if ok:
+            self.passed += 1
+            print(f"PASS: {tag}")
+        else:
+            self.failed += 1
+            print(f"FAIL: {tag}: {detail}")
+        return ok
+
+    def eq(self, name, got, want):
+        return self.check(name, got == want, f"zdevmon {got}, truth {want}")
+
+
+def truth(path):
+    vals = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "truth":
+                vals[parts[1]] = int(parts[2])
+    return vals
+
+
+def stream(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def snapshots(objs, trigger):
+    return [o for o in objs if o.get("kind") == "snapshot"
+            and o.get("trigger") == trigger]
+
+
+def of_type(snap, kind):
+    return [p for p in snap["pgmaps"] if p["type"] == kind]
+
+
+def total(pgmaps, key):
+    return sum(p[key] for p in pgmaps)
+
+
+def anomalies(pgmaps):
+    return {k: v for p in pgmaps for k, v in p["anomalies"].items() if v}
+
+
+def session(c, scen, name, path):
+    """Checks every zdevmon session shares; returns its objects or None."""
+    if not c.check(f"{scen}/{name}: zdevmon wrote NDJSON",
+                   os.path.exists(path), f"{path} missing"):
+        return None
+    objs = stream(path)
+    start = [o for o in objs if o.get("kind") == "start"]
+    final = snapshots(objs, "final")
+    c.check(f"{scen}/{name}: every object has schema and kind",
+            all(o.get("schema") == "zdevmon/v1" and "kind" in o
+                for o in objs))
+    if not c.check(f"{scen}/{name}: start object and final snapshot",
+                   len(start) == 1 and len(final) == 1 and final[0]["final"],
+                   f"{len(start)} start, {len(final)} final"):
+        return None
+    hooks = {h["function"]: h["mechanism"] for h in start[0]["hooks"]}
+    core = ["zone_device_page_init", "free_zone_device_folio",
+            "folio_add_file_rmap_ptes", "folio_remove_rmap_ptes",
+            "migrate_vma_pages", "memunmap_pages"]
+    family = "f" if c.mode == "fentry" else "k"
+    c.check(f"{scen}/{name}: hooks attached as {c.mode}",
+            all(hooks.get(f, "off")[0] == family for f in core),
+            ", ".join(f"{f}={hooks.get(f)}" for f in core))
+    c.eq(f"{scen}/{name}: no dropped events", final[0]["dropped_events"], 0)
+    c.eq(f"{scen}/{name}: no kernel-side anomalies",
+         final[0]["bpf_anomalies"], 0)
+    c.eq(f"{scen}/{name}: no tracker anomalies",
+         anomalies(final[0]["pgmaps"]), {})
+    stderr = open(path.replace(".ndjson", ".stderr")).read()
+    c.check(f"{scen}/{name}: zdevmon exited 0 after SIGINT",
+            "zdevmon exit 0" in stderr, stderr.strip()[-300:])
+    return objs
+
+
+def folios(t):
+    """Folios a mapping used: PMD faults map 512 pages with one folio."""
+    return t["pages_mapped"] - (PMD_PAGES - 1) * t["pmd_faults"]
+
+
+def iomem_range(path, name):
+    """The first /proc/iomem line naming NAME, as a pfn range."""
+    for line in open(path):
+        if name in line:
+            lo, hi = line.split(":")[0].strip().split("-")
+            return int(lo, 16) >> 12, int(hi, 16) >> 12
+    return None
+
+
+def check_dax(c, out):
+    objs = session(c, "dax", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    t4k, tpmd = truth(f"{out}/truth-4k.txt"), truth(f"{out}/truth-pmd.txt")
+    c.check("dax: files are DAX (STATX_ATTR_DAX)",
+            t4k.get("dax") == 1 and tpmd.get("dax") == 1, f"{t4k} {tpmd}")
+    c.check("dax: the kernel mapped PMDs in the aligned case",
+            tpmd.get("pmd_faults", 0) > 0, f"truth {tpmd}")
+    held = snapshots(objs, "signal")
+    final = snapshots(objs, "final")[0]
+    if not c.eq("dax: one snapshot per held mapping", len(held), 2):
+        return
+    fs = of_type(final, "fsdax")
+    if not c.eq("dax: one fsdax pgmap", len(fs), 1):
+        return
+    pm = fs[0]
+    want = iomem_range(f"{out}/iomem.txt", "namespace0.0")
+    c.eq("dax: pgmap pfn range is the pmem namespace (/proc/iomem)",
+         (pm["pfn_start"], pm["pfn_end"]), want)
+    for t in (t4k, tpmd):
+        c.check("dax: mapped pfns inside the pgmap",
+                pm["pfn_start"] <= t["pfn_lo"] and
+                t["pfn_hi"] <= pm["pfn_end"], f"{pm} {t}")
+    for snap, t, case in ((held[0], t4k, "4k"), (held[1], tpmd, "pmd")):
+        p = of_type(snap, "fsdax")[0]
+        c.eq(f"dax: {case} held: live folios", p["live_folios"], folios(t))
+        c.eq(f"dax: {case} held: live pages", p["live_pages"],
+             t["pages_mapped"])
+        c.eq(f"dax: {case} held: mapped pages", p["mapped_pages"],
+             t["pages_mapped"])
+    born = folios(t4k) + folios(tpmd)
+    c.eq("dax: folios born", pm["inits"], born)
+    c.eq("dax: folios freed", pm["frees"], born)
+    c.eq("dax: live folios at the end", pm["live_folios"], 0)
+    c.eq("dax: mapped pages at the end", pm["mapped_pages"], 0)
+
+
+def check_p2p(c, out):
+    objs = session(c, "p2p", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    t = truth(f"{out}/truth.txt")
+    held = snapshots(objs, "signal")
+    final = snapshots(objs, "final")[0]
+    pms = of_type(final, "p2pdma")
+    if not c.eq("p2p: one p2pdma pgmap", len(pms), 1) or \
+            not c.eq("p2p: one held snapshot", len(held), 1):
+        return
+    pm = pms[0]
+    c.check("p2p: mapped pfns inside the pgmap",
+            pm["pfn_start"] <= t["pfn_lo"] and t["pfn_hi"] <= pm["pfn_end"],
+            f"{pm['pfn_start']}-{pm['pfn_end']} vs {t}")
+    hp = of_type(held[0], "p2pdma")[0]
+    c.eq("p2p: held: live folios", hp["live_folios"], t["pages_mapped"])
+    c.eq("p2p: held: mapped pages", hp["mapped_pages"], t["pages_mapped"])
+    c.eq("p2p: folios born", pm["inits"], t["pages_mapped"])
+    c.eq("p2p: folios freed", pm["frees"], t["pages_mapped"])
+    c.eq("p2p: live folios at the end", pm["live_folios"], 0)
+
+
+def test_results(path):
+    res = {}
+    for line in open(path):
+        m = re.match(r"^(ok|not ok) \d+ (\S+)", line)
+        if m:
+            res[m.group(2)] = m.group(1)
+    return res
+
+
+def check_hmm(c, out):
+    objs = session(c, "hmm", "work", f"{out}/work.ndjson")
+    if objs:
+        t = truth(f"{out}/truth.txt")
+        c.check("hmm: workload migrated pages to the device",
+                t.get("base_on_device", 0) > 0 and t.get("done") == 1, t)
+        held = snapshots(objs, "signal")
+        final = snapshots(objs, "final")[0]
+        priv = of_type(final, "private")
+        if c.eq("hmm: one held snapshot", len(held), 1):
+            hp = of_type(held[0], "private")
+            c.eq("hmm: held: live device pages", total(hp, "live_pages"),
+                 t["base_on_device"])
+            c.eq("hmm: held: mapped device pages",
+                 total(hp, "mapped_pages"), t["base_on_device"])
+        c.eq("hmm: pages migrated to the device",
+             total(priv, "migrated_to_device_pages"), t["to_device_pages"])
+        c.eq("hmm: pages migrated back to RAM",
+             total(priv, "migrated_to_ram_pages"), t["to_ram_pages"])
+        c.eq("hmm: THP migrated whole (compound entries)",
+             total(priv, "migrated_to_device_large"),
+             t["thp_pmd_on_device"])
+        c.eq("hmm: device folios born", total(priv, "inits"),
+             t["device_folios_born"])
+        c.eq("hmm: frees reconcile with inits and splits",
+             total(priv, "frees"),
+             total(priv, "inits") + total(priv, "split_new_folios"))
+        c.eq("hmm: live device folios at the end",
+             total(priv, "live_folios"), 0)
+
+    plain = test_results(f"{out}/hmm-tests-plain.txt")
+    under = test_results(f"{out}/hmm-tests-zdevmon.txt")
+    c.check("hmm-tests: ran", len(plain) > 20, f"{len(plain)} results")
+    c.eq("hmm-tests: same results under zdevmon as without", under, plain)
+    c.eq("hmm-tests: no test fails without zdevmon",
+         [k for k, v in plain.items() if v != "ok"], [])
+
+    objs = session(c, "hmm", "suite", f"{out}/suite.ndjson")
+    if not objs:
+        return
+    final = snapshots(objs, "final")[0]
+    priv = of_type(final, "private")
+    c.check("hmm-tests: test_hmm pgmaps seen", len(priv) >= 2, priv)
+    c.eq("hmm-tests: every pgmap torn down after rmmod",
+         sorted({p["state"] for p in priv}), ["gone"])
+    c.eq("hmm-tests: live device folios after rmmod",
+         total(priv, "live_folios"), 0)
+    c.check("hmm-tests: THP splits followed", total(priv, "splits") > 0,
+            "no split seen")
+    c.eq("hmm-tests: frees reconcile with inits, splits, pre-existing",
+         total(priv, "frees"),
+         total(priv, "inits") + total(priv, "split_new_folios") +
+         total(priv, "preexisting_folios"))
+    c.eq("hmm-tests: frees of folios never seen born",
+         sum(p["anomalies"]["free_untracked"] for p in priv), 0)
+
+
+CHECKS = {"dax": check_dax, "p2p": check_p2p, "hmm": check_hmm}
+
+
+def main():
+    out, mode = sys.argv[1], sys.argv[2]
+    scens = sys.argv[3:] or list(CHECKS)
+    c = Checker(out, mode)
+    for s in scens:
+        d = f"{out}/{s}"
+        rc = open(f"{d}/rc").read().strip() if os.path.exists(f"{d}/rc") \
+            else "missing"
+        if not c.eq(f"{s}: guest scenario finished", rc, "0"):
+            continue
+        try:
+            CHECKS[s](c, d)
+        except (OSError, KeyError, IndexError, ValueError) as e:
+            c.check(f"{s}: results readable", False, repr(e))
+    print(f"check: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+# Helpers for guest scenarios: start zdevmon, wait until it is attached,
+# snapshot it while a workload holds its mappings, stop it.
+OUT=$1
+ZFLAGS="-q -i 1"
+[ "$ZDEV_MODE" = kprobe ] && ZFLAGS="$ZFLAGS --force-kprobes"
+
+# zdev_start NAME: zdevmon writing $OUT/NAME.ndjson; waits for "start".
+zdev_start() {
+	zjson=$OUT/$1.ndjson
+	rm -f "$zjson"
+	zdevmon $ZFLAGS --json "$zjson" 2>"$OUT/$1.stderr" &
+	zpid=$!
+	i=0
+	until grep -q '"kind":"start"' "$zjson" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 $zpid 2>/dev/null; then
+			echo "zdevmon did not start:"; cat "$OUT/$1.stderr"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# zdev_snapshot: one snapshot now (SIGUSR1), waits until it is written.
+zdev_snapshot() {
+	n=$(grep -c '"trigger":"signal"' "$zjson")
+	kill -USR1 $zpid
+	until [ "$(grep -c '"trigger":"signal"' "$zjson")" -gt "$n" ]; do
+		sleep 0.1
+	done
+}
+
+zdev_stop() {
+	kill -INT $zpid
+	wait $zpid
+	echo "zdevmon exit $?" >>"$OUT/$(basename "$zjson" .ndjson).stderr"
+}
+
+# hold_run TRUTH CMD...: run a workload that stops itself (SIGSTOP) while
+# its mappings are live; snapshot zdevmon then, and let it finish.
+hold_run() {
+	truthf=$1; shift
+	ZDEV_HOLD=1 "$@" >"$truthf" &
+	wpid=$!
+	while :; do
+		st=$(cut -d' ' -f3 /proc/$wpid/stat 2>/dev/null)
+		[ "$st" = T ] && break
+		[ -z "$st" ] && break
+		sleep 0.05
+	done
+	[ "$st" = T ] && zdev_snapshot && kill -CONT $wpid
+	wait $wpid
+}

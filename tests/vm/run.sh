@@ -1,0 +1,104 @@
+#!/bin/bash
+# The guest test bed end to end: resolve and fetch the sid kernel, build
+# test_hmm and hmm-tests from its linux-source, pack an initramfs with
+# zdevmon and the workloads, boot one guest per attach mechanism and
+# scenario, and check zdevmon's numbers against each workload's truth.
+#   run.sh [--modes "fentry kprobe"] [--scenarios dax,p2p,hmm]
+#   run.sh --demo        one guest, a mixed workload, the live table
+# Prints PASS:/FAIL: lines; exit status 1 if any check failed.
+source "$(dirname "$0")/lib.sh"
+
+modes="fentry kprobe"
+scens="dax,p2p,hmm"
+action=test
+while [ $# -gt 0 ]; do
+	case $1 in
+	--modes) modes=$2; shift ;;
+	--scenarios) scens=$2; shift ;;
+	--demo) action=demo ;;
+	*) die "unknown option $1" ;;
+	esac
+	shift
+done
+
+OUT=$TB_ROOT/tests/out
+rm -rf "$OUT"
+mkdir -p "$OUT/bin"
+cd "$TB_ROOT"
+[ -x ./zdevmon ] || die "build zdevmon first (make)"
+
+kabi=$("$TB_SRCDIR/fetch-kernel.sh" sid)
+log "guest kernel: Debian sid $kabi"
+"$TB_SRCDIR/build-hmm.sh" "$kabi"
+kdir=$(tb_kdir "$kabi")
+
+cp zdevmon "$OUT/bin/"
+for w in daxwork p2pwork hmmwork; do
+	gcc -O2 -Wall -static -I "$kdir/hmm" -o "$OUT/bin/$w" \
+		"$TB_SRCDIR/work/$w.c" || die "cannot build $w"
+done
+"$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin" "$OUT/initrd.img"
+
+fails=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+show_failure() {
+	local dir=$1 s=$2
+	echo "---- tail of $dir/serial.log"
+	tail -n 25 "$dir/serial.log" 2>/dev/null
+	echo "---- tail of the $s scenario log"
+	tail -n 25 "$dir/$s/log" 2>/dev/null
+	echo "----"
+}
+
+if [ $action = demo ]; then
+	dir=$OUT/demo
+	mkdir -p "$dir"
+	log "booting the demo guest; the live table follows (about a minute)"
+	: >"$dir/serial.log"
+	tail -f "$dir/serial.log" &
+	tailpid=$!
+	"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" demo fentry 900
+	rc=$?
+	sleep 1
+	kill $tailpid 2>/dev/null
+	echo
+	echo "== final snapshot ($dir/demo/zdevmon.ndjson)"
+	tail -n 1 "$dir/demo/zdevmon.ndjson" | python3 -m json.tool
+	exit $rc
+fi
+
+# The host kernel: either zdevmon runs, or it says why in one sentence.
+host_out=$(./zdevmon -q -d 1 2>&1)
+host_rc=$?
+if [ $host_rc = 0 ]; then
+	pass "host: zdevmon attaches on this kernel and runs cleanly"
+elif [ $host_rc = 1 ] && [ "$(printf '%s\n' "$host_out" | wc -l)" = 1 ] &&
+	printf '%s' "$host_out" | grep -Eq '^zdevmon: (no ZONE_DEVICE hook could be attached|the kernel has no).*\.$'; then
+	pass "host: zdevmon refuses with one clear sentence: $host_out"
+else
+	fail "host: exit $host_rc with: $host_out"
+fi
+
+for mode in $modes; do
+	for s in $(echo "$scens" | tr , ' '); do
+		dir=$OUT/$mode-$s
+		limit=300
+		[ $s = hmm ] && limit=900
+		log "guest: $s with $mode"
+		start=$SECONDS
+		"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" "$s" \
+			"$mode" $limit
+		log "guest: $s with $mode took $((SECONDS - start))s"
+		if ! python3 "$TB_SRCDIR/check.py" "$dir" "$mode" "$s" \
+			>"$dir/check.txt"; then
+			grep -v '^check:' "$dir/check.txt"
+			fails=$((fails + 1))
+			show_failure "$dir" "$s"
+		else
+			grep -v '^check:' "$dir/check.txt"
+		fi
+	done
+done
+[ $fails = 0 ]

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FS DAX workload: map a file on a DAX mount, touch every page, unmap,
+ * truncate. Prints the ground truth: pages mapped (present in pagemap),
+ * compound heads among them (PMD folios), and the pfn bounds.
+ *   daxwork FILE NPAGES [pmd]
+ * With "pmd" the file is fallocated and mapped 2 MiB aligned, so that ext4
+ * can hand out aligned extents and the fault handler map PMDs.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "truth.h"
+
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+#define PMD_SZ (2UL << 20)
+
+int main(int argc, char **argv)
+{
+	unsigned long npages, size, i;
+	int fd, pmd;
+	char *map, *hint = NULL;
+	struct statx stx;
+	struct walk w;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: daxwork FILE NPAGES [pmd]\n");
+		return 2;
+	}
+	npages = strtoul(argv[2], NULL, 0);
+	pmd = argc > 3 && !strcmp(argv[3], "pmd");
+	size = npages * PAGE_SZ;
+
+	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("open");
+	if (pmd ? fallocate(fd, 0, 0, size) : ftruncate(fd, size))
+		die("size the file");
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+		die("statx");
+	truth("dax", !!(stx.stx_attributes & STATX_ATTR_DAX));
+	if (pmd) {
+		/* an aligned address: reserve more, then map over it */
+		char *r = mmap(NULL, size + PMD_SZ, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (r == MAP_FAILED)
+			die("reserve");
+		hint = (char *)(((uintptr_t)r + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	}
+	map = mmap(hint, size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | (hint ? MAP_FIXED : 0), fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < npages; i++)
+		map[i * PAGE_SZ] = (char)i;
+	w = walk_mapping(map, npages);
+	truth("pages_mapped", w.present);
+	truth("pfn_lo", w.pfn_lo);
+	truth("pfn_hi", w.pfn_hi);
+	hold();
+	if (munmap(map, size))
+		die("munmap");
+	if (ftruncate(fd, 0))
+		die("truncate");
+	close(fd);
+	unlink(argv[1]);
+	truth("done", 1);
+	return 0;
+}
