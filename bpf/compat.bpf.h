@@ -66,8 +66,7 @@ static __always_inline __s32 folio_total_maps(struct folio *folio, __u32 order)
 }
 
 /* PMD/PUD ("entire") mappings of a large folio. */
-static __always_inline __s32 folio_entire_maps(struct folio *folio,
-					       __u32 order)
+static __always_inline __s32 folio_entire_maps(struct folio *folio, __u32 order)
 {
 	struct folio___pre611 *old = (void *)folio;
 	struct folio___pre611b *mid = (void *)folio;

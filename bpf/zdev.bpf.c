@@ -27,11 +27,11 @@ const volatile __u32 zone_device = 0;
 /* a 256 MiB chunk evicted at once is 65536 entries */
 const volatile __u32 max_migrate_entries = 1 << 20;
 
-#define MIGRATE_PFN_VALID (1UL << 0)
-#define MIGRATE_PFN_MIGRATE (1UL << 1)
+#define MIGRATE_PFN_VALID    (1UL << 0)
+#define MIGRATE_PFN_MIGRATE  (1UL << 1)
 #define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
-#define MIGRATE_PFN_SHIFT 6
-#define MIG_CHUNK 16
+#define MIGRATE_PFN_SHIFT    6
+#define MIG_CHUNK	     16
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -83,8 +83,7 @@ static __always_inline __u64 vmemmap_start(void)
 	if (vmemmap)
 		return vmemmap;
 	if (&vmemmap_base)
-		bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap),
-				      &vmemmap_base);
+		bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
 	else
 		vmemmap = VMEMMAP_START_DEFAULT;
 	return vmemmap;
@@ -180,10 +179,9 @@ static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
 	for (i = 0; i < ZDEV_MAX_RANGES; i++) {
 		if (i >= nr)
 			break;
-		bpf_probe_read_kernel(&e->pgmap_info.ranges[i],
-				      sizeof(struct zdev_range),
-				      (void *)(addr + off +
-					       i * sizeof(struct zdev_range)));
+		bpf_probe_read_kernel(
+			&e->pgmap_info.ranges[i], sizeof(struct zdev_range),
+			(void *)(addr + off + i * sizeof(struct zdev_range)));
 	}
 	bpf_ringbuf_submit(e, 0);
 }
@@ -230,8 +228,8 @@ static __always_inline int on_page_init(__u64 page)
 {
 	__u64 flags = read_flags(page);
 
-	return folio_event(ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags, 0,
-			   0, 0, 0);
+	return folio_event(ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags, 0, 0,
+			   0, 0);
 }
 
 /* fexit: pgmap, order and refcount are set by then (v7.x sets pgmap). */
@@ -301,7 +299,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
  */
 #define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire)                \
 	SEC("fentry/" #func)                                                  \
-	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,  \
+	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,   \
 		     int nr_pages)                                            \
 	{                                                                     \
 		__u64 flags = *(__u64 *)folio;                                \
@@ -345,8 +343,8 @@ RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
 /* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
 static __always_inline int on_new_anon(__u64 addr, __u64 flags)
 {
-	bool large = flags & (1ULL << bpf_core_enum_value(enum pageflags,
-							  PG_head));
+	bool large =
+		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
 
 	return folio_event(ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr, flags, 0,
 			   ZDEV_F_NEW_ANON | (large ? ZDEV_F_LARGE_MAP : 0), 1,
@@ -434,11 +432,11 @@ int BPF_KRETPROBE(split_kretprobe, long ret)
 /* ---- migration ------------------------------------------------------ */
 
 struct migrate_walk {
-	__u64 src;	/* unsigned long *src */
-	__u64 dst;	/* unsigned long *dst */
+	__u64 src; /* unsigned long *src */
+	__u64 dst; /* unsigned long *dst */
 	__u64 npages;
-	__u64 pgmap;	/* pgmap of the current run of entries */
-	__u64 lo, hi;	/* its pfn range holding the last entry */
+	__u64 pgmap;  /* pgmap of the current run of entries */
+	__u64 lo, hi; /* its pfn range holding the last entry */
 	__u64 pages, large, collected;
 	__u16 flags;
 	__u16 hook;
@@ -543,8 +541,12 @@ static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
 	struct migrate_walk w = {
-		.src = src, .dst = dst, .npages = npages, .flags = flags,
-		.hook = hook, .collected = collected,
+		.src = src,
+		.dst = dst,
+		.npages = npages,
+		.flags = flags,
+		.hook = hook,
+		.collected = collected,
 	};
 
 	if (st)
@@ -610,8 +612,8 @@ int BPF_PROG(migrate_vma_pages_fexit, struct migrate_vma *migrate)
 
 /* Eviction (driver unbind, RELEASE): device pages back to RAM. */
 SEC("fexit/migrate_device_pages")
-int BPF_PROG(migrate_device_pages_fexit, unsigned long *src,
-	     unsigned long *dst, unsigned long npages)
+int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
+	     unsigned long npages)
 {
 	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, ptr_to_u64(src),
 			     ptr_to_u64(dst), npages, ZDEV_F_EVICT, 0);
@@ -722,16 +724,16 @@ static __always_inline int count_call(int hook)
 	return 0;
 }
 
-#define COUNT_HOOK(func, hook)                                   \
-	SEC("fentry/" #func)                                     \
-	int BPF_PROG(func##_fentry)                              \
-	{                                                        \
-		return count_call(hook);                         \
-	}                                                        \
-	SEC("kprobe/" #func)                                     \
-	int BPF_KPROBE(func##_kprobe)                            \
-	{                                                        \
-		return count_call(hook);                         \
+#define COUNT_HOOK(func, hook)           \
+	SEC("fentry/" #func)             \
+	int BPF_PROG(func##_fentry)      \
+	{                                \
+		return count_call(hook); \
+	}                                \
+	SEC("kprobe/" #func)             \
+	int BPF_KPROBE(func##_kprobe)    \
+	{                                \
+		return count_call(hook); \
 	}
 
 COUNT_HOOK(migrate_vma_finalize, ZDEV_HOOK_MIGRATE_VMA_FINALIZE)

@@ -9,26 +9,26 @@ const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
 const char *argp_program_bug_address = "the zdevmon issue tracker";
 
 static const char doc[] =
-    "zdevmon -- observe ZONE_DEVICE folios with eBPF.\n"
-    "\n"
-    "Attaches CO-RE BPF programs to the kernel's ZONE_DEVICE paths "
-    "(zone_device_page_init, free_zone_device_folio, rmap, migrate_vma_*, "
-    "memremap/memunmap_pages) and keeps, per pgmap, the live folios and "
-    "pages, the mapped pages, inits, frees, splits and migrations. A live "
-    "table is printed every interval; --json writes NDJSON snapshots "
-    "(and events) for dashboards. Needs root (CAP_BPF, CAP_PERFMON) and a "
-    "kernel with BTF.\n"
-    "\n"
-    "EXAMPLES:\n"
-    "  zdevmon                    live table, refreshed every second\n"
-    "  zdevmon -i 5 --json out.ndjson   snapshots every 5 s to a file\n"
-    "  zdevmon -q --json - -d 60  NDJSON on stdout for one minute\n"
-    "\n"
-    "SIGNALS: SIGINT and SIGTERM stop after a final snapshot; SIGUSR1 "
-    "writes a snapshot at once.\n"
-    "\n"
-    "EXIT STATUS: 0 when stopped by a signal or --duration; 1 when the "
-    "probes could not be attached or output failed; 2 on bad usage.";
+	"zdevmon -- observe ZONE_DEVICE folios with eBPF.\n"
+	"\n"
+	"Attaches CO-RE BPF programs to the kernel's ZONE_DEVICE paths "
+	"(zone_device_page_init, free_zone_device_folio, rmap, migrate_vma_*, "
+	"memremap/memunmap_pages) and keeps, per pgmap, the live folios and "
+	"pages, the mapped pages, inits, frees, splits and migrations. A live "
+	"table is printed every interval; --json writes NDJSON snapshots "
+	"(and events) for dashboards. Needs root (CAP_BPF, CAP_PERFMON) and a "
+	"kernel with BTF.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  zdevmon                    live table, refreshed every second\n"
+	"  zdevmon -i 5 --json out.ndjson   snapshots every 5 s to a file\n"
+	"  zdevmon -q --json - -d 60  NDJSON on stdout for one minute\n"
+	"\n"
+	"SIGNALS: SIGINT and SIGTERM stop after a final snapshot; SIGUSR1 "
+	"writes a snapshot at once.\n"
+	"\n"
+	"EXIT STATUS: 0 when stopped by a signal or --duration; 1 when the "
+	"probes could not be attached or output failed; 2 on bad usage.";
 
 enum {
 	OPT_FORCE_KPROBES = 0x100,

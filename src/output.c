@@ -52,10 +52,11 @@ void output_table(FILE *out, const struct tracker *t,
 		"  hooks %d/%d\n",
 		ZDEVMON_VERSION, st->elapsed_s, t->events, st->dropped_events,
 		on, st->nr_hooks);
-	fprintf(
-	    out, "%3s %-8s %-19s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
-	    "ID", "TYPE", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P", "MAPPED",
-	    "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT", "ANOM");
+	fprintf(out,
+		"%3s %-8s %-19s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
+		"ID", "TYPE", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
+		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
+		"ANOM");
 	for (i = 0; i < t->nr_pgmaps; i++) {
 		const struct zt_pgmap *p = t->pgmaps[i];
 
@@ -96,7 +97,8 @@ static json_object *header(const char *kind)
 			       json_object_new_string(ZDEVMON_SCHEMA));
 	json_object_object_add(o, "kind", json_object_new_string(kind));
 	json_object_object_add(
-	    o, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+		o, "time",
+		json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
 	return o;
 }
 
@@ -109,9 +111,10 @@ static json_object *pgmap_json(const struct zt_pgmap *p)
 
 	json_object_object_add(o, "id", json_object_new_int(p->id));
 	json_object_object_add(
-	    o, "type", json_object_new_string(tracker_type_name(p->type)));
+		o, "type", json_object_new_string(tracker_type_name(p->type)));
 	json_object_object_add(
-	    o, "state", json_object_new_string(tracker_state_name(p->state)));
+		o, "state",
+		json_object_new_string(tracker_state_name(p->state)));
 	add_u64(o, "pfn_start", tracker_pgmap_pfn_start(p));
 	add_u64(o, "pfn_end", tracker_pgmap_pfn_end(p));
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++) {
@@ -161,7 +164,7 @@ static json_object *hooks_json(const struct zdev_status *st)
 				       json_object_new_string(h->mechanism));
 		if (h->reason)
 			json_object_object_add(
-			    o, "reason", json_object_new_string(h->reason));
+				o, "reason", json_object_new_string(h->reason));
 		add_u64(o, "device_calls", h->device_calls);
 		add_u64(o, "dropped_events", h->dropped);
 		add_u64(o, "anomalies", h->anomalies);
@@ -214,7 +217,7 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 		}
 	}
 	json_object_object_add(
-	    o, "event", json_object_new_string(output_kind_name(e->kind)));
+		o, "event", json_object_new_string(output_kind_name(e->kind)));
 	add_u64(o, "ts_ns", e->ts_ns);
 	json_object_object_add(o, "pgmap", json_object_new_int(p ? p->id : 0));
 	add_u64(o, "pid", e->pid);
@@ -234,9 +237,10 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 		break;
 	case ZDEV_EV_MIGRATE:
 		json_object_object_add(
-		    o, "direction",
-		    json_object_new_string(
-			e->flags & ZDEV_F_TO_DEVICE ? "to_device" : "to_ram"));
+			o, "direction",
+			json_object_new_string(e->flags & ZDEV_F_TO_DEVICE
+						       ? "to_device"
+						       : "to_ram"));
 		add_u64(o, "pages", e->migrate.pages);
 		add_u64(o, "large", e->migrate.large);
 		add_u64(o, "collected", e->migrate.collected);
@@ -244,7 +248,7 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 	case ZDEV_EV_PGMAP:
 		json_object_object_add(o, "type",
 				       json_object_new_string(tracker_type_name(
-					   e->pgmap_info.type)));
+					       e->pgmap_info.type)));
 		break;
 	}
 	return o;
@@ -253,7 +257,7 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 int output_line(FILE *out, json_object *obj)
 {
 	const char *s =
-	    json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 
 	if (fputs(s, out) == EOF || fputc('\n', out) == EOF ||
 	    fflush(out) == EOF)

@@ -250,10 +250,11 @@ static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 			 strerror(-fentry_err));
 	snprintf(why_kprobe, sizeof(why_kprobe),
 		 "kprobes are not available (%s)", strerror(-kprobe_err));
-	snprintf(
-	    err, errlen, "no ZONE_DEVICE hook could be attached: %s and %s%s",
-	    why_fentry, why_kprobe,
-	    geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON" : "");
+	snprintf(err, errlen,
+		 "no ZONE_DEVICE hook could be attached: %s and %s%s",
+		 why_fentry, why_kprobe,
+		 geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON"
+			   : "");
 }
 
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,

@@ -316,7 +316,7 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 		p->c.split_new_folios += pieces - 1;
 	for (i = 0; i < pieces; i++) {
 		struct zt_folio *n =
-		    folio_add(t, p, pfn + i * step, new_order, birth);
+			folio_add(t, p, pfn + i * step, new_order, birth);
 
 		if (!n)
 			return;

@@ -128,9 +128,8 @@ static void announce(struct session *s)
 	status(s, &st);
 	for (i = 0; i < st.nr_hooks; i++) {
 		if (!strcmp(st.hooks[i].mechanism, "off")) {
-			if (s->cfg.verbose)
-				fprintf(stderr, "zdevmon: %s off: %s\n",
-					st.hooks[i].func, st.hooks[i].reason);
+			fprintf(stderr, "zdevmon: hook %s is off: %s\n",
+				st.hooks[i].func, st.hooks[i].reason);
 			continue;
 		}
 		on++;

@@ -162,9 +162,9 @@ int zone_layout_detect(struct zone_layout *zl, char *err, size_t errlen)
 	}
 	if (enum_value(btf, "zone_type", "__MAX_NR_ZONES", &max_zones) ||
 	    enum_value(btf, "zone_type", "ZONE_DEVICE", &device)) {
-		snprintf(
-		    err, errlen,
-		    "the kernel has no ZONE_DEVICE (enum zone_type in BTF)");
+		snprintf(err, errlen,
+			 "the kernel has no ZONE_DEVICE (enum zone_type in "
+			 "BTF)");
 		ret = -ENOENT;
 		goto cleanup;
 	}

@@ -5,10 +5,13 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# A runner that dies counts as a failure whatever it printed before.
 echo "== unit tests (host)"
 tests/run-unit.sh "$@" | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: unit tests: runner exited non-zero" >>"$log"
 echo "== guest test bed (QEMU)"
-tests/vm/run.sh | tee -a "$log"
+tests/vm/run.sh 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: guest test bed: runner exited non-zero" >>"$log"
 
 passed=$(grep -c '^PASS: ' "$log")
 failed=$(grep -c '^FAIL: ' "$log")

@@ -91,7 +91,8 @@ static void test_kconfig_value(void **state)
 	char buf[16];
 
 	assert_string_equal(
-	    kconfig_value(cfg, "CONFIG_NODES_SHIFT", buf, sizeof(buf)), "10");
+		kconfig_value(cfg, "CONFIG_NODES_SHIFT", buf, sizeof(buf)),
+		"10");
 	assert_string_equal(kconfig_value(cfg, "CONFIG_NUMA", buf, sizeof(buf)),
 			    "y");
 	assert_null(kconfig_value(cfg, "CONFIG_FOO", buf, sizeof(buf)));

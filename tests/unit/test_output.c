@@ -94,8 +94,8 @@ static void test_snapshot_json(void **state)
 	assert_int_equal(json_object_get_uint64(field(p, "live_folios")), 3);
 	assert_int_equal(json_object_get_uint64(field(p, "mapped_pages")), 1);
 	assert_int_equal(
-	    json_object_get_uint64(field(p, "migrated_to_device_pages")),
-	    123456789);
+		json_object_get_uint64(field(p, "migrated_to_device_pages")),
+		123456789);
 	p = json_object_array_get_idx(pgmaps, 1);
 	assert_string_equal(json_object_get_string(field(p, "type")), "fsdax");
 	assert_int_equal(json_object_get_uint64(field(p, "live_pages")), 512);

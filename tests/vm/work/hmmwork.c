@@ -12,7 +12,7 @@
 #include "truth.h"
 #include "test_hmm_uapi.h"
 
-#define PMD_SZ (2UL << 20)
+#define PMD_SZ	  (2UL << 20)
 #define PMD_PAGES (PMD_SZ / PAGE_SZ)
 
 static int dev;
