@@ -24,6 +24,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 zone_shift = 0;
 const volatile __u32 zone_mask = 0;
 const volatile __u32 zone_device = 0;
+/* kernel stacks at birth and at mapping changes (zdevmon run, --stacks) */
+const volatile bool capture_stacks = false;
 /* a 256 MiB chunk evicted at once is 65536 entries */
 const volatile __u32 max_migrate_entries = 1 << 20;
 
@@ -32,6 +34,7 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
 #define MIGRATE_PFN_SHIFT    6
 #define MIG_CHUNK	     16
+#define EEXIST		     17 /* errno: not in vmlinux.h */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -44,6 +47,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct zdev_hook_stats);
 } stats SEC(".maps");
+
+/* Call sites: bounded; what does not fit is counted, never silent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, ZDEV_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
 
 /* pgmaps already described to userspace. */
 struct {
@@ -191,9 +202,25 @@ static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
  * are sampled from the folio (fork duplications are invisible to probes)
  * and adjusted by this operation's own delta where it runs at entry.
  */
-static __always_inline int folio_event(int kind, int hook, __u64 addr,
-				       __u64 flags, __u32 nr, __u16 evflags,
-				       int maps_delta, int entire_delta)
+static __always_inline __s32 stack_of(void *ctx, struct zdev_hook_stats *st)
+{
+	long id = bpf_get_stackid(ctx, &stacks, 0);
+
+	if (id >= 0)
+		return id;
+	if (st) {
+		if (id == -EEXIST)
+			st->stack_collisions++;
+		else
+			st->stack_overflows++;
+	}
+	return -1;
+}
+
+static __always_inline int folio_event(void *ctx, int kind, int hook,
+				       __u64 addr, __u64 flags, __u32 nr,
+				       __u16 evflags, int maps_delta,
+				       int entire_delta)
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
 	struct folio *folio = (void *)addr;
@@ -218,25 +245,28 @@ static __always_inline int folio_event(int kind, int hook, __u64 addr,
 	e->folio.refcount = BPF_CORE_READ(folio, _refcount.counter);
 	e->folio.mapcount = folio_total_maps(folio, order) + maps_delta;
 	e->folio.entire_maps = folio_entire_maps(folio, order) + entire_delta;
+	/* births and mapping changes: where a leaked reference came from */
+	if (capture_stacks && kind != ZDEV_EV_FREE)
+		e->stack_id = stack_of(ctx, st);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
 
 /* ---- allocation and free ------------------------------------------- */
 
-static __always_inline int on_page_init(__u64 page)
+static __always_inline int on_page_init(void *ctx, __u64 page)
 {
 	__u64 flags = read_flags(page);
 
-	return folio_event(ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags, 0, 0,
-			   0, 0);
+	return folio_event(ctx, ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags,
+			   0, 0, 0, 0);
 }
 
 /* fexit: pgmap, order and refcount are set by then (v7.x sets pgmap). */
 SEC("fexit/zone_device_page_init")
 int BPF_PROG(page_init_fexit, struct page *page)
 {
-	return on_page_init(ptr_to_u64(page));
+	return on_page_init(ctx, ptr_to_u64(page));
 }
 
 SEC("kprobe/zone_device_page_init")
@@ -260,10 +290,10 @@ int BPF_KRETPROBE(page_init_kretprobe)
 		return 0;
 	page = s->arg0;
 	bpf_map_delete_elem(&stashed, &id);
-	return on_page_init(page);
+	return on_page_init(ctx, page);
 }
 
-static __always_inline int on_free(__u64 addr, __u64 flags)
+static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 {
 	/* Only device folios get here: check the zone shift once more. */
 	if (!zone_is_device(flags)) {
@@ -272,8 +302,8 @@ static __always_inline int on_free(__u64 addr, __u64 flags)
 		if (st)
 			st->anomalies++;
 	}
-	return folio_event(ZDEV_EV_FREE, ZDEV_HOOK_FREE, addr, flags, 0, 0, 0,
-			   0);
+	return folio_event(ctx, ZDEV_EV_FREE, ZDEV_HOOK_FREE, addr, flags, 0, 0,
+			   0, 0);
 }
 
 SEC("fentry/free_zone_device_folio")
@@ -281,13 +311,13 @@ int BPF_PROG(free_fentry, struct folio *folio)
 {
 	__u64 addr = ptr_to_u64(folio);
 
-	return on_free(addr, read_flags(addr));
+	return on_free(ctx, addr, read_flags(addr));
 }
 
 SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(free_kprobe, struct folio *folio)
 {
-	return on_free((__u64)folio, read_flags((__u64)folio));
+	return on_free(ctx, (__u64)folio, read_flags((__u64)folio));
 }
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
@@ -306,8 +336,8 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
-		return folio_event(kind, hook, ptr_to_u64(folio), flags, nr,  \
-				   evflags, maps, entire);                    \
+		return folio_event(ctx, kind, hook, ptr_to_u64(folio), flags, \
+				   nr, evflags, maps, entire);                \
 	}                                                                     \
 	SEC("kprobe/" #func)                                                  \
 	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
@@ -317,7 +347,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
-		return folio_event(kind, hook, (__u64)folio, flags, nr,       \
+		return folio_event(ctx, kind, hook, (__u64)folio, flags, nr,  \
 				   evflags, maps, entire);                    \
 	}
 
@@ -341,12 +371,13 @@ RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
 	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
 
 /* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
-static __always_inline int on_new_anon(__u64 addr, __u64 flags)
+static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags)
 {
 	bool large =
 		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
 
-	return folio_event(ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr, flags, 0,
+	return folio_event(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
+			   flags, 0,
 			   ZDEV_F_NEW_ANON | (large ? ZDEV_F_LARGE_MAP : 0), 1,
 			   large ? 1 : 0);
 }
@@ -358,7 +389,7 @@ int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
 
 	if (!zone_is_device(flags))
 		return 0;
-	return on_new_anon(ptr_to_u64(folio), flags);
+	return on_new_anon(ctx, ptr_to_u64(folio), flags);
 }
 
 SEC("kprobe/folio_add_new_anon_rmap")
@@ -368,7 +399,7 @@ int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
 
 	if (!zone_is_device(flags))
 		return 0;
-	return on_new_anon((__u64)folio, flags);
+	return on_new_anon(ctx, (__u64)folio, flags);
 }
 
 /* ---- splits of large device folios -------------------------------- */

@@ -29,6 +29,8 @@ struct zt_folio {
 	uint64_t last_ns;
 	uint32_t last_kind;
 	bool preexisting;
+	int32_t birth_stack;
+	int32_t last_stack;
 	UT_hash_handle hh;
 };
 
@@ -70,6 +72,8 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
 		return NULL;
 	p->addr = addr;
 	p->id = t->nr_pgmaps + 1;
+	for (int i = 0; i < ZT_AN_MAX; i++)
+		p->anomaly_stack[i] = -1;
 	t->pgmaps[t->nr_pgmaps++] = p;
 	return p;
 }
@@ -165,6 +169,8 @@ static struct zt_folio *folio_add(struct tracker *t, struct zt_pgmap *p,
 	f->order = order;
 	f->birth_ns = ns;
 	f->last_ns = ns;
+	f->birth_stack = -1;
+	f->last_stack = -1;
 	HASH_ADD(hh, t->folios, pfn, sizeof(f->pfn), f);
 	folio_account(f, +1);
 	return f;
@@ -188,12 +194,18 @@ static void folio_sample(struct zt_folio *f, const struct zdev_event *e)
 	folio_account(f, +1);
 	f->last_ns = e->ts_ns;
 	f->last_kind = e->kind;
+	if (e->stack_id >= 0)
+		f->last_stack = e->stack_id;
 }
 
-static void anomaly(struct zt_pgmap *p, enum zt_anomaly a)
+static void anomaly(struct zt_pgmap *p, enum zt_anomaly a,
+		    const struct zdev_event *e)
 {
-	if (p)
-		p->c.anomalies[a]++;
+	if (!p)
+		return;
+	p->c.anomalies[a]++;
+	p->anomaly_stack[a] = e->stack_id;
+	p->anomaly_pfn[a] = e->folio.pfn;
 }
 
 static void on_pgmap(struct tracker *t, const struct zdev_event *e)
@@ -230,14 +242,16 @@ static void on_init(struct tracker *t, struct zt_pgmap *p,
 	struct zt_folio *f = folio_find(t, e->folio.pfn);
 
 	if (f) {
-		anomaly(p, ZT_AN_DOUBLE_INIT);
+		anomaly(p, ZT_AN_DOUBLE_INIT, e);
 		folio_del(t, f);
 	}
 	if (p)
 		p->c.inits++;
 	f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
-	if (f)
+	if (f) {
+		f->birth_stack = e->stack_id;
 		folio_sample(f, e);
+	}
 }
 
 static void on_free(struct tracker *t, struct zt_pgmap *p,
@@ -248,11 +262,13 @@ static void on_free(struct tracker *t, struct zt_pgmap *p,
 	if (p)
 		p->c.frees++;
 	if (!f) {
-		anomaly(p, ZT_AN_FREE_UNTRACKED);
+		/* a pgmap created under our eyes: we saw every birth */
+		anomaly(p, p && p->created_ns ? ZT_AN_DOUBLE_FREE :
+						ZT_AN_FREE_UNTRACKED, e);
 		return;
 	}
 	if (e->folio.mapcount > 0)
-		anomaly(p, ZT_AN_FREE_MAPPED);
+		anomaly(p, ZT_AN_FREE_MAPPED, e);
 	folio_del(t, f);
 }
 
@@ -268,13 +284,14 @@ static void on_map(struct tracker *t, struct zt_pgmap *p,
 			p->c.unmaps++;
 	}
 	if (e->folio.mapcount < 0 || e->folio.entire_maps < 0)
-		anomaly(p, ZT_AN_MAPCOUNT_NEGATIVE);
+		anomaly(p, ZT_AN_MAPCOUNT_NEGATIVE, e);
 	if (!f) {
 		bool birth = p && born_at_map(p) && e->kind == ZDEV_EV_MAP;
 
 		f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
 		if (!f)
 			return;
+		f->birth_stack = e->stack_id;
 		if (birth) {
 			p->c.inits++;
 		} else {
@@ -294,11 +311,12 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 	uint32_t old_order, new_order = e->folio.new_order;
 	uint64_t pfn, step, i, pieces, birth;
 	bool mapped, pre;
+	int32_t bstack, lstack;
 
 	if (p)
 		p->c.splits++;
 	if (!f) {
-		anomaly(p, ZT_AN_SPLIT_UNTRACKED);
+		anomaly(p, ZT_AN_SPLIT_UNTRACKED, e);
 		return;
 	}
 	old_order = f->order;
@@ -307,6 +325,8 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 	pfn = f->pfn;
 	birth = f->birth_ns;
 	pre = f->preexisting;
+	bstack = f->birth_stack;
+	lstack = f->last_stack;
 	mapped = f->mapped_pages == (1U << old_order);
 	folio_del(t, f);
 
@@ -321,6 +341,8 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 		if (!n)
 			return;
 		n->preexisting = pre;
+		n->birth_stack = bstack;
+		n->last_stack = lstack;
 		n->last_ns = e->ts_ns;
 		n->last_kind = e->kind;
 		if (mapped) {
@@ -360,7 +382,7 @@ static void on_teardown(struct tracker *t, struct zt_pgmap *p,
 		p->state = ZT_PGMAP_KILLING;
 		p->kill_ns = e->ts_ns;
 		if (p->live_folios)
-			anomaly(p, ZT_AN_TEARDOWN_LIVE);
+			anomaly(p, ZT_AN_TEARDOWN_LIVE, e);
 		break;
 	case ZDEV_EV_PGMAP_DRAINED:
 		p->state = ZT_PGMAP_DRAINED;
@@ -440,13 +462,8 @@ size_t tracker_live_folios(const struct tracker *t)
 	return HASH_COUNT(t->folios);
 }
 
-bool tracker_folio(const struct tracker *t, uint64_t pfn,
-		   struct zt_folio_view *out)
+static void folio_view(const struct zt_folio *f, struct zt_folio_view *out)
 {
-	struct zt_folio *f = folio_find(t, pfn);
-
-	if (!f)
-		return false;
 	out->pfn = f->pfn;
 	out->order = f->order;
 	out->pgmap_id = f->pgmap ? f->pgmap->id : 0;
@@ -455,7 +472,49 @@ bool tracker_folio(const struct tracker *t, uint64_t pfn,
 	out->last_ns = f->last_ns;
 	out->last_kind = f->last_kind;
 	out->preexisting = f->preexisting;
+	out->birth_stack = f->birth_stack;
+	out->last_stack = f->last_stack;
+}
+
+bool tracker_folio(const struct tracker *t, uint64_t pfn,
+		   struct zt_folio_view *out)
+{
+	struct zt_folio *f = folio_find(t, pfn);
+
+	if (!f)
+		return false;
+	folio_view(f, out);
 	return true;
+}
+
+int tracker_foreach_folio(const struct tracker *t,
+			  int (*fn)(const struct zt_folio_view *v, void *ctx),
+			  void *ctx)
+{
+	struct zt_folio *f, *tmp;
+	struct zt_folio_view v;
+	int ret;
+
+	HASH_ITER(hh, t->folios, f, tmp)
+	{
+		folio_view(f, &v);
+		ret = fn(&v, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t,
+					uint64_t addr)
+{
+	int i;
+
+	for (i = t->nr_pgmaps - 1; i >= 0; i--)
+		if (t->pgmaps[i]->addr == addr &&
+		    t->pgmaps[i]->state != ZT_PGMAP_GONE)
+			return t->pgmaps[i];
+	return NULL;
 }
 
 const char *tracker_type_name(uint32_t type)
@@ -493,6 +552,7 @@ const char *tracker_anomaly_name(enum zt_anomaly a)
 	static const char *const names[] = {
 		[ZT_AN_DOUBLE_INIT] = "double_init",
 		[ZT_AN_FREE_UNTRACKED] = "free_untracked",
+		[ZT_AN_DOUBLE_FREE] = "double_free",
 		[ZT_AN_FREE_MAPPED] = "free_mapped",
 		[ZT_AN_MAPCOUNT_NEGATIVE] = "mapcount_negative",
 		[ZT_AN_SPLIT_UNTRACKED] = "split_untracked",

@@ -22,6 +22,7 @@ enum zt_pgmap_state {
 enum zt_anomaly {
 	ZT_AN_DOUBLE_INIT,	 /* init of a folio already live */
 	ZT_AN_FREE_UNTRACKED,	 /* free of a folio never seen born */
+	ZT_AN_DOUBLE_FREE,	 /* the same, where every birth was seen */
 	ZT_AN_FREE_MAPPED,	 /* freed while still mapped */
 	ZT_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
 	ZT_AN_SPLIT_UNTRACKED,	 /* split of a folio never seen born */
@@ -62,6 +63,8 @@ struct zt_pgmap {
 	uint64_t live_pages;
 	uint64_t mapped_pages;
 	struct zt_counters c;
+	int32_t anomaly_stack[ZT_AN_MAX]; /* stack of the latest, or -1 */
+	uint64_t anomaly_pfn[ZT_AN_MAX];  /* its folio */
 };
 
 struct zt_folio;
@@ -88,6 +91,8 @@ struct zt_folio_view {
 	uint64_t last_ns;
 	uint32_t last_kind;
 	bool preexisting;
+	int32_t birth_stack; /* stack id at birth, -1: none */
+	int32_t last_stack;  /* at the latest mapping change */
 };
 
 void tracker_init(struct tracker *t);
@@ -99,6 +104,13 @@ uint64_t tracker_anomalies(const struct zt_pgmap *p);
 size_t tracker_live_folios(const struct tracker *t);
 bool tracker_folio(const struct tracker *t, uint64_t pfn,
 		   struct zt_folio_view *out);
+/* Call fn for every live folio; stops early when fn returns non-zero. */
+int tracker_foreach_folio(const struct tracker *t,
+			  int (*fn)(const struct zt_folio_view *v, void *ctx),
+			  void *ctx);
+/* The live pgmap at a kernel address, or NULL. */
+const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t,
+					uint64_t addr);
 
 const char *tracker_type_name(uint32_t type);
 const char *tracker_state_name(enum zt_pgmap_state s);

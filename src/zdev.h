@@ -110,7 +110,7 @@ struct zdev_event {
 	__u16 hook;  /* enum zdev_hook */
 	__u16 flags; /* ZDEV_F_* */
 	__u32 pid;
-	__s32 stack_id; /* reserved for call-site capture; -1 when none */
+	__s32 stack_id; /* kernel stack (stacks map), or -1 when none */
 	union {
 		struct zdev_folio_info folio;
 		struct zdev_pgmap_info pgmap_info;
@@ -124,6 +124,10 @@ struct zdev_hook_stats {
 	__u64 device;	 /* calls on ZONE_DEVICE folios */
 	__u64 dropped;	 /* ring-buffer reserves that failed */
 	__u64 anomalies; /* sanity checks that failed (zone bits, bounds) */
+	__u64 stack_collisions; /* stack ids lost to a hash collision */
+	__u64 stack_overflows;	/* stack ids lost to a full stack map */
 };
+
+#define ZDEV_STACK_DEPTH 32
 
 #endif /* ZDEV_H */

@@ -3,16 +3,21 @@
 #   boot.sh KABI INITRD OUTDIR SCENARIOS MODE [TIMEOUT]
 # SCENARIOS is comma separated; MODE is fentry or kprobe. The serial log
 # is OUTDIR/serial.log; every boot has a hard timeout.
+#
+# Two vCPUs on one TCG thread: multi-threaded TCG does not serialise
+# cross-modifying code the way the kernel's text_poke_bp() relies on, and a
+# vCPU may then execute the transient int3 of a probe being attached
+# ("Oops: int3" in folio_add_file_rmap_ptes+0x5 under thread=multi).
 source "$(dirname "$0")/lib.sh"
 
 kabi=$1 initrd=$2 out=$3 scens=$4 mode=$5 limit=${6:-900}
 kdir=$(tb_kdir "$kabi")
 mkdir -p "$out"
-nvme=$ZDEVMON_CACHE/nvme.img
-[ -f "$nvme" ] || truncate -s 16M "$nvme"
+nvme=$out/nvme.img # sparse, one per boot: concurrent boots do not share it
+truncate -s 16M "$nvme"
 
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 3G \
+	-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 3G \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=4 panic=-1 memmap=256M!1G tb=$scens tbmode=$mode ${TB_APPEND:-}" \
 	-display none -no-reboot -serial "file:$out/serial.log" -monitor none \
@@ -22,5 +27,6 @@ timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-device nvme,serial=zdev,cmb_size_mb=64,drive=nv0 \
 	>"$out/qemu.log" 2>&1
 rc=$?
+rm -f "$nvme"
 [ $rc = 124 ] && log "guest timed out after ${limit}s"
 exit $rc

@@ -254,7 +254,9 @@ def main():
         d = f"{out}/{s}"
         rc = open(f"{d}/rc").read().strip() if os.path.exists(f"{d}/rc") \
             else "missing"
-        if not c.eq(f"{s}: guest scenario finished", rc, "0"):
+        if not c.check(f"{s}: guest scenario finished", rc == "0",
+                       f"exit status {rc} (missing: the guest died or "
+                       "timed out; see its serial log)"):
             continue
         try:
             CHECKS[s](c, d)

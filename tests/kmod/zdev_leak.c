@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zdev_leak: a device-private pgmap that leaks on request, for zdevmon's
+ * leak-detection tests. Not for production kernels.
+ *
+ * /dev/zdev_leak ioctls (struct zl_cmd):
+ *   ZL_MIGRATE  migrate the caller's anonymous range [addr, +npages) into
+ *               device pages (they map as device-private entries);
+ *               done = pages migrated
+ *   ZL_LEAK     take npages extra references on the device pages of the
+ *               last ZL_MIGRATE, never dropped: those folios never free
+ *   ZL_HOLD     allocate npages device pages the driver keeps, unmapped
+ *   ZL_RELEASE  drop the pages ZL_HOLD keeps
+ *
+ * Device memory is fake: it holds no data (a page migrated back to RAM
+ * comes back zeroed). Unloading the module runs memunmap_pages(), which
+ * waits forever while a leaked reference is out: that is the point.
+ */
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include "zdev_leak.h"
+
+#define ZL_CHUNK_SIZE (64UL << 20)
+#define ZL_BATCH 64
+
+static struct dev_pagemap zl_pgmap;
+static struct resource *zl_res;
+static DEFINE_SPINLOCK(zl_lock);
+static struct page *zl_free_pages; /* linked through zone_device_data */
+static DEFINE_MUTEX(zl_mutex);	  /* ioctls */
+static struct page *zl_last[ZL_MAX_PAGES]; /* pages of the last ZL_MIGRATE */
+static unsigned long zl_nr_last;
+static struct page *zl_held[ZL_MAX_PAGES];
+static unsigned long zl_nr_held;
+
+/* A device page: zone_device_page_init() makes it a live folio. */
+static noinline struct page *zl_alloc_page(void)
+{
+	struct page *page;
+
+	spin_lock(&zl_lock);
+	page = zl_free_pages;
+	if (page)
+		zl_free_pages = page->zone_device_data;
+	spin_unlock(&zl_lock);
+	if (page)
+		zone_device_page_init(page, &zl_pgmap, 0);
+	return page;
+}
+
+static void zl_folio_free(struct folio *folio)
+{
+	struct page *page = folio_page(folio, 0);
+
+	spin_lock(&zl_lock);
+	page->zone_device_data = zl_free_pages;
+	zl_free_pages = page;
+	spin_unlock(&zl_lock);
+}
+
+/* A CPU touched a device page: back to a zeroed RAM page. */
+static vm_fault_t zl_migrate_to_ram(struct vm_fault *vmf)
+{
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.vma = vmf->vma,
+		.start = vmf->address & PAGE_MASK,
+		.end = (vmf->address & PAGE_MASK) + PAGE_SIZE,
+		.src = &src,
+		.dst = &dst,
+		.pgmap_owner = &zl_pgmap,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	struct page *rpage;
+
+	if (migrate_vma_setup(&args))
+		return VM_FAULT_SIGBUS;
+	if (src & MIGRATE_PFN_MIGRATE) {
+		rpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_ZERO,
+				       vmf->vma, vmf->address);
+		if (rpage) {
+			lock_page(rpage);
+			dst = migrate_pfn(page_to_pfn(rpage));
+		}
+	}
+	migrate_vma_pages(&args);
+	migrate_vma_finalize(&args);
+	return 0;
+}
+
+static const struct dev_pagemap_ops zl_ops = {
+	.folio_free = zl_folio_free,
+	.migrate_to_ram = zl_migrate_to_ram,
+};
+
+static long zl_migrate(struct zl_cmd *cmd)
+{
+	unsigned long addr = cmd->addr, end, next, i, src[ZL_BATCH],
+		      dst[ZL_BATCH];
+	struct mm_struct *mm = current->mm;
+	long ret = 0;
+
+	if (cmd->npages > ZL_MAX_PAGES)
+		return -E2BIG;
+	end = addr + cmd->npages * PAGE_SIZE;
+	zl_nr_last = 0;
+	cmd->done = 0;
+	mmap_read_lock(mm);
+	for (; addr < end; addr = next) {
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+		struct migrate_vma args = {};
+
+		if (!vma) {
+			ret = -EINVAL;
+			break;
+		}
+		next = min3(end, addr + ZL_BATCH * PAGE_SIZE, vma->vm_end);
+		args.vma = vma;
+		args.src = src;
+		args.dst = dst;
+		args.start = addr;
+		args.end = next;
+		args.pgmap_owner = &zl_pgmap;
+		args.flags = MIGRATE_VMA_SELECT_SYSTEM;
+		ret = migrate_vma_setup(&args);
+		if (ret)
+			break;
+		for (i = 0; i < args.npages; i++) {
+			struct page *dpage;
+
+			dst[i] = 0;
+			if (!(src[i] & MIGRATE_PFN_MIGRATE))
+				continue;
+			dpage = zl_alloc_page();
+			if (!dpage)
+				continue;
+			dst[i] = migrate_pfn(page_to_pfn(dpage)) |
+				 (src[i] & MIGRATE_PFN_WRITE);
+		}
+		migrate_vma_pages(&args);
+		for (i = 0; i < args.npages; i++) {
+			if (!(dst[i] & MIGRATE_PFN_VALID))
+				continue;
+			if (src[i] & MIGRATE_PFN_MIGRATE) {
+				zl_last[zl_nr_last++] =
+					migrate_pfn_to_page(dst[i]);
+				cmd->done++;
+			}
+		}
+		migrate_vma_finalize(&args);
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* The bug under test: references taken and never put. */
+static noinline long zl_leak(struct zl_cmd *cmd)
+{
+	unsigned long i;
+
+	cmd->done = 0;
+	for (i = 0; i < cmd->npages && i < zl_nr_last; i++) {
+		get_page(zl_last[i]);
+		cmd->done++;
+	}
+	return 0;
+}
+
+static noinline long zl_hold(struct zl_cmd *cmd)
+{
+	cmd->done = 0;
+	while (cmd->done < cmd->npages && zl_nr_held < ZL_MAX_PAGES) {
+		struct page *page = zl_alloc_page();
+
+		if (!page)
+			break;
+		unlock_page(page);
+		zl_held[zl_nr_held++] = page;
+		cmd->done++;
+	}
+	return 0;
+}
+
+static void zl_release_held(void)
+{
+	while (zl_nr_held)
+		put_page(zl_held[--zl_nr_held]);
+}
+
+static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct zl_cmd cmd;
+	long ret;
+
+	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
+		return -EFAULT;
+	mutex_lock(&zl_mutex);
+	switch (req) {
+	case ZL_MIGRATE:
+		ret = zl_migrate(&cmd);
+		break;
+	case ZL_LEAK:
+		ret = zl_leak(&cmd);
+		break;
+	case ZL_HOLD:
+		ret = zl_hold(&cmd);
+		break;
+	case ZL_RELEASE:
+		cmd.done = zl_nr_held;
+		zl_release_held();
+		ret = 0;
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&zl_mutex);
+	if (!ret && copy_to_user(uarg, &cmd, sizeof(cmd)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct file_operations zl_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = zl_ioctl,
+};
+
+static struct miscdevice zl_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "zdev_leak",
+	.fops = &zl_fops,
+};
+
+static int __init zl_init(void)
+{
+	unsigned long pfn, first, last;
+	void *ret;
+	int err;
+
+	zl_res = request_free_mem_region(&iomem_resource, ZL_CHUNK_SIZE,
+					 "zdev_leak");
+	if (IS_ERR(zl_res))
+		return PTR_ERR(zl_res);
+	zl_pgmap.type = MEMORY_DEVICE_PRIVATE;
+	zl_pgmap.range.start = zl_res->start;
+	zl_pgmap.range.end = zl_res->end;
+	zl_pgmap.nr_range = 1;
+	zl_pgmap.ops = &zl_ops;
+	zl_pgmap.owner = &zl_pgmap;
+	ret = memremap_pages(&zl_pgmap, numa_node_id());
+	if (IS_ERR(ret)) {
+		err = PTR_ERR(ret);
+		goto err_region;
+	}
+	first = zl_res->start >> PAGE_SHIFT;
+	last = first + (ZL_CHUNK_SIZE >> PAGE_SHIFT);
+	for (pfn = last; pfn-- > first;) {
+		struct page *page = pfn_to_page(pfn);
+
+		page->zone_device_data = zl_free_pages;
+		zl_free_pages = page;
+	}
+	err = misc_register(&zl_misc);
+	if (err)
+		goto err_unmap;
+	pr_info("zdev_leak: device-private pfns [%#lx, %#lx)\n", first, last);
+	return 0;
+
+err_unmap:
+	memunmap_pages(&zl_pgmap);
+err_region:
+	release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
+	return err;
+}
+
+static void __exit zl_exit(void)
+{
+	misc_deregister(&zl_misc);
+	zl_release_held();
+	/* waits for every folio of the pgmap: forever after a ZL_LEAK */
+	memunmap_pages(&zl_pgmap);
+	release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
+}
+
+module_init(zl_init);
+module_exit(zl_exit);
+MODULE_DESCRIPTION("zdevmon test module: a leaking device-private driver");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The zdev_leak test module's interface (module and workloads share it). */
+#ifndef ZDEV_LEAK_H
+#define ZDEV_LEAK_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define ZL_MAX_PAGES 4096
+
+struct zl_cmd {
+	__u64 addr;   /* ZL_MIGRATE: start of the caller's range */
+	__u64 npages; /* pages asked for */
+	__u64 done;   /* pages done */
+};
+
+#define ZL_MIGRATE _IOWR('Z', 1, struct zl_cmd)
+#define ZL_LEAK _IOWR('Z', 2, struct zl_cmd)
+#define ZL_HOLD _IOWR('Z', 3, struct zl_cmd)
+#define ZL_RELEASE _IOWR('Z', 4, struct zl_cmd)
+
+#endif

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Build the project's own test module (tests/kmod) out of tree for a guest
+# kernel, in the chroot holding that kernel's compiler and headers; cached
+# by kernel version and source hash.
+#   build-kmod.sh KABI      prints the path of zdev_leak.ko
+source "$(dirname "$0")/lib.sh"
+
+kabi=$1
+kdir=$(tb_kdir "$kabi")
+src=$TB_ROOT/tests/kmod
+hash=$(cat "$src"/*.c "$src"/*.h "$src"/Kbuild | sha256sum | cut -c1-12)
+out=$kdir/kmod-$hash
+if [ ! -f "$out/zdev_leak.ko" ]; then
+	root=$("$TB_SRCDIR/build-chroot.sh" "$kabi")
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$kdir/config")
+	rm -rf "$root/build/kmod" && mkdir -p "$root/build/kmod"
+	cp "$src"/*.c "$src"/*.h "$src"/Kbuild "$root/build/kmod/"
+	log "building tests/kmod for $kabi with $cc"
+	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+	chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root \
+		make -s -C "/lib/modules/$kabi/build" M=/build/kmod CC="$cc" \
+		modules >"$kdir/kmod-build.log" 2>&1
+	rc=$?
+	umount "$root/proc" 2>/dev/null || true
+	[ $rc = 0 ] || die "tests/kmod build failed: $(tail -15 "$kdir/kmod-build.log")"
+	mkdir -p "$out"
+	cp "$root/build/kmod/zdev_leak.ko" "$out/"
+fi
+echo "$out/zdev_leak.ko"
