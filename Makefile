@@ -15,9 +15,10 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -s
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -lm
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
-CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c
-DAEMON_SRCS := src/zdevmon.c src/probe.c $(CORE_SRCS)
-UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output \
+CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
+	src/leaks.c src/report.c src/ksyms.c
+DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c $(CORE_SRCS)
+UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
 	tests/unit/test_options
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-/* zdevmon's command line. */
+/*
+ * zdevmon's command line: the daemon (no subcommand) and "run", which
+ * watches one command and judges it. Common options are an argp child of
+ * both, so --help shows them once.
+ */
 #include <argp.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "options.h"
 
 const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
 const char *argp_program_bug_address = "the zdevmon issue tracker";
 
-static const char doc[] =
+static const char daemon_doc[] =
 	"zdevmon -- observe ZONE_DEVICE folios with eBPF.\n"
 	"\n"
 	"Attaches CO-RE BPF programs to the kernel's ZONE_DEVICE paths "
@@ -17,12 +22,13 @@ static const char doc[] =
 	"pages, the mapped pages, inits, frees, splits and migrations. A live "
 	"table is printed every interval; --json writes NDJSON snapshots "
 	"(and events) for dashboards. Needs root (CAP_BPF, CAP_PERFMON) and a "
-	"kernel with BTF.\n"
+	"kernel with BTF. 'zdevmon run --help' describes leak checking.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  zdevmon                    live table, refreshed every second\n"
 	"  zdevmon -i 5 --json out.ndjson   snapshots every 5 s to a file\n"
 	"  zdevmon -q --json - -d 60  NDJSON on stdout for one minute\n"
+	"  zdevmon run --fail-on-leak -- ./driver-tests   a leak check in CI\n"
 	"\n"
 	"SIGNALS: SIGINT and SIGTERM stop after a final snapshot; SIGUSR1 "
 	"writes a snapshot at once.\n"
@@ -30,12 +36,46 @@ static const char doc[] =
 	"EXIT STATUS: 0 when stopped by a signal or --duration; 1 when the "
 	"probes could not be attached or output failed; 2 on bad usage.";
 
+static const char run_doc[] =
+	"zdevmon run -- run a command under zdevmon and judge its ZONE_DEVICE "
+	"references.\n"
+	"\n"
+	"The probes are attached before CMD starts, so no early event is "
+	"missed. After CMD exits, the --teardown command runs (for example "
+	"'rmmod mydriver'), then zdevmon waits --settle seconds and judges:\n"
+	"  live-after-run (error)       folios born under monitoring and "
+	"still live\n"
+	"  teardown-with-live-folios (critical)  memunmap_pages() began with "
+	"folios live: the kernel waits forever; reported at once\n"
+	"  unmapped-not-freed (warning) with --older-than: folios unmapped and "
+	"not freed for that long when CMD ended\n"
+	"  double-free, free-while-mapped, mapcount-negative (error)\n"
+	"Folios alive before monitoring began are never called leaks. "
+	"Findings are grouped by the kernel stack the folios were born at.\n"
+	"\n"
+	"EXIT STATUS: 0 clean (or findings without --fail-on-leak, or only "
+	"warnings); 1 zdevmon failed; 2 bad usage; 3 leaks found "
+	"(--fail-on-leak: an error or critical finding); 4 CMD or the "
+	"teardown failed, or the teardown timed out. When several apply, the "
+	"lowest non-zero status but 2 wins, in the order 1, 3, 4."
+	"\v"
+	"A leak makes a teardown such as rmmod hang in the kernel; zdevmon "
+	"reports after --teardown-timeout and leaves it hanging.";
+
 enum {
 	OPT_FORCE_KPROBES = 0x100,
 	OPT_EVENTS,
+	OPT_STACKS,
+	OPT_TEARDOWN,
+	OPT_TEARDOWN_TIMEOUT,
+	OPT_SETTLE,
+	OPT_OLDER_THAN,
+	OPT_FAIL_ON_LEAK,
+	OPT_REPORT_JSON,
+	OPT_JUNIT,
 };
 
-static const struct argp_option options[] = {
+static const struct argp_option common_options[] = {
 	{ "interval", 'i', "SECONDS", 0,
 	  "Refresh the table and write a snapshot every SECONDS (default 1)" },
 	{ "json", 'j', "FILE", 0,
@@ -45,9 +85,30 @@ static const struct argp_option options[] = {
 	  "Also write every folio and pgmap event to the NDJSON stream" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
 	{ "quiet", 'q', NULL, 0, "No live table" },
+	{ "stacks", OPT_STACKS, NULL, 0,
+	  "Capture kernel stacks at births and mapping changes (always on "
+	  "with run)" },
 	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
 	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
+	{},
+};
+
+static const struct argp_option run_options[] = {
+	{ "teardown", OPT_TEARDOWN, "CMD", 0,
+	  "After CMD, run this shell command (e.g. 'rmmod test_hmm')" },
+	{ "teardown-timeout", OPT_TEARDOWN_TIMEOUT, "SECONDS", 0,
+	  "Stop waiting for the teardown after SECONDS (default 60)" },
+	{ "settle", OPT_SETTLE, "SECONDS", 0,
+	  "Wait SECONDS after the teardown before judging (default 1)" },
+	{ "older-than", OPT_OLDER_THAN, "SECONDS", 0,
+	  "Report folios unmapped and not freed for SECONDS when CMD ends" },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
+	  "Exit 3 when an error or critical finding is made" },
+	{ "report-json", OPT_REPORT_JSON, "FILE", 0,
+	  "Write the verdict as JSON to FILE" },
+	{ "junit", OPT_JUNIT, "FILE", 0,
+	  "Write JUnit XML to FILE: a test case per pgmap and rule" },
 	{},
 };
 
@@ -64,40 +125,47 @@ static int parse_seconds(const char *arg, double min, double *out)
 	return 0;
 }
 
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
+static error_t seconds(struct argp_state *state, const char *opt,
+		       const char *arg, double min, double *out)
+{
+	if (!parse_seconds(arg, min, out))
+		return 0;
+	argp_error(state, "%s wants seconds >= %g, not '%s'", opt, min, arg);
+	return EINVAL;
+}
+
+static error_t file_arg(struct argp_state *state, const char *opt, char *arg,
+			const char **out)
+{
+	if (*arg) {
+		*out = arg;
+		return 0;
+	}
+	argp_error(state, "%s wants a file name", opt);
+	return EINVAL;
+}
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
 
 	switch (key) {
 	case 'i':
-		if (parse_seconds(arg, 0.05, &cfg->interval_s)) {
-			argp_error(state,
-				   "--interval wants seconds >= 0.05, not '%s'",
-				   arg);
-			return EINVAL;
-		}
-		break;
+		return seconds(state, "--interval", arg, 0.05,
+			       &cfg->interval_s);
 	case 'd':
-		if (parse_seconds(arg, 0.001, &cfg->duration_s)) {
-			argp_error(state,
-				   "--duration wants a positive number of "
-				   "seconds, not '%s'",
-				   arg);
-			return EINVAL;
-		}
-		break;
+		return seconds(state, "--duration", arg, 0.001,
+			       &cfg->duration_s);
 	case 'j':
-		if (!*arg) {
-			argp_error(state, "--json wants a file name or '-'");
-			return EINVAL;
-		}
-		cfg->json_path = arg;
-		break;
+		return file_arg(state, "--json", arg, &cfg->json_path);
 	case OPT_EVENTS:
 		cfg->events = true;
 		break;
 	case 'q':
 		cfg->quiet = true;
+		break;
+	case OPT_STACKS:
+		cfg->stacks = true;
 		break;
 	case OPT_FORCE_KPROBES:
 		cfg->force_kprobes = true;
@@ -120,11 +188,81 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static error_t parse_run(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = cfg;
+		break;
+	case OPT_TEARDOWN:
+		if (!*arg) {
+			argp_error(state, "--teardown wants a command");
+			return EINVAL;
+		}
+		cfg->teardown = arg;
+		break;
+	case OPT_TEARDOWN_TIMEOUT:
+		return seconds(state, "--teardown-timeout", arg, 0.1,
+			       &cfg->teardown_timeout_s);
+	case OPT_SETTLE:
+		return seconds(state, "--settle", arg, 0, &cfg->settle_s);
+	case OPT_OLDER_THAN:
+		return seconds(state, "--older-than", arg, 0.001,
+			       &cfg->older_than_s);
+	case OPT_FAIL_ON_LEAK:
+		cfg->fail_on_leak = true;
+		break;
+	case OPT_REPORT_JSON:
+		return file_arg(state, "--report-json", arg, &cfg->report_json);
+	case OPT_JUNIT:
+		return file_arg(state, "--junit", arg, &cfg->junit);
+	case ARGP_KEY_ARG:
+		/* the command and everything after it, options included */
+		cfg->cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!cfg->cmd) {
+			argp_error(state, "run wants a command: zdevmon run "
+					  "[OPTIONS] -- CMD [ARGS...]");
+			return EINVAL;
+		}
+		return parse_common(key, arg, state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 {
-	static const struct argp argp = { options, parse_arg, NULL, doc };
+	static const struct argp common_argp = { common_options, parse_common,
+						 NULL, daemon_doc };
+	static const struct argp monitor_argp = { common_options,
+						  parse_common };
+	static const struct argp_child run_children[] = {
+		{ &monitor_argp, 0, "Monitoring:", 1 },
+		{},
+	};
+	static const struct argp run_argp = { run_options, parse_run,
+					      "[--] CMD [ARGS...]", run_doc,
+					      run_children };
 
-	*cfg = (struct config){ .interval_s = 1.0 };
+	*cfg = (struct config){
+		.interval_s = 1.0,
+		.teardown_timeout_s = 60,
+		.settle_s = 1,
+	};
 	argp_err_exit_status = 2;
-	return argp_parse(&argp, argc, argv, flags, NULL, cfg);
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		cfg->run = true;
+		cfg->stacks = true;
+		/* argv[0] "zdevmon run" for messages; CMD stays in order */
+		argv[1] = "zdevmon run";
+		return argp_parse(&run_argp, argc - 1, argv + 1,
+				  flags | ARGP_IN_ORDER, NULL, cfg);
+	}
+	return argp_parse(&common_argp, argc, argv, flags, NULL, cfg);
 }

@@ -11,8 +11,29 @@ struct config {
 	const char *json_path; /* NDJSON destination, "-" for stdout */
 	bool events;	       /* every event into the NDJSON stream */
 	bool quiet;	       /* no live table */
+	bool stacks;	       /* kernel stacks at births and changes */
 	bool force_kprobes;
 	bool verbose;
+
+	/* zdevmon run */
+	bool run;
+	char **cmd;	      /* the command, NULL-terminated */
+	const char *teardown; /* shell command after CMD */
+	double teardown_timeout_s;
+	double settle_s;
+	double older_than_s; /* 0: unmapped-not-freed off */
+	bool fail_on_leak;
+	const char *report_json;
+	const char *junit;
+};
+
+/* zdevmon run's exit statuses */
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_ZDEVMON_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_LEAKS = 3,
+	EXIT_CMD_FAILED = 4,
 };
 
 /*

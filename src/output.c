@@ -186,6 +186,8 @@ json_object *output_snapshot(const struct tracker *t,
 	add_u64(o, "events", t->events);
 	add_u64(o, "dropped_events", st->dropped_events);
 	add_u64(o, "bpf_anomalies", st->bpf_anomalies);
+	add_u64(o, "stack_collisions", st->stack_collisions);
+	add_u64(o, "stack_overflows", st->stack_overflows);
 	add_u64(o, "live_folios", tracker_live_folios(t));
 	for (i = 0; i < t->nr_pgmaps; i++)
 		json_object_array_add(pgmaps, pgmap_json(t->pgmaps[i]));

@@ -24,9 +24,11 @@ struct hook_status {
 };
 
 struct zdev_status {
-	double elapsed_s;	 /* since the probes were attached */
-	uint64_t dropped_events; /* ring-buffer reserves that failed */
-	uint64_t bpf_anomalies;	 /* kernel-side sanity checks that failed */
+	double elapsed_s;	   /* since the probes were attached */
+	uint64_t dropped_events;   /* ring-buffer reserves that failed */
+	uint64_t bpf_anomalies;	   /* kernel-side sanity checks that failed */
+	uint64_t stack_collisions; /* call sites lost to stack-id collisions */
+	uint64_t stack_overflows;  /* call sites lost to a full stack map */
 	int nr_hooks;
 	struct hook_status hooks[32];
 };

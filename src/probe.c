@@ -281,6 +281,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	ret = set_zone_layout(p, err, errlen);
 	if (ret)
 		goto cleanup;
+	p->skel->rodata->capture_stacks = opts->stacks;
 
 	btf = btf__load_vmlinux_btf();
 	for (i = 0; i < NR_HOOKS; i++) {
@@ -363,6 +364,8 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 
 	st->dropped_events = 0;
 	st->bpf_anomalies = 0;
+	st->stack_collisions = 0;
+	st->stack_overflows = 0;
 	st->nr_hooks = 0;
 	for (i = 0;
 	     i < NR_HOOKS && i < sizeof(st->hooks) / sizeof(st->hooks[0]);
@@ -386,7 +389,11 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 			sum.device += per_cpu[c].device;
 			sum.dropped += per_cpu[c].dropped;
 			sum.anomalies += per_cpu[c].anomalies;
+			sum.stack_collisions += per_cpu[c].stack_collisions;
+			sum.stack_overflows += per_cpu[c].stack_overflows;
 		}
+		st->stack_collisions += sum.stack_collisions;
+		st->stack_overflows += sum.stack_overflows;
 		st->dropped_events += sum.dropped;
 		st->bpf_anomalies += sum.anomalies;
 		for (i = 0; i < NR_HOOKS; i++) {
@@ -397,6 +404,20 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 			st->hooks[i].anomalies = sum.anomalies;
 		}
 	}
+}
+
+int probes_stack(void *probes, int32_t id, uint64_t *ips, int max)
+{
+	struct probes *p = probes;
+	__u64 frames[ZDEV_STACK_DEPTH] = {};
+	int i, n = 0;
+
+	if (id < 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.stacks), &id, frames))
+		return 0;
+	for (i = 0; i < ZDEV_STACK_DEPTH && i < max && frames[i]; i++)
+		ips[n++] = frames[i];
+	return n;
 }
 
 void probes_close(struct probes *p)

@@ -14,6 +14,7 @@ struct probes;
 struct probe_opts {
 	bool force_kprobes; /* use the kprobe twins everywhere */
 	bool verbose;	    /* libbpf's own log */
+	bool stacks;	    /* capture kernel stacks (call sites) */
 };
 
 /*
@@ -25,6 +26,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 int probes_events_fd(const struct probes *p);
 /* Hooks, their mechanisms and per-CPU counters summed. */
 void probes_status(const struct probes *p, struct zdev_status *st);
+/* The frames of a captured stack, innermost first; their number or 0. */
+int probes_stack(void *probes, int32_t id, uint64_t *ips, int max);
 void probes_close(struct probes *p);
 
 #endif /* ZDEVMON_PROBE_H */

@@ -263,8 +263,10 @@ static void on_free(struct tracker *t, struct zt_pgmap *p,
 		p->c.frees++;
 	if (!f) {
 		/* a pgmap created under our eyes: we saw every birth */
-		anomaly(p, p && p->created_ns ? ZT_AN_DOUBLE_FREE :
-						ZT_AN_FREE_UNTRACKED, e);
+		anomaly(p,
+			p && p->created_ns ? ZT_AN_DOUBLE_FREE
+					   : ZT_AN_FREE_UNTRACKED,
+			e);
 		return;
 	}
 	if (e->folio.mapcount > 0)
@@ -495,8 +497,7 @@ int tracker_foreach_folio(const struct tracker *t,
 	struct zt_folio_view v;
 	int ret;
 
-	HASH_ITER(hh, t->folios, f, tmp)
-	{
+	HASH_ITER (hh, t->folios, f, tmp) {
 		folio_view(f, &v);
 		ret = fn(&v, ctx);
 		if (ret)
@@ -505,8 +506,7 @@ int tracker_foreach_folio(const struct tracker *t,
 	return 0;
 }
 
-const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t,
-					uint64_t addr)
+const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr)
 {
 	int i;
 

@@ -109,8 +109,7 @@ int tracker_foreach_folio(const struct tracker *t,
 			  int (*fn)(const struct zt_folio_view *v, void *ctx),
 			  void *ctx);
 /* The live pgmap at a kernel address, or NULL. */
-const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t,
-					uint64_t addr);
+const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr);
 
 const char *tracker_type_name(uint32_t type);
 const char *tracker_state_name(enum zt_pgmap_state s);

@@ -16,17 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "options.h"
-#include "output.h"
-#include "probe.h"
-#include "tracker.h"
+#include <inttypes.h>
+#include "report.h"
+#include "session.h"
 
-static volatile sig_atomic_t exiting;
+volatile sig_atomic_t session_signal;
 static volatile sig_atomic_t snapshot_now;
 
 static void on_signal(int sig)
 {
-	exiting = sig;
+	session_signal = sig;
 }
 
 static void on_usr1(int sig)
@@ -34,19 +33,7 @@ static void on_usr1(int sig)
 	snapshot_now = 1;
 }
 
-struct session {
-	struct config cfg;
-	struct tracker tracker;
-	struct probes *probes;
-	struct ring_buffer *rb;
-	FILE *json;
-	FILE *table;
-	bool table_tty;
-	double t0;
-	int json_errors;
-};
-
-static double now_s(void)
+double session_now(void)
 {
 	struct timespec ts;
 
@@ -54,12 +41,54 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void json_put(struct session *s, json_object *obj)
+void session_json_put(struct session *s, json_object *obj)
 {
 	if (s->json && output_line(s->json, obj) && !s->json_errors++)
 		fprintf(stderr, "zdevmon: writing %s failed: %s\n",
 			s->cfg.json_path, strerror(errno));
 	json_object_put(obj);
+}
+
+const struct ksyms *session_ksyms(struct session *s, bool reload)
+{
+	if (s->ksyms && !reload)
+		return s->ksyms;
+	ksyms_free(s->ksyms);
+	s->ksyms = ksyms_load("/proc/kallsyms");
+	return s->ksyms;
+}
+
+/*
+ * memunmap_pages() began with folios live: the kernel is about to wait for
+ * them, maybe forever. Say so now, on every output, before anything hangs.
+ */
+static void teardown_alert(struct session *s, const struct zdev_event *e)
+{
+	const struct zt_pgmap *p = tracker_pgmap_of(&s->tracker, e->pgmap);
+	struct leak_report now = {};
+	struct report_ctx rc = { .t = &s->tracker,
+				 .r = &now,
+				 .stack = probes_stack,
+				 .stack_ctx = s->probes,
+				 .cmd_status = -1 };
+	json_object *o;
+
+	if (!p || !p->live_folios || leaks_teardown(&s->tracker, p, &now) ||
+	    !now.nr)
+		goto out;
+	rc.ks = session_ksyms(s, true);
+	fprintf(stderr,
+		"zdevmon: CRITICAL: memunmap_pages() of pgmap %d "
+		"(%s) began with %" PRIu64 " folios live; the kernel "
+		"waits for them\n",
+		p->id, tracker_type_name(p->type), p->live_folios);
+	report_findings_text(stderr, &rc);
+	o = report_json(&rc);
+	json_object_object_add(o, "kind", json_object_new_string("alert"));
+	session_json_put(s, o);
+	leaks_merge(&s->alerts, &now);
+out:
+	leaks_release(&now);
 }
 
 static int handle_event(void *ctx, void *data, size_t len)
@@ -71,23 +100,26 @@ static int handle_event(void *ctx, void *data, size_t len)
 		return 0;
 	tracker_event(&s->tracker, e);
 	if (s->cfg.events)
-		json_put(s, output_event(&s->tracker, e));
+		session_json_put(s, output_event(&s->tracker, e));
+	if (e->kind == ZDEV_EV_PGMAP_KILL)
+		teardown_alert(s, e);
 	return 0;
 }
 
-static void status(struct session *s, struct zdev_status *st)
+void session_status(struct session *s, struct zdev_status *st)
 {
 	probes_status(s->probes, st);
-	st->elapsed_s = now_s() - s->t0;
+	st->elapsed_s = session_now() - s->t0;
 }
 
-static void tick(struct session *s, const char *trigger)
+void session_tick(struct session *s, const char *trigger)
 {
 	bool final = !strcmp(trigger, "final");
 	struct zdev_status st;
 	json_object *snap;
 
-	status(s, &st);
+	ring_buffer__consume(s->rb);
+	session_status(s, &st);
 	if (s->table) {
 		if (s->table_tty && !final)
 			fputs("\033[H\033[2J", s->table);
@@ -98,7 +130,7 @@ static void tick(struct session *s, const char *trigger)
 	snap = output_snapshot(&s->tracker, &st, final);
 	json_object_object_add(snap, "trigger",
 			       json_object_new_string(trigger));
-	json_put(s, snap);
+	session_json_put(s, snap);
 }
 
 static int open_outputs(struct session *s)
@@ -113,7 +145,8 @@ static int open_outputs(struct session *s)
 			return -errno;
 		}
 	}
-	if (!s->cfg.quiet) {
+	/* run reports a verdict; the live table is the daemon's */
+	if (!s->cfg.quiet && !s->cfg.run) {
 		s->table = s->json == stdout ? stderr : stdout;
 		s->table_tty = isatty(fileno(s->table));
 	}
@@ -125,7 +158,7 @@ static void announce(struct session *s)
 	struct zdev_status st;
 	int i, on = 0, tr = 0;
 
-	status(s, &st);
+	session_status(s, &st);
 	for (i = 0; i < st.nr_hooks; i++) {
 		if (!strcmp(st.hooks[i].mechanism, "off")) {
 			fprintf(stderr, "zdevmon: hook %s is off: %s\n",
@@ -139,52 +172,51 @@ static void announce(struct session *s)
 		"zdevmon: monitoring with %d of %d hooks (%d fentry/fexit, %d "
 		"kprobe)\n",
 		on, st.nr_hooks, tr, on - tr);
-	json_put(s, output_start(&st));
+	session_json_put(s, output_start(&st));
 }
 
-static int run(struct session *s)
+int session_pump(struct session *s, double until,
+		 bool (*done)(struct session *s, void *arg), void *arg)
 {
-	double next = s->t0 + s->cfg.interval_s, end = 0;
-	int err = 0;
+	int err;
 
-	if (s->cfg.duration_s > 0)
-		end = s->t0 + s->cfg.duration_s;
-	while (!exiting) {
-		double t = now_s();
-		int wait_ms = (int)((next - t) * 1000);
+	while (!session_signal && !(done && done(s, arg))) {
+		double t = session_now();
+		int wait_ms = (int)((s->next_tick - t) * 1000);
 
+		if (until && t >= until)
+			break;
 		if (wait_ms > 100)
 			wait_ms = 100;
 		err = ring_buffer__poll(s->rb, wait_ms > 0 ? wait_ms : 0);
-		if (err == -EINTR) {
-			err = 0;
-			continue;
-		}
-		if (err < 0) {
+		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "zdevmon: reading events failed: %s\n",
 				strerror(-err));
-			break;
+			return err;
 		}
-		err = 0;
-		t = now_s();
-		if (end && t >= end)
-			break;
+		t = session_now();
 		if (snapshot_now) {
 			snapshot_now = 0;
-			ring_buffer__consume(s->rb);
-			tick(s, "signal");
+			session_tick(s, "signal");
 		}
-		if (t >= next) {
-			tick(s, "interval");
-			next += s->cfg.interval_s;
-			if (next < t)
-				next = t + s->cfg.interval_s;
+		if (t >= s->next_tick) {
+			session_tick(s, "interval");
+			s->next_tick += s->cfg.interval_s;
+			if (s->next_tick < t)
+				s->next_tick = t + s->cfg.interval_s;
 		}
 	}
-	/* what the kernel already produced belongs in the final snapshot */
-	ring_buffer__consume(s->rb);
-	tick(s, "final");
-	return err;
+	return 0;
+}
+
+/* The daemon: until a signal or --duration. */
+static int daemon_mode(struct session *s)
+{
+	double until = s->cfg.duration_s > 0 ? s->t0 + s->cfg.duration_s : 0;
+	int err = session_pump(s, until, NULL, NULL);
+
+	session_tick(s, "final");
+	return err || s->json_errors ? EXIT_ZDEVMON_FAILED : EXIT_CLEAN;
 }
 
 int main(int argc, char **argv)
@@ -195,15 +227,16 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (options_parse(argc, argv, &s.cfg, 0))
-		return 2;
+		return EXIT_USAGE;
 	tracker_init(&s.tracker);
 
 	popts.force_kprobes = s.cfg.force_kprobes;
 	popts.verbose = s.cfg.verbose;
+	popts.stacks = s.cfg.stacks;
 	ret = probes_open(&s.probes, &popts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "zdevmon: %s.\n", err);
-		ret = 1;
+		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
 	s.rb = ring_buffer__new(probes_events_fd(s.probes), handle_event, &s,
@@ -211,11 +244,11 @@ int main(int argc, char **argv)
 	if (!s.rb) {
 		fprintf(stderr, "zdevmon: cannot open the ring buffer: %s\n",
 			strerror(errno));
-		ret = 1;
+		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
 	if (open_outputs(&s)) {
-		ret = 1;
+		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
 	signal(SIGINT, on_signal);
@@ -223,11 +256,10 @@ int main(int argc, char **argv)
 	signal(SIGUSR1, on_usr1);
 	signal(SIGPIPE, SIG_IGN);
 
-	s.t0 = now_s();
+	s.t0 = session_now();
+	s.next_tick = s.t0 + s.cfg.interval_s;
 	announce(&s);
-	ret = run(&s) ? 1 : 0;
-	if (s.json_errors)
-		ret = 1;
+	ret = s.cfg.run ? run_mode(&s) : daemon_mode(&s);
 
 cleanup:
 	ring_buffer__free(s.rb);
@@ -235,5 +267,7 @@ cleanup:
 	if (s.json && s.json != stdout)
 		fclose(s.json);
 	tracker_release(&s.tracker);
+	leaks_release(&s.alerts);
+	ksyms_free(s.ksyms);
 	return ret;
 }

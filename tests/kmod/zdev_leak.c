@@ -27,13 +27,13 @@
 #include "zdev_leak.h"
 
 #define ZL_CHUNK_SIZE (64UL << 20)
-#define ZL_BATCH 64
+#define ZL_BATCH      64
 
 static struct dev_pagemap zl_pgmap;
 static struct resource *zl_res;
 static DEFINE_SPINLOCK(zl_lock);
-static struct page *zl_free_pages; /* linked through zone_device_data */
-static DEFINE_MUTEX(zl_mutex);	  /* ioctls */
+static struct page *zl_free_pages;	   /* linked through zone_device_data */
+static DEFINE_MUTEX(zl_mutex);		   /* ioctls */
 static struct page *zl_last[ZL_MAX_PAGES]; /* pages of the last ZL_MIGRATE */
 static unsigned long zl_nr_last;
 static struct page *zl_held[ZL_MAX_PAGES];

@@ -15,8 +15,8 @@ struct zl_cmd {
 };
 
 #define ZL_MIGRATE _IOWR('Z', 1, struct zl_cmd)
-#define ZL_LEAK _IOWR('Z', 2, struct zl_cmd)
-#define ZL_HOLD _IOWR('Z', 3, struct zl_cmd)
+#define ZL_LEAK	   _IOWR('Z', 2, struct zl_cmd)
+#define ZL_HOLD	   _IOWR('Z', 3, struct zl_cmd)
 #define ZL_RELEASE _IOWR('Z', 4, struct zl_cmd)
 
 #endif

@@ -243,7 +243,107 @@ def check_hmm(c, out):
          sum(p["anomalies"]["free_untracked"] for p in priv), 0)
 
 
-CHECKS = {"dax": check_dax, "p2p": check_p2p, "hmm": check_hmm}
+def report(c, out, name):
+    path = f"{out}/{name}.json"
+    if not c.check(f"leak/{name}: report written", os.path.exists(path),
+                   f"{path} missing"):
+        return None
+    r = json.load(open(path))
+    c.check(f"leak/{name}: report schema and kind",
+            r.get("schema") == "zdevmon/v1" and r.get("kind") == "report", r)
+    return r
+
+
+def findings(r, rule):
+    return [f for f in r["findings"] if f["rule"] == rule]
+
+
+SITE = re.compile(r"^zl_\w+(\.\w+)?\+0x[0-9a-f]+ \[zdev_leak\]$")
+
+
+def check_site(c, name, f):
+    c.check(f"leak/{name}: call site is the module's function",
+            bool(f.get("site") and SITE.match(f["site"])) and
+            any("[zdev_leak]" in fr for fr in f["stack"]),
+            f"site {f.get('site')}, stack {f.get('stack')}")
+
+
+def junit(c, out, name, want_failures):
+    import xml.etree.ElementTree as ET
+    path = f"{out}/{name}.xml"
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as e:
+        c.check(f"leak/{name}: JUnit XML parses", False, repr(e))
+        return
+    cases = root.findall(".//testcase")
+    failed = sorted(tc.get("name") for tc in cases
+                    if tc.find("failure") is not None)
+    c.check(f"leak/{name}: JUnit XML parses, a case per pgmap and rule",
+            len(cases) >= 6 and len(cases) % 6 == 0, f"{len(cases)} cases")
+    c.eq(f"leak/{name}: JUnit failures", failed, want_failures)
+
+
+def check_leak(c, out):
+    rc = {n: open(f"{out}/{n}.rc").read().strip()
+          for n in ("clean", "hold", "leak")}
+
+    # a clean upstream hmm-tests run, torn down with rmmod test_hmm
+    c.eq("leak/clean: exit status", rc["clean"], "0")
+    r = report(c, out, "clean")
+    if r:
+        c.eq("leak/clean: findings", r["findings"], [])
+        c.eq("leak/clean: verdict", r["verdict"], "clean")
+    tests = test_results(f"{out}/clean.out")
+    c.check("leak/clean: hmm-tests ran and passed",
+            len(tests) > 20 and all(v == "ok" for v in tests.values()),
+            f"{len(tests)} results")
+    junit(c, out, "clean", [])
+
+    # device pages the driver keeps unmapped past --older-than
+    t = truth(f"{out}/hold.truth")
+    c.eq("leak/hold: exit status (warnings do not fail)", rc["hold"], "0")
+    r = report(c, out, "hold")
+    if r:
+        unmapped = findings(r, "unmapped-not-freed")
+        c.eq("leak/hold: unmapped-not-freed folios",
+             sum(f["folios"] for f in unmapped), t.get("held"))
+        c.eq("leak/hold: nothing live after the release", findings(
+             r, "live-after-run"), [])
+        if unmapped:
+            check_site(c, "hold", unmapped[0])
+
+    # references leaked, then a teardown that hangs on them
+    t = truth(f"{out}/leak.truth")
+    c.check("leak/leak: the module leaked references",
+            t.get("leaked", 0) > 0 and t.get("migrated", 0) > t["leaked"],
+            t)
+    c.eq("leak/leak: exit status (leaks found)", rc["leak"], "3")
+    r = report(c, out, "leak")
+    if r:
+        live = findings(r, "live-after-run")
+        down = findings(r, "teardown-with-live-folios")
+        c.eq("leak/leak: live-after-run folios",
+             sum(f["folios"] for f in live), t.get("leaked"))
+        c.eq("leak/leak: teardown-with-live-folios folios",
+             sum(f["folios"] for f in down), t.get("leaked"))
+        c.eq("leak/leak: severities",
+             sorted(f["severity"] for f in r["findings"]),
+             ["critical", "error"])
+        c.check("leak/leak: teardown reported as timed out",
+                r.get("teardown_timed_out") is True, r)
+        for f in live + down:
+            check_site(c, "leak", f)
+    err = open(f"{out}/leak.err").read()
+    alert = err.find("CRITICAL: memunmap_pages()")
+    hang = err.find("has not finished")
+    c.check("leak/leak: teardown alert printed before the hang",
+            0 <= alert < hang, err[-600:])
+    junit(c, out, "leak", ["live-after-run", "teardown-with-live-folios"])
+
+
+CHECKS = {"dax": check_dax, "p2p": check_p2p, "hmm": check_hmm,
+          "leak": check_leak}
 
 
 def main():

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,p2p,hmm"
+scens="dax,p2p,hmm,leak"
 action=test
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,9 +33,10 @@ log "guest kernel: Debian sid $kabi"
 kdir=$(tb_kdir "$kabi")
 
 cp zdevmon "$OUT/bin/"
-for w in daxwork p2pwork hmmwork; do
-	gcc -O2 -Wall -static -I "$kdir/hmm" -o "$OUT/bin/$w" \
-		"$TB_SRCDIR/work/$w.c" || die "cannot build $w"
+cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
+for w in daxwork p2pwork hmmwork leakwork; do
+	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
+		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" || die "cannot build $w"
 done
 "$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin" "$OUT/initrd.img"
 
@@ -86,7 +87,7 @@ for mode in $modes; do
 	for s in $(echo "$scens" | tr , ' '); do
 		dir=$OUT/$mode-$s
 		limit=300
-		[ $s = hmm ] && limit=900
+		case $s in hmm | leak) limit=900 ;; esac
 		log "guest: $s with $mode"
 		start=$SECONDS
 		# a guest that times out still leaves what it wrote to check

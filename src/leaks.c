@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Leak rules over tracker state. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "leaks.h"
+
+static const struct {
+	const char *name;
+	enum leak_severity severity;
+	const char *text;
+} rules[LEAK_RULE_MAX] = {
+	[LEAK_LIVE_AFTER_RUN] = { "live-after-run", LEAK_ERROR,
+				  "still live after the workload and "
+				  "teardown" },
+	[LEAK_TEARDOWN_LIVE] = { "teardown-with-live-folios", LEAK_CRITICAL,
+				 "live as memunmap_pages() began: the kernel "
+				 "waits for them forever" },
+	[LEAK_UNMAPPED_NOT_FREED] = { "unmapped-not-freed", LEAK_WARNING,
+				      "unmapped and not freed for longer "
+				      "than --older-than" },
+	[LEAK_DOUBLE_FREE] = { "double-free", LEAK_ERROR,
+			       "freed again, or freed without a birth" },
+	[LEAK_FREE_MAPPED] = { "free-while-mapped", LEAK_ERROR,
+			       "freed while a page table still mapped it" },
+	[LEAK_MAPCOUNT_NEGATIVE] = { "mapcount-negative", LEAK_ERROR,
+				     "unmapped more often than mapped" },
+};
+
+const char *leak_rule_name(enum leak_rule rule)
+{
+	return rule < LEAK_RULE_MAX ? rules[rule].name : "unknown";
+}
+
+const char *leak_rule_text(enum leak_rule rule)
+{
+	return rule < LEAK_RULE_MAX ? rules[rule].text : "";
+}
+
+enum leak_severity leak_rule_severity(enum leak_rule rule)
+{
+	return rule < LEAK_RULE_MAX ? rules[rule].severity : LEAK_ERROR;
+}
+
+const char *leak_severity_name(enum leak_severity sev)
+{
+	static const char *const names[] = { "warning", "error", "critical" };
+
+	return sev <= LEAK_CRITICAL ? names[sev] : "error";
+}
+
+/* The finding a folio adds to: same rule, pgmap and birth stack. */
+static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
+				    int pgmap_id, uint32_t type,
+				    int32_t stack_id)
+{
+	struct leak_finding *f;
+	size_t i;
+
+	for (i = 0; i < r->nr; i++) {
+		f = &r->findings[i];
+		if (f->rule == rule && f->pgmap_id == pgmap_id &&
+		    f->stack_id == stack_id)
+			return f;
+	}
+	if (r->nr == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+
+		f = realloc(r->findings, cap * sizeof(*f));
+		if (!f)
+			return NULL;
+		r->findings = f;
+		r->cap = cap;
+	}
+	f = &r->findings[r->nr++];
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	f->pgmap_id = pgmap_id;
+	f->pgmap_type = type;
+	f->stack_id = stack_id;
+	f->last_stack_id = -1;
+	return f;
+}
+
+struct walk {
+	const struct tracker *t;
+	struct leak_report *r;
+	enum leak_rule rule;
+	int pgmap_id; /* 0: every pgmap */
+	uint64_t now_ns;
+	uint64_t older_than_ns;
+	bool unmapped_only;
+	int err;
+};
+
+static int add_folio(const struct zt_folio_view *v, void *ctx)
+{
+	struct walk *w = ctx;
+	const struct zt_pgmap *p = tracker_pgmap_by_id(w->t, v->pgmap_id);
+	struct leak_finding *f;
+
+	if (w->pgmap_id && v->pgmap_id != w->pgmap_id)
+		return 0;
+	if (v->preexisting) {
+		if (w->rule == LEAK_LIVE_AFTER_RUN)
+			w->r->preexisting_live++;
+		if (w->rule != LEAK_TEARDOWN_LIVE)
+			return 0;
+	}
+	if (w->unmapped_only &&
+	    (v->mapcount > 0 || w->now_ns - v->last_ns < w->older_than_ns))
+		return 0;
+	f = finding(w->r, w->rule, v->pgmap_id, p ? p->type : 0,
+		    v->birth_stack);
+	if (!f) {
+		w->err = -ENOMEM;
+		return 1;
+	}
+	if (!f->folios) {
+		f->example_pfn = v->pfn;
+		f->last_stack_id = v->last_stack;
+	}
+	f->folios++;
+	f->pages += 1ULL << v->order;
+	return 0;
+}
+
+int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
+		   struct leak_report *r)
+{
+	struct walk w = {
+		.t = t, .r = r, .rule = LEAK_TEARDOWN_LIVE, .pgmap_id = p->id
+	};
+
+	tracker_foreach_folio(t, add_folio, &w);
+	return w.err;
+}
+
+int leaks_unmapped(const struct tracker *t, uint64_t now_ns,
+		   uint64_t older_than_ns, struct leak_report *r)
+{
+	struct walk w = { .t = t,
+			  .r = r,
+			  .rule = LEAK_UNMAPPED_NOT_FREED,
+			  .now_ns = now_ns,
+			  .older_than_ns = older_than_ns,
+			  .unmapped_only = true };
+
+	tracker_foreach_folio(t, add_folio, &w);
+	return w.err;
+}
+
+static int add_anomalies(const struct tracker *t, struct leak_report *r)
+{
+	static const struct {
+		enum zt_anomaly an;
+		enum leak_rule rule;
+	} map[] = {
+		{ ZT_AN_DOUBLE_FREE, LEAK_DOUBLE_FREE },
+		{ ZT_AN_FREE_MAPPED, LEAK_FREE_MAPPED },
+		{ ZT_AN_MAPCOUNT_NEGATIVE, LEAK_MAPCOUNT_NEGATIVE },
+	};
+	int i;
+	size_t j;
+
+	for (i = 0; i < t->nr_pgmaps; i++) {
+		const struct zt_pgmap *p = t->pgmaps[i];
+
+		for (j = 0; j < sizeof(map) / sizeof(map[0]); j++) {
+			struct leak_finding *f;
+			uint64_t n = p->c.anomalies[map[j].an];
+
+			if (!n)
+				continue;
+			f = finding(r, map[j].rule, p->id, p->type,
+				    p->anomaly_stack[map[j].an]);
+			if (!f)
+				return -ENOMEM;
+			f->folios += n;
+			f->pages += n;
+			f->example_pfn = p->anomaly_pfn[map[j].an];
+		}
+	}
+	return 0;
+}
+
+int leaks_after_run(const struct tracker *t, struct leak_report *r)
+{
+	struct walk w = { .t = t, .r = r, .rule = LEAK_LIVE_AFTER_RUN };
+
+	tracker_foreach_folio(t, add_folio, &w);
+	if (w.err)
+		return w.err;
+	return add_anomalies(t, r);
+}
+
+int leaks_merge(struct leak_report *dst, const struct leak_report *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nr; i++) {
+		const struct leak_finding *s = &src->findings[i];
+		struct leak_finding *f = finding(dst, s->rule, s->pgmap_id,
+						 s->pgmap_type, s->stack_id);
+
+		if (!f)
+			return -ENOMEM;
+		if (!f->folios) {
+			f->example_pfn = s->example_pfn;
+			f->last_stack_id = s->last_stack_id;
+		}
+		f->folios += s->folios;
+		f->pages += s->pages;
+	}
+	return 0;
+}
+
+size_t leaks_count(const struct leak_report *r, enum leak_severity min)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nr; i++)
+		n += leak_rule_severity(r->findings[i].rule) >= min;
+	return n;
+}
+
+void leaks_release(struct leak_report *r)
+{
+	free(r->findings);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Leak rules: functions of tracker state, each with a stable name and a
+ * severity. Findings are grouped by pgmap and by the stack the folios were
+ * born at, so "48 folios leaked" comes with one call site.
+ */
+#ifndef ZDEVMON_LEAKS_H
+#define ZDEVMON_LEAKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "tracker.h"
+
+enum leak_rule {
+	LEAK_LIVE_AFTER_RUN,	 /* live after the workload and teardown */
+	LEAK_TEARDOWN_LIVE,	 /* memunmap_pages entered with folios live */
+	LEAK_UNMAPPED_NOT_FREED, /* no mapping, not freed, for too long */
+	LEAK_DOUBLE_FREE,	 /* freed twice, or never born */
+	LEAK_FREE_MAPPED,	 /* freed while still mapped */
+	LEAK_MAPCOUNT_NEGATIVE,	 /* more unmaps than maps */
+	LEAK_RULE_MAX,
+};
+
+enum leak_severity {
+	LEAK_WARNING,
+	LEAK_ERROR,
+	LEAK_CRITICAL,
+};
+
+struct leak_finding {
+	enum leak_rule rule;
+	int pgmap_id;
+	uint32_t pgmap_type;
+	uint64_t folios;
+	uint64_t pages;
+	int32_t stack_id;      /* birth stack (anomaly rules: the event's) */
+	int32_t last_stack_id; /* an example folio's last mapping change */
+	uint64_t example_pfn;
+};
+
+struct leak_report {
+	struct leak_finding *findings;
+	size_t nr;
+	size_t cap;
+	uint64_t preexisting_live; /* alive before monitoring: not judged */
+};
+
+/* Folios of one pgmap live as its teardown begins (the kernel will wait). */
+int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
+		   struct leak_report *r);
+/* Live folios that are unmapped and idle for longer than older_than_ns. */
+int leaks_unmapped(const struct tracker *t, uint64_t now_ns,
+		   uint64_t older_than_ns, struct leak_report *r);
+/*
+ * The end of a run: every live folio born under monitoring (pre-existing
+ * ones are only counted), and the anomaly rules.
+ */
+int leaks_after_run(const struct tracker *t, struct leak_report *r);
+
+void leaks_release(struct leak_report *r);
+/* Append the findings of src to dst (teardown alerts into the verdict). */
+int leaks_merge(struct leak_report *dst, const struct leak_report *src);
+/* Findings of at least this severity. */
+size_t leaks_count(const struct leak_report *r, enum leak_severity min);
+
+const char *leak_rule_name(enum leak_rule rule);
+const char *leak_rule_text(enum leak_rule rule);
+enum leak_severity leak_rule_severity(enum leak_rule rule);
+const char *leak_severity_name(enum leak_severity sev);
+
+#endif /* ZDEVMON_LEAKS_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Text, JSON and JUnit renderings of a leak verdict. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "output.h"
+#include "report.h"
+
+#define SHOWN_FRAMES 8
+
+/* Frames of zdevmon's own probes and of the hooked mm functions. */
+static bool internal_frame(const struct ksyms *ks, uint64_t ip)
+{
+	static const char *const prefixes[] = {
+		"bpf_",
+		"__bpf",
+		"zone_device_page_init",
+		"free_zone_device_",
+		"folio_add_",
+		"folio_remove_rmap",
+		"ftrace_",
+		"arch_rethook_",
+		"__kretprobe",
+		"kretprobe_",
+		"rethook_",
+	};
+	const char *mod = ksyms_module(ks, ip);
+	char name[256];
+	size_t i;
+
+	if (mod && !strcmp(mod, "bpf"))
+		return true;
+	ksyms_format(ks, ip, name, sizeof(name));
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+int report_site(const struct ksyms *ks, const uint64_t *ips, int n)
+{
+	int i, first = -1;
+
+	for (i = 0; i < n; i++) {
+		const char *mod;
+
+		if (internal_frame(ks, ips[i]))
+			continue;
+		mod = ksyms_module(ks, ips[i]);
+		if (mod)
+			return i;
+		if (first < 0)
+			first = i;
+	}
+	return first;
+}
+
+/* Frames of a finding's stack and the index of its site. */
+static int frames(const struct report_ctx *c, int32_t id, uint64_t *ips,
+		  int *site)
+{
+	int n = 0;
+
+	*site = -1;
+	if (id >= 0 && c->stack)
+		n = c->stack(c->stack_ctx, id, ips, REPORT_STACK_MAX);
+	if (n > 0)
+		*site = report_site(c->ks, ips, n);
+	return n;
+}
+
+static const char *finding_verb(const struct leak_finding *f)
+{
+	return f->rule == LEAK_LIVE_AFTER_RUN ||
+			       f->rule == LEAK_TEARDOWN_LIVE ||
+			       f->rule == LEAK_UNMAPPED_NOT_FREED
+		       ? "born at"
+		       : "last at";
+}
+
+static void text_finding(FILE *out, const struct report_ctx *c,
+			 const struct leak_finding *f)
+{
+	uint64_t ips[REPORT_STACK_MAX];
+	char sym[256], upper[16];
+	int n, site, i, shown = 0;
+	const char *sev = leak_severity_name(leak_rule_severity(f->rule));
+
+	for (i = 0; sev[i] && i < 15; i++)
+		upper[i] = sev[i] - 32;
+	upper[i] = '\0';
+	fprintf(out,
+		"  %s %s: pgmap %d (%s): %" PRIu64 " folio%s (%" PRIu64
+		" pages) %s\n",
+		upper, leak_rule_name(f->rule), f->pgmap_id,
+		tracker_type_name(f->pgmap_type), f->folios,
+		f->folios == 1 ? "" : "s", f->pages, leak_rule_text(f->rule));
+	n = frames(c, f->stack_id, ips, &site);
+	if (n <= 0) {
+		fprintf(out, "      (no call site: %s)\n",
+			f->stack_id < 0 ? "stack not captured"
+					: "stack no longer in the map");
+		return;
+	}
+	fprintf(out, "      %s %s\n", finding_verb(f),
+		site >= 0 ? ksyms_format(c->ks, ips[site], sym, sizeof(sym))
+			  : "?");
+	for (i = 0; i < n && shown < SHOWN_FRAMES; i++) {
+		if (internal_frame(c->ks, ips[i]))
+			continue;
+		fprintf(out, "        %s\n",
+			ksyms_format(c->ks, ips[i], sym, sizeof(sym)));
+		shown++;
+	}
+}
+
+void report_findings_text(FILE *out, const struct report_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->r->nr; i++)
+		text_finding(out, c, &c->r->findings[i]);
+	fflush(out);
+}
+
+static void status_text(char *buf, size_t len, int status)
+{
+	if (status < 0)
+		snprintf(buf, len, "did not run");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "status %#x", status);
+}
+
+void report_text(FILE *out, const struct report_ctx *c)
+{
+	size_t crit = 0, err = 0, warn = 0, i;
+	char cmd[64];
+
+	for (i = 0; i < c->r->nr; i++) {
+		switch (leak_rule_severity(c->r->findings[i].rule)) {
+		case LEAK_CRITICAL:
+			crit++;
+			break;
+		case LEAK_ERROR:
+			err++;
+			break;
+		default:
+			warn++;
+		}
+	}
+	status_text(cmd, sizeof(cmd), c->cmd_status);
+	fprintf(out,
+		"zdevmon: %s: %zu finding%s (%zu critical, %zu error, %zu "
+		"warning); the command %s\n",
+		crit + err ? "LEAKS" : "clean", c->r->nr,
+		c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
+	for (i = 0; i < c->r->nr; i++)
+		text_finding(out, c, &c->r->findings[i]);
+	if (c->r->preexisting_live)
+		fprintf(out,
+			"  note: %" PRIu64 " folios alive before monitoring "
+			"began were not judged\n",
+			c->r->preexisting_live);
+	if (c->teardown_timed_out)
+		fprintf(out, "  note: the teardown '%s' had not finished\n",
+			c->teardown);
+	if (c->dropped_events || c->stack_collisions || c->stack_overflows)
+		fprintf(out,
+			"  note: %" PRIu64 " events dropped, %" PRIu64
+			" stacks lost to collisions, %" PRIu64
+			" to a full stack map: counts may be short\n",
+			c->dropped_events, c->stack_collisions,
+			c->stack_overflows);
+	fflush(out);
+}
+
+static json_object *stack_json(const struct report_ctx *c, int32_t id,
+			       const char **site_out, char *site_buf,
+			       size_t site_len)
+{
+	json_object *arr = json_object_new_array();
+	uint64_t ips[REPORT_STACK_MAX];
+	char sym[256];
+	int n, site, i;
+
+	*site_out = NULL;
+	n = frames(c, id, ips, &site);
+	for (i = 0; i < n; i++)
+		json_object_array_add(
+			arr, json_object_new_string(ksyms_format(
+				     c->ks, ips[i], sym, sizeof(sym))));
+	if (site >= 0)
+		*site_out = ksyms_format(c->ks, ips[site], site_buf, site_len);
+	return arr;
+}
+
+json_object *report_json(const struct report_ctx *c)
+{
+	json_object *o = json_object_new_object();
+	json_object *findings = json_object_new_array();
+	json_object *cmd = json_object_new_array();
+	char site_buf[256];
+	size_t i;
+
+	json_object_object_add(o, "schema",
+			       json_object_new_string(ZDEVMON_SCHEMA));
+	json_object_object_add(o, "kind", json_object_new_string("report"));
+	json_object_object_add(
+		o, "verdict",
+		json_object_new_string(
+			leaks_count(c->r, LEAK_ERROR) ? "leaks" : "clean"));
+	json_object_object_add(o, "exit_code",
+			       json_object_new_int(c->exit_code));
+	for (i = 0; c->argv && c->argv[i]; i++)
+		json_object_array_add(cmd, json_object_new_string(c->argv[i]));
+	json_object_object_add(o, "command", cmd);
+	if (c->cmd_status >= 0 && WIFEXITED(c->cmd_status))
+		json_object_object_add(
+			o, "command_exit",
+			json_object_new_int(WEXITSTATUS(c->cmd_status)));
+	else
+		json_object_object_add(o, "command_exit", NULL);
+	json_object_object_add(o, "teardown_timed_out",
+			       json_object_new_boolean(c->teardown_timed_out));
+	for (i = 0; i < c->r->nr; i++) {
+		const struct leak_finding *f = &c->r->findings[i];
+		json_object *j = json_object_new_object();
+		const char *site;
+		json_object *stack = stack_json(c, f->stack_id, &site, site_buf,
+						sizeof(site_buf));
+
+		json_object_object_add(
+			j, "rule",
+			json_object_new_string(leak_rule_name(f->rule)));
+		json_object_object_add(
+			j, "severity",
+			json_object_new_string(leak_severity_name(
+				leak_rule_severity(f->rule))));
+		json_object_object_add(j, "pgmap",
+				       json_object_new_int(f->pgmap_id));
+		json_object_object_add(j, "type",
+				       json_object_new_string(tracker_type_name(
+					       f->pgmap_type)));
+		json_object_object_add(j, "folios",
+				       json_object_new_uint64(f->folios));
+		json_object_object_add(j, "pages",
+				       json_object_new_uint64(f->pages));
+		json_object_object_add(j, "example_pfn",
+				       json_object_new_uint64(f->example_pfn));
+		json_object_object_add(
+			j, "site", site ? json_object_new_string(site) : NULL);
+		json_object_object_add(j, "stack", stack);
+		json_object_array_add(findings, j);
+	}
+	json_object_object_add(o, "findings", findings);
+	json_object_object_add(o, "preexisting_live_folios",
+			       json_object_new_uint64(c->r->preexisting_live));
+	json_object_object_add(o, "dropped_events",
+			       json_object_new_uint64(c->dropped_events));
+	json_object_object_add(o, "stack_collisions",
+			       json_object_new_uint64(c->stack_collisions));
+	json_object_object_add(o, "stack_overflows",
+			       json_object_new_uint64(c->stack_overflows));
+	return o;
+}
+
+static void xml_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n')
+				fputc(*s, out);
+		}
+	}
+}
+
+/* The text of the findings of one pgmap and rule; *err if any fails. */
+static char *case_text(const struct report_ctx *c, int pgmap_id, int rule,
+		       bool *err, char *msg, size_t msglen)
+{
+	char *buf = NULL;
+	size_t len = 0, k;
+	FILE *mem = open_memstream(&buf, &len);
+
+	*err = false;
+	*msg = '\0';
+	if (!mem)
+		return NULL;
+	for (k = 0; k < c->r->nr; k++) {
+		const struct leak_finding *f = &c->r->findings[k];
+
+		if (f->pgmap_id != pgmap_id || (int)f->rule != rule)
+			continue;
+		*err |= leak_rule_severity(f->rule) >= LEAK_ERROR;
+		if (!*msg)
+			snprintf(msg, msglen,
+				 "%" PRIu64 " folios (%" PRIu64 " pages) %s",
+				 f->folios, f->pages, leak_rule_text(f->rule));
+		text_finding(mem, c, f);
+	}
+	fclose(mem);
+	if (!len) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* One test case per pgmap and rule: failed when an error finding says so. */
+int report_junit(FILE *out, const struct report_ctx *c)
+{
+	size_t cases = (size_t)c->t->nr_pgmaps * LEAK_RULE_MAX, failures = 0;
+	char msg[200];
+	int i, rule;
+	bool err;
+
+	for (i = 0; i < c->t->nr_pgmaps; i++)
+		for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
+			free(case_text(c, c->t->pgmaps[i]->id, rule, &err, msg,
+				       sizeof(msg)));
+			failures += err;
+		}
+	fprintf(out,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"zdevmon\" tests=\"%zu\" "
+		"failures=\"%zu\">\n"
+		"  <testsuite name=\"zdevmon leak rules\" tests=\"%zu\" "
+		"failures=\"%zu\">\n",
+		cases, failures, cases, failures);
+	for (i = 0; i < c->t->nr_pgmaps; i++) {
+		const struct zt_pgmap *p = c->t->pgmaps[i];
+
+		for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
+			char *text = case_text(c, p->id, rule, &err, msg,
+					       sizeof(msg));
+
+			fprintf(out,
+				"    <testcase "
+				"classname=\"zdevmon.pgmap%d.%s\" "
+				"name=\"%s\"",
+				p->id, tracker_type_name(p->type),
+				leak_rule_name(rule));
+			if (!text) {
+				fprintf(out, "/>\n");
+				continue;
+			}
+			if (err) {
+				fprintf(out,
+					">\n      <failure type=\"%s\" "
+					"message=\"",
+					leak_rule_name(rule));
+				xml_escaped(out, msg);
+				fprintf(out, "\">");
+				xml_escaped(out, text);
+				fprintf(out, "</failure>\n");
+			} else {
+				fprintf(out, ">\n      <system-out>");
+				xml_escaped(out, text);
+				fprintf(out, "</system-out>\n");
+			}
+			fprintf(out, "    </testcase>\n");
+			free(text);
+		}
+	}
+	fprintf(out, "  </testsuite>\n</testsuites>\n");
+	return fflush(out) == EOF ? -errno : 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verdict of a run, for people (text), programs (JSON) and CI systems
+ * (JUnit XML). Kernel stacks come through a callback: no BPF here.
+ */
+#ifndef ZDEVMON_REPORT_H
+#define ZDEVMON_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "ksyms.h"
+#include "leaks.h"
+#include "tracker.h"
+
+#define REPORT_STACK_MAX 32
+
+struct report_ctx {
+	const struct tracker *t;
+	const struct leak_report *r;
+	const struct ksyms *ks;
+	/* the frames of a stack id, innermost first; returns their number */
+	int (*stack)(void *ctx, int32_t id, uint64_t *ips, int max);
+	void *stack_ctx;
+
+	char **argv;	      /* the command, NULL-terminated */
+	int cmd_status;	      /* wait status, or -1 when it did not run */
+	const char *teardown; /* the teardown command, or NULL */
+	int teardown_status;
+	bool teardown_timed_out;
+	uint64_t dropped_events;
+	uint64_t stack_collisions;
+	uint64_t stack_overflows;
+	int exit_code;
+};
+
+/*
+ * The frame that names the culprit: the first in a module (BPF's own
+ * excepted), else the first outside the hooked functions; -1 if none.
+ */
+int report_site(const struct ksyms *ks, const uint64_t *ips, int n);
+
+void report_text(FILE *out, const struct report_ctx *c);
+/* Just the findings, with their call sites. */
+void report_findings_text(FILE *out, const struct report_ctx *c);
+json_object *report_json(const struct report_ctx *c);
+int report_junit(FILE *out, const struct report_ctx *c);
+
+#endif /* ZDEVMON_REPORT_H */

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zdevmon run: watch one command, run its teardown, settle, then judge.
+ * The probes are attached (main) before the command is forked, so its
+ * first event is seen.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "report.h"
+#include "runcmd.h"
+#include "session.h"
+
+struct child {
+	pid_t pid;
+	int status;
+	bool ended;
+};
+
+static bool child_ended(struct session *s, void *arg)
+{
+	struct child *c = arg;
+
+	if (!c->ended && runcmd_poll(c->pid, &c->status) != 0)
+		c->ended = true;
+	return c->ended;
+}
+
+/* Run a child to its end; a signal to zdevmon is passed on to it. */
+static void follow(struct session *s, struct child *c, double until)
+{
+	int forwarded = 0;
+
+	for (;;) {
+		session_pump(s, until, child_ended, c);
+		if (c->ended || (until && session_now() >= until))
+			return;
+		if (session_signal) {
+			if (forwarded++)
+				return; /* a second signal: stop waiting */
+			kill(c->pid, session_signal);
+			session_signal = 0;
+		}
+	}
+}
+
+static int write_json_report(const char *path, const struct report_ctx *rc)
+{
+	json_object *o = report_json(rc);
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f || output_line(f, o))
+		err = -errno;
+	if (f && fclose(f) && !err)
+		err = -errno;
+	json_object_put(o);
+	if (err)
+		fprintf(stderr, "zdevmon: cannot write %s: %s\n", path,
+			strerror(-err));
+	return err;
+}
+
+static int write_junit(const char *path, const struct report_ctx *rc)
+{
+	FILE *f = fopen(path, "w");
+	int err = f ? report_junit(f, rc) : -errno;
+
+	if (f && fclose(f) && !err)
+		err = -errno;
+	if (err)
+		fprintf(stderr, "zdevmon: cannot write %s: %s\n", path,
+			strerror(-err));
+	return err;
+}
+
+static int exit_code(const struct session *s, const struct leak_report *r,
+		     int cmd_status, const struct child *td, bool td_timeout)
+{
+	if (s->json_errors)
+		return EXIT_ZDEVMON_FAILED;
+	if (s->cfg.fail_on_leak && leaks_count(r, LEAK_ERROR))
+		return EXIT_LEAKS;
+	if (cmd_status < 0 || runcmd_failed(cmd_status) || td_timeout ||
+	    (td->pid > 0 && td->ended && runcmd_failed(td->status)))
+		return EXIT_CMD_FAILED;
+	return EXIT_CLEAN;
+}
+
+int run_mode(struct session *s)
+{
+	struct child cmd = {}, td = {};
+	struct leak_report verdict = {};
+	struct zdev_status st;
+	struct report_ctx rc;
+	bool td_timeout = false;
+	int ret;
+
+	cmd.pid = runcmd_spawn(s->cfg.cmd);
+	if (cmd.pid < 0) {
+		fprintf(stderr, "zdevmon: cannot start %s: %s\n", s->cfg.cmd[0],
+			strerror(-cmd.pid));
+		return EXIT_ZDEVMON_FAILED;
+	}
+	follow(s, &cmd, 0);
+	if (!cmd.ended) { /* interrupted twice: do not leave it behind */
+		kill(cmd.pid, SIGKILL);
+		waitpid(cmd.pid, &cmd.status, 0);
+		cmd.ended = true;
+	}
+	ring_buffer__consume(s->rb);
+	/* modules the command used may be gone after the teardown */
+	session_ksyms(s, true);
+	if (s->cfg.older_than_s > 0)
+		/* bpf_ktime_get_ns() and session_now() share CLOCK_MONOTONIC */
+		leaks_unmapped(&s->tracker, (uint64_t)(session_now() * 1e9),
+			       (uint64_t)(s->cfg.older_than_s * 1e9), &verdict);
+
+	if (s->cfg.teardown && !session_signal) {
+		td.pid = runcmd_shell(s->cfg.teardown);
+		if (td.pid < 0) {
+			fprintf(stderr,
+				"zdevmon: cannot start the teardown: "
+				"%s\n",
+				strerror(-td.pid));
+		} else {
+			follow(s, &td,
+			       session_now() + s->cfg.teardown_timeout_s);
+			td_timeout = !td.ended;
+			if (td_timeout)
+				fprintf(stderr,
+					"zdevmon: the teardown '%s' has not "
+					"finished after %gs; judging now\n",
+					s->cfg.teardown,
+					s->cfg.teardown_timeout_s);
+		}
+	}
+	if (!session_signal)
+		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
+	ring_buffer__consume(s->rb);
+
+	leaks_merge(&verdict, &s->alerts);
+	leaks_after_run(&s->tracker, &verdict);
+	session_status(s, &st);
+	rc = (struct report_ctx){
+		.t = &s->tracker,
+		.r = &verdict,
+		.ks = session_ksyms(s, false),
+		.stack = probes_stack,
+		.stack_ctx = s->probes,
+		.argv = s->cfg.cmd,
+		.cmd_status = cmd.status,
+		.teardown = s->cfg.teardown,
+		.teardown_status = td.status,
+		.teardown_timed_out = td_timeout,
+		.dropped_events = st.dropped_events,
+		.stack_collisions = st.stack_collisions,
+		.stack_overflows = st.stack_overflows,
+	};
+	session_tick(s, "final");
+	ret = exit_code(s, &verdict, cmd.status, &td, td_timeout);
+	rc.exit_code = ret;
+	report_text(stderr, &rc);
+	if ((s->cfg.report_json &&
+	     write_json_report(s->cfg.report_json, &rc)) ||
+	    (s->cfg.junit && write_junit(s->cfg.junit, &rc)))
+		ret = EXIT_ZDEVMON_FAILED;
+	leaks_release(&verdict);
+	return ret;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One monitoring session: probes, tracker and outputs, and the event pump
+ * both modes share (the daemon in zdevmon.c, "run" in run.c).
+ */
+#ifndef ZDEVMON_SESSION_H
+#define ZDEVMON_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "ksyms.h"
+#include "leaks.h"
+#include "options.h"
+#include "output.h"
+#include "probe.h"
+#include "tracker.h"
+
+struct session {
+	struct config cfg;
+	struct tracker tracker;
+	struct probes *probes;
+	struct ring_buffer *rb;
+	FILE *json;
+	FILE *table;
+	bool table_tty;
+	double t0;
+	double next_tick;
+	int json_errors;
+	struct leak_report alerts; /* teardown-with-live-folios, at once */
+	struct ksyms *ksyms;	   /* loaded when first needed */
+};
+
+extern volatile sig_atomic_t session_signal; /* SIGINT/SIGTERM seen */
+
+double session_now(void);
+/*
+ * Consume events and write periodic output until done(arg) is true, the
+ * monotonic time `until' passes (0: never) or a signal arrives. Returns 0,
+ * or -errno when reading events failed.
+ */
+int session_pump(struct session *s, double until,
+		 bool (*done)(struct session *s, void *arg), void *arg);
+/* Drain the ring buffer and write the snapshot marked `trigger'. */
+void session_tick(struct session *s, const char *trigger);
+void session_status(struct session *s, struct zdev_status *st);
+void session_json_put(struct session *s, json_object *obj);
+/* Kernel symbols, (re)loaded now: modules come and go. */
+const struct ksyms *session_ksyms(struct session *s, bool reload);
+
+/* zdevmon run: the command, teardown, settle, verdict; an exit status. */
+int run_mode(struct session *s);
+
+#endif /* ZDEVMON_SESSION_H */
