@@ -59,7 +59,17 @@ test: zdevmon $(UNIT_TESTS)
 demo: zdevmon
 	@tests/vm/run.sh --demo
 
-bench: zdevmon
+# make bench's reference: a bare fentry counter (tests/bench)
+$(OUT)/barecount.bpf.o: tests/bench/barecount.bpf.c vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/barecount.skel.h: $(OUT)/barecount.bpf.o
+	$(BPFTOOL) gen skeleton $< name barecount > $@
+
+$(OUT)/barecount: tests/bench/barecount.c $(OUT)/barecount.skel.h
+	$(CC) $(CFLAGS) -static -o $@ $< $(LDLIBS)
+
+bench: zdevmon $(OUT)/barecount
 	@tests/vm/run.sh --bench
 
 format:

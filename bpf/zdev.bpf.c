@@ -254,6 +254,27 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 
 /* ---- allocation and free ------------------------------------------- */
 
+/* kprobe twins of fexit programs: stash the arguments, act on return. */
+static __always_inline void stash_args(__u64 a0, __u64 a1)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash s = { .arg0 = a0, .arg1 = a1 };
+
+	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+}
+
+static __always_inline bool unstash_args(struct stash *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
+
+	if (!s)
+		return false;
+	*out = *s;
+	bpf_map_delete_elem(&stashed, &id);
+	return true;
+}
+
 static __always_inline int on_page_init(void *ctx, __u64 page)
 {
 	__u64 flags = read_flags(page);
@@ -272,25 +293,18 @@ int BPF_PROG(page_init_fexit, struct page *page)
 SEC("kprobe/zone_device_page_init")
 int BPF_KPROBE(page_init_kprobe, struct page *page)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash s = { .arg0 = (__u64)page };
-
-	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+	stash_args((__u64)page, 0);
 	return 0;
 }
 
 SEC("kretprobe/zone_device_page_init")
 int BPF_KRETPROBE(page_init_kretprobe)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
-	__u64 page;
+	struct stash s;
 
-	if (!s)
+	if (!unstash_args(&s))
 		return 0;
-	page = s->arg0;
-	bpf_map_delete_elem(&stashed, &id);
-	return on_page_init(ctx, page);
+	return on_page_init(ctx, s.arg0);
 }
 
 static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
@@ -439,25 +453,18 @@ int BPF_PROG(split_fexit, struct folio *folio, unsigned int new_order)
 SEC("kprobe/__folio_freeze_and_split_unmapped")
 int BPF_KPROBE(split_kprobe, struct folio *folio, unsigned int new_order)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash s = { .arg0 = (__u64)folio, .arg1 = new_order };
-
-	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+	stash_args((__u64)folio, new_order);
 	return 0;
 }
 
 SEC("kretprobe/__folio_freeze_and_split_unmapped")
 int BPF_KRETPROBE(split_kretprobe, long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
-	struct stash copy;
+	struct stash s;
 
-	if (!s)
+	if (!unstash_args(&s))
 		return 0;
-	copy = *s;
-	bpf_map_delete_elem(&stashed, &id);
-	return on_split(copy.arg0, copy.arg1, ret);
+	return on_split(s.arg0, s.arg1, ret);
 }
 
 /* ---- migration ------------------------------------------------------ */
@@ -648,27 +655,6 @@ int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
 {
 	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, ptr_to_u64(src),
 			     ptr_to_u64(dst), npages, ZDEV_F_EVICT, 0);
-}
-
-/* kprobe twins of the fexit programs above: stash, then act on return. */
-static __always_inline void stash_args(__u64 a0, __u64 a1)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash s = { .arg0 = a0, .arg1 = a1 };
-
-	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
-}
-
-static __always_inline bool unstash_args(struct stash *out)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
-
-	if (!s)
-		return false;
-	*out = *s;
-	bpf_map_delete_elem(&stashed, &id);
-	return true;
 }
 
 SEC("kprobe/migrate_vma_setup")

@@ -5,6 +5,7 @@
 # scenario, and check zdevmon's numbers against each workload's truth.
 #   run.sh [--modes "fentry kprobe"] [--scenarios dax,p2p,hmm]
 #   run.sh --demo        one guest, a mixed workload, the live table
+#   run.sh --bench       overhead: nothing vs a bare counter vs zdevmon
 # Prints PASS:/FAIL: lines; exit status 1 if any check failed.
 source "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,7 @@ while [ $# -gt 0 ]; do
 	--modes) modes=$2; shift ;;
 	--scenarios) scens=$2; shift ;;
 	--demo) action=demo ;;
+	--bench) action=bench ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift
@@ -34,7 +36,8 @@ kdir=$(tb_kdir "$kabi")
 
 cp zdevmon "$OUT/bin/"
 cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
-for w in daxwork p2pwork hmmwork leakwork; do
+[ -x build/barecount ] && cp build/barecount "$OUT/bin/"
+for w in daxwork p2pwork hmmwork leakwork benchwork; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
 		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" || die "cannot build $w"
 done
@@ -69,6 +72,20 @@ if [ $action = demo ]; then
 	echo "== final snapshot ($dir/demo/zdevmon.ndjson)"
 	tail -n 1 "$dir/demo/zdevmon.ndjson" | python3 -m json.tool
 	exit $rc
+fi
+
+if [ $action = bench ]; then
+	dir=$OUT/bench
+	log "benchmarking in the guest (several minutes under TCG)"
+	"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" bench fentry \
+		3600 || true
+	if [ ! -s "$dir/bench/results" ]; then
+		show_failure "$dir" bench
+		die "no benchmark results"
+	fi
+	echo "== make bench: Debian sid $kabi under QEMU TCG (2 vCPUs)"
+	python3 "$TB_SRCDIR/bench-report.py" "$dir/bench/results"
+	exit 0
 fi
 
 # The host kernel: either zdevmon runs, or it says why in one sentence.

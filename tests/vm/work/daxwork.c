@@ -20,11 +20,10 @@
 
 int main(int argc, char **argv)
 {
-	unsigned long npages, size, i;
+	unsigned long npages, size;
 	int fd, pmd;
 	char *map, *hint = NULL;
 	struct statx stx;
-	struct walk w;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: daxwork FILE NPAGES [pmd]\n");
@@ -55,13 +54,7 @@ int main(int argc, char **argv)
 		   MAP_SHARED | (hint ? MAP_FIXED : 0), fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
-	for (i = 0; i < npages; i++)
-		map[i * PAGE_SZ] = (char)i;
-	w = walk_mapping(map, npages);
-	truth("pages_mapped", w.present);
-	truth("pfn_lo", w.pfn_lo);
-	truth("pfn_hi", w.pfn_hi);
-	hold();
+	touch_and_report(map, npages);
 	if (munmap(map, size))
 		die("munmap");
 	if (ftruncate(fd, 0))

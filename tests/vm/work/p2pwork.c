@@ -10,8 +10,7 @@
 
 int main(int argc, char **argv)
 {
-	unsigned long npages, size, i;
-	struct walk w;
+	unsigned long npages, size;
 	char *map;
 	int fd;
 
@@ -27,13 +26,7 @@ int main(int argc, char **argv)
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap p2pmem");
-	for (i = 0; i < npages; i++)
-		map[i * PAGE_SZ] = (char)i;
-	w = walk_mapping(map, npages);
-	truth("pages_mapped", w.present);
-	truth("pfn_lo", w.pfn_lo);
-	truth("pfn_hi", w.pfn_hi);
-	hold();
+	touch_and_report(map, npages);
 	if (munmap(map, size))
 		die("munmap");
 	close(fd);

@@ -84,4 +84,19 @@ static inline struct walk walk_mapping(const char *base, unsigned long npages)
 	return w;
 }
 
+/* Touch every page of a shared mapping, report it, hold if asked. */
+static inline void touch_and_report(char *map, unsigned long npages)
+{
+	struct walk w;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		map[i * PAGE_SZ] = (char)i;
+	w = walk_mapping(map, npages);
+	truth("pages_mapped", w.present);
+	truth("pfn_lo", w.pfn_lo);
+	truth("pfn_hi", w.pfn_hi);
+	hold();
+}
+
 #endif
