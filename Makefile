@@ -13,13 +13,19 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
 	-DZDEVMON_VERSION='"$(VERSION)"'
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -lm
+# libmicrohttpd.a pulls in GnuTLS; Debian has every static archive of it
+# but p11-kit's (src/p11_kit_stubs.c stands in)
+HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
+	-l:libnettle.a -l:libgmp.a -l:libtasn1.a -l:libidn2.a \
+	-l:libunistring.a -lpthread
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
-	src/leaks.c src/report.c src/ksyms.c
-DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c $(CORE_SRCS)
+	src/leaks.c src/report.c src/ksyms.c src/metrics.c
+DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
+	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
-	tests/unit/test_options
+	tests/unit/test_options tests/unit/test_http
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 
@@ -39,12 +45,29 @@ $(OUT)/probe.o: $(OUT)/zdev.skel.h
 $(OUT)/%.o: src/%.c src/*.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS))
-	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+$(OUT)/p11_kit_stubs.o: src/p11_kit_stubs.c | $(OUT)
+	$(CC) $(CFLAGS) -I/usr/include/p11-kit-1 -c $< -o $@
+
+# the page served at /, as a C string
+$(OUT)/webpage.c: src/web/index.html | $(OUT)
+	{ echo '#include "webpage.h"'; echo 'const char webpage_html[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+$(OUT)/webpage.o: $(OUT)/webpage.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS)) $(OUT)/webpage.o
+	$(CC) $(CFLAGS) -static -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
 
 tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/unit/events.h
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) \
 		-lcmocka $(LDLIBS)
+
+# the HTTP server alone, with its libraries and the page it serves
+tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o \
+		$(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
+	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
 
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)

@@ -73,6 +73,7 @@ enum {
 	OPT_FAIL_ON_LEAK,
 	OPT_REPORT_JSON,
 	OPT_JUNIT,
+	OPT_LISTEN,
 };
 
 static const struct argp_option common_options[] = {
@@ -85,6 +86,9 @@ static const struct argp_option common_options[] = {
 	  "Also write every folio and pgmap event to the NDJSON stream" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
 	{ "quiet", 'q', NULL, 0, "No live table" },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
+	  "Serve /metrics (Prometheus), /api/v1/snapshot, /healthz and / on "
+	  "ADDR:PORT; PORT alone listens on 127.0.0.1" },
 	{ "stacks", OPT_STACKS, NULL, 0,
 	  "Capture kernel stacks at births and mapping changes (always on "
 	  "with run)" },
@@ -134,6 +138,7 @@ static error_t seconds(struct argp_state *state, const char *opt,
 	return EINVAL;
 }
 
+/* A non-empty string argument. */
 static error_t file_arg(struct argp_state *state, const char *opt, char *arg,
 			const char **out)
 {
@@ -141,8 +146,37 @@ static error_t file_arg(struct argp_state *state, const char *opt, char *arg,
 		*out = arg;
 		return 0;
 	}
-	argp_error(state, "%s wants a file name", opt);
+	argp_error(state, "%s wants a value", opt);
 	return EINVAL;
+}
+
+int options_parse_listen(const char *listen, char *addr, size_t addrlen,
+			 unsigned short *port)
+{
+	const char *colon = strrchr(listen, ':');
+	const char *p = colon ? colon + 1 : listen;
+	size_t n = colon ? (size_t)(colon - listen) : 0;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (!*p || *end || errno || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = v;
+	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
+		listen++;
+		n -= 2;
+	}
+	if (n >= addrlen)
+		return -EINVAL;
+	if (!n) {
+		snprintf(addr, addrlen, "127.0.0.1"); /* loopback by default */
+	} else {
+		memcpy(addr, listen, n);
+		addr[n] = '\0';
+	}
+	return 0;
 }
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
@@ -167,6 +201,20 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_STACKS:
 		cfg->stacks = true;
 		break;
+	case OPT_LISTEN: {
+		char addr[64];
+		unsigned short port;
+
+		if (options_parse_listen(arg, addr, sizeof(addr), &port)) {
+			argp_error(state,
+				   "--listen wants ADDR:PORT, [ADDR6]:PORT or "
+				   "PORT, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->listen = arg;
+		break;
+	}
 	case OPT_FORCE_KPROBES:
 		cfg->force_kprobes = true;
 		break;

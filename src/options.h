@@ -4,6 +4,7 @@
 #define ZDEVMON_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct config {
 	double interval_s;     /* table and snapshot period */
@@ -12,6 +13,7 @@ struct config {
 	bool events;	       /* every event into the NDJSON stream */
 	bool quiet;	       /* no live table */
 	bool stacks;	       /* kernel stacks at births and changes */
+	const char *listen;    /* HTTP endpoint, or NULL */
 	bool force_kprobes;
 	bool verbose;
 
@@ -43,5 +45,12 @@ enum {
  */
 int options_parse(int argc, char **argv, struct config *cfg,
 		  unsigned int flags);
+
+/*
+ * Split a --listen value: "ADDR:PORT", "[ADDR6]:PORT", ":PORT" or "PORT"
+ * (the last two: 127.0.0.1). 0 or -EINVAL.
+ */
+int options_parse_listen(const char *listen, char *addr, size_t addrlen,
+			 unsigned short *port);
 
 #endif /* ZDEVMON_OPTIONS_H */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
+#include "http.h"
 #include "ksyms.h"
 #include "leaks.h"
 #include "options.h"
@@ -30,6 +31,8 @@ struct session {
 	int json_errors;
 	struct leak_report alerts; /* teardown-with-live-folios, at once */
 	struct ksyms *ksyms;	   /* loaded when first needed */
+	struct http_server *http;  /* --listen */
+	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
 };
 
 extern volatile sig_atomic_t session_signal; /* SIGINT/SIGTERM seen */

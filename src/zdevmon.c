@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <inttypes.h>
+#include "metrics.h"
 #include "report.h"
 #include "session.h"
 
@@ -87,6 +88,8 @@ static void teardown_alert(struct session *s, const struct zdev_event *e)
 	json_object_object_add(o, "kind", json_object_new_string("alert"));
 	session_json_put(s, o);
 	leaks_merge(&s->alerts, &now);
+	for (size_t i = 0; i < now.nr; i++)
+		s->findings_by_rule[now.findings[i].rule]++;
 out:
 	leaks_release(&now);
 }
@@ -112,6 +115,25 @@ void session_status(struct session *s, struct zdev_status *st)
 	st->elapsed_s = session_now() - s->t0;
 }
 
+/* What the HTTP endpoint serves until the next tick. */
+static void publish(struct session *s, const struct zdev_status *st,
+		    json_object *snap)
+{
+	struct self_stats self = { .output_errors = s->json_errors };
+	const char *json =
+		json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PLAIN);
+	size_t len;
+	char *metrics;
+
+	self_stats_read(&self);
+	memcpy(self.leak_findings, s->findings_by_rule,
+	       sizeof(s->findings_by_rule));
+	metrics = metrics_render(&s->tracker, st, &self, &len);
+	if (metrics)
+		http_publish(s->http, metrics, len, json, strlen(json));
+	free(metrics);
+}
+
 void session_tick(struct session *s, const char *trigger)
 {
 	bool final = !strcmp(trigger, "final");
@@ -130,6 +152,8 @@ void session_tick(struct session *s, const char *trigger)
 	snap = output_snapshot(&s->tracker, &st, final);
 	json_object_object_add(snap, "trigger",
 			       json_object_new_string(trigger));
+	if (s->http)
+		publish(s, &st, snap);
 	session_json_put(s, snap);
 }
 
@@ -251,6 +275,12 @@ int main(int argc, char **argv)
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
+	if (s.cfg.listen &&
+	    http_start(&s.http, s.cfg.listen, err, sizeof(err))) {
+		fprintf(stderr, "zdevmon: %s.\n", err);
+		ret = EXIT_ZDEVMON_FAILED;
+		goto cleanup;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_usr1);
@@ -262,6 +292,7 @@ int main(int argc, char **argv)
 	ret = s.cfg.run ? run_mode(&s) : daemon_mode(&s);
 
 cleanup:
+	http_stop(s.http);
 	ring_buffer__free(s.rb);
 	probes_close(s.probes);
 	if (s.json && s.json != stdout)

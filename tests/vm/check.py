@@ -12,7 +12,28 @@ upstream test suite, never from an earlier zdevmon run. Prints one
 import json
 import os
 import re
+import subprocess
 import sys
+
+import jsonschema
+
+SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "../../docs/schema/v1")
+SCHEMAS = {}
+
+
+def validate(obj):
+    """Validate one object against the schema of its kind; error or None."""
+    kind = {"alert": "report"}.get(obj.get("kind"), obj.get("kind"))
+    if kind not in SCHEMAS:
+        path = os.path.join(SCHEMA_DIR, f"{kind}.json")
+        if not os.path.exists(path):
+            return f"no schema for kind {kind!r}"
+        SCHEMAS[kind] = json.load(open(path))
+    try:
+        jsonschema.validate(obj, SCHEMAS[kind])
+    except jsonschema.ValidationError as e:
+        return f"{kind}: {e.message} at {list(e.absolute_path)}"
+    return None
 
 PMD_PAGES = 512
 
@@ -76,9 +97,9 @@ def session(c, scen, name, path):
     objs = stream(path)
     start = [o for o in objs if o.get("kind") == "start"]
     final = snapshots(objs, "final")
-    c.check(f"{scen}/{name}: every object has schema and kind",
-            all(o.get("schema") == "zdevmon/v1" and "kind" in o
-                for o in objs))
+    errors = [e for e in map(validate, objs) if e]
+    c.check(f"{scen}/{name}: every object valid against docs/schema/v1",
+            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
     if not c.check(f"{scen}/{name}: start object and final snapshot",
                    len(start) == 1 and len(final) == 1 and final[0]["final"],
                    f"{len(start)} start, {len(final)} final"):
@@ -100,6 +121,71 @@ def session(c, scen, name, path):
     c.check(f"{scen}/{name}: zdevmon exited 0 after SIGINT",
             "zdevmon exit 0" in stderr, stderr.strip()[-300:])
     return objs
+
+
+def metric_values(text):
+    """{(name, frozenset(labels)): value} of an exposition."""
+    vals = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^(\w+)(?:\{(.*)\})? (\S+)$', line)
+        if m:
+            labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+            vals[(m.group(1), labels)] = float(m.group(3))
+    return vals
+
+
+def check_http(c, scen, out, name, objs):
+    """What the endpoint served after the workload against the final report."""
+    final = snapshots(objs, "final")[0]
+    prefix = f"{scen}/{name}: http"
+    healthz = f"{out}/{name}.healthz"
+    c.check(f"{prefix} /healthz", os.path.exists(healthz) and
+            open(healthz).read() == "ok\n")
+    try:
+        api = json.load(open(f"{out}/{name}.api.json"))
+    except (OSError, ValueError) as e:
+        c.check(f"{prefix} /api/v1/snapshot served", False, repr(e))
+        return
+    c.eq(f"{prefix} /api/v1/snapshot is valid", validate(api), None)
+    c.eq(f"{prefix} /api/v1/snapshot pgmaps equal the final report",
+         api["pgmaps"], final["pgmaps"])
+    text = open(f"{out}/{name}.metrics").read()
+    promtool = os.environ.get("PROMTOOL")
+    if c.check(f"{prefix} promtool available", bool(promtool)):
+        r = subprocess.run([promtool, "check", "metrics"], input=text,
+                           capture_output=True, text=True)
+        c.check(f"{prefix} /metrics passes promtool check metrics",
+                r.returncode == 0, (r.stdout + r.stderr)[-500:])
+    vals = metric_values(text)
+    agree = []
+    for p in final["pgmaps"]:
+        labels = frozenset({("pgmap", str(p["id"])), ("type", p["type"]),
+                            ("owner", str(p["owner_id"]))})
+        for metric, key in (("live_folios", "live_folios"),
+                            ("live_pages", "live_pages"),
+                            ("mapped_pages", "mapped_pages"),
+                            ("inits_folios_total", "inits"),
+                            ("frees_folios_total", "frees"),
+                            ("migrated_to_device_pages_total",
+                             "migrated_to_device_pages"),
+                            ("migrated_to_ram_pages_total",
+                             "migrated_to_ram_pages")):
+            got = vals.get((f"zdevmon_pgmap_{metric}", labels))
+            agree.append((p["id"], metric, got, p[key]))
+    bad = [a for a in agree if a[2] != a[3]]
+    c.check(f"{prefix} /metrics agrees with the final report",
+            agree and not bad, f"{bad[:4]} of {len(agree)}")
+    c.eq(f"{prefix} dropped events in /metrics",
+         vals.get(("zdevmon_dropped_events_total", frozenset())),
+         float(final["dropped_events"]))
+    bad_req = open(f"{out}/{name}.bad-requests").read().splitlines()
+    c.check(f"{prefix} bad requests get a 4xx or are cut off",
+            len(bad_req) >= 2 and all(
+                not l.strip() or re.match(r"HTTP/1\.[01] 4\d\d", l)
+                for l in bad_req) and any("405" in l for l in bad_req),
+            bad_req)
 
 
 def folios(t):
@@ -125,7 +211,8 @@ def check_dax(c, out):
             t4k.get("dax") == 1 and tpmd.get("dax") == 1, f"{t4k} {tpmd}")
     c.check("dax: the kernel mapped PMDs in the aligned case",
             tpmd.get("pmd_faults", 0) > 0, f"truth {tpmd}")
-    held = snapshots(objs, "signal")
+    check_http(c, "dax", out, "zdevmon", objs)
+    held = snapshots(objs, "signal")[:2]  # the third: the HTTP dump
     final = snapshots(objs, "final")[0]
     if not c.eq("dax: one snapshot per held mapping", len(held), 2):
         return
@@ -226,6 +313,7 @@ def check_hmm(c, out):
     objs = session(c, "hmm", "suite", f"{out}/suite.ndjson")
     if not objs:
         return
+    check_http(c, "hmm", out, "suite", objs)
     final = snapshots(objs, "final")[0]
     priv = of_type(final, "private")
     c.check("hmm-tests: test_hmm pgmaps seen", len(priv) >= 2, priv)
@@ -249,8 +337,8 @@ def report(c, out, name):
                    f"{path} missing"):
         return None
     r = json.load(open(path))
-    c.check(f"leak/{name}: report schema and kind",
-            r.get("schema") == "zdevmon/v1" and r.get("kind") == "report", r)
+    c.check(f"leak/{name}: report valid against docs/schema/v1",
+            r.get("kind") == "report" and validate(r) is None, validate(r))
     return r
 
 

@@ -45,14 +45,15 @@ EOS
 
 tb_apt() { mapfile -t o < <(tb_apt_opts); "$1" "${o[@]}" "${@:2}"; }
 
-# Download one package (by name or name=version) into $TB_DEBS, once.
+# Download one package (name, name=version or name/suite) into $TB_DEBS,
+# once.
 tb_download() {
-	local pkg=$1 f
-	f=$(ls "$TB_DEBS/${pkg%%=*}"_*.deb 2>/dev/null | head -1 || true)
+	local pkg=$1 name=${1%%[=/]*} f
+	f=$(ls "$TB_DEBS/${name}"_*.deb 2>/dev/null | head -1 || true)
 	if [ -n "$f" ]; then echo "$f"; return; fi
 	(cd "$TB_DEBS" && tb_apt apt-get -q download "$pkg" >&2) ||
 		die "cannot download $pkg"
-	ls "$TB_DEBS/${pkg%%=*}"_*.deb | head -1
+	ls "$TB_DEBS/${name}"_*.deb | head -1
 }
 
 # The kernel directory of a version: $ZDEVMON_CACHE/k/<kver>

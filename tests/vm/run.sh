@@ -43,6 +43,12 @@ for w in daxwork p2pwork hmmwork leakwork benchwork; do
 done
 "$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin" "$OUT/initrd.img"
 
+# the checks' parsers: Debian's python3-jsonschema, promtool
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+PROMTOOL=$("$TB_SRCDIR/promtool.sh") || PROMTOOL=
+export PROMTOOL
+
 fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -111,7 +117,7 @@ for mode in $modes; do
 		"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" "$s" \
 			"$mode" $limit || true
 		log "guest: $s with $mode took $((SECONDS - start))s"
-		if ! python3 "$TB_SRCDIR/check.py" "$dir" "$mode" "$s" \
+		if ! $PY "$TB_SRCDIR/check.py" "$dir" "$mode" "$s" \
 			>"$dir/check.txt"; then
 			grep -v '^check:' "$dir/check.txt"
 			fails=$((fails + 1))

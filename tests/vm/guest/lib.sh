@@ -3,6 +3,7 @@
 OUT=$1
 ZFLAGS="-q -i 1"
 [ "$ZDEV_MODE" = kprobe ] && ZFLAGS="$ZFLAGS --force-kprobes"
+HTTP=127.0.0.1:9464
 
 # zdev_start NAME: zdevmon writing $OUT/NAME.ndjson; waits for "start".
 zdev_start() {
@@ -28,6 +29,28 @@ zdev_snapshot() {
 	until [ "$(grep -c '"trigger":"signal"' "$zjson")" -gt "$n" ]; do
 		sleep 0.1
 	done
+}
+
+# zdev_bad_requests NAME: what zdevmon's HTTP endpoint answers to a bad
+# method, a malformed request line and a 64 KiB header (first line each).
+zdev_bad_requests() {
+	{
+		printf 'POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc' |
+			timeout 10 nc 127.0.0.1 9464 | head -1
+		printf 'BOGUS\r\n\r\n' | timeout 10 nc 127.0.0.1 9464 | head -1
+		{ printf 'GET /metrics HTTP/1.1\r\nX: '
+		  head -c 65536 /dev/zero | tr '\0' a
+		  printf '\r\n\r\n'; } | timeout 10 nc 127.0.0.1 9464 | head -1
+	} >"$OUT/$1.bad-requests" 2>&1
+}
+
+# zdev_http_dump NAME: a fresh snapshot (SIGUSR1 publishes it), then what
+# the endpoint serves, into $OUT/NAME.{metrics,api.json,healthz}.
+zdev_http_dump() {
+	zdev_snapshot
+	wget -q -O "$OUT/$1.metrics" "http://$HTTP/metrics"
+	wget -q -O "$OUT/$1.api.json" "http://$HTTP/api/v1/snapshot"
+	wget -q -O "$OUT/$1.healthz" "http://$HTTP/healthz"
 }
 
 zdev_stop() {

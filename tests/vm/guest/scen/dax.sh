@@ -16,8 +16,11 @@ dax_case() {
 	echo "truth pmd_faults $(grep -c 'dax_pmd_fault_done.*NOPAGE' $T/trace)" \
 		>>"$OUT/truth-$1.txt"
 }
+ZFLAGS="$ZFLAGS --listen $HTTP"
 zdev_start zdevmon || exit 1
+zdev_bad_requests zdevmon
 dax_case 4k 2048
 dax_case pmd 4096 pmd
+zdev_http_dump zdevmon
 zdev_stop
 umount /mnt/pmem

@@ -13,9 +13,14 @@ zdev_stop
 $HMM_TESTS >"$OUT/hmm-tests-plain.txt" 2>&1
 echo "hmm-tests without zdevmon: exit $?"
 
+ZFLAGS="$ZFLAGS --listen $HTTP"
 zdev_start suite || exit 1
-$HMM_TESTS >"$OUT/hmm-tests-zdevmon.txt" 2>&1
+$HMM_TESTS >"$OUT/hmm-tests-zdevmon.txt" 2>&1 &
+tests=$!
+zdev_bad_requests suite # while hmm-tests runs
+wait $tests
 echo "hmm-tests under zdevmon: exit $?"
 rmmod test_hmm || echo "rmmod test_hmm failed"
 sleep 1
+zdev_http_dump suite
 zdev_stop

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /metrics: one family per quantity, pgmap id, type and owner as labels,
+ * units in the names (_pages, _folios, _seconds, _bytes), counters ending
+ * in _total.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "leaks.h"
+#include "metrics.h"
+
+void self_stats_read(struct self_stats *s)
+{
+	struct rusage ru;
+	unsigned long pages = 0, resident = 0;
+	FILE *f;
+
+	if (!getrusage(RUSAGE_SELF, &ru))
+		s->cpu_seconds =
+			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lu %lu", &pages, &resident) == 2)
+			s->resident_bytes =
+				(uint64_t)resident * sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values here are our own words and numbers: nothing to escape. */
+static void pgmap_labels(FILE *f, const struct zt_pgmap *p)
+{
+	fprintf(f, "{pgmap=\"%d\",type=\"%s\",owner=\"%d\"}", p->id,
+		tracker_type_name(p->type), p->owner_id);
+}
+
+struct pgmap_metric {
+	const char *name;
+	const char *type;
+	const char *help;
+	uint64_t (*get)(const struct zt_pgmap *p);
+};
+
+#define GETTER(field, expr)                                   \
+	static uint64_t get_##field(const struct zt_pgmap *p) \
+	{                                                     \
+		return expr;                                  \
+	}
+
+GETTER(live_folios, p->live_folios)
+GETTER(live_pages, p->live_pages)
+GETTER(mapped_pages, p->mapped_pages)
+GETTER(inits, p->c.inits)
+GETTER(frees, p->c.frees)
+GETTER(splits, p->c.splits)
+GETTER(preexisting, p->c.preexisting)
+GETTER(to_device, p->c.migrated_to_device_pages)
+GETTER(to_ram, p->c.migrated_to_ram_pages)
+GETTER(evicted, p->c.evicted_pages)
+GETTER(anomalies, tracker_anomalies(p))
+
+static const struct pgmap_metric pgmap_metrics[] = {
+	{ "zdevmon_pgmap_live_folios", "gauge",
+	  "Device folios alive now (born, not yet freed).", get_live_folios },
+	{ "zdevmon_pgmap_live_pages", "gauge",
+	  "Pages of the device folios alive now.", get_live_pages },
+	{ "zdevmon_pgmap_mapped_pages", "gauge",
+	  "Device pages some page table maps now.", get_mapped_pages },
+	{ "zdevmon_pgmap_inits_folios_total", "counter",
+	  "Device folios born (zone_device_page_init, or first mapping).",
+	  get_inits },
+	{ "zdevmon_pgmap_frees_folios_total", "counter",
+	  "Device folios freed (refcount reached zero).", get_frees },
+	{ "zdevmon_pgmap_splits_folios_total", "counter",
+	  "Large device folios split.", get_splits },
+	{ "zdevmon_pgmap_preexisting_folios_total", "counter",
+	  "Device folios first met alive (born before monitoring).",
+	  get_preexisting },
+	{ "zdevmon_pgmap_migrated_to_device_pages_total", "counter",
+	  "Pages migrated from RAM to device memory.", get_to_device },
+	{ "zdevmon_pgmap_migrated_to_ram_pages_total", "counter",
+	  "Pages migrated from device memory to RAM.", get_to_ram },
+	{ "zdevmon_pgmap_evicted_pages_total", "counter",
+	  "Pages evicted to RAM by migrate_device_* (unbind, release).",
+	  get_evicted },
+	{ "zdevmon_pgmap_anomalies_total", "counter",
+	  "Events that should not happen (see the snapshot's anomalies).",
+	  get_anomalies },
+};
+
+static void render(FILE *f, const struct tracker *t,
+		   const struct zdev_status *st, const struct self_stats *self)
+{
+	size_t m;
+	int i, r;
+
+	family(f, "zdevmon_pgmap_info", "gauge",
+	       "One series per pgmap: its state and pfn range as labels.");
+	for (i = 0; i < t->nr_pgmaps; i++) {
+		const struct zt_pgmap *p = t->pgmaps[i];
+
+		fprintf(f,
+			"zdevmon_pgmap_info{pgmap=\"%d\",type=\"%s\","
+			"owner=\"%d\",state=\"%s\",pfn_start=\"%" PRIu64
+			"\",pfn_end=\"%" PRIu64 "\"} 1\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			tracker_state_name(p->state),
+			tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+	}
+	for (m = 0; m < sizeof(pgmap_metrics) / sizeof(pgmap_metrics[0]); m++) {
+		const struct pgmap_metric *pm = &pgmap_metrics[m];
+
+		family(f, pm->name, pm->type, pm->help);
+		for (i = 0; i < t->nr_pgmaps; i++) {
+			fputs(pm->name, f);
+			pgmap_labels(f, t->pgmaps[i]);
+			fprintf(f, " %" PRIu64 "\n", pm->get(t->pgmaps[i]));
+		}
+	}
+	family(f, "zdevmon_leak_findings_total", "counter",
+	       "Leak findings reported, by rule.");
+	for (r = 0; r < LEAK_RULE_MAX; r++)
+		fprintf(f,
+			"zdevmon_leak_findings_total{rule=\"%s\"} %" PRIu64
+			"\n",
+			leak_rule_name(r), self->leak_findings[r]);
+	family(f, "zdevmon_events_total", "counter",
+	       "Events read from the kernel.");
+	fprintf(f, "zdevmon_events_total %" PRIu64 "\n", t->events);
+	family(f, "zdevmon_dropped_events_total", "counter",
+	       "Events lost: ring-buffer reservations that failed.");
+	fprintf(f, "zdevmon_dropped_events_total %" PRIu64 "\n",
+		st->dropped_events);
+	family(f, "zdevmon_bpf_anomalies_total", "counter",
+	       "Kernel-side sanity checks that failed.");
+	fprintf(f, "zdevmon_bpf_anomalies_total %" PRIu64 "\n",
+		st->bpf_anomalies);
+	family(f, "zdevmon_output_errors_total", "counter",
+	       "NDJSON writes that failed (a full disk, say).");
+	fprintf(f, "zdevmon_output_errors_total %" PRIu64 "\n",
+		self->output_errors);
+	family(f, "zdevmon_hook_attached", "gauge",
+	       "1 for each kernel hook attached, by mechanism; 0 when off.");
+	for (i = 0; i < st->nr_hooks; i++)
+		fprintf(f,
+			"zdevmon_hook_attached{function=\"%s\","
+			"mechanism=\"%s\"} %d\n",
+			st->hooks[i].func, st->hooks[i].mechanism,
+			strcmp(st->hooks[i].mechanism, "off") != 0);
+	family(f, "zdevmon_process_cpu_seconds_total", "counter",
+	       "CPU time zdevmon itself used (user and system).");
+	fprintf(f, "zdevmon_process_cpu_seconds_total %.6f\n",
+		self->cpu_seconds);
+	family(f, "zdevmon_process_resident_memory_bytes", "gauge",
+	       "zdevmon's resident memory.");
+	fprintf(f, "zdevmon_process_resident_memory_bytes %" PRIu64 "\n",
+		self->resident_bytes);
+	family(f, "zdevmon_uptime_seconds", "gauge",
+	       "Seconds since the probes were attached.");
+	fprintf(f, "zdevmon_uptime_seconds %.3f\n", st->elapsed_s);
+}
+
+char *metrics_render(const struct tracker *t, const struct zdev_status *st,
+		     const struct self_stats *self, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	render(f, t, st, self);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
