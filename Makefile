@@ -21,11 +21,11 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
-	src/leaks.c src/report.c src/ksyms.c src/metrics.c
+	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c
 DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
-	tests/unit/test_options tests/unit/test_http
+	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 
@@ -65,7 +65,7 @@ tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/u
 		-lcmocka $(LDLIBS)
 
 # the HTTP server alone, with its libraries and the page it serves
-tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o \
+tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o $(OUT)/ndjson.o \
 		$(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
 	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
 

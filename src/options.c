@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ndjson.h"
 #include "options.h"
 
 const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
@@ -31,7 +32,7 @@ static const char daemon_doc[] =
 	"  zdevmon run --fail-on-leak -- ./driver-tests   a leak check in CI\n"
 	"\n"
 	"SIGNALS: SIGINT and SIGTERM stop after a final snapshot; SIGUSR1 "
-	"writes a snapshot at once.\n"
+	"writes a snapshot at once; SIGHUP reopens the NDJSON file.\n"
 	"\n"
 	"EXIT STATUS: 0 when stopped by a signal or --duration; 1 when the "
 	"probes could not be attached or output failed; 2 on bad usage.";
@@ -74,6 +75,8 @@ enum {
 	OPT_REPORT_JSON,
 	OPT_JUNIT,
 	OPT_LISTEN,
+	OPT_JSON_MAX_SIZE,
+	OPT_JSON_KEEP,
 };
 
 static const struct argp_option common_options[] = {
@@ -82,6 +85,11 @@ static const struct argp_option common_options[] = {
 	{ "json", 'j', "FILE", 0,
 	  "Write NDJSON (start, snapshots, final snapshot) to FILE, '-' for "
 	  "stdout" },
+	{ "json-max-size", OPT_JSON_MAX_SIZE, "SIZE", 0,
+	  "Rotate the NDJSON file beyond SIZE bytes (k, M, G suffixes); "
+	  "SIGHUP reopens it (logrotate)" },
+	{ "json-keep", OPT_JSON_KEEP, "N", 0,
+	  "Rotated NDJSON files kept: FILE.1 .. FILE.N (default 5)" },
 	{ "events", OPT_EVENTS, NULL, 0,
 	  "Also write every folio and pgmap event to the NDJSON stream" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
@@ -192,6 +200,29 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			       &cfg->duration_s);
 	case 'j':
 		return file_arg(state, "--json", arg, &cfg->json_path);
+	case OPT_JSON_MAX_SIZE:
+		if (ndjson_parse_size(arg, &cfg->json_max_size)) {
+			argp_error(state,
+				   "--json-max-size wants a size like 10M, "
+				   "not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_JSON_KEEP: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (*end || !*arg || v < 1 || v > 1000) {
+			argp_error(state,
+				   "--json-keep wants 1 to 1000, not "
+				   "'%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->json_keep = v;
+		break;
+	}
 	case OPT_EVENTS:
 		cfg->events = true;
 		break;
@@ -227,6 +258,10 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (cfg->events && !cfg->json_path) {
 			argp_error(state, "--events needs --json FILE");
+			return EINVAL;
+		}
+		if (cfg->json_max_size && !cfg->json_path) {
+			argp_error(state, "--json-max-size needs --json FILE");
 			return EINVAL;
 		}
 		break;
@@ -300,6 +335,7 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 
 	*cfg = (struct config){
 		.interval_s = 1.0,
+		.json_keep = 5,
 		.teardown_timeout_s = 60,
 		.settle_s = 1,
 	};

@@ -5,15 +5,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct config {
-	double interval_s;     /* table and snapshot period */
-	double duration_s;     /* 0: until a signal */
-	const char *json_path; /* NDJSON destination, "-" for stdout */
-	bool events;	       /* every event into the NDJSON stream */
-	bool quiet;	       /* no live table */
-	bool stacks;	       /* kernel stacks at births and changes */
-	const char *listen;    /* HTTP endpoint, or NULL */
+	double interval_s;	/* table and snapshot period */
+	double duration_s;	/* 0: until a signal */
+	const char *json_path;	/* NDJSON destination, "-" for stdout */
+	uint64_t json_max_size; /* rotate beyond this many bytes; 0: never */
+	int json_keep;		/* rotated files kept */
+	bool events;		/* every event into the NDJSON stream */
+	bool quiet;		/* no live table */
+	bool stacks;		/* kernel stacks at births and changes */
+	const char *listen;	/* HTTP endpoint, or NULL */
 	bool force_kprobes;
 	bool verbose;
 

@@ -79,8 +79,8 @@ static int write_junit(const char *path, const struct report_ctx *rc)
 static int exit_code(const struct session *s, const struct leak_report *r,
 		     int cmd_status, const struct child *td, bool td_timeout)
 {
-	if (s->json_errors)
-		return EXIT_ZDEVMON_FAILED;
+	if (s->json_on && s->json.last_errno)
+		return EXIT_ZDEVMON_FAILED; /* the final snapshot is lost */
 	if (s->cfg.fail_on_leak && leaks_count(r, LEAK_ERROR))
 		return EXIT_LEAKS;
 	if (cmd_status < 0 || runcmd_failed(cmd_status) || td_timeout ||

@@ -19,6 +19,7 @@ pid_t runcmd_spawn(char *const argv[])
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "zdevmon: cannot run %s: %s\n", argv[0],

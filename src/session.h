@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "http.h"
 #include "ksyms.h"
+#include "ndjson.h"
 #include "leaks.h"
 #include "options.h"
 #include "output.h"
@@ -23,15 +24,16 @@ struct session {
 	struct tracker tracker;
 	struct probes *probes;
 	struct ring_buffer *rb;
-	FILE *json;
+	struct ndjson json; /* --json; json.fd < 0: none */
+	bool json_on;
 	FILE *table;
 	bool table_tty;
 	double t0;
 	double next_tick;
-	int json_errors;
-	struct leak_report alerts; /* teardown-with-live-folios, at once */
-	struct ksyms *ksyms;	   /* loaded when first needed */
-	struct http_server *http;  /* --listen */
+	uint64_t json_lost_reported; /* lost lines already told about */
+	struct leak_report alerts;   /* teardown-with-live-folios, at once */
+	struct ksyms *ksyms;	     /* loaded when first needed */
+	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
 };
 

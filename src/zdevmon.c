@@ -23,6 +23,7 @@
 
 volatile sig_atomic_t session_signal;
 static volatile sig_atomic_t snapshot_now;
+static volatile sig_atomic_t reopen_now;
 
 static void on_signal(int sig)
 {
@@ -34,6 +35,11 @@ static void on_usr1(int sig)
 	snapshot_now = 1;
 }
 
+static void on_hup(int sig)
+{
+	reopen_now = 1;
+}
+
 double session_now(void)
 {
 	struct timespec ts;
@@ -42,11 +48,32 @@ double session_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * One NDJSON line. A failure (a full disk) loses the line, not the
+ * monitoring: it is told once when it begins and once when writing resumes.
+ */
 void session_json_put(struct session *s, json_object *obj)
 {
-	if (s->json && output_line(s->json, obj) && !s->json_errors++)
-		fprintf(stderr, "zdevmon: writing %s failed: %s\n",
-			s->cfg.json_path, strerror(errno));
+	struct ndjson *n = &s->json;
+	int err;
+
+	if (!s->json_on)
+		goto out;
+	err = ndjson_write(
+		n, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	if (err && n->lost == s->json_lost_reported + 1)
+		fprintf(stderr,
+			"zdevmon: writing %s failed: %s; monitoring goes on, "
+			"lines are lost until it works again\n",
+			s->cfg.json_path, strerror(-err));
+	else if (!err && n->lost > s->json_lost_reported) {
+		fprintf(stderr,
+			"zdevmon: writing %s again; %" PRIu64
+			" lines were lost\n",
+			s->cfg.json_path, n->lost - s->json_lost_reported);
+		s->json_lost_reported = n->lost;
+	}
+out:
 	json_object_put(obj);
 }
 
@@ -119,7 +146,7 @@ void session_status(struct session *s, struct zdev_status *st)
 static void publish(struct session *s, const struct zdev_status *st,
 		    json_object *snap)
 {
-	struct self_stats self = { .output_errors = s->json_errors };
+	struct self_stats self = { .output_errors = s->json.lost };
 	const char *json =
 		json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PLAIN);
 	size_t len;
@@ -159,19 +186,22 @@ void session_tick(struct session *s, const char *trigger)
 
 static int open_outputs(struct session *s)
 {
-	if (s->cfg.json_path && !strcmp(s->cfg.json_path, "-")) {
-		s->json = stdout;
-	} else if (s->cfg.json_path) {
-		s->json = fopen(s->cfg.json_path, "a");
-		if (!s->json) {
+	bool json_stdout = s->cfg.json_path && !strcmp(s->cfg.json_path, "-");
+	int err;
+
+	if (s->cfg.json_path) {
+		err = ndjson_open(&s->json, s->cfg.json_path,
+				  s->cfg.json_max_size, s->cfg.json_keep);
+		if (err) {
 			fprintf(stderr, "zdevmon: cannot open %s: %s\n",
-				s->cfg.json_path, strerror(errno));
-			return -errno;
+				s->cfg.json_path, strerror(-err));
+			return err;
 		}
+		s->json_on = true;
 	}
 	/* run reports a verdict; the live table is the daemon's */
 	if (!s->cfg.quiet && !s->cfg.run) {
-		s->table = s->json == stdout ? stderr : stdout;
+		s->table = json_stdout ? stderr : stdout;
 		s->table_tty = isatty(fileno(s->table));
 	}
 	return 0;
@@ -219,6 +249,14 @@ int session_pump(struct session *s, double until,
 			return err;
 		}
 		t = session_now();
+		if (reopen_now) {
+			reopen_now = 0;
+			err = ndjson_reopen(&s->json);
+			if (err)
+				fprintf(stderr,
+					"zdevmon: cannot reopen %s: %s\n",
+					s->cfg.json_path, strerror(-err));
+		}
 		if (snapshot_now) {
 			snapshot_now = 0;
 			session_tick(s, "signal");
@@ -240,7 +278,9 @@ static int daemon_mode(struct session *s)
 	int err = session_pump(s, until, NULL, NULL);
 
 	session_tick(s, "final");
-	return err || s->json_errors ? EXIT_ZDEVMON_FAILED : EXIT_CLEAN;
+	/* a final snapshot that did not reach its file is a failure */
+	return err || (s->json_on && s->json.last_errno) ? EXIT_ZDEVMON_FAILED
+							 : EXIT_CLEAN;
 }
 
 int main(int argc, char **argv)
@@ -284,6 +324,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 
 	s.t0 = session_now();
@@ -295,8 +336,8 @@ cleanup:
 	http_stop(s.http);
 	ring_buffer__free(s.rb);
 	probes_close(s.probes);
-	if (s.json && s.json != stdout)
-		fclose(s.json);
+	if (s.json_on)
+		ndjson_close(&s.json);
 	tracker_release(&s.tracker);
 	leaks_release(&s.alerts);
 	ksyms_free(s.ksyms);

@@ -262,6 +262,34 @@ def check_p2p(c, out):
     c.eq("p2p: folios born", pm["inits"], t["pages_mapped"])
     c.eq("p2p: folios freed", pm["frees"], t["pages_mapped"])
     c.eq("p2p: live folios at the end", pm["live_folios"], 0)
+    check_full_disk(c, out)
+
+
+def check_full_disk(c, out):
+    """NDJSON on a tiny tmpfs that fills up, then grows."""
+    t = truth(f"{out}/full.truth")
+    err = open(f"{out}/full.stderr").read()
+    c.eq("p2p/full-disk: zdevmon exit status", open(f"{out}/full.rc").read()
+         .strip(), "0")
+    c.check("p2p/full-disk: the failure was reported, then the resumption",
+            0 <= err.find("No space left on device") < err.find("again;"),
+            err[-400:])
+    lines = open(f"{out}/full.ndjson").read().splitlines()
+    try:
+        objs = [json.loads(l) for l in lines]
+    except ValueError as e:
+        c.check("p2p/full-disk: only whole lines in the file", False, e)
+        return
+    c.check("p2p/full-disk: only whole, valid objects in the file",
+            objs and not [e for e in map(validate, objs) if e], len(objs))
+    final = snapshots(objs, "final")
+    if not c.eq("p2p/full-disk: final snapshot written", len(final), 1):
+        return
+    pm = of_type(final[0], "p2pdma")
+    c.eq("p2p/full-disk: folios born while the disk was full",
+         total(pm, "inits"), t.get("pages_mapped"))
+    c.eq("p2p/full-disk: folios freed", total(pm, "frees"),
+         t.get("pages_mapped"))
 
 
 def test_results(path):

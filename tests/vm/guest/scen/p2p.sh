@@ -6,3 +6,18 @@ cat /proc/iomem >"$OUT/iomem.txt"
 zdev_start zdevmon || exit 1
 hold_run "$OUT/truth.txt" p2pwork "$p2p/allocate" 64
 zdev_stop
+
+# A full disk: NDJSON onto a 4 KiB tmpfs; lines are lost, monitoring goes
+# on; the tmpfs grows, writing resumes, the final snapshot is complete.
+mkdir -p /tmp/small && mount -t tmpfs -o size=4k small /tmp/small || exit 1
+zdevmon $ZFLAGS -i 0.2 --json /tmp/small/z.ndjson 2>"$OUT/full.stderr" &
+zp=$!
+until grep -q 'monitoring with' "$OUT/full.stderr"; do sleep 0.1; done
+p2pwork "$p2p/allocate" 64 >"$OUT/full.truth"
+until grep -q 'failed' "$OUT/full.stderr"; do sleep 0.1; done
+mount -o remount,size=1m /tmp/small
+sleep 1
+kill -INT $zp
+wait $zp
+echo $? >"$OUT/full.rc"
+cp /tmp/small/z.ndjson "$OUT/full.ndjson"

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NDJSON file: rotation by size, reopen after logrotate, and a full
+ * disk (RLIMIT_FSIZE stands in for it: writes past the limit fail) that
+ * loses whole lines only and resumes when space returns.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "ndjson.h"
+
+static char dir[64], path[128];
+
+static int setup(void **state)
+{
+	strcpy(dir, "/tmp/zdevmon-ndjson-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.ndjson", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Lines of a file, each checked to be a whole {"n":...} object. */
+static int whole_lines(const char *file)
+{
+	char line[256];
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		assert_true(line[0] == '{');
+		assert_non_null(strstr(line, "}\n"));
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void put(struct ndjson *n, int i, int expect_ok)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "{\"n\":%d,\"pad\":\"%040d\"}", i, i);
+	if (expect_ok)
+		assert_int_equal(ndjson_write(n, line), 0);
+	else
+		assert_true(ndjson_write(n, line) < 0);
+}
+
+static void test_rotation(void **state)
+{
+	struct ndjson n;
+	char name[160];
+	struct stat st;
+	int i, total = 0;
+
+	assert_int_equal(ndjson_open(&n, path, 1024, 3), 0);
+	for (i = 0; i < 60; i++) /* 60 lines of 62 bytes: 4 files' worth */
+		put(&n, i, 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size <= 1024);
+	total += whole_lines(path);
+	for (i = 1; i <= 3; i++) {
+		snprintf(name, sizeof(name), "%s.%d", path, i);
+		assert_int_equal(stat(name, &st), 0);
+		assert_true(st.st_size <= 1024);
+		total += whole_lines(name);
+	}
+	snprintf(name, sizeof(name), "%s.4", path);
+	assert_int_not_equal(stat(name, &st), 0); /* only --json-keep kept */
+	assert_true(total > 40 && total <= 60);
+	assert_int_equal(n.lines, 60);
+	assert_int_equal(n.lost, 0);
+	ndjson_close(&n);
+}
+
+/* logrotate moves the file away and sends SIGHUP: a new file begins. */
+static void test_reopen(void **state)
+{
+	struct ndjson n;
+	char moved[160];
+
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	put(&n, 1, 1);
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	assert_int_equal(rename(path, moved), 0);
+	put(&n, 2, 1); /* still the moved file until reopened */
+	assert_int_equal(ndjson_reopen(&n), 0);
+	put(&n, 3, 1);
+	assert_int_equal(whole_lines(moved), 2);
+	assert_int_equal(whole_lines(path), 1);
+	ndjson_close(&n);
+}
+
+/* Full, then space again: whole lines lost, counted, writing resumes. */
+static void test_full_disk(void **state)
+{
+	struct rlimit old, lim;
+	struct ndjson n;
+	int i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	put(&n, 0, 1);
+	lim = old;
+	lim.rlim_cur = 62 * 3 + 30; /* room for 3 lines and a half */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	put(&n, 1, 1);
+	put(&n, 2, 1);
+	for (i = 3; i < 8; i++)
+		put(&n, i, 0);
+	assert_int_equal(n.lost, 5);
+	assert_true(n.last_errno < 0);
+	assert_int_equal(whole_lines(path), 3); /* no half line left */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	put(&n, 8, 1);
+	assert_int_equal(n.last_errno, 0);
+	assert_int_equal(whole_lines(path), 4);
+	ndjson_close(&n);
+
+	/* a device that is always full */
+	assert_int_equal(ndjson_open(&n, "/dev/full", 0, 1), 0);
+	put(&n, 9, 0);
+	assert_int_equal(n.last_errno, -ENOSPC);
+	ndjson_close(&n);
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(ndjson_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(ndjson_parse_size("10M", &v), 0);
+	assert_int_equal(v, 10 << 20);
+	assert_int_equal(ndjson_parse_size("2g", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(ndjson_parse_size("0", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("-5", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("5T", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("", &v), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk, setup,
+						teardown),
+		cmocka_unit_test(test_sizes),
+	};
+
+	return cmocka_run_group_tests_name("ndjson", tests, NULL, NULL);
+}
