@@ -12,7 +12,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
 	-DZDEVMON_VERSION='"$(VERSION)"'
-LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -lm
+LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -l:libcap.a -lm
 # libmicrohttpd.a pulls in GnuTLS; Debian has every static archive of it
 # but p11-kit's (src/p11_kit_stubs.c stands in)
 HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
@@ -23,6 +23,7 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
 	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c
 DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
+	src/privs.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
 	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson
@@ -69,6 +70,11 @@ tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o $(OU
 		$(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
 	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
 
+# the HTTP endpoint serving a captured snapshot: the page's browser test
+$(OUT)/webserve: tests/web/webserve.c $(OUT)/http.o $(OUT)/options.o \
+		$(OUT)/ndjson.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
+	$(CC) $(CFLAGS) -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
+
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
@@ -76,7 +82,7 @@ vm-test: zdevmon
 	@tests/vm/run.sh
 
 # The README's test command: unit tests, then every guest scenario.
-test: zdevmon $(UNIT_TESTS)
+test: zdevmon $(UNIT_TESTS) $(OUT)/webserve
 	@tests/run-all.sh $(UNIT_TESTS)
 
 demo: zdevmon

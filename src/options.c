@@ -77,6 +77,7 @@ enum {
 	OPT_LISTEN,
 	OPT_JSON_MAX_SIZE,
 	OPT_JSON_KEEP,
+	OPT_SHOW_ADDRESSES,
 };
 
 static const struct argp_option common_options[] = {
@@ -97,6 +98,8 @@ static const struct argp_option common_options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
 	  "Serve /metrics (Prometheus), /api/v1/snapshot, /healthz and / on "
 	  "ADDR:PORT; PORT alone listens on 127.0.0.1" },
+	{ "show-addresses", OPT_SHOW_ADDRESSES, NULL, 0,
+	  "Add each pgmap's kernel address to the JSON (hidden otherwise)" },
 	{ "stacks", OPT_STACKS, NULL, 0,
 	  "Capture kernel stacks at births and mapping changes (always on "
 	  "with run)" },
@@ -231,6 +234,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACKS:
 		cfg->stacks = true;
+		break;
+	case OPT_SHOW_ADDRESSES:
+		cfg->show_addresses = true;
 		break;
 	case OPT_LISTEN: {
 		char addr[64];

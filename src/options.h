@@ -17,6 +17,7 @@ struct config {
 	bool quiet;		/* no live table */
 	bool stacks;		/* kernel stacks at births and changes */
 	const char *listen;	/* HTTP endpoint, or NULL */
+	bool show_addresses;	/* kernel pointers in the JSON */
 	bool force_kprobes;
 	bool verbose;
 

@@ -102,7 +102,7 @@ static json_object *header(const char *kind)
 	return o;
 }
 
-static json_object *pgmap_json(const struct zt_pgmap *p)
+static json_object *pgmap_json(const struct zt_pgmap *p, bool addresses)
 {
 	json_object *o = json_object_new_object();
 	json_object *ranges = json_object_new_array();
@@ -146,6 +146,13 @@ static json_object *pgmap_json(const struct zt_pgmap *p)
 	for (i = 0; i < ZT_AN_MAX; i++)
 		add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
 	json_object_object_add(o, "anomalies", an);
+	if (addresses) {
+		char addr[24];
+
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, p->addr);
+		json_object_object_add(o, "kernel_address",
+				       json_object_new_string(addr));
+	}
 	return o;
 }
 
@@ -190,7 +197,8 @@ json_object *output_snapshot(const struct tracker *t,
 	add_u64(o, "stack_overflows", st->stack_overflows);
 	add_u64(o, "live_folios", tracker_live_folios(t));
 	for (i = 0; i < t->nr_pgmaps; i++)
-		json_object_array_add(pgmaps, pgmap_json(t->pgmaps[i]));
+		json_object_array_add(
+			pgmaps, pgmap_json(t->pgmaps[i], st->show_addresses));
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;

@@ -31,6 +31,7 @@ struct zdev_status {
 	uint64_t stack_overflows;  /* call sites lost to a full stack map */
 	int nr_hooks;
 	struct hook_status hooks[32];
+	bool show_addresses; /* --show-addresses: kernel pointers in JSON */
 };
 
 /* The live table: one row per pgmap, under 100 columns. */

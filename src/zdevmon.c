@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <inttypes.h>
 #include "metrics.h"
+#include "privs.h"
 #include "report.h"
 #include "session.h"
 
@@ -139,6 +140,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 void session_status(struct session *s, struct zdev_status *st)
 {
 	probes_status(s->probes, st);
+	st->show_addresses = s->cfg.show_addresses;
 	st->elapsed_s = session_now() - s->t0;
 }
 
@@ -321,6 +323,10 @@ int main(int argc, char **argv)
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
+	/* the daemon needs no more than map reads from here on; run's
+	 * teardown (rmmod, unbind) needs what its user has */
+	if (!s.cfg.run && privs_drop(err, sizeof(err)))
+		fprintf(stderr, "zdevmon: %s; going on with them\n", err);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_usr1);

@@ -105,6 +105,14 @@ static void test_snapshot_json(void **state)
 
 	json_object_put(back);
 	json_object_put(snap);
+
+	/* only on request */
+	st.show_addresses = true;
+	snap = output_snapshot(&t, &st, false);
+	text = json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PLAIN);
+	assert_non_null(
+		strstr(text, "\"kernel_address\":\"0xffff888001000000\""));
+	json_object_put(snap);
 	tracker_release(&t);
 }
 

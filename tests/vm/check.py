@@ -9,6 +9,7 @@ comes from the workload's truth file, the kernel's own interfaces or the
 upstream test suite, never from an earlier zdevmon run. Prints one
 "PASS: ..." or "FAIL: ..." line per check.
 """
+import glob
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import jsonschema
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "../../docs/schema/v1")
 SCHEMAS = {}
+GRAFANA_DIR = os.path.join(os.path.dirname(__file__), "../../docs/grafana")
 
 
 def validate(obj):
@@ -117,6 +119,14 @@ def session(c, scen, name, path):
          final[0]["bpf_anomalies"], 0)
     c.eq(f"{scen}/{name}: no tracker anomalies",
          anomalies(final[0]["pgmaps"]), {})
+    caps = dict(l.split(":\t") for l in
+                open(path.replace(".ndjson", ".caps")).read().splitlines())
+    keep = (1 << 39) | (1 << 38) | (1 << 34)  # BPF, PERFMON, SYSLOG
+    c.check(f"{scen}/{name}: capabilities dropped after attach",
+            all(int(caps[k], 16) & ~keep == 0
+                for k in ("CapEff", "CapPrm", "CapBnd", "CapInh")) and
+            int(caps["CapEff"], 16) != 0 and caps["NoNewPrivs"] == "1",
+            caps)
     stderr = open(path.replace(".ndjson", ".stderr")).read()
     c.check(f"{scen}/{name}: zdevmon exited 0 after SIGINT",
             "zdevmon exit 0" in stderr, stderr.strip()[-300:])
@@ -180,6 +190,14 @@ def check_http(c, scen, out, name, objs):
     c.eq(f"{prefix} dropped events in /metrics",
          vals.get(("zdevmon_dropped_events_total", frozenset())),
          float(final["dropped_events"]))
+    emitted = {n for n, _ in vals}
+    used = set()
+    for path in glob.glob(os.path.join(GRAFANA_DIR, "*.json")):
+        for panel in json.load(open(path))["panels"]:
+            for t in panel.get("targets", []):
+                used |= set(re.findall(r"\bzdevmon_\w+", t["expr"]))
+    c.check(f"{prefix} the Grafana board queries only emitted metrics",
+            used and used <= emitted, sorted(used - emitted))
     bad_req = open(f"{out}/{name}.bad-requests").read().splitlines()
     c.check(f"{prefix} bad requests get a 4xx or are cut off",
             len(bad_req) >= 2 and all(
@@ -211,6 +229,9 @@ def check_dax(c, out):
             t4k.get("dax") == 1 and tpmd.get("dax") == 1, f"{t4k} {tpmd}")
     c.check("dax: the kernel mapped PMDs in the aligned case",
             tpmd.get("pmd_faults", 0) > 0, f"truth {tpmd}")
+    c.check("dax: only 4 KiB folios in the misaligned case",
+            t4k.get("pmd_faults") == 0 and t4k.get("pages_mapped") == 2048,
+            f"truth {t4k}")
     check_http(c, "dax", out, "zdevmon", objs)
     held = snapshots(objs, "signal")[:2]  # the third: the HTTP dump
     final = snapshots(objs, "final")[0]

@@ -127,4 +127,16 @@ for mode in $modes; do
 		fi
 	done
 done
+# The page at /, in a browser, fed what zdevmon served in the dax guest
+# while the PMD mapping was held.
+dax=$(ls -d "$OUT"/*-dax/dax 2>/dev/null | head -1)
+if [ -n "$dax" ]; then
+	$PY -c 'import json, sys
+snaps = [o for o in map(json.loads, open(sys.argv[1]))
+         if o.get("trigger") == "signal"]
+json.dump(snaps[1] if len(snaps) > 1 else {}, open(sys.argv[2], "w"))' \
+		"$dax/zdevmon.ndjson" "$OUT/held-snapshot.json"
+	tests/web/browser-test.sh "$OUT/held-snapshot.json" \
+		"$dax/zdevmon.metrics" "$OUT/web" || fails=$((fails + 1))
+fi
 [ $fails = 0 ]

@@ -20,6 +20,7 @@ zdev_start() {
 		fi
 		sleep 0.1
 	done
+	grep -E '^(Cap|NoNewPrivs)' /proc/$zpid/status >"$OUT/$1.caps"
 }
 
 # zdev_snapshot: one snapshot now (SIGUSR1), waits until it is written.

@@ -5,7 +5,9 @@
  * compound heads among them (PMD folios), and the pfn bounds.
  *   daxwork FILE NPAGES [pmd]
  * With "pmd" the file is fallocated and mapped 2 MiB aligned, so that ext4
- * can hand out aligned extents and the fault handler map PMDs.
+ * can hand out aligned extents and the fault handler map PMDs. Without
+ * it, the mapping starts 4 KiB past a 2 MiB boundary: file offsets and
+ * addresses never line up, and every folio is a 4 KiB one.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,7 +24,7 @@ int main(int argc, char **argv)
 {
 	unsigned long npages, size;
 	int fd, pmd;
-	char *map, *hint = NULL;
+	char *map, *hint;
 	struct statx stx;
 
 	if (argc < 3) {
@@ -41,17 +43,19 @@ int main(int argc, char **argv)
 	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
 		die("statx");
 	truth("dax", !!(stx.stx_attributes & STATX_ATTR_DAX));
-	if (pmd) {
-		/* an aligned address: reserve more, then map over it */
-		char *r = mmap(NULL, size + PMD_SZ, PROT_NONE,
+	{
+		/* place the mapping: reserve more, then map over it */
+		char *r = mmap(NULL, size + 2 * PMD_SZ, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (r == MAP_FAILED)
 			die("reserve");
 		hint = (char *)(((uintptr_t)r + PMD_SZ - 1) & ~(PMD_SZ - 1));
+		if (!pmd)
+			hint += PAGE_SZ;
 	}
-	map = mmap(hint, size, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | (hint ? MAP_FIXED : 0), fd, 0);
+	map = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		   fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
 	touch_and_report(map, npages);
