@@ -20,17 +20,45 @@ struct page___pre615 {
 	struct dev_pagemap *pgmap;
 } __attribute__((preserve_access_index));
 
-/* v6.1: the large-folio mapcount was _total_mapcount (v6.11 renamed). */
+/*
+ * v6.1: the large-folio mapcount was _total_mapcount (v6.11 renamed) and
+ * the order had a byte of its own (v6.6 moved it into _flags_1, which
+ * v6.1 already has for other bits).
+ */
 struct folio___pre611 {
 	atomic_t _total_mapcount;
-	atomic_t _compound_mapcount;
 	unsigned char _folio_order;
+} __attribute__((preserve_access_index));
+
+/* v6.1: PMD mappings were counted in the first tail page (v6.2 moved it). */
+struct page___pre62 {
+	atomic_t compound_mapcount;
 } __attribute__((preserve_access_index));
 
 /* v6.2..v6.10: _entire_mapcount existed before _large_mapcount. */
 struct folio___pre611b {
 	atomic_t _entire_mapcount;
 } __attribute__((preserve_access_index));
+
+/*
+ * v6.1/6.12: a tail page's compound_head word is the head's address + 1.
+ * (v6.18+ renamed it compound_info and, with HVO, made it a mask; the
+ * page_* hooks that need this exist on v6.1 only.)
+ */
+struct page___pre618 {
+	unsigned long compound_head;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 page_head(__u64 page)
+{
+	struct page___pre618 *p = (void *)page;
+	unsigned long word;
+
+	if (!bpf_core_field_exists(p->compound_head))
+		return page;
+	word = BPF_CORE_READ(p, compound_head);
+	return word & 1 ? word - 1 : page;
+}
 
 static __always_inline struct dev_pagemap *folio_pgmap(struct folio *folio)
 {
@@ -47,10 +75,10 @@ static __always_inline __u32 folio_order_of(struct folio *folio, __u64 flags)
 
 	if (!(flags & head))
 		return 0;
+	if (bpf_core_field_exists(old->_folio_order))
+		return BPF_CORE_READ(old, _folio_order);
 	/* v6.6 (ebc1baf5c9b4) keeps the order in the low byte of _flags_1 */
-	if (bpf_core_field_exists(folio->_flags_1))
-		return BPF_CORE_READ(folio, _flags_1) & 0xff;
-	return BPF_CORE_READ(old, _folio_order);
+	return BPF_CORE_READ(folio, _flags_1) & 0xff;
 }
 
 /* Total mappings of a folio: folio_mapcount() without the inline. */
@@ -68,14 +96,17 @@ static __always_inline __s32 folio_total_maps(struct folio *folio, __u32 order)
 /* PMD/PUD ("entire") mappings of a large folio. */
 static __always_inline __s32 folio_entire_maps(struct folio *folio, __u32 order)
 {
-	struct folio___pre611 *old = (void *)folio;
 	struct folio___pre611b *mid = (void *)folio;
+	struct page___pre62 *tail =
+		(void *)((__u64)folio + bpf_core_type_size(struct page));
 
 	if (!order)
 		return 0;
 	if (bpf_core_field_exists(mid->_entire_mapcount))
 		return BPF_CORE_READ(mid, _entire_mapcount.counter) + 1;
-	return BPF_CORE_READ(old, _compound_mapcount.counter) + 1;
+	if (bpf_core_field_exists(tail->compound_mapcount))
+		return BPF_CORE_READ(tail, compound_mapcount.counter) + 1;
+	return 0;
 }
 
 #endif /* ZDEV_COMPAT_BPF_H */

@@ -416,6 +416,134 @@ int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
 	return on_new_anon(ctx, (__u64)folio, flags);
 }
 
+/*
+ * v6.1: rmap took pages, not folios, with a compound flag for PMD maps
+ * (v6.2..v6.8 moved to the folio_* calls above). A page may be a tail.
+ */
+#define RMAP_COMPOUND (1U << 1) /* rmap_t, v6.1 */
+
+static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
+				     bool compound, __u16 evflags)
+{
+	__u64 flags = read_flags(page), head;
+
+	if (!zone_is_device(flags))
+		return 0;
+	head = page_head(page);
+	if (head != page)
+		flags = read_flags(head);
+	return folio_event(ctx, kind, hook, head, flags, compound ? 0 : 1,
+			   evflags | (compound ? ZDEV_F_LARGE_MAP : 0),
+			   kind == ZDEV_EV_MAP ? 1 : -1,
+			   compound ? (kind == ZDEV_EV_MAP ? 1 : -1) : 0);
+}
+
+SEC("fentry/page_add_anon_rmap")
+int BPF_PROG(page_add_anon_rmap_fentry, struct page *page, void *vma,
+	     unsigned long address, unsigned int rmap_flags)
+{
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_ANON_PTES,
+			 ptr_to_u64(page), rmap_flags & RMAP_COMPOUND, 0);
+}
+
+SEC("kprobe/page_add_anon_rmap")
+int BPF_KPROBE(page_add_anon_rmap_kprobe, struct page *page, void *vma,
+	       unsigned long address, unsigned int rmap_flags)
+{
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_ANON_PTES, (__u64)page,
+			 rmap_flags & RMAP_COMPOUND, 0);
+}
+
+SEC("fentry/page_add_new_anon_rmap")
+int BPF_PROG(page_add_new_anon_rmap_fentry, struct page *page)
+{
+	__u64 addr = ptr_to_u64(page);
+	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
+
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
+			 read_flags(addr) & head, ZDEV_F_NEW_ANON);
+}
+
+SEC("kprobe/page_add_new_anon_rmap")
+int BPF_KPROBE(page_add_new_anon_rmap_kprobe, struct page *page)
+{
+	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
+
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, (__u64)page,
+			 read_flags((__u64)page) & head, ZDEV_F_NEW_ANON);
+}
+
+SEC("fentry/page_add_file_rmap")
+int BPF_PROG(page_add_file_rmap_fentry, struct page *page, void *vma,
+	     bool compound)
+{
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_FILE_PTES,
+			 ptr_to_u64(page), compound, 0);
+}
+
+SEC("kprobe/page_add_file_rmap")
+int BPF_KPROBE(page_add_file_rmap_kprobe, struct page *page, void *vma,
+	       bool compound)
+{
+	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_FILE_PTES, (__u64)page,
+			 compound, 0);
+}
+
+SEC("fentry/page_remove_rmap")
+int BPF_PROG(page_remove_rmap_fentry, struct page *page, void *vma,
+	     bool compound)
+{
+	return page_rmap(ctx, ZDEV_EV_UNMAP, ZDEV_HOOK_REMOVE_PTES,
+			 ptr_to_u64(page), compound, 0);
+}
+
+SEC("kprobe/page_remove_rmap")
+int BPF_KPROBE(page_remove_rmap_kprobe, struct page *page, void *vma,
+	       bool compound)
+{
+	return page_rmap(ctx, ZDEV_EV_UNMAP, ZDEV_HOOK_REMOVE_PTES, (__u64)page,
+			 compound, 0);
+}
+
+/*
+ * v6.1/6.12: FS DAX and device-dax pages idle at refcount 1 and are mapped
+ * by devmap PTEs that neither rmap nor free paths see. Their references
+ * come back through __put_devmap_managed_{page,folio}_refs(): at its exit
+ * the refcount says whether the page is idle again.
+ */
+static __always_inline int on_devmap_put(void *ctx, __u64 page)
+{
+	__u64 head = page_head(page), flags = read_flags(head);
+
+	if (!zone_is_device(flags))
+		return 0;
+	return folio_event(ctx, ZDEV_EV_DEVMAP_PUT, ZDEV_HOOK_DEVMAP_PUT, head,
+			   flags, 0, 0, 0, 0);
+}
+
+SEC("fexit/__put_devmap_managed_folio_refs")
+int BPF_PROG(devmap_put_fexit, struct folio *folio)
+{
+	return on_devmap_put(ctx, ptr_to_u64(folio));
+}
+
+SEC("kprobe/__put_devmap_managed_folio_refs")
+int BPF_KPROBE(devmap_put_kprobe, struct folio *folio)
+{
+	stash_args((__u64)folio, 0);
+	return 0;
+}
+
+SEC("kretprobe/__put_devmap_managed_folio_refs")
+int BPF_KRETPROBE(devmap_put_kretprobe)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return on_devmap_put(ctx, s.arg0);
+}
+
 /* ---- splits of large device folios -------------------------------- */
 
 static __always_inline int on_split(__u64 addr, __u32 new_order, long ret)

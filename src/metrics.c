@@ -112,11 +112,13 @@ static void render(FILE *f, const struct tracker *t,
 
 		fprintf(f,
 			"zdevmon_pgmap_info{pgmap=\"%d\",type=\"%s\","
-			"owner=\"%d\",state=\"%s\",pfn_start=\"%" PRIu64
-			"\",pfn_end=\"%" PRIu64 "\"} 1\n",
+			"owner=\"%d\",state=\"%s\",idle_refcount=\"%d\","
+			"pfn_start=\"%" PRIu64 "\",pfn_end=\"%" PRIu64
+			"\"} 1\n",
 			p->id, tracker_type_name(p->type), p->owner_id,
 			tracker_state_name(p->state),
-			tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+			tracker_idle_refcount(t, p), tracker_pgmap_pfn_start(p),
+			tracker_pgmap_pfn_end(p));
 	}
 	for (m = 0; m < sizeof(pgmap_metrics) / sizeof(pgmap_metrics[0]); m++) {
 		const struct pgmap_metric *pm = &pgmap_metrics[m];

@@ -23,7 +23,8 @@ static const char daemon_doc[] =
 	"pages, the mapped pages, inits, frees, splits and migrations. A live "
 	"table is printed every interval; --json writes NDJSON snapshots "
 	"(and events) for dashboards. Needs root (CAP_BPF, CAP_PERFMON) and a "
-	"kernel with BTF. 'zdevmon run --help' describes leak checking.\n"
+	"kernel with BTF. 'zdevmon run --help' describes leak checking, "
+	"'zdevmon features --help' what this kernel offers.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  zdevmon                    live table, refreshed every second\n"
@@ -78,7 +79,20 @@ enum {
 	OPT_JSON_MAX_SIZE,
 	OPT_JSON_KEEP,
 	OPT_SHOW_ADDRESSES,
+	OPT_BTF,
 };
+
+static const char features_doc[] =
+	"zdevmon features -- which hooks attach on this kernel, by which "
+	"mechanism, and what is lost where one is missing.\n"
+	"\n"
+	"Loads and attaches zdevmon's programs, reports, and detaches. With "
+	"--btf FILE the programs are relocated against that kernel's BTF "
+	"and loaded as kprobe twins, not attached: a check that zdevmon "
+	"loads for another kernel.\n"
+	"\n"
+	"EXIT STATUS: 0 when the core hooks attach (or, with --btf, the "
+	"programs load); 1 otherwise; 2 on bad usage.";
 
 static const struct argp_option common_options[] = {
 	{ "interval", 'i', "SECONDS", 0,
@@ -277,6 +291,41 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_option features_options[] = {
+	{ "json", 'j', NULL, 0, "JSON on standard output" },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "Another kernel's BTF (raw or ELF): relocate and load, no attach" },
+	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
+	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
+	{},
+};
+
+static error_t parse_features(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+
+	switch (key) {
+	case 'j':
+		cfg->json_path = "-";
+		break;
+	case OPT_BTF:
+		return file_arg(state, "--btf", arg, &cfg->btf_path);
+	case OPT_FORCE_KPROBES:
+		cfg->force_kprobes = true;
+		break;
+	case 'v':
+		cfg->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 static error_t parse_run(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
@@ -346,6 +395,16 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		.settle_s = 1,
 	};
 	argp_err_exit_status = 2;
+	if (argc > 1 && !strcmp(argv[1], "features")) {
+		static const struct argp features_argp = { features_options,
+							   parse_features, NULL,
+							   features_doc };
+
+		cfg->features = true;
+		argv[1] = "zdevmon features";
+		return argp_parse(&features_argp, argc - 1, argv + 1, flags,
+				  NULL, cfg);
+	}
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		cfg->run = true;
 		cfg->stacks = true;

@@ -21,6 +21,10 @@ struct config {
 	bool force_kprobes;
 	bool verbose;
 
+	/* zdevmon features */
+	bool features;
+	const char *btf_path; /* --btf: another kernel's BTF, load only */
+
 	/* zdevmon run */
 	bool run;
 	char **cmd;	      /* the command, NULL-terminated */

@@ -32,6 +32,7 @@ const char *output_kind_name(uint32_t kind)
 		[ZDEV_EV_UNMAP] = "unmap",
 		[ZDEV_EV_SPLIT] = "split",
 		[ZDEV_EV_MIGRATE] = "migrate",
+		[ZDEV_EV_DEVMAP_PUT] = "devmap_put",
 	};
 
 	if (kind >= ZDEV_EV_KIND_MAX || !names[kind])
@@ -102,7 +103,8 @@ static json_object *header(const char *kind)
 	return o;
 }
 
-static json_object *pgmap_json(const struct zt_pgmap *p, bool addresses)
+static json_object *pgmap_json(const struct tracker *t,
+			       const struct zt_pgmap *p, bool addresses)
 {
 	json_object *o = json_object_new_object();
 	json_object *ranges = json_object_new_array();
@@ -127,6 +129,9 @@ static json_object *pgmap_json(const struct zt_pgmap *p, bool addresses)
 	json_object_object_add(o, "ranges", ranges);
 	json_object_object_add(o, "owner_id", json_object_new_int(p->owner_id));
 	add_u64(o, "folio_order", p->vmemmap_shift);
+	json_object_object_add(
+		o, "idle_refcount",
+		json_object_new_int(tracker_idle_refcount(t, p)));
 	add_u64(o, "live_folios", p->live_folios);
 	add_u64(o, "live_pages", p->live_pages);
 	add_u64(o, "mapped_pages", p->mapped_pages);
@@ -197,10 +202,64 @@ json_object *output_snapshot(const struct tracker *t,
 	add_u64(o, "stack_overflows", st->stack_overflows);
 	add_u64(o, "live_folios", tracker_live_folios(t));
 	for (i = 0; i < t->nr_pgmaps; i++)
-		json_object_array_add(
-			pgmaps, pgmap_json(t->pgmaps[i], st->show_addresses));
+		json_object_array_add(pgmaps, pgmap_json(t, t->pgmaps[i],
+							 st->show_addresses));
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "hooks", hooks_json(st));
+	return o;
+}
+
+static const char *idle_text(bool one)
+{
+	return one ? "FS DAX and device-dax pages idle at refcount 1 "
+		     "(devmap PTEs; references seen at "
+		     "__put_devmap_managed_*_refs)"
+		   : "FS DAX pages idle at refcount 0: born at first map, "
+		     "freed at last unmap; device-dax idle at 1";
+}
+
+void output_features(FILE *out, const struct zdev_status *st,
+		     const char *kernel, bool fsdax_idle_at_one)
+{
+	int i, on = 0;
+
+	for (i = 0; i < st->nr_hooks; i++)
+		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+	fprintf(out, "zdevmon %s on Linux %s: %d of %d hooks\n",
+		ZDEVMON_VERSION, kernel, on, st->nr_hooks);
+	fprintf(out, "%-34s %-17s %s\n", "FUNCTION", "MECHANISM", "WITHOUT IT");
+	for (i = 0; i < st->nr_hooks; i++) {
+		const struct hook_status *h = &st->hooks[i];
+		bool off = !strcmp(h->mechanism, "off");
+
+		fprintf(out, "%-34s %-17s %s%s%s\n", h->func, h->mechanism,
+			off ? h->reason : "", off ? ": you lose " : "",
+			off ? h->loses : "");
+	}
+	fprintf(out, "refcount scheme: %s\n", idle_text(fsdax_idle_at_one));
+}
+
+json_object *output_features_json(const struct zdev_status *st,
+				  const char *kernel, bool fsdax_idle_at_one)
+{
+	json_object *o = header("features");
+	json_object *hooks = hooks_json(st);
+	int i;
+
+	for (i = 0; i < st->nr_hooks; i++)
+		json_object_object_add(
+			json_object_array_get_idx(hooks, i), "loses",
+			json_object_new_string(
+				st->hooks[i].loses ? st->hooks[i].loses : ""));
+	json_object_object_add(o, "version",
+			       json_object_new_string(ZDEVMON_VERSION));
+	json_object_object_add(o, "kernel", json_object_new_string(kernel));
+	json_object_object_add(o, "hooks", hooks);
+	json_object_object_add(o, "fsdax_idle_refcount",
+			       json_object_new_int(fsdax_idle_at_one));
+	json_object_object_add(
+		o, "refcount_scheme",
+		json_object_new_string(idle_text(fsdax_idle_at_one)));
 	return o;
 }
 
@@ -237,6 +296,7 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 	case ZDEV_EV_MAP:
 	case ZDEV_EV_UNMAP:
 	case ZDEV_EV_SPLIT:
+	case ZDEV_EV_DEVMAP_PUT:
 		add_u64(o, "pfn", e->folio.pfn);
 		add_u64(o, "order", e->folio.order);
 		add_u64(o, "pages", e->folio.nr);

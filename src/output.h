@@ -18,6 +18,7 @@ struct hook_status {
 	const char *func;      /* kernel function */
 	const char *mechanism; /* "fentry", "fexit", "kprobe", or "off" */
 	const char *reason;    /* why off, or NULL */
+	const char *loses;     /* what is lost when it is off */
 	uint64_t device_calls; /* calls that concerned device folios */
 	uint64_t dropped;
 	uint64_t anomalies; /* kernel-side sanity checks that failed */
@@ -43,6 +44,12 @@ json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final);
 json_object *output_start(const struct zdev_status *st);
 json_object *output_event(const struct tracker *t, const struct zdev_event *e);
+
+/* zdevmon features: hooks, mechanisms, losses; the refcount scheme. */
+void output_features(FILE *out, const struct zdev_status *st,
+		     const char *kernel, bool fsdax_idle_at_one);
+json_object *output_features_json(const struct zdev_status *st,
+				  const char *kernel, bool fsdax_idle_at_one);
 
 /* Write one object as one line and flush; 0 or -errno. */
 int output_line(FILE *out, json_object *obj);

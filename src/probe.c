@@ -22,88 +22,170 @@
 
 enum mechanism { MECH_OFF, MECH_TRACING, MECH_KPROBE };
 
-struct hook_def {
+/* One kernel function and the programs that hook it. */
+struct hook_variant {
 	const char *func;
-	enum zdev_hook hook;
-	bool core;	   /* folio lifecycle: at least one must attach */
 	const char *tr[2]; /* fentry/fexit programs */
 	const char *kp[2]; /* kprobe/kretprobe twins */
 };
 
-#define TWINS(tr0, tr1, kp0, kp1) \
-	{ tr0, tr1 },             \
-	{                         \
-		kp0, kp1          \
+/*
+ * A hook: the same event from whichever variant this kernel has (the
+ * first whose function its BTF lists), newest kernel first.
+ */
+struct hook_def {
+	enum zdev_hook hook;
+	bool core;	   /* folio lifecycle: at least one must attach */
+	const char *loses; /* what is lost when it is off */
+	struct hook_variant v[2];
+	const char *covered_by; /* older kernels: this function does it */
+};
+
+#define V(func, tr0, tr1, kp0, kp1) \
+	{                           \
+		func, { tr0, tr1 }, \
+		{                   \
+			kp0, kp1    \
+		}                   \
 	}
 
 static const struct hook_def hook_defs[] = {
-	{ "zone_device_page_init", ZDEV_HOOK_PAGE_INIT, true,
-	  TWINS("page_init_fexit", NULL, "page_init_kprobe",
-		"page_init_kretprobe") },
-	{ "free_zone_device_folio", ZDEV_HOOK_FREE, true,
-	  TWINS("free_fentry", NULL, "free_kprobe", NULL) },
-	{ "folio_add_new_anon_rmap", ZDEV_HOOK_ADD_NEW_ANON, true,
-	  TWINS("folio_add_new_anon_rmap_fentry", NULL,
-		"folio_add_new_anon_rmap_kprobe", NULL) },
-	{ "folio_add_anon_rmap_ptes", ZDEV_HOOK_ADD_ANON_PTES, true,
-	  TWINS("folio_add_anon_rmap_ptes_fentry", NULL,
-		"folio_add_anon_rmap_ptes_kprobe", NULL) },
-	{ "folio_add_anon_rmap_pmd", ZDEV_HOOK_ADD_ANON_PMD, true,
-	  TWINS("folio_add_anon_rmap_pmd_fentry", NULL,
-		"folio_add_anon_rmap_pmd_kprobe", NULL) },
-	{ "folio_add_file_rmap_ptes", ZDEV_HOOK_ADD_FILE_PTES, true,
-	  TWINS("folio_add_file_rmap_ptes_fentry", NULL,
-		"folio_add_file_rmap_ptes_kprobe", NULL) },
-	{ "folio_add_file_rmap_pmd", ZDEV_HOOK_ADD_FILE_PMD, true,
-	  TWINS("folio_add_file_rmap_pmd_fentry", NULL,
-		"folio_add_file_rmap_pmd_kprobe", NULL) },
-	{ "folio_add_file_rmap_pud", ZDEV_HOOK_ADD_FILE_PUD, true,
-	  TWINS("folio_add_file_rmap_pud_fentry", NULL,
-		"folio_add_file_rmap_pud_kprobe", NULL) },
-	{ "folio_remove_rmap_ptes", ZDEV_HOOK_REMOVE_PTES, true,
-	  TWINS("folio_remove_rmap_ptes_fentry", NULL,
-		"folio_remove_rmap_ptes_kprobe", NULL) },
-	{ "folio_remove_rmap_pmd", ZDEV_HOOK_REMOVE_PMD, true,
-	  TWINS("folio_remove_rmap_pmd_fentry", NULL,
-		"folio_remove_rmap_pmd_kprobe", NULL) },
-	{ "folio_remove_rmap_pud", ZDEV_HOOK_REMOVE_PUD, true,
-	  TWINS("folio_remove_rmap_pud_fentry", NULL,
-		"folio_remove_rmap_pud_kprobe", NULL) },
-	{ "__folio_freeze_and_split_unmapped", ZDEV_HOOK_SPLIT, false,
-	  TWINS("split_fexit", NULL, "split_kprobe", "split_kretprobe") },
-	{ "migrate_vma_setup", ZDEV_HOOK_MIGRATE_VMA_SETUP, false,
-	  TWINS("migrate_vma_setup_fexit", NULL, "migrate_vma_setup_kprobe",
-		"migrate_vma_setup_kretprobe") },
-	{ "migrate_vma_pages", ZDEV_HOOK_MIGRATE_VMA_PAGES, false,
-	  TWINS("migrate_vma_pages_fexit", NULL, "migrate_vma_pages_kprobe",
-		"migrate_vma_pages_kretprobe") },
-	{ "migrate_vma_finalize", ZDEV_HOOK_MIGRATE_VMA_FINALIZE, false,
-	  TWINS("migrate_vma_finalize_fentry", NULL,
-		"migrate_vma_finalize_kprobe", NULL) },
-	{ "migrate_device_range", ZDEV_HOOK_MIGRATE_DEVICE_RANGE, false,
-	  TWINS("migrate_device_range_fentry", NULL,
-		"migrate_device_range_kprobe", NULL) },
-	{ "migrate_device_pages", ZDEV_HOOK_MIGRATE_DEVICE_PAGES, false,
-	  TWINS("migrate_device_pages_fexit", NULL,
-		"migrate_device_pages_kprobe",
-		"migrate_device_pages_kretprobe") },
-	{ "migrate_device_finalize", ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE, false,
-	  TWINS("migrate_device_finalize_fentry", NULL,
-		"migrate_device_finalize_kprobe", NULL) },
-	{ "memremap_pages", ZDEV_HOOK_MEMREMAP, false,
-	  TWINS("memremap_pages_fexit", NULL, "memremap_pages_kprobe",
-		"memremap_pages_kretprobe") },
-	{ "memunmap_pages", ZDEV_HOOK_MEMUNMAP, false,
-	  TWINS("memunmap_pages_fentry", "memunmap_pages_fexit",
-		"memunmap_pages_kprobe", "memunmap_pages_kretprobe") },
-	{ "dev_pagemap_percpu_release", ZDEV_HOOK_PERCPU_RELEASE, false,
-	  TWINS("percpu_release_fentry", NULL, "percpu_release_kprobe", NULL) },
+	{ ZDEV_HOOK_PAGE_INIT,
+	  true,
+	  "no births of device-private or coherent folios",
+	  { V("zone_device_page_init", "page_init_fexit", NULL,
+	      "page_init_kprobe", "page_init_kretprobe") } },
+	{ ZDEV_HOOK_FREE,
+	  true,
+	  "no frees: live counts only grow",
+	  { V("free_zone_device_folio", "free_fentry", NULL, "free_kprobe",
+	      NULL),
+	    V("free_zone_device_page", "free_fentry", NULL, "free_kprobe",
+	      NULL) } },
+	{ ZDEV_HOOK_ADD_NEW_ANON,
+	  true,
+	  "device folios mapped by migrate_vma_pages are not seen mapped",
+	  { V("folio_add_new_anon_rmap", "folio_add_new_anon_rmap_fentry", NULL,
+	      "folio_add_new_anon_rmap_kprobe", NULL),
+	    V("page_add_new_anon_rmap", "page_add_new_anon_rmap_fentry", NULL,
+	      "page_add_new_anon_rmap_kprobe", NULL) } },
+	{ ZDEV_HOOK_ADD_ANON_PTES,
+	  true,
+	  "device-private entries installed by migration are not seen",
+	  { V("folio_add_anon_rmap_ptes", "folio_add_anon_rmap_ptes_fentry",
+	      NULL, "folio_add_anon_rmap_ptes_kprobe", NULL),
+	    V("page_add_anon_rmap", "page_add_anon_rmap_fentry", NULL,
+	      "page_add_anon_rmap_kprobe", NULL) } },
+	{ ZDEV_HOOK_ADD_ANON_PMD,
+	  true,
+	  "PMD-sized device-private mappings",
+	  { V("folio_add_anon_rmap_pmd", "folio_add_anon_rmap_pmd_fentry", NULL,
+	      "folio_add_anon_rmap_pmd_kprobe", NULL) },
+	  "page_add_anon_rmap" },
+	{ ZDEV_HOOK_ADD_FILE_PTES,
+	  true,
+	  "FS DAX, device-dax and P2PDMA mappings (and their births)",
+	  { V("folio_add_file_rmap_ptes", "folio_add_file_rmap_ptes_fentry",
+	      NULL, "folio_add_file_rmap_ptes_kprobe", NULL),
+	    V("page_add_file_rmap", "page_add_file_rmap_fentry", NULL,
+	      "page_add_file_rmap_kprobe", NULL) } },
+	{ ZDEV_HOOK_ADD_FILE_PMD,
+	  true,
+	  "PMD mappings of FS DAX and device-dax",
+	  { V("folio_add_file_rmap_pmd", "folio_add_file_rmap_pmd_fentry", NULL,
+	      "folio_add_file_rmap_pmd_kprobe", NULL) },
+	  "page_add_file_rmap" },
+	{ ZDEV_HOOK_ADD_FILE_PUD,
+	  true,
+	  "PUD mappings of device-dax",
+	  { V("folio_add_file_rmap_pud", "folio_add_file_rmap_pud_fentry", NULL,
+	      "folio_add_file_rmap_pud_kprobe", NULL) } },
+	{ ZDEV_HOOK_REMOVE_PTES,
+	  true,
+	  "unmaps: mapped pages only grow",
+	  { V("folio_remove_rmap_ptes", "folio_remove_rmap_ptes_fentry", NULL,
+	      "folio_remove_rmap_ptes_kprobe", NULL),
+	    V("page_remove_rmap", "page_remove_rmap_fentry", NULL,
+	      "page_remove_rmap_kprobe", NULL) } },
+	{ ZDEV_HOOK_REMOVE_PMD,
+	  true,
+	  "PMD unmaps",
+	  { V("folio_remove_rmap_pmd", "folio_remove_rmap_pmd_fentry", NULL,
+	      "folio_remove_rmap_pmd_kprobe", NULL) },
+	  "page_remove_rmap" },
+	{ ZDEV_HOOK_REMOVE_PUD,
+	  true,
+	  "PUD unmaps of device-dax",
+	  { V("folio_remove_rmap_pud", "folio_remove_rmap_pud_fentry", NULL,
+	      "folio_remove_rmap_pud_kprobe", NULL) } },
+	{ ZDEV_HOOK_DEVMAP_PUT,
+	  true,
+	  "references to FS DAX and device-dax pages idle at refcount 1 "
+	  "(v6.1/6.12 devmap pages); none exist on later kernels",
+	  { V("__put_devmap_managed_folio_refs", "devmap_put_fexit", NULL,
+	      "devmap_put_kprobe", "devmap_put_kretprobe"),
+	    V("__put_devmap_managed_page_refs", "devmap_put_fexit", NULL,
+	      "devmap_put_kprobe", "devmap_put_kretprobe") } },
+	{ ZDEV_HOOK_SPLIT,
+	  false,
+	  "splits of large device folios: frees then outnumber inits",
+	  { V("__folio_freeze_and_split_unmapped", "split_fexit", NULL,
+	      "split_kprobe", "split_kretprobe") } },
+	{ ZDEV_HOOK_MIGRATE_VMA_SETUP,
+	  false,
+	  "pages collected for migration",
+	  { V("migrate_vma_setup", "migrate_vma_setup_fexit", NULL,
+	      "migrate_vma_setup_kprobe", "migrate_vma_setup_kretprobe") } },
+	{ ZDEV_HOOK_MIGRATE_VMA_PAGES,
+	  false,
+	  "pages migrated to the device and back",
+	  { V("migrate_vma_pages", "migrate_vma_pages_fexit", NULL,
+	      "migrate_vma_pages_kprobe", "migrate_vma_pages_kretprobe") } },
+	{ ZDEV_HOOK_MIGRATE_VMA_FINALIZE,
+	  false,
+	  "a call count only",
+	  { V("migrate_vma_finalize", "migrate_vma_finalize_fentry", NULL,
+	      "migrate_vma_finalize_kprobe", NULL) } },
+	{ ZDEV_HOOK_MIGRATE_DEVICE_RANGE,
+	  false,
+	  "a call count only",
+	  { V("migrate_device_range", "migrate_device_range_fentry", NULL,
+	      "migrate_device_range_kprobe", NULL) } },
+	{ ZDEV_HOOK_MIGRATE_DEVICE_PAGES,
+	  false,
+	  "pages evicted from the device (unbind, release)",
+	  { V("migrate_device_pages", "migrate_device_pages_fexit", NULL,
+	      "migrate_device_pages_kprobe",
+	      "migrate_device_pages_kretprobe") } },
+	{ ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE,
+	  false,
+	  "a call count only",
+	  { V("migrate_device_finalize", "migrate_device_finalize_fentry", NULL,
+	      "migrate_device_finalize_kprobe", NULL) } },
+	{ ZDEV_HOOK_MEMREMAP,
+	  false,
+	  "pgmap creation: pgmaps are still described at their first event",
+	  { V("memremap_pages", "memremap_pages_fexit", NULL,
+	      "memremap_pages_kprobe", "memremap_pages_kretprobe") } },
+	{ ZDEV_HOOK_MEMUNMAP,
+	  false,
+	  "pgmap teardown, and the teardown-with-live-folios alert",
+	  { V("memunmap_pages", "memunmap_pages_fentry", "memunmap_pages_fexit",
+	      "memunmap_pages_kprobe", "memunmap_pages_kretprobe") } },
+	{ ZDEV_HOOK_PERCPU_RELEASE,
+	  false,
+	  "the drained state of a pgmap",
+	  { V("dev_pagemap_percpu_release", "percpu_release_fentry", NULL,
+	      "percpu_release_kprobe", NULL) } },
 };
 
-#define NR_HOOKS (sizeof(hook_defs) / sizeof(hook_defs[0]))
+#define NR_HOOKS    (sizeof(hook_defs) / sizeof(hook_defs[0]))
+#define NR_VARIANTS 2
 
 struct hook_state {
 	enum mechanism mech;
+	int variant;  /* index into hook_def.v; -1: none in this kernel */
+	bool covered; /* off, but another hook does its work here */
 	char reason[96];
 	struct bpf_link *links[2];
 };
@@ -162,19 +244,34 @@ static struct bpf_program *prog(struct probes *p, const char *name)
 		    : NULL;
 }
 
-static void set_autoload(struct probes *p, const struct hook_def *d,
-			 enum mechanism mech)
+/*
+ * Load exactly the programs of each hook's chosen variant and mechanism;
+ * variants may share programs, hooks never do.
+ */
+static void select_programs(struct probes *p)
 {
-	int i;
+	struct bpf_program *pr;
+	size_t i;
+	int k;
 
-	for (i = 0; i < 2; i++) {
-		struct bpf_program *tr = prog(p, d->tr[i]);
-		struct bpf_program *kp = prog(p, d->kp[i]);
+	bpf_object__for_each_program(pr, p->skel->obj)
+		bpf_program__set_autoload(pr, false);
+	for (i = 0; i < NR_HOOKS; i++) {
+		const struct hook_state *h = &p->hooks[i];
+		const struct hook_variant *v;
 
-		if (tr)
-			bpf_program__set_autoload(tr, mech == MECH_TRACING);
-		if (kp)
-			bpf_program__set_autoload(kp, mech == MECH_KPROBE);
+		if (h->mech == MECH_OFF)
+			continue;
+		v = &hook_defs[i].v[h->variant];
+		for (k = 0; k < 2; k++) {
+			pr = prog(p, h->mech == MECH_TRACING ? v->tr[k]
+							     : v->kp[k]);
+			if (!pr)
+				continue;
+			bpf_program__set_autoload(pr, true);
+			if (h->mech == MECH_TRACING)
+				bpf_program__set_attach_target(pr, 0, v->func);
+		}
 	}
 }
 
@@ -182,7 +279,8 @@ static int attach_hook(struct probes *p, size_t idx)
 {
 	const struct hook_def *d = &hook_defs[idx];
 	struct hook_state *h = &p->hooks[idx];
-	const char *const *names = h->mech == MECH_TRACING ? d->tr : d->kp;
+	const struct hook_variant *v = &d->v[h->variant];
+	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
 	int i, err;
 
 	for (i = 0; i < 2; i++) {
@@ -190,7 +288,14 @@ static int attach_hook(struct probes *p, size_t idx)
 
 		if (!pr)
 			continue;
-		h->links[i] = bpf_program__attach(pr);
+		if (h->mech == MECH_TRACING)
+			h->links[i] = bpf_program__attach(pr);
+		else
+			h->links[i] = bpf_program__attach_kprobe(
+				pr,
+				!strncmp(bpf_program__section_name(pr),
+					 "kretprobe", 9),
+				v->func);
 		if (!h->links[i]) {
 			err = -errno;
 			while (--i >= 0) {
@@ -203,24 +308,35 @@ static int attach_hook(struct probes *p, size_t idx)
 	return 0;
 }
 
-static const char *mech_name(const struct hook_def *d, enum mechanism m)
+static const char *mech_name(const struct hook_def *d,
+			     const struct hook_state *h)
 {
-	switch (m) {
+	const struct hook_variant *v = &d->v[h->variant > 0 ? h->variant : 0];
+
+	switch (h->mech) {
 	case MECH_TRACING:
-		return d->tr[1]			   ? "fentry+fexit"
-		       : strstr(d->tr[0], "fexit") ? "fexit"
-						   : "fentry";
+		if (v->tr[1])
+			return "fentry+fexit";
+		return strstr(v->tr[0], "fexit") ? "fexit" : "fentry";
 	case MECH_KPROBE:
-		return d->kp[1] ? "kprobe+kretprobe" : "kprobe";
+		return v->kp[1] ? "kprobe+kretprobe" : "kprobe";
 	default:
 		return "off";
 	}
 }
 
-static int set_zone_layout(struct probes *p, char *err, size_t errlen)
+/* The function a hook stands for: its variant's, or its newest name. */
+static const char *hook_func(const struct hook_def *d,
+			     const struct hook_state *h)
+{
+	return d->v[h->variant > 0 ? h->variant : 0].func;
+}
+
+static int set_zone_layout(struct probes *p, const char *btf_path, char *err,
+			   size_t errlen)
 {
 	struct zone_layout zl;
-	int ret = zone_layout_detect(&zl, err, errlen);
+	int ret = zone_layout_detect(&zl, btf_path, err, errlen);
 
 	if (ret)
 		return ret;
@@ -271,40 +387,63 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	if (!p)
 		return -ENOMEM;
 	p->ncpus = libbpf_num_possible_cpus();
-	p->skel = zdev__open();
+	{
+		LIBBPF_OPTS(bpf_object_open_opts, oo,
+			    .btf_custom_path = opts->btf_path);
+
+		p->skel = zdev__open_opts(&oo);
+	}
 	if (!p->skel) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s",
 			 strerror(-ret));
 		goto cleanup;
 	}
-	ret = set_zone_layout(p, err, errlen);
+	ret = set_zone_layout(p, opts->btf_path, err, errlen);
 	if (ret)
 		goto cleanup;
 	p->skel->rodata->capture_stacks = opts->stacks;
 
-	btf = btf__load_vmlinux_btf();
+	btf = opts->btf_path ? btf__parse(opts->btf_path, NULL)
+			     : btf__load_vmlinux_btf();
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &hook_defs[i];
 		struct hook_state *h = &p->hooks[i];
-		bool in_btf = btf && btf__find_by_name_kind(btf, d->func,
-							    BTF_KIND_FUNC) > 0;
+		int v;
 
-		if (!in_btf) {
+		/* the first variant whose function this kernel has */
+		h->variant = -1;
+		for (v = 0; v < NR_VARIANTS && d->v[v].func && btf; v++) {
+			if (btf__find_by_name_kind(btf, d->v[v].func,
+						   BTF_KIND_FUNC) > 0) {
+				h->variant = v;
+				break;
+			}
+		}
+		if (h->variant < 0) {
 			/* kprobes need the symbol too; BTF lists it */
 			h->mech = MECH_OFF;
-			snprintf(h->reason, sizeof(h->reason),
-				 "not in this kernel");
-		} else if (opts->force_kprobes) {
+			h->covered = d->covered_by && btf &&
+				     btf__find_by_name_kind(btf, d->covered_by,
+							    BTF_KIND_FUNC) > 0;
+			if (h->covered)
+				snprintf(h->reason, sizeof(h->reason),
+					 "not in this kernel, where %s does "
+					 "its work",
+					 d->covered_by);
+			else
+				snprintf(h->reason, sizeof(h->reason),
+					 "not in this kernel");
+		} else if (opts->force_kprobes || opts->btf_path) {
 			h->mech = MECH_KPROBE;
 		} else {
-			ret = fentry_try(btf, d->func);
+			ret = fentry_try(btf, d->v[h->variant].func);
 			h->mech = ret ? MECH_KPROBE : MECH_TRACING;
 			if (ret && !fentry_err)
 				fentry_err = ret;
 		}
-		set_autoload(p, d, h->mech);
 	}
+	select_programs(p);
 
 	ret = zdev__load(p->skel);
 	if (ret) {
@@ -315,6 +454,12 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		goto cleanup;
 	}
 
+	if (opts->btf_path) {
+		/* another kernel's layout: loaded and verified, not attached */
+		btf__free(btf);
+		*out = p;
+		return 0;
+	}
 	for (i = 0; i < NR_HOOKS; i++) {
 		struct hook_state *h = &p->hooks[i];
 
@@ -326,8 +471,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 				kprobe_err = ret;
 			snprintf(h->reason, sizeof(h->reason),
 				 "%s attach failed: %s",
-				 mech_name(&hook_defs[i], h->mech),
-				 strerror(-ret));
+				 mech_name(&hook_defs[i], h), strerror(-ret));
 			h->mech = MECH_OFF;
 			continue;
 		}
@@ -347,6 +491,16 @@ cleanup:
 	btf__free(btf);
 	probes_close(p);
 	return ret;
+}
+
+bool probes_fsdax_idle_at_one(const struct probes *p)
+{
+	size_t i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (hook_defs[i].hook == ZDEV_HOOK_DEVMAP_PUT)
+			return p->hooks[i].variant >= 0;
+	return false;
 }
 
 int probes_events_fd(const struct probes *p)
@@ -374,8 +528,9 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		const struct hook_state *h = &p->hooks[i];
 		struct hook_status *hs = &st->hooks[st->nr_hooks++];
 
-		hs->func = d->func;
-		hs->mechanism = mech_name(d, h->mech);
+		hs->func = hook_func(d, h);
+		hs->mechanism = mech_name(d, h);
+		hs->loses = h->covered ? "nothing" : d->loses;
 		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
 		hs->device_calls = hs->dropped = hs->anomalies = 0;
 	}

@@ -15,7 +15,16 @@ struct probe_opts {
 	bool force_kprobes; /* use the kprobe twins everywhere */
 	bool verbose;	    /* libbpf's own log */
 	bool stacks;	    /* capture kernel stacks (call sites) */
+	/*
+	 * Relocate against this BTF file instead of the running kernel's,
+	 * with kprobe twins: checks that the programs load for another
+	 * kernel's layout (they are verified by the running one).
+	 */
+	const char *btf_path;
 };
+
+/* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */
+bool probes_fsdax_idle_at_one(const struct probes *p);
 
 /*
  * Attach what can be attached. Fails (-errno, one sentence in err) when no

@@ -356,6 +356,38 @@ static void on_split(struct tracker *t, struct zt_pgmap *p,
 	}
 }
 
+/*
+ * v6.1/6.12 devmap pages idle at refcount 1; only their puts are seen.
+ * Back at idle: a release (the get before it was invisible: a folio not
+ * seen before is born and released at once). Above idle: live.
+ */
+static void on_devmap_put(struct tracker *t, struct zt_pgmap *p,
+			  const struct zdev_event *e)
+{
+	struct zt_folio *f = folio_find(t, e->folio.pfn);
+	int idle = p ? tracker_idle_refcount(t, p) : 1;
+
+	if (e->folio.refcount <= idle) {
+		if (p) {
+			p->c.frees++;
+			if (!f)
+				p->c.inits++;
+		}
+		if (f)
+			folio_del(t, f);
+		return;
+	}
+	if (!f) {
+		f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
+		if (!f)
+			return;
+		f->birth_stack = e->stack_id;
+		if (p)
+			p->c.inits++;
+	}
+	folio_sample(f, e);
+}
+
 static void on_migrate(struct zt_pgmap *p, const struct zdev_event *e)
 {
 	if (!p)
@@ -433,6 +465,9 @@ void tracker_event(struct tracker *t, const struct zdev_event *e)
 		break;
 	case ZDEV_EV_MIGRATE:
 		on_migrate(p, e);
+		break;
+	case ZDEV_EV_DEVMAP_PUT:
+		on_devmap_put(t, p, e);
 		break;
 	case ZDEV_EV_PGMAP_KILL:
 	case ZDEV_EV_PGMAP_DRAINED:
@@ -515,6 +550,18 @@ const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr)
 		    t->pgmaps[i]->state != ZT_PGMAP_GONE)
 			return t->pgmaps[i];
 	return NULL;
+}
+
+int tracker_idle_refcount(const struct tracker *t, const struct zt_pgmap *p)
+{
+	switch (p->type) {
+	case ZDEV_PGMAP_GENERIC:
+		return 1;
+	case ZDEV_PGMAP_FSDAX:
+		return t->fsdax_idle_at_one;
+	default:
+		return 0;
+	}
 }
 
 const char *tracker_type_name(uint32_t type)

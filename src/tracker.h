@@ -78,7 +78,8 @@ struct tracker {
 	int nr_owners;
 	uint64_t events; /* events consumed */
 	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];
-	uint64_t last_ns; /* timestamp of the newest event */
+	uint64_t last_ns;	/* timestamp of the newest event */
+	bool fsdax_idle_at_one; /* v6.1/6.12: FS DAX idles at refcount 1 */
 };
 
 /* What the tracker knows of one folio (exposed for reports and tests). */
@@ -111,6 +112,12 @@ int tracker_foreach_folio(const struct tracker *t,
 /* The live pgmap at a kernel address, or NULL. */
 const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr);
 
+/*
+ * The refcount of an idle folio of this pgmap: 0 (freed at zero: device
+ * private/coherent, P2PDMA, FS DAX from v6.18) or 1 (device-dax, and FS
+ * DAX under the v6.1/6.12 devmap scheme).
+ */
+int tracker_idle_refcount(const struct tracker *t, const struct zt_pgmap *p);
 const char *tracker_type_name(uint32_t type);
 const char *tracker_state_name(enum zt_pgmap_state s);
 const char *tracker_anomaly_name(enum zt_anomaly a);

@@ -26,6 +26,7 @@ enum zdev_kind {
 	ZDEV_EV_UNMAP,	       /* an rmap remove on a device folio */
 	ZDEV_EV_SPLIT,	       /* a large device folio split into new_order */
 	ZDEV_EV_MIGRATE,       /* pages migrated by one migrate_* call */
+	ZDEV_EV_DEVMAP_PUT, /* v6.1/6.12: a put of a page idle at refcount 1 */
 	ZDEV_EV_KIND_MAX,
 };
 
@@ -52,6 +53,7 @@ enum zdev_hook {
 	ZDEV_HOOK_MEMUNMAP,
 	ZDEV_HOOK_PERCPU_RELEASE,
 	ZDEV_HOOK_SPLIT,
+	ZDEV_HOOK_DEVMAP_PUT,
 	ZDEV_HOOK_MAX,
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include <inttypes.h>
 #include "metrics.h"
@@ -273,6 +274,33 @@ int session_pump(struct session *s, double until,
 	return 0;
 }
 
+/* zdevmon features: what this kernel offers, then exit. */
+static int features_mode(struct session *s)
+{
+	struct zdev_status st;
+	struct utsname u;
+	char kernel[128];
+	bool idle1 = probes_fsdax_idle_at_one(s->probes);
+
+	uname(&u);
+	snprintf(kernel, sizeof(kernel), "%s%s",
+		 s->cfg.btf_path ? "(BTF) " : "",
+		 s->cfg.btf_path ? s->cfg.btf_path : u.release);
+	probes_status(s->probes, &st);
+	if (s->cfg.json_path) {
+		json_object *o = output_features_json(&st, kernel, idle1);
+
+		json_object_object_add(
+			o, "load_only",
+			json_object_new_boolean(s->cfg.btf_path != NULL));
+		output_line(stdout, o);
+		json_object_put(o);
+	} else {
+		output_features(stdout, &st, kernel, idle1);
+	}
+	return EXIT_CLEAN;
+}
+
 /* The daemon: until a signal or --duration. */
 static int daemon_mode(struct session *s)
 {
@@ -299,12 +327,18 @@ int main(int argc, char **argv)
 	popts.force_kprobes = s.cfg.force_kprobes;
 	popts.verbose = s.cfg.verbose;
 	popts.stacks = s.cfg.stacks;
+	popts.btf_path = s.cfg.btf_path;
 	ret = probes_open(&s.probes, &popts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "zdevmon: %s.\n", err);
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
+	if (s.cfg.features) {
+		ret = features_mode(&s);
+		goto cleanup;
+	}
+	s.tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s.probes);
 	s.rb = ring_buffer__new(probes_events_fd(s.probes), handle_event, &s,
 				NULL);
 	if (!s.rb) {

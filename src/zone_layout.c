@@ -148,9 +148,11 @@ static int enum_value(const struct btf *btf, const char *type, const char *name,
 	return -ENOENT;
 }
 
-int zone_layout_detect(struct zone_layout *zl, char *err, size_t errlen)
+int zone_layout_detect(struct zone_layout *zl, const char *btf_path, char *err,
+		       size_t errlen)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf =
+		btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 	int nodes_shift, max_zones, device, ret;
 	const char *source = "BTF nodemask_t";
 

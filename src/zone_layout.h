@@ -33,8 +33,10 @@ const char *kconfig_value(const char *config, const char *name, char *buf,
 /*
  * The running kernel's layout: CONFIG_NODES_SHIFT from /proc/config.gz or
  * /boot/config-$(uname -r), else from the size of BTF's nodemask_t; zone
- * numbers from BTF's enum zone_type. 0 or -errno with a message in err.
+ * numbers from BTF's enum zone_type (the running kernel's, or btf_path's).
+ * 0 or -errno with a message in err.
  */
-int zone_layout_detect(struct zone_layout *zl, char *err, size_t errlen);
+int zone_layout_detect(struct zone_layout *zl, const char *btf_path, char *err,
+		       size_t errlen);
 
 #endif /* ZDEVMON_ZONE_LAYOUT_H */

@@ -307,6 +307,45 @@ static void test_evict(void **state)
 	assert_int_equal(p->c.migrated_to_device_pages, 0);
 }
 
+/* v6.1/6.12 FS DAX: idle at refcount 1, only puts are seen. */
+static void test_devmap_puts(void **state)
+{
+	struct tracker *t = *state;
+	const struct zt_pgmap *p;
+	struct zdev_event e;
+
+	t->fsdax_idle_at_one = true;
+	feed_pgmap(t, DAX, ZDEV_PGMAP_FSDAX, 0x40000, 0x10000, 0);
+	p = pgmap(t, 1);
+	assert_int_equal(tracker_idle_refcount(t, p), 1);
+	/* an O_DIRECT read pinned two pages and put them back */
+	e = ev_base(ZDEV_EV_DEVMAP_PUT, DAX);
+	e.folio.pfn = 0x41000;
+	e.folio.refcount = 1;
+	tracker_event(t, &e);
+	e.folio.pfn = 0x41001;
+	tracker_event(t, &e);
+	assert_int_equal(p->c.inits, 2);
+	assert_int_equal(p->c.frees, 2);
+	assert_int_equal(p->live_folios, 0);
+	/* pinned twice, one put back: still referenced */
+	e.folio.pfn = 0x41002;
+	e.folio.refcount = 2;
+	tracker_event(t, &e);
+	assert_int_equal(p->live_folios, 1);
+	e.folio.refcount = 1;
+	tracker_event(t, &e);
+	assert_int_equal(p->live_folios, 0);
+	assert_int_equal(p->c.frees, 3);
+	assert_int_equal(tracker_anomalies(p), 0);
+
+	/* device-dax always idles at 1; FS DAX at 0 from v6.18 */
+	t->fsdax_idle_at_one = false;
+	assert_int_equal(tracker_idle_refcount(t, p), 0);
+	feed_pgmap(t, PRIV, ZDEV_PGMAP_GENERIC, 0x80000, 0x1000, 0);
+	assert_int_equal(tracker_idle_refcount(t, pgmap(t, 2)), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gone_drops_folios, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_evict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devmap_puts, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
