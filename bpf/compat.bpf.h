@@ -67,6 +67,33 @@ static __always_inline struct dev_pagemap *folio_pgmap(struct folio *folio)
 	return BPF_CORE_READ((struct page___pre615 *)folio, pgmap);
 }
 
+/*
+ * What every event needs of a folio's first struct page, in one read
+ * instead of one each: pgmap, _refcount, _mapcount (small folios).
+ */
+struct head_fields {
+	__u64 pgmap;
+	__s32 refcount;
+	__s32 maps; /* _mapcount + 1 */
+};
+
+static __always_inline void folio_head_read(struct folio *folio,
+					    struct head_fields *h)
+{
+	__u32 pg = bpf_core_field_exists(folio->pgmap)
+			   ? bpf_core_field_offset(struct folio, pgmap)
+			   : bpf_core_field_offset(struct page___pre615, pgmap);
+	__u32 ref = bpf_core_field_offset(struct folio, _refcount);
+	__u32 map = bpf_core_field_offset(struct folio, _mapcount);
+	__u8 buf[64];
+
+	/* all three live in the first 64 bytes on every kernel we know */
+	bpf_probe_read_kernel(buf, sizeof(buf), folio);
+	h->pgmap = pg <= 56 ? *(__u64 *)(buf + pg) : 0;
+	h->refcount = ref <= 60 ? *(__s32 *)(buf + ref) : 0;
+	h->maps = map <= 60 ? *(__s32 *)(buf + map) + 1 : 0;
+}
+
 /* Order of a head folio; flags must be the folio's first word. */
 static __always_inline __u32 folio_order_of(struct folio *folio, __u64 flags)
 {

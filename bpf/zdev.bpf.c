@@ -36,9 +36,11 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIG_CHUNK	     16
 #define EEXIST		     17 /* errno: not in vmlinux.h */
 
+#define RINGBUF_SIZE (8 << 20)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, RINGBUF_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -139,24 +141,43 @@ static __always_inline __u64 pfn_to_page(__u64 pfn)
 	return vmemmap_start() + pfn * bpf_core_type_size(struct page);
 }
 
+/* kind is a constant at every (inlined) call: so is the record size */
 static __always_inline struct zdev_event *
 event_reserve(int kind, int hook, struct zdev_hook_stats *st)
 {
 	struct zdev_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (kind == ZDEV_EV_PGMAP)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	else
+		e = bpf_ringbuf_reserve(&events, ZDEV_EVENT_SMALL_SIZE, 0);
 	if (!e) {
 		if (st)
 			st->dropped++;
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	if (kind == ZDEV_EV_PGMAP)
+		__builtin_memset(e, 0, sizeof(*e));
+	else
+		__builtin_memset(e, 0, ZDEV_EVENT_SMALL_SIZE);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->kind = kind;
 	e->hook = hook;
 	e->stack_id = -1;
 	return e;
+}
+
+/*
+ * Waking the reader for every event costs more than the event: wake it
+ * only when a quarter of the ring is used; it drains on its own timer too.
+ */
+static __always_inline void event_submit(struct zdev_event *e)
+{
+	bool wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+		    RINGBUF_SIZE / 4;
+
+	bpf_ringbuf_submit(e, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* Describe a pgmap: once on first sight, again when (re)created. */
@@ -171,9 +192,12 @@ static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
 
 	if (!addr)
 		return;
+	/* the common case, without the bucket lock an update takes */
+	if (!created && bpf_map_lookup_elem(&seen_pgmaps, &addr))
+		return;
 	if (bpf_map_update_elem(&seen_pgmaps, &addr, &one,
 				created ? BPF_ANY : BPF_NOEXIST))
-		return; /* already described */
+		return; /* described meanwhile, on another CPU */
 	e = event_reserve(ZDEV_EV_PGMAP, hook, st);
 	if (!e) {
 		/* describe it at the next event instead */
@@ -194,7 +218,7 @@ static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
 			&e->pgmap_info.ranges[i], sizeof(struct zdev_range),
 			(void *)(addr + off + i * sizeof(struct zdev_range)));
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /*
@@ -224,31 +248,33 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
 	struct folio *folio = (void *)addr;
+	struct head_fields head;
 	struct zdev_event *e;
-	__u64 pgmap;
 	__u32 order;
 
 	if (st)
 		st->device++;
-	pgmap = (__u64)folio_pgmap(folio);
-	pgmap_describe(pgmap, hook, false);
+	folio_head_read(folio, &head);
+	pgmap_describe(head.pgmap, hook, false);
 
 	e = event_reserve(kind, hook, st);
 	if (!e)
 		return 0;
 	order = folio_order_of(folio, flags);
-	e->pgmap = pgmap;
+	e->pgmap = head.pgmap;
 	e->flags = evflags;
 	e->folio.pfn = page_to_pfn(addr);
 	e->folio.order = order;
 	e->folio.nr = nr ? nr : 1U << order;
-	e->folio.refcount = BPF_CORE_READ(folio, _refcount.counter);
-	e->folio.mapcount = folio_total_maps(folio, order) + maps_delta;
+	e->folio.refcount = head.refcount;
+	e->folio.mapcount =
+		(order ? folio_total_maps(folio, order) : head.maps) +
+		maps_delta;
 	e->folio.entire_maps = folio_entire_maps(folio, order) + entire_delta;
 	/* births and mapping changes: where a leaked reference came from */
 	if (capture_stacks && kind != ZDEV_EV_FREE)
 		e->stack_id = stack_of(ctx, st);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -564,7 +590,7 @@ static __always_inline int on_split(__u64 addr, __u32 new_order, long ret)
 	e->folio.pfn = page_to_pfn(addr);
 	e->folio.new_order = new_order;
 	e->folio.order = new_order;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -624,7 +650,7 @@ static __always_inline void migrate_flush(struct migrate_walk *w)
 	e->migrate.large = w->large;
 	e->migrate.entries = w->npages;
 	e->migrate.collected = w->collected;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	w->pages = w->large = w->collected = 0;
 }
 
@@ -695,8 +721,12 @@ static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 	    bpf_probe_read_kernel(dst, n * sizeof(long),
 				  (void *)(w->dst + base * sizeof(long))))
 		return 1;
-	for (i = 0; i < MIG_CHUNK && i < n; i++)
+	for (i = 0; i < MIG_CHUNK && i < n; i++) {
+		/* most entries of a compound migration are empty */
+		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
 		migrate_entry(w, src[i], dst[i]);
+	}
 	return 0;
 }
 
@@ -899,7 +929,7 @@ static __always_inline int pgmap_marker(int kind, int hook, __u64 pgmap)
 	if (!e)
 		return 0;
 	e->pgmap = pgmap;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	if (kind == ZDEV_EV_PGMAP_GONE)
 		bpf_map_delete_elem(&seen_pgmaps, &pgmap);
 	return 0;

@@ -80,6 +80,7 @@ enum {
 	OPT_JSON_KEEP,
 	OPT_SHOW_ADDRESSES,
 	OPT_BTF,
+	OPT_BPF_STATS,
 };
 
 static const char features_doc[] =
@@ -114,6 +115,9 @@ static const struct argp_option common_options[] = {
 	  "ADDR:PORT; PORT alone listens on 127.0.0.1" },
 	{ "show-addresses", OPT_SHOW_ADDRESSES, NULL, 0,
 	  "Add each pgmap's kernel address to the JSON (hidden otherwise)" },
+	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
+	  "Ask the kernel for our programs' run time (run_ns, runs per hook "
+	  "in the snapshot); it costs a little itself" },
 	{ "stacks", OPT_STACKS, NULL, 0,
 	  "Capture kernel stacks at births and mapping changes (always on "
 	  "with run)" },
@@ -251,6 +255,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SHOW_ADDRESSES:
 		cfg->show_addresses = true;
+		break;
+	case OPT_BPF_STATS:
+		cfg->bpf_stats = true;
 		break;
 	case OPT_LISTEN: {
 		char addr[64];

@@ -180,6 +180,10 @@ static json_object *hooks_json(const struct zdev_status *st)
 		add_u64(o, "device_calls", h->device_calls);
 		add_u64(o, "dropped_events", h->dropped);
 		add_u64(o, "anomalies", h->anomalies);
+		if (st->bpf_stats) {
+			add_u64(o, "run_ns", h->run_ns);
+			add_u64(o, "runs", h->runs);
+		}
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -201,6 +205,8 @@ json_object *output_snapshot(const struct tracker *t,
 	add_u64(o, "stack_collisions", st->stack_collisions);
 	add_u64(o, "stack_overflows", st->stack_overflows);
 	add_u64(o, "live_folios", tracker_live_folios(t));
+	json_object_object_add(o, "cpu_seconds",
+			       json_object_new_double(st->cpu_seconds));
 	for (i = 0; i < t->nr_pgmaps; i++)
 		json_object_array_add(pgmaps, pgmap_json(t, t->pgmaps[i],
 							 st->show_addresses));

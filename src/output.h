@@ -22,6 +22,8 @@ struct hook_status {
 	uint64_t device_calls; /* calls that concerned device folios */
 	uint64_t dropped;
 	uint64_t anomalies; /* kernel-side sanity checks that failed */
+	uint64_t run_ns;	/* --bpf-stats: time its programs ran */
+	uint64_t runs;		/* --bpf-stats: times they ran */
 };
 
 struct zdev_status {
@@ -33,6 +35,8 @@ struct zdev_status {
 	int nr_hooks;
 	struct hook_status hooks[32];
 	bool show_addresses; /* --show-addresses: kernel pointers in JSON */
+	bool bpf_stats;	     /* run_ns and runs are meaningful */
+	double cpu_seconds;  /* zdevmon's own CPU time */
 };
 
 /* The live table: one row per pgmap, under 100 columns. */

@@ -192,6 +192,7 @@ struct hook_state {
 
 struct probes {
 	struct zdev *skel;
+	int stats_fd; /* BPF_ENABLE_STATS: statistics while it is open */
 	struct hook_state hooks[NR_HOOKS];
 	int ncpus;
 };
@@ -460,6 +461,14 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		*out = p;
 		return 0;
 	}
+	p->stats_fd = -1;
+	if (opts->bpf_stats) {
+		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (p->stats_fd < 0)
+			fprintf(stderr, "zdevmon: no BPF run-time statistics: "
+					"%s\n",
+				strerror(errno));
+	}
 	for (i = 0; i < NR_HOOKS; i++) {
 		struct hook_state *h = &p->hooks[i];
 
@@ -508,6 +517,29 @@ int probes_events_fd(const struct probes *p)
 	return bpf_map__fd(p->skel->maps.events);
 }
 
+/* What the kernel counted for the programs of one hook. */
+static void prog_stats(const struct probes *p, const struct hook_def *d,
+		       const struct hook_state *h, uint64_t *ns,
+		       uint64_t *runs)
+{
+	const struct hook_variant *v = &d->v[h->variant];
+	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct bpf_program *pr =
+			prog((struct probes *)p, names[k]);
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!pr || bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info,
+						  &len))
+			continue;
+		*ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+}
+
 void probes_status(const struct probes *p, struct zdev_status *st)
 {
 	struct zdev_hook_stats per_cpu[p->ncpus > 0 ? p->ncpus : 1];
@@ -516,6 +548,7 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 	size_t i;
 	int c;
 
+	st->bpf_stats = p->stats_fd >= 0;
 	st->dropped_events = 0;
 	st->bpf_anomalies = 0;
 	st->stack_collisions = 0;
@@ -533,6 +566,9 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		hs->loses = h->covered ? "nothing" : d->loses;
 		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
 		hs->device_calls = hs->dropped = hs->anomalies = 0;
+		hs->run_ns = hs->runs = 0;
+		if (p->stats_fd >= 0 && h->mech != MECH_OFF)
+			prog_stats(p, d, h, &hs->run_ns, &hs->runs);
 	}
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
@@ -582,6 +618,8 @@ void probes_close(struct probes *p)
 
 	if (!p)
 		return;
+	if (p->stats_fd >= 0)
+		close(p->stats_fd);
 	for (i = 0; i < NR_HOOKS; i++)
 		for (j = 0; j < 2; j++)
 			bpf_link__destroy(p->hooks[i].links[j]);

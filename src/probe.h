@@ -21,6 +21,7 @@ struct probe_opts {
 	 * kernel's layout (they are verified by the running one).
 	 */
 	const char *btf_path;
+	bool bpf_stats; /* the kernel's run-time statistics of our programs */
 };
 
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */

@@ -13,6 +13,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+/* pfns are integers: a multiplicative hash beats uthash's byte-wise one */
+#define HASH_FUNCTION(keyptr, keylen, hashv)                              \
+	do {                                                              \
+		(hashv) = (unsigned)((*(const uint64_t *)(keyptr) *      \
+				      0x9E3779B97F4A7C15ULL) >> 32);      \
+	} while (0)
 #include <uthash.h>
 #include "tracker.h"
 
@@ -31,6 +38,7 @@ struct zt_folio {
 	bool preexisting;
 	int32_t birth_stack;
 	int32_t last_stack;
+	struct zt_folio *next_spare; /* on the tracker's free list */
 	UT_hash_handle hh;
 };
 
@@ -85,17 +93,20 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
  */
 static struct zt_pgmap *pgmap_get(struct tracker *t, uint64_t addr)
 {
+	struct zt_pgmap *last = t->last_pgmap;
 	int i;
 
 	if (!addr)
 		return NULL;
+	if (last && last->addr == addr && last->state != ZT_PGMAP_GONE)
+		return last;
 	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
 		struct zt_pgmap *p = t->pgmaps[i];
 
 		if (p->addr == addr && p->state != ZT_PGMAP_GONE)
-			return p;
+			return t->last_pgmap = p;
 	}
-	return pgmap_new(t, addr);
+	return t->last_pgmap = pgmap_new(t, addr);
 }
 
 static int owner_id(struct tracker *t, uint64_t owner)
@@ -157,10 +168,34 @@ static struct zt_folio *folio_find(const struct tracker *t, uint64_t pfn)
 	return f;
 }
 
+/* Device folios come and go by the million: recycle their records. */
+static struct zt_folio *folio_alloc(struct tracker *t)
+{
+	struct zt_folio *f = t->spare;
+
+	if (!f)
+		return calloc(1, sizeof(*f));
+	t->spare = f->next_spare;
+	t->nr_spare--;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static void folio_release(struct tracker *t, struct zt_folio *f)
+{
+	if (t->nr_spare >= 65536) { /* keep a bounded reserve */
+		free(f);
+		return;
+	}
+	f->next_spare = t->spare;
+	t->spare = f;
+	t->nr_spare++;
+}
+
 static struct zt_folio *folio_add(struct tracker *t, struct zt_pgmap *p,
 				  uint64_t pfn, uint32_t order, uint64_t ns)
 {
-	struct zt_folio *f = calloc(1, sizeof(*f));
+	struct zt_folio *f = folio_alloc(t);
 
 	if (!f)
 		return NULL;
@@ -180,7 +215,7 @@ static void folio_del(struct tracker *t, struct zt_folio *f)
 {
 	folio_account(f, -1);
 	HASH_DEL(t->folios, f);
-	free(f);
+	folio_release(t, f);
 }
 
 /* Take the sampled mapcounts and order of an event into a folio. */

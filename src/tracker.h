@@ -74,6 +74,9 @@ struct tracker {
 	int nr_pgmaps;
 	int cap_pgmaps;
 	struct zt_folio *folios; /* uthash by pfn */
+	struct zt_folio *spare;	 /* freed records, for reuse */
+	int nr_spare;
+	struct zt_pgmap *last_pgmap; /* the one the last event named */
 	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* events consumed */

@@ -120,6 +120,14 @@ struct zdev_event {
 	};
 };
 
+/*
+ * Folio and migration records stop after their 32-byte part: only pgmap
+ * descriptions take the whole struct. Readers copy into a zeroed one.
+ */
+#define ZDEV_EVENT_SMALL_SIZE                            \
+	(__builtin_offsetof(struct zdev_event, folio) + \
+	 sizeof(struct zdev_folio_info))
+
 /* Per-CPU counters, indexed by enum zdev_hook. */
 struct zdev_hook_stats {
 	__u64 calls;	 /* every call, device folio or not */

@@ -123,13 +123,18 @@ out:
 	leaks_release(&now);
 }
 
+_Static_assert(sizeof(struct zdev_migrate_info) <=
+		       sizeof(struct zdev_folio_info),
+	       "migration records must fit the small record");
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
-	const struct zdev_event *e = data;
+	struct zdev_event full = {}, *e = &full;
 
-	if (len < sizeof(*e))
+	if (len < ZDEV_EVENT_SMALL_SIZE)
 		return 0;
+	memcpy(&full, data, len < sizeof(full) ? len : sizeof(full));
 	tracker_event(&s->tracker, e);
 	if (s->cfg.events)
 		session_json_put(s, output_event(&s->tracker, e));
@@ -140,7 +145,11 @@ static int handle_event(void *ctx, void *data, size_t len)
 
 void session_status(struct session *s, struct zdev_status *st)
 {
+	struct self_stats self = {};
+
 	probes_status(s->probes, st);
+	self_stats_read(&self);
+	st->cpu_seconds = self.cpu_seconds;
 	st->show_addresses = s->cfg.show_addresses;
 	st->elapsed_s = session_now() - s->t0;
 }
@@ -251,6 +260,8 @@ int session_pump(struct session *s, double until,
 				strerror(-err));
 			return err;
 		}
+		/* the kernel side wakes us only when its ring fills up */
+		ring_buffer__consume(s->rb);
 		t = session_now();
 		if (reopen_now) {
 			reopen_now = 0;
@@ -328,6 +339,7 @@ int main(int argc, char **argv)
 	popts.verbose = s.cfg.verbose;
 	popts.stacks = s.cfg.stacks;
 	popts.btf_path = s.cfg.btf_path;
+	popts.bpf_stats = s.cfg.bpf_stats;
 	ret = probes_open(&s.probes, &popts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "zdevmon: %s.\n", err);

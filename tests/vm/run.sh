@@ -6,6 +6,7 @@
 #   run.sh [--modes "fentry kprobe"] [--scenarios dax,p2p,hmm]
 #   run.sh --demo        one guest, a mixed workload, the live table
 #   run.sh --bench       overhead: nothing vs a bare counter vs zdevmon
+#                        (BENCH_ROUNDS=N, BENCH_CONFIGS=base,zdevmon)
 # Prints PASS:/FAIL: lines; exit status 1 if any check failed.
 source "$(dirname "$0")/lib.sh"
 
@@ -83,14 +84,15 @@ fi
 if [ $action = bench ]; then
 	dir=$OUT/bench
 	log "benchmarking in the guest (several minutes under TCG)"
-	"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" bench fentry \
-		3600 || true
+	TB_APPEND="benchrounds=${BENCH_ROUNDS:-3} ${BENCH_CONFIGS:+benchcfg=$BENCH_CONFIGS}" \
+		"$TB_SRCDIR/boot.sh" "$kabi" "$OUT/initrd.img" "$dir" bench \
+		fentry 3600 || true
 	if [ ! -s "$dir/bench/results" ]; then
 		show_failure "$dir" bench
 		die "no benchmark results"
 	fi
 	echo "== make bench: Debian sid $kabi under QEMU TCG (2 vCPUs)"
-	python3 "$TB_SRCDIR/bench-report.py" "$dir/bench/results"
+	python3 "$TB_SRCDIR/bench-report.py" "$dir/bench"
 	exit 0
 fi
 
