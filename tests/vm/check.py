@@ -46,7 +46,7 @@ class Checker:
         self.passed = self.failed = 0
 
     def check(self, name, ok, detail=""):
-        tag = f"{self.mode}/{name}"
+        tag = f"{getattr(self, 'label', self.mode)}/{name}"
         if ok:
             self.passed += 1
             print(f"PASS: {tag}")
@@ -107,13 +107,16 @@ def session(c, scen, name, path):
                    f"{len(start)} start, {len(final)} final"):
         return None
     hooks = {h["function"]: h["mechanism"] for h in start[0]["hooks"]}
-    core = ["zone_device_page_init", "free_zone_device_folio",
-            "folio_add_file_rmap_ptes", "folio_remove_rmap_ptes",
-            "migrate_vma_pages", "memunmap_pages"]
+    attached = {f: m for f, m in hooks.items() if m != "off"}
+    # each kernel's names: free_zone_device_{folio,page}, {folio,page}_*rmap
+    core = [("free_zone_device_folio", "free_zone_device_page"),
+            ("zone_device_page_init",),
+            ("folio_remove_rmap_ptes", "page_remove_rmap"),
+            ("migrate_vma_pages",), ("memunmap_pages",)]
     family = "f" if c.mode == "fentry" else "k"
     c.check(f"{scen}/{name}: hooks attached as {c.mode}",
-            all(hooks.get(f, "off")[0] == family for f in core),
-            ", ".join(f"{f}={hooks.get(f)}" for f in core))
+            all(any(f in attached for f in names) for names in core) and
+            all(m[0] == family for m in attached.values()), attached)
     c.eq(f"{scen}/{name}: no dropped events", final[0]["dropped_events"], 0)
     c.eq(f"{scen}/{name}: no kernel-side anomalies",
          final[0]["bpf_anomalies"], 0)
@@ -479,14 +482,41 @@ def check_leak(c, out):
     junit(c, out, "leak", ["live-after-run", "teardown-with-live-folios"])
 
 
+def check_daxgup(c, out):
+    """v6.1/6.12: FS DAX pages idle at 1; pins seen as they come back."""
+    feats = json.load(open(f"{out}/features.json"))
+    c.eq("daxgup: features valid against the schema", validate(feats), None)
+    c.eq("daxgup: FS DAX idles at refcount 1 on this kernel",
+         feats["fsdax_idle_refcount"], 1)
+    objs = session(c, "daxgup", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    t = truth(f"{out}/truth.txt")
+    c.check("daxgup: the workload pinned pages", t.get("pages_pinned", 0)
+            > 0 and t.get("done") == 1, t)
+    final = snapshots(objs, "final")[0]
+    fs = of_type(final, "fsdax")
+    if not c.eq("daxgup: one fsdax pgmap", len(fs), 1):
+        return
+    pm = fs[0]
+    c.eq("daxgup: its refcount scheme", pm["idle_refcount"], 1)
+    c.eq("daxgup: pgmap pfn range is the pmem namespace (/proc/iomem)",
+         (pm["pfn_start"], pm["pfn_end"]),
+         iomem_range(f"{out}/iomem.txt", "namespace0.0"))
+    c.eq("daxgup: pinned pages released to idle", pm["frees"],
+         t.get("pages_pinned"))
+    c.eq("daxgup: no folio left referenced", pm["live_folios"], 0)
+
+
 CHECKS = {"dax": check_dax, "p2p": check_p2p, "hmm": check_hmm,
-          "leak": check_leak}
+          "leak": check_leak, "daxgup": check_daxgup}
 
 
 def main():
-    out, mode = sys.argv[1], sys.argv[2]
+    out, label = sys.argv[1], sys.argv[2]  # label: [KERNEL/]MECHANISM
     scens = sys.argv[3:] or list(CHECKS)
-    c = Checker(out, mode)
+    c = Checker(out, label.split("/")[-1])
+    c.label = label
     for s in scens:
         d = f"{out}/{s}"
         rc = open(f"{d}/rc").read().strip() if os.path.exists(f"{d}/rc") \

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * FS DAX workload: map a file on a DAX mount, touch every page, unmap,
- * truncate. Prints the ground truth: pages mapped (present in pagemap),
- * compound heads among them (PMD folios), and the pfn bounds.
- *   daxwork FILE NPAGES [pmd]
+ * truncate. Prints the ground truth: pages mapped (present in pagemap) and
+ * their pfn bounds; the scenario adds the PMD faults the kernel traced.
+ *   daxwork FILE NPAGES [pmd | gup BLOCKDEV]
  * With "pmd" the file is fallocated and mapped 2 MiB aligned, so that ext4
  * can hand out aligned extents and the fault handler map PMDs. Without
  * it, the mapping starts 4 KiB past a 2 MiB boundary: file offsets and
  * addresses never line up, and every folio is a 4 KiB one.
+ * With "gup BLOCKDEV", an O_DIRECT read from BLOCKDEV into the mapping
+ * then pins every page and puts it back when the I/O completes: on
+ * v6.1/6.12, where FS DAX pages idle at refcount 1 behind devmap PTEs,
+ * those puts are what there is to see ("pages_pinned").
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -24,6 +28,7 @@ int main(int argc, char **argv)
 {
 	unsigned long npages, size;
 	int fd, pmd;
+	const char *gup;
 	char *map, *hint;
 	struct statx stx;
 
@@ -33,6 +38,7 @@ int main(int argc, char **argv)
 	}
 	npages = strtoul(argv[2], NULL, 0);
 	pmd = argc > 3 && !strcmp(argv[3], "pmd");
+	gup = argc > 4 && !strcmp(argv[3], "gup") ? argv[4] : NULL;
 	size = npages * PAGE_SZ;
 
 	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -59,6 +65,18 @@ int main(int argc, char **argv)
 	if (map == MAP_FAILED)
 		die("mmap");
 	touch_and_report(map, npages);
+	if (gup) {
+		int bd = open(gup, O_RDONLY | O_DIRECT);
+		ssize_t n;
+
+		if (bd < 0)
+			die("open the O_DIRECT source");
+		n = read(bd, map, size);
+		if (n < 0)
+			die("O_DIRECT read into the DAX mapping");
+		truth("pages_pinned", n / PAGE_SZ);
+		close(bd);
+	}
 	if (munmap(map, size))
 		die("munmap");
 	if (ftruncate(fd, 0))
