@@ -10,7 +10,7 @@ kabi=$1 bindir=$2 out=$3
 kdir=$(tb_kdir "$kabi")
 modroot=$(readlink -f "$kdir/modules")
 modroot=${modroot%/lib/modules/*}
-MODULES="nd_pmem nd_e820 dax_pmem device_dax ext4 nvme 9pnet_virtio 9p"
+MODULES="virtio_pci nd_pmem nd_e820 dax_pmem device_dax ext4 nvme 9pnet_virtio 9p"
 
 build_base() {
 	local stage=$kdir/initrd-base m f
