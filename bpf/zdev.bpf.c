@@ -301,6 +301,33 @@ static __always_inline bool unstash_args(struct stash *out)
 	return true;
 }
 
+/*
+ * EXIT_HOOK(name, func, handler): a hook acting on func's first argument
+ * once func returns: the fexit program and its kprobe + kretprobe twin,
+ * handler(ctx, arg0) shared.
+ */
+#define EXIT_HOOK(name, func, handler)                 \
+	SEC("fexit/" #func)                            \
+	int BPF_PROG(name##_fexit, void *arg0)         \
+	{                                              \
+		return handler(ctx, ptr_to_u64(arg0)); \
+	}                                              \
+	SEC("kprobe/" #func)                           \
+	int BPF_KPROBE(name##_kprobe, void *arg0)      \
+	{                                              \
+		stash_args((__u64)arg0, 0);            \
+		return 0;                              \
+	}                                              \
+	SEC("kretprobe/" #func)                        \
+	int BPF_KRETPROBE(name##_kretprobe)            \
+	{                                              \
+		struct stash s;                        \
+                                                       \
+		if (!unstash_args(&s))                 \
+			return 0;                      \
+		return handler(ctx, s.arg0);           \
+	}
+
 static __always_inline int on_page_init(void *ctx, __u64 page)
 {
 	__u64 flags = read_flags(page);
@@ -309,29 +336,8 @@ static __always_inline int on_page_init(void *ctx, __u64 page)
 			   0, 0, 0, 0);
 }
 
-/* fexit: pgmap, order and refcount are set by then (v7.x sets pgmap). */
-SEC("fexit/zone_device_page_init")
-int BPF_PROG(page_init_fexit, struct page *page)
-{
-	return on_page_init(ctx, ptr_to_u64(page));
-}
-
-SEC("kprobe/zone_device_page_init")
-int BPF_KPROBE(page_init_kprobe, struct page *page)
-{
-	stash_args((__u64)page, 0);
-	return 0;
-}
-
-SEC("kretprobe/zone_device_page_init")
-int BPF_KRETPROBE(page_init_kretprobe)
-{
-	struct stash s;
-
-	if (!unstash_args(&s))
-		return 0;
-	return on_page_init(ctx, s.arg0);
-}
+/* at exit: pgmap, order and refcount are set by then (v7.x sets pgmap) */
+EXIT_HOOK(page_init, zone_device_page_init, on_page_init)
 
 static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 {
@@ -547,28 +553,7 @@ static __always_inline int on_devmap_put(void *ctx, __u64 page)
 			   flags, 0, 0, 0, 0);
 }
 
-SEC("fexit/__put_devmap_managed_folio_refs")
-int BPF_PROG(devmap_put_fexit, struct folio *folio)
-{
-	return on_devmap_put(ctx, ptr_to_u64(folio));
-}
-
-SEC("kprobe/__put_devmap_managed_folio_refs")
-int BPF_KPROBE(devmap_put_kprobe, struct folio *folio)
-{
-	stash_args((__u64)folio, 0);
-	return 0;
-}
-
-SEC("kretprobe/__put_devmap_managed_folio_refs")
-int BPF_KRETPROBE(devmap_put_kretprobe)
-{
-	struct stash s;
-
-	if (!unstash_args(&s))
-		return 0;
-	return on_devmap_put(ctx, s.arg0);
-}
+EXIT_HOOK(devmap_put, __put_devmap_managed_folio_refs, on_devmap_put)
 
 /* ---- splits of large device folios -------------------------------- */
 
@@ -759,7 +744,7 @@ static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
 	return 0;
 }
 
-static __always_inline int on_migrate_vma_pages(__u64 args)
+static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 {
 	struct migrate_vma *m = (void *)args;
 	__u64 flags = BPF_CORE_READ(m, flags), *cpages, collected = 0;
@@ -800,11 +785,7 @@ int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
 	return on_migrate_vma_setup(ptr_to_u64(args), ret);
 }
 
-SEC("fexit/migrate_vma_pages")
-int BPF_PROG(migrate_vma_pages_fexit, struct migrate_vma *migrate)
-{
-	return on_migrate_vma_pages(ptr_to_u64(migrate));
-}
+EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, on_migrate_vma_pages)
 
 /* Eviction (driver unbind, RELEASE): device pages back to RAM. */
 SEC("fexit/migrate_device_pages")
@@ -830,23 +811,6 @@ int BPF_KRETPROBE(migrate_vma_setup_kretprobe, long ret)
 	if (!unstash_args(&s))
 		return 0;
 	return on_migrate_vma_setup(s.arg0, ret);
-}
-
-SEC("kprobe/migrate_vma_pages")
-int BPF_KPROBE(migrate_vma_pages_kprobe, struct migrate_vma *migrate)
-{
-	stash_args((__u64)migrate, 0);
-	return 0;
-}
-
-SEC("kretprobe/migrate_vma_pages")
-int BPF_KRETPROBE(migrate_vma_pages_kretprobe)
-{
-	struct stash s;
-
-	if (!unstash_args(&s))
-		return 0;
-	return on_migrate_vma_pages(s.arg0);
 }
 
 /* migrate_device_pages(src, dst, npages): three arguments to keep. */

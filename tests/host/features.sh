@@ -13,8 +13,13 @@ for pair in "61:6.1" "612:6.12" "72:7.2"; do
 	v=${pair%%:*} name=${pair#*:}
 	src=$btfdir/vmlinux-$v.btf.xz
 	if [ ! -f "$src" ]; then
-		echo "FAIL: features/$name: no $src"
-		fails=$((fails + 1))
+		# CI has shared/ beside the clone; elsewhere it may be absent
+		if [ -n "${CI:-}" ]; then
+			echo "FAIL: features/$name: no $src"
+			fails=$((fails + 1))
+		else
+			echo "features/$name: skipped, no $src (set ZDEVMON_BTF_DIR)"
+		fi
 		continue
 	fi
 	btf=$(mktemp)
