@@ -286,6 +286,11 @@ def check_p2p(c, out):
     c.eq("p2p: folios born", pm["inits"], t["pages_mapped"])
     c.eq("p2p: folios freed", pm["frees"], t["pages_mapped"])
     c.eq("p2p: live folios at the end", pm["live_folios"], 0)
+    events = [o for o in objs if o.get("kind") == "event"]
+    c.eq("p2p: --events streamed each map and free",
+         (sum(e["event"] == "map" for e in events),
+          sum(e["event"] == "free" for e in events)),
+         (t["pages_mapped"], t["pages_mapped"]))
     check_full_disk(c, out)
 
 

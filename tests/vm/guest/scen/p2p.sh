@@ -3,6 +3,8 @@
 p2p=$(ls -d /sys/bus/pci/devices/*/p2pmem 2>/dev/null | head -1)
 [ -n "$p2p" ] || { echo "no p2pmem device"; exit 1; }
 cat /proc/iomem >"$OUT/iomem.txt"
+# every event too: the schema check covers event objects
+ZFLAGS="$ZFLAGS --events"
 zdev_start zdevmon || exit 1
 hold_run "$OUT/truth.txt" p2pwork "$p2p/allocate" 64
 zdev_stop
