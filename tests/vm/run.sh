@@ -4,9 +4,10 @@
 # zdevmon and the workloads, boot one guest per attach mechanism and
 # scenario, and check zdevmon's numbers against each workload's truth.
 #   run.sh [--modes "fentry kprobe"] [--scenarios dax,p2p,hmm]
-#          [--kernels "sid trixie bookworm-security"]
-# Debian sid's kernel runs every scenario; trixie's 6.12 (FS DAX idle at
-# refcount 1 there, no device-private or P2PDMA) runs daxgup.
+#          [--kernels "sid bookworm-security trixie"]
+# Debian sid's kernel runs every scenario; bookworm's 6.1 and trixie's 6.12
+# (FS DAX idle at refcount 1 there, no device-private or P2PDMA) run
+# daxgup.
 #   run.sh --demo        one guest, a mixed workload, the live table
 #   run.sh --bench       overhead: nothing vs a bare counter vs zdevmon
 #                        (BENCH_ROUNDS=N, BENCH_CONFIGS=base,zdevmon)
@@ -15,10 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
 scens="dax,p2p,hmm,leak,daxgup"
-# bookworm's 6.1 boots (--kernels bookworm-security), but its O_DIRECT
-# puts of FS DAX pages do not reach __put_devmap_managed_page_refs there:
-# under investigation, so not in the default matrix yet.
-kernels="sid trixie"
+kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -3,20 +3,22 @@
  * FS DAX workload: map a file on a DAX mount, touch every page, unmap,
  * truncate. Prints the ground truth: pages mapped (present in pagemap) and
  * their pfn bounds; the scenario adds the PMD faults the kernel traced.
- *   daxwork FILE NPAGES [pmd | gup BLOCKDEV]
+ *   daxwork FILE NPAGES [pmd | gup]
  * With "pmd" the file is fallocated and mapped 2 MiB aligned, so that ext4
  * can hand out aligned extents and the fault handler map PMDs. Without
  * it, the mapping starts 4 KiB past a 2 MiB boundary: file offsets and
  * addresses never line up, and every folio is a 4 KiB one.
- * With "gup BLOCKDEV", an O_DIRECT read from BLOCKDEV into the mapping
- * then pins every page and puts it back when the I/O completes: on
- * v6.1/6.12, where FS DAX pages idle at refcount 1 behind devmap PTEs,
- * those puts are what there is to see ("pages_pinned").
+ * With "gup", process_vm_writev() into the mapping then pins every page
+ * and unpins it (pin_user_pages_remote, unpin_user_pages): on v6.1/6.12,
+ * where FS DAX pages idle at refcount 1 behind devmap PTEs, those puts are
+ * what there is to see ("pages_pinned"). Block I/O is no substitute: its
+ * release path in 6.1.192 skips the devmap hook (__bio_release_pages).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include "truth.h"
 
 #ifndef STATX_ATTR_DAX
@@ -27,8 +29,7 @@
 int main(int argc, char **argv)
 {
 	unsigned long npages, size;
-	int fd, pmd;
-	const char *gup;
+	int fd, pmd, gup;
 	char *map, *hint;
 	struct statx stx;
 
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
 	}
 	npages = strtoul(argv[2], NULL, 0);
 	pmd = argc > 3 && !strcmp(argv[3], "pmd");
-	gup = argc > 4 && !strcmp(argv[3], "gup") ? argv[4] : NULL;
+	gup = argc > 3 && !strcmp(argv[3], "gup");
 	size = npages * PAGE_SZ;
 
 	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -66,16 +67,16 @@ int main(int argc, char **argv)
 		die("mmap");
 	touch_and_report(map, npages);
 	if (gup) {
-		int bd = open(gup, O_RDONLY | O_DIRECT);
-		ssize_t n;
+		/* pin each page of the mapping from "another" process: us */
+		char *src = calloc(1, size);
+		struct iovec local = { src, size }, remote = { map, size };
+		ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1,
+					      0);
 
-		if (bd < 0)
-			die("open the O_DIRECT source");
-		n = read(bd, map, size);
-		if (n < 0)
-			die("O_DIRECT read into the DAX mapping");
+		if (!src || n < 0)
+			die("process_vm_writev into the DAX mapping");
 		truth("pages_pinned", n / PAGE_SZ);
-		close(bd);
+		free(src);
 	}
 	if (munmap(map, size))
 		die("munmap");
