@@ -543,17 +543,42 @@ int BPF_KPROBE(page_remove_rmap_kprobe, struct page *page, void *vma,
  * come back through __put_devmap_managed_{page,folio}_refs(): at its exit
  * the refcount says whether the page is idle again.
  */
-static __always_inline int on_devmap_put(void *ctx, __u64 page)
+static __always_inline int on_devmap_put(void *ctx, __u64 page, bool done)
 {
 	__u64 head = page_head(page), flags = read_flags(head);
 
-	if (!zone_is_device(flags))
+	/* false: not an FS DAX page; the caller puts it the ordinary way */
+	if (!done || !zone_is_device(flags))
 		return 0;
 	return folio_event(ctx, ZDEV_EV_DEVMAP_PUT, ZDEV_HOOK_DEVMAP_PUT, head,
 			   flags, 0, 0, 0, 0);
 }
 
-EXIT_HOOK(devmap_put, __put_devmap_managed_folio_refs, on_devmap_put)
+SEC("fexit/__put_devmap_managed_folio_refs")
+int BPF_PROG(devmap_put_fexit, void *page)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_devmap_put(ctx, ptr_to_u64(page), (bool)ret);
+}
+
+SEC("kprobe/__put_devmap_managed_folio_refs")
+int BPF_KPROBE(devmap_put_kprobe, void *page)
+{
+	stash_args((__u64)page, 0);
+	return 0;
+}
+
+SEC("kretprobe/__put_devmap_managed_folio_refs")
+int BPF_KRETPROBE(devmap_put_kretprobe, long ret)
+{
+	struct stash s;
+
+	if (!unstash_args(&s))
+		return 0;
+	return on_devmap_put(ctx, s.arg0, (bool)ret);
+}
 
 /* ---- splits of large device folios -------------------------------- */
 

@@ -465,8 +465,9 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	if (opts->bpf_stats) {
 		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (p->stats_fd < 0)
-			fprintf(stderr, "zdevmon: no BPF run-time statistics: "
-					"%s\n",
+			fprintf(stderr,
+				"zdevmon: no BPF run-time statistics: "
+				"%s\n",
 				strerror(errno));
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
@@ -519,21 +520,19 @@ int probes_events_fd(const struct probes *p)
 
 /* What the kernel counted for the programs of one hook. */
 static void prog_stats(const struct probes *p, const struct hook_def *d,
-		       const struct hook_state *h, uint64_t *ns,
-		       uint64_t *runs)
+		       const struct hook_state *h, uint64_t *ns, uint64_t *runs)
 {
 	const struct hook_variant *v = &d->v[h->variant];
 	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct bpf_program *pr =
-			prog((struct probes *)p, names[k]);
+		struct bpf_program *pr = prog((struct probes *)p, names[k]);
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (!pr || bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info,
-						  &len))
+		if (!pr ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info, &len))
 			continue;
 		*ns += info.run_time_ns;
 		*runs += info.run_cnt;

@@ -15,10 +15,12 @@
 #include <string.h>
 
 /* pfns are integers: a multiplicative hash beats uthash's byte-wise one */
-#define HASH_FUNCTION(keyptr, keylen, hashv)                              \
-	do {                                                              \
-		(hashv) = (unsigned)((*(const uint64_t *)(keyptr) *      \
-				      0x9E3779B97F4A7C15ULL) >> 32);      \
+#define HASH_FUNCTION(keyptr, keylen, hashv)                                       \
+	do {                                                                       \
+		(hashv) =                                                          \
+			(unsigned)((*(const uint64_t                               \
+					      *)(keyptr)*0x9E3779B97F4A7C15ULL) >> \
+				   32);                                            \
 	} while (0)
 #include <uthash.h>
 #include "tracker.h"
@@ -338,6 +340,15 @@ static void on_map(struct tracker *t, struct zt_pgmap *p,
 		}
 	}
 	folio_sample(f, e);
+	/*
+	 * Folios that idle at refcount 1 (device-dax) never reach the free
+	 * path: the last unmap returns them to idle.
+	 */
+	if (e->kind == ZDEV_EV_UNMAP && p && tracker_idle_refcount(t, p) &&
+	    f->mapcount == 0 && f->entire_maps == 0) {
+		p->c.frees++;
+		folio_del(t, f);
+	}
 }
 
 /* A large folio became 2^(order - new_order) folios of new_order. */

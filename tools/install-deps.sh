@@ -10,5 +10,5 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	libmicrohttpd-dev libgnutls28-dev libunistring-dev libp11-kit-dev \
 	libidn2-dev libtasn1-6-dev nettle-dev libgmp-dev \
 	qemu-system-x86 busybox-static debootstrap kmod zstd xz-utils cpio \
-	e2fsprogs python3 python3-jsonschema ca-certificates \
+	e2fsprogs ndctl daxctl python3 python3-jsonschema ca-certificates \
 	chromium fonts-dejavu-core

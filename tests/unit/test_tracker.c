@@ -344,6 +344,15 @@ static void test_devmap_puts(void **state)
 	assert_int_equal(tracker_idle_refcount(t, p), 0);
 	feed_pgmap(t, PRIV, ZDEV_PGMAP_GENERIC, 0x80000, 0x1000, 0);
 	assert_int_equal(tracker_idle_refcount(t, pgmap(t, 2)), 1);
+
+	/* v7.x device-dax: born at its PMD map, idle again at the unmap */
+	feed_map(t, PRIV, 0x80200, 9, 1, 1);
+	assert_int_equal(pgmap(t, 2)->live_pages, 512);
+	assert_int_equal(pgmap(t, 2)->mapped_pages, 512);
+	feed_unmap(t, PRIV, 0x80200, 9, 0, 0);
+	assert_int_equal(pgmap(t, 2)->live_folios, 0);
+	assert_int_equal(pgmap(t, 2)->c.inits, 1);
+	assert_int_equal(pgmap(t, 2)->c.frees, 1);
 }
 
 int main(void)

@@ -513,7 +513,49 @@ def check_daxgup(c, out):
     c.eq("daxgup: no folio left referenced", pm["live_folios"], 0)
 
 
-CHECKS = {"dax": check_dax, "p2p": check_p2p, "hmm": check_hmm,
+def check_devdax(c, out):
+    """device-dax: idles at refcount 1; 7.x maps folios, 6.x devmap PTEs."""
+    feats = json.load(open(f"{out}/features.json"))
+    devmap = feats["fsdax_idle_refcount"] == 1  # v6.1/6.12
+    objs = session(c, "devdax", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    t = truth(f"{out}/truth.txt")
+    c.check("devdax: the workload mapped the device", t.get("done") == 1
+            and t.get("pages_mapped", 0) > 0, t)
+    final = snapshots(objs, "final")[0]
+    gen = of_type(final, "generic")
+    if not c.eq("devdax: one device-dax pgmap", len(gen), 1):
+        return
+    pm = gen[0]
+    c.eq("devdax: it idles at refcount 1", pm["idle_refcount"], 1)
+    # the pgmap spans the namespace, its metadata reserve included;
+    # dax0.0 is the data part the mappings come from
+    c.eq("devdax: pgmap pfn range is the pmem region (/proc/iomem)",
+         (pm["pfn_start"], pm["pfn_end"]),
+         iomem_range(f"{out}/iomem.txt", "Persistent Memory"))
+    data = iomem_range(f"{out}/iomem.txt", "dax0.0")
+    c.check("devdax: mapped pfns inside dax0.0",
+            data and data[0] <= t["pfn_lo"] and t["pfn_hi"] <= data[1],
+            f"dax0.0 {data} vs {t}")
+    held = of_type(snapshots(objs, "signal")[0], "generic")
+    if devmap:
+        # devmap PTEs: no rmap, no refcount change to see
+        c.eq("devdax: devmap mappings add no folio", (pm["inits"], pm["maps"],
+             held[0]["mapped_pages"]), (0, 0, 0))
+    else:
+        folios = t["pages_mapped"] // 512  # 2 MiB align: PMD mappings
+        c.eq("devdax: held: mapped pages", held[0]["mapped_pages"],
+             t["pages_mapped"])
+        c.eq("devdax: held: live folios (PMD)", held[0]["live_folios"],
+             folios)
+        c.eq("devdax: folios born at their map", pm["inits"], folios)
+        c.eq("devdax: back to idle at their unmap", pm["frees"], folios)
+    c.eq("devdax: nothing live or mapped at the end",
+         (pm["live_folios"], pm["mapped_pages"]), (0, 0))
+
+
+CHECKS = {"dax": check_dax, "devdax": check_devdax, "p2p": check_p2p, "hmm": check_hmm,
           "leak": check_leak, "daxgup": check_daxgup}
 
 

@@ -20,7 +20,9 @@ build_base() {
 	# modules: decompressed (busybox insmod reads no .xz), deps first
 	: >"$stage/lib/modules/order"
 	for m in $MODULES; do
-		modprobe -d "$modroot" -S "$kabi" --show-depends "$m" |
+		# -C /dev/null: the host's modprobe.d (ndctl's "install libnvdimm"
+		# hook, say) has no say in what the guest loads
+		modprobe -C /dev/null -d "$modroot" -S "$kabi" --show-depends "$m" |
 			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r f; do
 		local name
@@ -32,11 +34,15 @@ build_base() {
 		esac >"$stage/lib/modules/$name.ko"
 		echo "$name" >>"$stage/lib/modules/order"
 	done
-	# mke2fs with its libraries: busybox's has no ext4 -b/-t support
-	cp /sbin/mke2fs "$stage/sbin/"
-	for f in $(ldd /sbin/mke2fs | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
-		mkdir -p "$stage$(dirname "$f")"
-		cp -L "$f" "$stage$f"
+	# host tools with their libraries: mke2fs (busybox's has no ext4
+	# -b/-t), ndctl and daxctl (namespaces to device-dax)
+	for tool in /sbin/mke2fs /usr/bin/ndctl /usr/bin/daxctl; do
+		[ -x "$tool" ] || die "$tool is missing (tools/install-deps.sh)"
+		cp "$tool" "$stage/sbin/"
+		for f in $(ldd "$tool" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+			mkdir -p "$stage$(dirname "$f")"
+			cp -L "$f" "$stage$f"
+		done
 	done
 	cp "$kdir/config" "$stage/boot/config-$kabi"
 	if [ -f "$kdir/hmm/.done" ]; then

@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,p2p,hmm,leak,daxgup"
+scens="dax,devdax,p2p,hmm,leak,daxgup"
 kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
@@ -44,7 +44,7 @@ kdir=$(tb_kdir "$kabi")
 cp zdevmon "$OUT/bin/"
 cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
 [ -x build/barecount ] && cp build/barecount "$OUT/bin/"
-for w in daxwork p2pwork hmmwork leakwork benchwork; do
+for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
 		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" || die "cannot build $w"
 done
@@ -118,8 +118,8 @@ fi
 # Scenarios each kernel can run.
 suite_scens() {
 	case $1 in
-	sid) echo dax p2p hmm leak ;;
-	*) echo daxgup ;;
+	sid) echo dax devdax p2p hmm leak ;;
+	*) echo daxgup devdax ;;
 	esac
 }
 
