@@ -54,8 +54,8 @@ void output_table(FILE *out, const struct tracker *t,
 		ZDEVMON_VERSION, st->elapsed_s, t->events, st->dropped_events,
 		on, st->nr_hooks);
 	fprintf(out,
-		"%3s %-8s %-19s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
-		"ID", "TYPE", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
+		"%3s %-8s %1s %-17s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
+		"ID", "TYPE", "I", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
 		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
 		"ANOM");
 	for (i = 0; i < t->nr_pgmaps; i++) {
@@ -64,9 +64,10 @@ void output_table(FILE *out, const struct tracker *t,
 		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
 			 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
 		fprintf(out,
-			"%3d %-8s %-19.19s %-5.5s %6s %6s %6s %6s %6s %6s %6s "
-			"%5s %4s\n",
-			p->id, tracker_type_name(p->type), range,
+			"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
+			"%6s %5s %4s\n",
+			p->id, tracker_type_name(p->type),
+			tracker_idle_refcount(t, p), range,
 			tracker_state_name(p->state),
 			output_count(c[0], 12, p->live_folios),
 			output_count(c[1], 12, p->live_pages),

@@ -15,6 +15,13 @@
  * Device memory is fake: it holds no data (a page migrated back to RAM
  * comes back zeroed). Unloading the module runs memunmap_pages(), which
  * waits forever while a leaked reference is out: that is the point.
+ *
+ * coherent_base=PHYS makes it a MEMORY_DEVICE_COHERENT driver over 64 MiB
+ * at PHYS (reserved, not RAM: memmap=64M$PHYS): CPU-addressable device
+ * memory, which needs no CONFIG_DEVICE_PRIVATE (Debian 6.1/6.12). The
+ * kernel's API is detected from its headers by tests/vm/build-kmod.sh:
+ * ZL_INIT_PGMAP (zone_device_page_init() takes the pgmap, v7.x) and
+ * ZL_FOLIO_FREE (dev_pagemap_ops.folio_free, v6.16+).
  */
 #include <linux/highmem.h>
 #include <linux/ioport.h>
@@ -28,6 +35,12 @@
 
 #define ZL_CHUNK_SIZE (64UL << 20)
 #define ZL_BATCH      64
+
+static unsigned long coherent_base;
+module_param(coherent_base, ulong, 0444);
+MODULE_PARM_DESC(
+	coherent_base,
+	"physical address of 64 MiB of reserved memory: device-coherent");
 
 static struct dev_pagemap zl_pgmap;
 static struct resource *zl_res;
@@ -49,15 +62,18 @@ static noinline struct page *zl_alloc_page(void)
 	if (page)
 		zl_free_pages = page->zone_device_data;
 	spin_unlock(&zl_lock);
-	if (page)
+	if (page) {
+#ifdef ZL_INIT_PGMAP
 		zone_device_page_init(page, &zl_pgmap, 0);
+#else
+		zone_device_page_init(page);
+#endif
+	}
 	return page;
 }
 
-static void zl_folio_free(struct folio *folio)
+static void zl_page_free(struct page *page)
 {
-	struct page *page = folio_page(folio, 0);
-
 	spin_lock(&zl_lock);
 	page->zone_device_data = zl_free_pages;
 	zl_free_pages = page;
@@ -95,8 +111,19 @@ static vm_fault_t zl_migrate_to_ram(struct vm_fault *vmf)
 	return 0;
 }
 
+#ifdef ZL_FOLIO_FREE
+static void zl_folio_free(struct folio *folio)
+{
+	zl_page_free(folio_page(folio, 0));
+}
+#endif
+
 static const struct dev_pagemap_ops zl_ops = {
+#ifdef ZL_FOLIO_FREE
 	.folio_free = zl_folio_free,
+#else
+	.page_free = zl_page_free,
+#endif
 	.migrate_to_ram = zl_migrate_to_ram,
 };
 
@@ -244,13 +271,21 @@ static int __init zl_init(void)
 	void *ret;
 	int err;
 
-	zl_res = request_free_mem_region(&iomem_resource, ZL_CHUNK_SIZE,
-					 "zdev_leak");
-	if (IS_ERR(zl_res))
-		return PTR_ERR(zl_res);
-	zl_pgmap.type = MEMORY_DEVICE_PRIVATE;
-	zl_pgmap.range.start = zl_res->start;
-	zl_pgmap.range.end = zl_res->end;
+	if (coherent_base) {
+		/* reserved by memmap=: e820 holds it busy, nothing to request
+		 */
+		zl_pgmap.type = MEMORY_DEVICE_COHERENT;
+		zl_pgmap.range.start = coherent_base;
+		zl_pgmap.range.end = coherent_base + ZL_CHUNK_SIZE - 1;
+	} else {
+		zl_res = request_free_mem_region(&iomem_resource, ZL_CHUNK_SIZE,
+						 "zdev_leak");
+		if (IS_ERR(zl_res))
+			return PTR_ERR(zl_res);
+		zl_pgmap.type = MEMORY_DEVICE_PRIVATE;
+		zl_pgmap.range.start = zl_res->start;
+		zl_pgmap.range.end = zl_res->end;
+	}
 	zl_pgmap.nr_range = 1;
 	zl_pgmap.ops = &zl_ops;
 	zl_pgmap.owner = &zl_pgmap;
@@ -259,7 +294,7 @@ static int __init zl_init(void)
 		err = PTR_ERR(ret);
 		goto err_region;
 	}
-	first = zl_res->start >> PAGE_SHIFT;
+	first = zl_pgmap.range.start >> PAGE_SHIFT;
 	last = first + (ZL_CHUNK_SIZE >> PAGE_SHIFT);
 	for (pfn = last; pfn-- > first;) {
 		struct page *page = pfn_to_page(pfn);
@@ -270,13 +305,15 @@ static int __init zl_init(void)
 	err = misc_register(&zl_misc);
 	if (err)
 		goto err_unmap;
-	pr_info("zdev_leak: device-private pfns [%#lx, %#lx)\n", first, last);
+	pr_info("zdev_leak: device-%s pfns [%#lx, %#lx)\n",
+		coherent_base ? "coherent" : "private", first, last);
 	return 0;
 
 err_unmap:
 	memunmap_pages(&zl_pgmap);
 err_region:
-	release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
+	if (zl_res)
+		release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
 	return err;
 }
 
@@ -286,7 +323,8 @@ static void __exit zl_exit(void)
 	zl_release_held();
 	/* waits for every folio of the pgmap: forever after a ZL_LEAK */
 	memunmap_pages(&zl_pgmap);
-	release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
+	if (zl_res)
+		release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
 }
 
 module_init(zl_init);

@@ -32,6 +32,11 @@ chroot_run() {
 if [ ! -f "$root/.headers-$kabi" ]; then
 	log "installing linux-headers-$kabi and the toolchain in the $suite chroot"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	# a stable release's current kernel and headers come from -security
+	if [ "$suite" != sid ] && ! grep -q security "$root/etc/apt/sources.list"; then
+		echo "deb $DEBIAN_MIRROR-security $suite-security main" \
+			>>"$root/etc/apt/sources.list"
+	fi
 	chroot_run apt-get -q -o Acquire::Check-Valid-Until=false update >/dev/null
 	chroot_run apt-get -q -y -o Acquire::Check-Valid-Until=false install \
 		--no-install-recommends make binutils libc6-dev \

@@ -8,18 +8,27 @@ source "$(dirname "$0")/lib.sh"
 kabi=$1
 kdir=$(tb_kdir "$kabi")
 src=$TB_ROOT/tests/kmod
-hash=$(cat "$src"/*.c "$src"/*.h "$src"/Kbuild | sha256sum | cut -c1-12)
+hash=$(cat "$src"/*.c "$src"/*.h "$src"/Kbuild "$0" | sha256sum | cut -c1-12)
 out=$kdir/kmod-$hash
 if [ ! -f "$out/zdev_leak.ko" ]; then
 	root=$("$TB_SRCDIR/build-chroot.sh" "$kabi")
 	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$kdir/config")
 	rm -rf "$root/build/kmod" && mkdir -p "$root/build/kmod"
 	cp "$src"/*.c "$src"/*.h "$src"/Kbuild "$root/build/kmod/"
-	log "building tests/kmod for $kabi with $cc"
+	# the API of this kernel, read from its own headers
+	hdr=$(ls "$root"/usr/src/linux-headers-"${kabi%-amd64}"*/include/linux/memremap.h \
+		"$root"/usr/src/linux-headers-*common*/include/linux/memremap.h \
+		2>/dev/null | head -1 || true)
+	[ -n "$hdr" ] || die "no memremap.h in the $kabi headers"
+	flags=
+	grep -q 'zone_device_page_init(struct page \*page, struct dev_pagemap' "$hdr" &&
+		flags="$flags -DZL_INIT_PGMAP"
+	grep -q 'folio_free)(struct folio' "$hdr" && flags="$flags -DZL_FOLIO_FREE"
+	log "building tests/kmod for $kabi with $cc ($flags)"
 	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 	chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root \
 		make -s -C "/lib/modules/$kabi/build" M=/build/kmod CC="$cc" \
-		modules >"$kdir/kmod-build.log" 2>&1
+		ZL_FLAGS="$flags" modules >"$kdir/kmod-build.log" 2>&1
 	rc=$?
 	umount "$root/proc" 2>/dev/null || true
 	[ $rc = 0 ] || die "tests/kmod build failed: $(tail -15 "$kdir/kmod-build.log")"

@@ -555,7 +555,36 @@ def check_devdax(c, out):
          (pm["live_folios"], pm["mapped_pages"]), (0, 0))
 
 
-CHECKS = {"dax": check_dax, "devdax": check_devdax, "p2p": check_p2p, "hmm": check_hmm,
+def check_coherent(c, out):
+    """MEMORY_DEVICE_COHERENT through tests/kmod, on every kernel."""
+    objs = session(c, "coherent", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    t = truth(f"{out}/truth.txt")
+    c.check("coherent: the module migrated pages to its memory",
+            t.get("migrated", 0) > 0 and t.get("leaked") == 0, t)
+    final = snapshots(objs, "final")[0]
+    coh = of_type(final, "coherent")
+    if not c.eq("coherent: one device-coherent pgmap", len(coh), 1):
+        return
+    pm = coh[0]
+    base = 0x60000000 >> 12
+    c.eq("coherent: its pfn range is the reserved 64 MiB",
+         (pm["pfn_start"], pm["pfn_end"]), (base, base + 16384 - 1))
+    held = of_type(snapshots(objs, "signal")[0], "coherent")[0]
+    c.eq("coherent: held: live folios", held["live_folios"], t["migrated"])
+    c.eq("coherent: held: mapped pages", held["mapped_pages"],
+         t["migrated"])
+    c.eq("coherent: pages migrated to the device",
+         pm["migrated_to_device_pages"], t["migrated"])
+    c.eq("coherent: folios born", pm["inits"], t["migrated"])
+    c.eq("coherent: folios freed at munmap", pm["frees"], t["migrated"])
+    c.eq("coherent: torn down at rmmod, nothing live",
+         (pm["state"], pm["live_folios"]), ("gone", 0))
+
+
+CHECKS = {"dax": check_dax, "devdax": check_devdax,
+          "coherent": check_coherent, "p2p": check_p2p, "hmm": check_hmm,
           "leak": check_leak, "daxgup": check_daxgup}
 
 

@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,devdax,p2p,hmm,leak,daxgup"
+scens="dax,devdax,coherent,p2p,hmm,leak,daxgup"
 kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
@@ -118,8 +118,8 @@ fi
 # Scenarios each kernel can run.
 suite_scens() {
 	case $1 in
-	sid) echo dax devdax p2p hmm leak ;;
-	*) echo daxgup devdax ;;
+	sid) echo dax devdax coherent p2p hmm leak ;;
+	*) echo daxgup devdax coherent ;;
 	esac
 }
 
@@ -130,7 +130,11 @@ for suite in $kernels; do
 		kabi=$("$TB_SRCDIR/fetch-kernel.sh" $suite)
 		log "guest kernel: Debian $suite $kabi"
 		initrd=$OUT/initrd-$suite.img
-		"$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin" "$initrd"
+		# the test module, built for this kernel by its own compiler
+		rm -rf "$OUT/bin-$suite"
+		cp -a "$OUT/bin" "$OUT/bin-$suite"
+		cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin-$suite/"
+		"$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin-$suite" "$initrd"
 	fi
 	for mode in $modes; do
 		for s in $(suite_scens $suite); do

@@ -49,6 +49,7 @@ int main(int argc, char **argv)
 			buf[i * PAGE_SZ] = 1;
 		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
 		truth("leaked", zl(fd, ZL_LEAK, NULL, extra));
+		hold();
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "hold")) {
 		truth("held", zl(fd, ZL_HOLD, NULL, n));

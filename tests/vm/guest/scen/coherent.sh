@@ -1,0 +1,11 @@
+# Device-coherent memory (MEMORY_DEVICE_COHERENT, no DEVICE_PRIVATE
+# needed) through the project's zdev_leak module over the 64 MiB the guest
+# reserves at 1.5 GiB: pages migrated to it are mapped as ordinary anon
+# PTEs, freed at munmap; the pgmap is torn down at rmmod.
+. /scen/lib.sh
+zdev_start zdevmon || exit 1
+insmod /bin/zdev_leak.ko coherent_base=0x60000000 || exit 1
+hold_run "$OUT/truth.txt" leakwork migrate 256 0
+rmmod zdev_leak || echo "rmmod zdev_leak failed"
+sleep 1
+zdev_stop
