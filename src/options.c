@@ -318,17 +318,8 @@ static error_t parse_features(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		return file_arg(state, "--btf", arg, &cfg->btf_path);
-	case OPT_FORCE_KPROBES:
-		cfg->force_kprobes = true;
-		break;
-	case 'v':
-		cfg->verbose = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return EINVAL;
-	default:
-		return ARGP_ERR_UNKNOWN;
+	default: /* --force-kprobes, -v, stray arguments */
+		return parse_common(key, arg, state);
 	}
 	return 0;
 }
