@@ -93,22 +93,28 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
  * a new one, which gets a new id. Events may reach us before the pgmap's
  * description (another CPU described it): keep a placeholder until then.
  */
+/* The pgmap not yet gone at a kernel address, newest first. */
+static struct zt_pgmap *pgmap_find(const struct tracker *t, uint64_t addr)
+{
+	int i;
+
+	for (i = t->nr_pgmaps - 1; i >= 0; i--)
+		if (t->pgmaps[i]->addr == addr &&
+		    t->pgmaps[i]->state != ZT_PGMAP_GONE)
+			return t->pgmaps[i];
+	return NULL;
+}
+
 static struct zt_pgmap *pgmap_get(struct tracker *t, uint64_t addr)
 {
-	struct zt_pgmap *last = t->last_pgmap;
-	int i;
+	struct zt_pgmap *last = t->last_pgmap, *p;
 
 	if (!addr)
 		return NULL;
 	if (last && last->addr == addr && last->state != ZT_PGMAP_GONE)
 		return last;
-	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
-		struct zt_pgmap *p = t->pgmaps[i];
-
-		if (p->addr == addr && p->state != ZT_PGMAP_GONE)
-			return t->last_pgmap = p;
-	}
-	return t->last_pgmap = pgmap_new(t, addr);
+	p = pgmap_find(t, addr);
+	return t->last_pgmap = p ? p : pgmap_new(t, addr);
 }
 
 static int owner_id(struct tracker *t, uint64_t owner)
@@ -589,13 +595,7 @@ int tracker_foreach_folio(const struct tracker *t,
 
 const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr)
 {
-	int i;
-
-	for (i = t->nr_pgmaps - 1; i >= 0; i--)
-		if (t->pgmaps[i]->addr == addr &&
-		    t->pgmaps[i]->state != ZT_PGMAP_GONE)
-			return t->pgmaps[i];
-	return NULL;
+	return pgmap_find(t, addr);
 }
 
 int tracker_idle_refcount(const struct tracker *t, const struct zt_pgmap *p)
