@@ -22,8 +22,8 @@ struct hook_status {
 	uint64_t device_calls; /* calls that concerned device folios */
 	uint64_t dropped;
 	uint64_t anomalies; /* kernel-side sanity checks that failed */
-	uint64_t run_ns;	/* --bpf-stats: time its programs ran */
-	uint64_t runs;		/* --bpf-stats: times they ran */
+	uint64_t run_ns;    /* --bpf-stats: time its programs ran */
+	uint64_t runs;	    /* --bpf-stats: times they ran */
 };
 
 struct zdev_status {
@@ -34,9 +34,10 @@ struct zdev_status {
 	uint64_t stack_overflows;  /* call sites lost to a full stack map */
 	int nr_hooks;
 	struct hook_status hooks[32];
-	bool show_addresses; /* --show-addresses: kernel pointers in JSON */
-	bool bpf_stats;	     /* run_ns and runs are meaningful */
-	double cpu_seconds;  /* zdevmon's own CPU time */
+	bool show_addresses;	 /* --show-addresses: kernel pointers in JSON */
+	bool bpf_stats;		 /* run_ns and runs are meaningful */
+	double cpu_seconds;	 /* zdevmon's own CPU time */
+	uint64_t resident_bytes; /* and its resident memory */
 };
 
 /* The live table: one row per pgmap, under 100 columns. */

@@ -150,6 +150,7 @@ void session_status(struct session *s, struct zdev_status *st)
 	probes_status(s->probes, st);
 	self_stats_read(&self);
 	st->cpu_seconds = self.cpu_seconds;
+	st->resident_bytes = self.resident_bytes;
 	st->show_addresses = s->cfg.show_addresses;
 	st->elapsed_s = session_now() - s->t0;
 }
@@ -158,13 +159,16 @@ void session_status(struct session *s, struct zdev_status *st)
 static void publish(struct session *s, const struct zdev_status *st,
 		    json_object *snap)
 {
-	struct self_stats self = { .output_errors = s->json.lost };
+	/* read once per tick, in session_status(): /metrics and the
+	 * snapshot then agree */
+	struct self_stats self = { .cpu_seconds = st->cpu_seconds,
+				   .resident_bytes = st->resident_bytes,
+				   .output_errors = s->json.lost };
 	const char *json =
 		json_object_to_json_string_ext(snap, JSON_C_TO_STRING_PLAIN);
 	size_t len;
 	char *metrics;
 
-	self_stats_read(&self);
 	memcpy(self.leak_findings, s->findings_by_rule,
 	       sizeof(s->findings_by_rule));
 	metrics = metrics_render(&s->tracker, st, &self, &len);
