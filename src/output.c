@@ -84,7 +84,7 @@ void output_table(FILE *out, const struct tracker *t,
 	fflush(out);
 }
 
-static void add_u64(json_object *o, const char *key, uint64_t v)
+void json_add_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
@@ -118,39 +118,41 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_object_object_add(
 		o, "state",
 		json_object_new_string(tracker_state_name(p->state)));
-	add_u64(o, "pfn_start", tracker_pgmap_pfn_start(p));
-	add_u64(o, "pfn_end", tracker_pgmap_pfn_end(p));
+	json_add_u64(o, "pfn_start", tracker_pgmap_pfn_start(p));
+	json_add_u64(o, "pfn_end", tracker_pgmap_pfn_end(p));
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++) {
 		json_object *r = json_object_new_object();
 
-		add_u64(r, "pfn_start", p->ranges[i].start >> 12);
-		add_u64(r, "pfn_end", p->ranges[i].end >> 12);
+		json_add_u64(r, "pfn_start", p->ranges[i].start >> 12);
+		json_add_u64(r, "pfn_end", p->ranges[i].end >> 12);
 		json_object_array_add(ranges, r);
 	}
 	json_object_object_add(o, "ranges", ranges);
 	json_object_object_add(o, "owner_id", json_object_new_int(p->owner_id));
-	add_u64(o, "folio_order", p->vmemmap_shift);
+	json_add_u64(o, "folio_order", p->vmemmap_shift);
 	json_object_object_add(
 		o, "idle_refcount",
 		json_object_new_int(tracker_idle_refcount(t, p)));
-	add_u64(o, "live_folios", p->live_folios);
-	add_u64(o, "live_pages", p->live_pages);
-	add_u64(o, "mapped_pages", p->mapped_pages);
-	add_u64(o, "inits", p->c.inits);
-	add_u64(o, "frees", p->c.frees);
-	add_u64(o, "splits", p->c.splits);
-	add_u64(o, "split_new_folios", p->c.split_new_folios);
-	add_u64(o, "preexisting_folios", p->c.preexisting);
-	add_u64(o, "maps", p->c.maps);
-	add_u64(o, "unmaps", p->c.unmaps);
-	add_u64(o, "migrated_to_device_pages", p->c.migrated_to_device_pages);
-	add_u64(o, "migrated_to_device_large", p->c.migrated_to_device_large);
-	add_u64(o, "migrated_to_ram_pages", p->c.migrated_to_ram_pages);
-	add_u64(o, "migrated_to_ram_large", p->c.migrated_to_ram_large);
-	add_u64(o, "evicted_pages", p->c.evicted_pages);
-	add_u64(o, "collected_pages", p->c.collected_pages);
+	json_add_u64(o, "live_folios", p->live_folios);
+	json_add_u64(o, "live_pages", p->live_pages);
+	json_add_u64(o, "mapped_pages", p->mapped_pages);
+	json_add_u64(o, "inits", p->c.inits);
+	json_add_u64(o, "frees", p->c.frees);
+	json_add_u64(o, "splits", p->c.splits);
+	json_add_u64(o, "split_new_folios", p->c.split_new_folios);
+	json_add_u64(o, "preexisting_folios", p->c.preexisting);
+	json_add_u64(o, "maps", p->c.maps);
+	json_add_u64(o, "unmaps", p->c.unmaps);
+	json_add_u64(o, "migrated_to_device_pages",
+		     p->c.migrated_to_device_pages);
+	json_add_u64(o, "migrated_to_device_large",
+		     p->c.migrated_to_device_large);
+	json_add_u64(o, "migrated_to_ram_pages", p->c.migrated_to_ram_pages);
+	json_add_u64(o, "migrated_to_ram_large", p->c.migrated_to_ram_large);
+	json_add_u64(o, "evicted_pages", p->c.evicted_pages);
+	json_add_u64(o, "collected_pages", p->c.collected_pages);
 	for (i = 0; i < ZT_AN_MAX; i++)
-		add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
+		json_add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
 	json_object_object_add(o, "anomalies", an);
 	if (addresses) {
 		char addr[24];
@@ -178,12 +180,12 @@ static json_object *hooks_json(const struct zdev_status *st)
 		if (h->reason)
 			json_object_object_add(
 				o, "reason", json_object_new_string(h->reason));
-		add_u64(o, "device_calls", h->device_calls);
-		add_u64(o, "dropped_events", h->dropped);
-		add_u64(o, "anomalies", h->anomalies);
+		json_add_u64(o, "device_calls", h->device_calls);
+		json_add_u64(o, "dropped_events", h->dropped);
+		json_add_u64(o, "anomalies", h->anomalies);
 		if (st->bpf_stats) {
-			add_u64(o, "run_ns", h->run_ns);
-			add_u64(o, "runs", h->runs);
+			json_add_u64(o, "run_ns", h->run_ns);
+			json_add_u64(o, "runs", h->runs);
 		}
 		json_object_array_add(arr, o);
 	}
@@ -200,12 +202,12 @@ json_object *output_snapshot(const struct tracker *t,
 	json_object_object_add(o, "final", json_object_new_boolean(final));
 	json_object_object_add(o, "elapsed_s",
 			       json_object_new_double(st->elapsed_s));
-	add_u64(o, "events", t->events);
-	add_u64(o, "dropped_events", st->dropped_events);
-	add_u64(o, "bpf_anomalies", st->bpf_anomalies);
-	add_u64(o, "stack_collisions", st->stack_collisions);
-	add_u64(o, "stack_overflows", st->stack_overflows);
-	add_u64(o, "live_folios", tracker_live_folios(t));
+	json_add_u64(o, "events", t->events);
+	json_add_u64(o, "dropped_events", st->dropped_events);
+	json_add_u64(o, "bpf_anomalies", st->bpf_anomalies);
+	json_add_u64(o, "stack_collisions", st->stack_collisions);
+	json_add_u64(o, "stack_overflows", st->stack_overflows);
+	json_add_u64(o, "live_folios", tracker_live_folios(t));
 	json_object_object_add(o, "cpu_seconds",
 			       json_object_new_double(st->cpu_seconds));
 	for (i = 0; i < t->nr_pgmaps; i++)
@@ -294,9 +296,9 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 	}
 	json_object_object_add(
 		o, "event", json_object_new_string(output_kind_name(e->kind)));
-	add_u64(o, "ts_ns", e->ts_ns);
+	json_add_u64(o, "ts_ns", e->ts_ns);
 	json_object_object_add(o, "pgmap", json_object_new_int(p ? p->id : 0));
-	add_u64(o, "pid", e->pid);
+	json_add_u64(o, "pid", e->pid);
 	switch (e->kind) {
 	case ZDEV_EV_INIT:
 	case ZDEV_EV_FREE:
@@ -304,9 +306,9 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 	case ZDEV_EV_UNMAP:
 	case ZDEV_EV_SPLIT:
 	case ZDEV_EV_DEVMAP_PUT:
-		add_u64(o, "pfn", e->folio.pfn);
-		add_u64(o, "order", e->folio.order);
-		add_u64(o, "pages", e->folio.nr);
+		json_add_u64(o, "pfn", e->folio.pfn);
+		json_add_u64(o, "order", e->folio.order);
+		json_add_u64(o, "pages", e->folio.nr);
 		json_object_object_add(o, "refcount",
 				       json_object_new_int(e->folio.refcount));
 		json_object_object_add(o, "mapcount",
@@ -318,9 +320,9 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 			json_object_new_string(e->flags & ZDEV_F_TO_DEVICE
 						       ? "to_device"
 						       : "to_ram"));
-		add_u64(o, "pages", e->migrate.pages);
-		add_u64(o, "large", e->migrate.large);
-		add_u64(o, "collected", e->migrate.collected);
+		json_add_u64(o, "pages", e->migrate.pages);
+		json_add_u64(o, "large", e->migrate.large);
+		json_add_u64(o, "collected", e->migrate.collected);
 		break;
 	case ZDEV_EV_PGMAP:
 		json_object_object_add(o, "type",

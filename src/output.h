@@ -56,6 +56,9 @@ void output_features(FILE *out, const struct zdev_status *st,
 json_object *output_features_json(const struct zdev_status *st,
 				  const char *kernel, bool fsdax_idle_at_one);
 
+/* o[key] = v, an unsigned 64-bit number. */
+void json_add_u64(json_object *o, const char *key, uint64_t v);
+
 /* Write one object as one line and flush; 0 or -errno. */
 int output_line(FILE *out, json_object *obj);
 

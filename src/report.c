@@ -247,26 +247,19 @@ json_object *report_json(const struct report_ctx *c)
 		json_object_object_add(j, "type",
 				       json_object_new_string(tracker_type_name(
 					       f->pgmap_type)));
-		json_object_object_add(j, "folios",
-				       json_object_new_uint64(f->folios));
-		json_object_object_add(j, "pages",
-				       json_object_new_uint64(f->pages));
-		json_object_object_add(j, "example_pfn",
-				       json_object_new_uint64(f->example_pfn));
+		json_add_u64(j, "folios", f->folios);
+		json_add_u64(j, "pages", f->pages);
+		json_add_u64(j, "example_pfn", f->example_pfn);
 		json_object_object_add(
 			j, "site", site ? json_object_new_string(site) : NULL);
 		json_object_object_add(j, "stack", stack);
 		json_object_array_add(findings, j);
 	}
 	json_object_object_add(o, "findings", findings);
-	json_object_object_add(o, "preexisting_live_folios",
-			       json_object_new_uint64(c->r->preexisting_live));
-	json_object_object_add(o, "dropped_events",
-			       json_object_new_uint64(c->dropped_events));
-	json_object_object_add(o, "stack_collisions",
-			       json_object_new_uint64(c->stack_collisions));
-	json_object_object_add(o, "stack_overflows",
-			       json_object_new_uint64(c->stack_overflows));
+	json_add_u64(o, "preexisting_live_folios", c->r->preexisting_live);
+	json_add_u64(o, "dropped_events", c->dropped_events);
+	json_add_u64(o, "stack_collisions", c->stack_collisions);
+	json_add_u64(o, "stack_overflows", c->stack_overflows);
 	return o;
 }
 
