@@ -38,6 +38,14 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled series: the name written once. */
+static void scalar(FILE *f, const char *name, const char *type,
+		   const char *help, uint64_t value)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %" PRIu64 "\n", name, value);
+}
+
 /* Label values here are our own words and numbers: nothing to escape. */
 static void pgmap_labels(FILE *f, const struct zt_pgmap *p)
 {
@@ -137,21 +145,16 @@ static void render(FILE *f, const struct tracker *t,
 			"zdevmon_leak_findings_total{rule=\"%s\"} %" PRIu64
 			"\n",
 			leak_rule_name(r), self->leak_findings[r]);
-	family(f, "zdevmon_events_total", "counter",
-	       "Events read from the kernel.");
-	fprintf(f, "zdevmon_events_total %" PRIu64 "\n", t->events);
-	family(f, "zdevmon_dropped_events_total", "counter",
-	       "Events lost: ring-buffer reservations that failed.");
-	fprintf(f, "zdevmon_dropped_events_total %" PRIu64 "\n",
-		st->dropped_events);
-	family(f, "zdevmon_bpf_anomalies_total", "counter",
-	       "Kernel-side sanity checks that failed.");
-	fprintf(f, "zdevmon_bpf_anomalies_total %" PRIu64 "\n",
-		st->bpf_anomalies);
-	family(f, "zdevmon_output_errors_total", "counter",
-	       "NDJSON writes that failed (a full disk, say).");
-	fprintf(f, "zdevmon_output_errors_total %" PRIu64 "\n",
-		self->output_errors);
+	scalar(f, "zdevmon_events_total", "counter",
+	       "Events read from the kernel.", t->events);
+	scalar(f, "zdevmon_dropped_events_total", "counter",
+	       "Events lost: ring-buffer reservations that failed.",
+	       st->dropped_events);
+	scalar(f, "zdevmon_bpf_anomalies_total", "counter",
+	       "Kernel-side sanity checks that failed.", st->bpf_anomalies);
+	scalar(f, "zdevmon_output_errors_total", "counter",
+	       "NDJSON writes that failed (a full disk, say).",
+	       self->output_errors);
 	family(f, "zdevmon_hook_attached", "gauge",
 	       "1 for each kernel hook attached, by mechanism; 0 when off.");
 	for (i = 0; i < st->nr_hooks; i++)
@@ -164,10 +167,8 @@ static void render(FILE *f, const struct tracker *t,
 	       "CPU time zdevmon itself used (user and system).");
 	fprintf(f, "zdevmon_process_cpu_seconds_total %.6f\n",
 		self->cpu_seconds);
-	family(f, "zdevmon_process_resident_memory_bytes", "gauge",
-	       "zdevmon's resident memory.");
-	fprintf(f, "zdevmon_process_resident_memory_bytes %" PRIu64 "\n",
-		self->resident_bytes);
+	scalar(f, "zdevmon_process_resident_memory_bytes", "gauge",
+	       "zdevmon's resident memory.", self->resident_bytes);
 	family(f, "zdevmon_uptime_seconds", "gauge",
 	       "Seconds since the probes were attached.");
 	fprintf(f, "zdevmon_uptime_seconds %.3f\n", st->elapsed_s);
