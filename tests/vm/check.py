@@ -83,6 +83,14 @@ def of_type(snap, kind):
     return [p for p in snap["pgmaps"] if p["type"] == kind]
 
 
+def one_pgmap(c, scen, snap, kind, label=None):
+    """The one pgmap of a kind in a snapshot, checked; None otherwise."""
+    found = of_type(snap, kind)
+    if c.eq(f"{scen}: one {label or kind} pgmap", len(found), 1):
+        return found[0]
+    return None
+
+
 def total(pgmaps, key):
     return sum(p[key] for p in pgmaps)
 
@@ -240,10 +248,9 @@ def check_dax(c, out):
     final = snapshots(objs, "final")[0]
     if not c.eq("dax: one snapshot per held mapping", len(held), 2):
         return
-    fs = of_type(final, "fsdax")
-    if not c.eq("dax: one fsdax pgmap", len(fs), 1):
+    pm = one_pgmap(c, "dax", final, "fsdax")
+    if not pm:
         return
-    pm = fs[0]
     want = iomem_range(f"{out}/iomem.txt", "namespace0.0")
     c.eq("dax: pgmap pfn range is the pmem namespace (/proc/iomem)",
          (pm["pfn_start"], pm["pfn_end"]), want)
@@ -272,11 +279,9 @@ def check_p2p(c, out):
     t = truth(f"{out}/truth.txt")
     held = snapshots(objs, "signal")
     final = snapshots(objs, "final")[0]
-    pms = of_type(final, "p2pdma")
-    if not c.eq("p2p: one p2pdma pgmap", len(pms), 1) or \
-            not c.eq("p2p: one held snapshot", len(held), 1):
+    pm = one_pgmap(c, "p2p", final, "p2pdma")
+    if not c.eq("p2p: one held snapshot", len(held), 1) or not pm:
         return
-    pm = pms[0]
     c.check("p2p: mapped pfns inside the pgmap",
             pm["pfn_start"] <= t["pfn_lo"] and t["pfn_hi"] <= pm["pfn_end"],
             f"{pm['pfn_start']}-{pm['pfn_end']} vs {t}")
@@ -500,10 +505,9 @@ def check_daxgup(c, out):
     c.check("daxgup: the workload pinned pages", t.get("pages_pinned", 0)
             > 0 and t.get("done") == 1, t)
     final = snapshots(objs, "final")[0]
-    fs = of_type(final, "fsdax")
-    if not c.eq("daxgup: one fsdax pgmap", len(fs), 1):
+    pm = one_pgmap(c, "daxgup", final, "fsdax")
+    if not pm:
         return
-    pm = fs[0]
     c.eq("daxgup: its refcount scheme", pm["idle_refcount"], 1)
     c.eq("daxgup: pgmap pfn range is the pmem namespace (/proc/iomem)",
          (pm["pfn_start"], pm["pfn_end"]),
@@ -524,10 +528,9 @@ def check_devdax(c, out):
     c.check("devdax: the workload mapped the device", t.get("done") == 1
             and t.get("pages_mapped", 0) > 0, t)
     final = snapshots(objs, "final")[0]
-    gen = of_type(final, "generic")
-    if not c.eq("devdax: one device-dax pgmap", len(gen), 1):
+    pm = one_pgmap(c, "devdax", final, "generic", "device-dax")
+    if not pm:
         return
-    pm = gen[0]
     c.eq("devdax: it idles at refcount 1", pm["idle_refcount"], 1)
     # the pgmap spans the namespace, its metadata reserve included;
     # dax0.0 is the data part the mappings come from
@@ -564,10 +567,9 @@ def check_coherent(c, out):
     c.check("coherent: the module migrated pages to its memory",
             t.get("migrated", 0) > 0 and t.get("leaked") == 0, t)
     final = snapshots(objs, "final")[0]
-    coh = of_type(final, "coherent")
-    if not c.eq("coherent: one device-coherent pgmap", len(coh), 1):
+    pm = one_pgmap(c, "coherent", final, "coherent", "device-coherent")
+    if not pm:
         return
-    pm = coh[0]
     base = 0x60000000 >> 12
     c.eq("coherent: its pfn range is the reserved 64 MiB",
          (pm["pfn_start"], pm["pfn_end"]), (base, base + 16384 - 1))
