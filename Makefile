@@ -26,7 +26,8 @@ DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
 	src/privs.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
-	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson
+	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson \
+	tests/unit/test_privs
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 
@@ -64,6 +65,10 @@ zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS)) $(OUT)/webpage.o
 tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/unit/events.h
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) \
 		-lcmocka $(LDLIBS)
+
+# capabilities and identity, libcap alone
+tests/unit/test_privs: tests/unit/test_privs.c $(OUT)/privs.o
+	$(CC) $(CFLAGS) -o $@ $^ -lcmocka -l:libcap.a -lpthread
 
 # the HTTP server alone, with its libraries and the page it serves
 tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o $(OUT)/ndjson.o \

@@ -14,8 +14,9 @@ static const struct {
 				  "still live after the workload and "
 				  "teardown" },
 	[LEAK_TEARDOWN_LIVE] = { "teardown-with-live-folios", LEAK_CRITICAL,
-				 "live as memunmap_pages() began: the kernel "
-				 "waits for them forever" },
+				 "live while memunmap_pages() waits past "
+				 "--teardown-timeout (FS DAX, device-dax: "
+				 "live after it returned)" },
 	[LEAK_UNMAPPED_NOT_FREED] = { "unmapped-not-freed", LEAK_WARNING,
 				      "unmapped and not freed for longer "
 				      "than --older-than" },
@@ -35,6 +36,22 @@ const char *leak_rule_name(enum leak_rule rule)
 const char *leak_rule_text(enum leak_rule rule)
 {
 	return rule < LEAK_RULE_MAX ? rules[rule].text : "";
+}
+
+const char *leak_finding_text(const struct leak_finding *f)
+{
+	if (f->rule != LEAK_TEARDOWN_LIVE)
+		return leak_rule_text(f->rule);
+	if (f->pgmap_type == ZDEV_PGMAP_FSDAX ||
+	    f->pgmap_type == ZDEV_PGMAP_GENERIC)
+		return "still live after memunmap_pages() returned: their "
+		       "struct pages are gone (a use after unmap)";
+	if (!f->folios)
+		return "held by no folio zdevmon saw live, yet "
+		       "memunmap_pages() still waits: a pgmap reference is "
+		       "held elsewhere";
+	return "still live while memunmap_pages() waits: the kernel waits "
+	       "for them forever";
 }
 
 enum leak_severity leak_rule_severity(enum leak_rule rule)
@@ -133,7 +150,15 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 	};
 
 	tracker_foreach_folio(t, add_folio, &w);
-	return w.err;
+	if (w.err)
+		return w.err;
+	/* a wait with no live folio to explain it is a finding too */
+	for (size_t i = 0; i < r->nr; i++)
+		if (r->findings[i].rule == LEAK_TEARDOWN_LIVE &&
+		    r->findings[i].pgmap_id == p->id)
+			return 0;
+	return finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1) ? 0
+								   : -ENOMEM;
 }
 
 int leaks_unmapped(const struct tracker *t, uint64_t now_ns,

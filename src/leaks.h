@@ -14,7 +14,7 @@
 
 enum leak_rule {
 	LEAK_LIVE_AFTER_RUN,	 /* live after the workload and teardown */
-	LEAK_TEARDOWN_LIVE,	 /* memunmap_pages entered with folios live */
+	LEAK_TEARDOWN_LIVE,	 /* memunmap_pages stuck, or left folios live */
 	LEAK_UNMAPPED_NOT_FREED, /* no mapping, not freed, for too long */
 	LEAK_DOUBLE_FREE,	 /* freed twice, or never born */
 	LEAK_FREE_MAPPED,	 /* freed while still mapped */
@@ -46,7 +46,10 @@ struct leak_report {
 	uint64_t preexisting_live; /* alive before monitoring: not judged */
 };
 
-/* Folios of one pgmap live as its teardown begins (the kernel will wait). */
+/*
+ * A stuck or finished-with-live-folios teardown of one pgmap: its live
+ * folios by birth stack, or one finding of no folio when none is live.
+ */
 int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		   struct leak_report *r);
 /* Live folios that are unmapped and idle for longer than older_than_ns. */
@@ -66,6 +69,8 @@ size_t leaks_count(const struct leak_report *r, enum leak_severity min);
 
 const char *leak_rule_name(enum leak_rule rule);
 const char *leak_rule_text(enum leak_rule rule);
+/* The rule's text for this finding (teardowns differ by pgmap type). */
+const char *leak_finding_text(const struct leak_finding *f);
 enum leak_severity leak_rule_severity(enum leak_rule rule);
 const char *leak_severity_name(enum leak_severity sev);
 

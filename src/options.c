@@ -47,8 +47,9 @@ static const char run_doc[] =
 	"'rmmod mydriver'), then zdevmon waits --settle seconds and judges:\n"
 	"  live-after-run (error)       folios born under monitoring and "
 	"still live\n"
-	"  teardown-with-live-folios (critical)  memunmap_pages() began with "
-	"folios live: the kernel waits forever; reported at once\n"
+	"  teardown-with-live-folios (critical)  memunmap_pages() still "
+	"waits after --teardown-timeout (FS DAX, device-dax: returned with "
+	"folios live); reported at once\n"
 	"  unmapped-not-freed (warning) with --older-than: folios unmapped and "
 	"not freed for that long when CMD ended\n"
 	"  double-free, free-while-mapped, mapcount-negative (error)\n"
@@ -58,8 +59,9 @@ static const char run_doc[] =
 	"EXIT STATUS: 0 clean (or findings without --fail-on-leak, or only "
 	"warnings); 1 zdevmon failed; 2 bad usage; 3 leaks found "
 	"(--fail-on-leak: an error or critical finding); 4 CMD or the "
-	"teardown failed, or the teardown timed out. When several apply, the "
-	"lowest non-zero status but 2 wins, in the order 1, 3, 4."
+	"teardown failed, or the teardown timed out; 5 inconclusive "
+	"(--fail-on-leak: events were lost, so no verdict can be given). "
+	"When several apply, the first in the order 1, 5, 3, 4 wins."
 	"\v"
 	"A leak makes a teardown such as rmmod hang in the kernel; zdevmon "
 	"reports after --teardown-timeout and leaves it hanging.";
@@ -81,6 +83,7 @@ enum {
 	OPT_SHOW_ADDRESSES,
 	OPT_BTF,
 	OPT_BPF_STATS,
+	OPT_USER,
 };
 
 static const char features_doc[] =
@@ -124,6 +127,9 @@ static const struct argp_option common_options[] = {
 	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
 	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
+	{ "user", OPT_USER, "NAME", 0,
+	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
+	  "with no capability; with run: run CMD as NAME" },
 	{},
 };
 
@@ -279,6 +285,8 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case 'v':
 		cfg->verbose = true;
 		break;
+	case OPT_USER:
+		return file_arg(state, "--user", arg, &cfg->user);
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;

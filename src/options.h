@@ -34,6 +34,7 @@ struct config {
 	double settle_s;
 	double older_than_s; /* 0: unmapped-not-freed off */
 	bool fail_on_leak;
+	const char *user; /* daemon: become NAME once attached; run: CMD's */
 	const char *report_json;
 	const char *junit;
 };
@@ -45,6 +46,7 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_LEAKS = 3,
 	EXIT_CMD_FAILED = 4,
+	EXIT_INCONCLUSIVE = 5, /* events were lost: no verdict */
 };
 
 /*

@@ -96,7 +96,7 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 		" pages) %s\n",
 		upper, leak_rule_name(f->rule), f->pgmap_id,
 		tracker_type_name(f->pgmap_type), f->folios,
-		f->folios == 1 ? "" : "s", f->pages, leak_rule_text(f->rule));
+		f->folios == 1 ? "" : "s", f->pages, leak_finding_text(f));
 	n = frames(c, f->stack_id, ips, &site);
 	if (n <= 0) {
 		fprintf(out, "      (no call site: %s)\n",
@@ -137,6 +137,17 @@ static void status_text(char *buf, size_t len, int status)
 		snprintf(buf, len, "status %#x", status);
 }
 
+/*
+ * A lost event can hide a free (a false leak) or a birth (a false clean):
+ * with any loss, neither verdict can be given.
+ */
+const char *report_verdict(const struct report_ctx *c)
+{
+	if (c->dropped_events)
+		return "inconclusive";
+	return leaks_count(c->r, LEAK_ERROR) ? "leaks" : "clean";
+}
+
 void report_text(FILE *out, const struct report_ctx *c)
 {
 	size_t crit = 0, err = 0, warn = 0, i;
@@ -155,10 +166,18 @@ void report_text(FILE *out, const struct report_ctx *c)
 		}
 	}
 	status_text(cmd, sizeof(cmd), c->cmd_status);
+	if (c->dropped_events)
+		fprintf(out,
+			"zdevmon: INCONCLUSIVE: %" PRIu64 " events were "
+			"dropped, so findings may be missing or false\n",
+			c->dropped_events);
 	fprintf(out,
 		"zdevmon: %s: %zu finding%s (%zu critical, %zu error, %zu "
 		"warning); the command %s\n",
-		crit + err ? "LEAKS" : "clean", c->r->nr,
+		c->dropped_events ? "inconclusive"
+		: crit + err	  ? "LEAKS"
+				  : "clean",
+		c->r->nr,
 		c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
 	for (i = 0; i < c->r->nr; i++)
 		text_finding(out, c, &c->r->findings[i]);
@@ -211,10 +230,8 @@ json_object *report_json(const struct report_ctx *c)
 	json_object_object_add(o, "schema",
 			       json_object_new_string(ZDEVMON_SCHEMA));
 	json_object_object_add(o, "kind", json_object_new_string("report"));
-	json_object_object_add(
-		o, "verdict",
-		json_object_new_string(
-			leaks_count(c->r, LEAK_ERROR) ? "leaks" : "clean"));
+	json_object_object_add(o, "verdict",
+			       json_object_new_string(report_verdict(c)));
 	json_object_object_add(o, "exit_code",
 			       json_object_new_int(c->exit_code));
 	for (i = 0; c->argv && c->argv[i]; i++)
@@ -307,7 +324,7 @@ static char *case_text(const struct report_ctx *c, int pgmap_id, int rule,
 		if (!*msg)
 			snprintf(msg, msglen,
 				 "%" PRIu64 " folios (%" PRIu64 " pages) %s",
-				 f->folios, f->pages, leak_rule_text(f->rule));
+				 f->folios, f->pages, leak_finding_text(f));
 		text_finding(mem, c, f);
 	}
 	fclose(mem);
@@ -332,6 +349,9 @@ int report_junit(FILE *out, const struct report_ctx *c)
 				       sizeof(msg)));
 			failures += err;
 		}
+	/* the events-complete case: a verdict needs every event */
+	cases++;
+	failures += c->dropped_events > 0;
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"zdevmon\" tests=\"%zu\" "
@@ -339,6 +359,16 @@ int report_junit(FILE *out, const struct report_ctx *c)
 		"  <testsuite name=\"zdevmon leak rules\" tests=\"%zu\" "
 		"failures=\"%zu\">\n",
 		cases, failures, cases, failures);
+	fprintf(out, "    <testcase classname=\"zdevmon\" "
+		     "name=\"events-complete\"");
+	if (c->dropped_events)
+		fprintf(out,
+			">\n      <failure type=\"inconclusive\" "
+			"message=\"%" PRIu64 " events dropped: the verdict is "
+			"inconclusive\"/>\n    </testcase>\n",
+			c->dropped_events);
+	else
+		fprintf(out, "/>\n");
 	for (i = 0; i < c->t->nr_pgmaps; i++) {
 		const struct zt_pgmap *p = c->t->pgmaps[i];
 

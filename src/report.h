@@ -28,7 +28,7 @@ struct report_ctx {
 	const char *teardown; /* the teardown command, or NULL */
 	int teardown_status;
 	bool teardown_timed_out;
-	uint64_t dropped_events;
+	uint64_t dropped_events; /* any: the verdict is "inconclusive" */
 	uint64_t stack_collisions;
 	uint64_t stack_overflows;
 	int exit_code;
@@ -40,6 +40,8 @@ struct report_ctx {
  */
 int report_site(const struct ksyms *ks, const uint64_t *ips, int n);
 
+/* "inconclusive" (events were lost), "leaks" or "clean". */
+const char *report_verdict(const struct report_ctx *c);
 void report_text(FILE *out, const struct report_ctx *c);
 /* Just the findings, with their call sites. */
 void report_findings_text(FILE *out, const struct report_ctx *c);

@@ -77,10 +77,13 @@ static int write_junit(const char *path, const struct report_ctx *rc)
 }
 
 static int exit_code(const struct session *s, const struct leak_report *r,
-		     int cmd_status, const struct child *td, bool td_timeout)
+		     uint64_t dropped, int cmd_status, const struct child *td,
+		     bool td_timeout)
 {
 	if (s->json_on && s->json.last_errno)
 		return EXIT_ZDEVMON_FAILED; /* the final snapshot is lost */
+	if (s->cfg.fail_on_leak && dropped)
+		return EXIT_INCONCLUSIVE;
 	if (s->cfg.fail_on_leak && leaks_count(r, LEAK_ERROR))
 		return EXIT_LEAKS;
 	if (cmd_status < 0 || runcmd_failed(cmd_status) || td_timeout ||
@@ -89,21 +92,38 @@ static int exit_code(const struct session *s, const struct leak_report *r,
 	return EXIT_CLEAN;
 }
 
+int run_prepare(struct session *s, char *err, size_t errlen)
+{
+	struct privs_user user = {};
+	int ret;
+
+	if (s->cfg.user) {
+		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
+					errlen);
+		if (ret)
+			return ret;
+	}
+	ret = runcmd_prepare(&s->cmd, s->cfg.cmd, &user);
+	if (!ret && s->cfg.teardown)
+		ret = runcmd_prepare_shell(&s->teardown, s->cfg.teardown);
+	if (ret) {
+		snprintf(err, errlen, "cannot start %s: %s", s->cfg.cmd[0],
+			 strerror(-ret));
+		runcmd_cancel(&s->cmd);
+	}
+	return ret;
+}
+
 int run_mode(struct session *s)
 {
-	struct child cmd = {}, td = {};
+	struct child cmd = { .pid = s->cmd.pid }, td = {};
 	struct leak_report verdict = {};
 	struct zdev_status st;
 	struct report_ctx rc;
 	bool td_timeout = false;
 	int ret;
 
-	cmd.pid = runcmd_spawn(s->cfg.cmd);
-	if (cmd.pid < 0) {
-		fprintf(stderr, "zdevmon: cannot start %s: %s\n", s->cfg.cmd[0],
-			strerror(-cmd.pid));
-		return EXIT_ZDEVMON_FAILED;
-	}
+	runcmd_go(&s->cmd);
 	follow(s, &cmd, 0);
 	if (!cmd.ended) { /* interrupted twice: do not leave it behind */
 		kill(cmd.pid, SIGKILL);
@@ -118,28 +138,25 @@ int run_mode(struct session *s)
 		leaks_unmapped(&s->tracker, (uint64_t)(session_now() * 1e9),
 			       (uint64_t)(s->cfg.older_than_s * 1e9), &verdict);
 
-	if (s->cfg.teardown && !session_signal) {
-		td.pid = runcmd_shell(s->cfg.teardown);
-		if (td.pid < 0) {
+	if (s->teardown.pid > 0 && !session_signal) {
+		td.pid = s->teardown.pid;
+		runcmd_go(&s->teardown);
+		follow(s, &td, session_now() + s->cfg.teardown_timeout_s);
+		td_timeout = !td.ended;
+		if (td_timeout)
 			fprintf(stderr,
-				"zdevmon: cannot start the teardown: "
-				"%s\n",
-				strerror(-td.pid));
-		} else {
-			follow(s, &td,
-			       session_now() + s->cfg.teardown_timeout_s);
-			td_timeout = !td.ended;
-			if (td_timeout)
-				fprintf(stderr,
-					"zdevmon: the teardown '%s' has not "
-					"finished after %gs; judging now\n",
-					s->cfg.teardown,
-					s->cfg.teardown_timeout_s);
-		}
+				"zdevmon: the teardown '%s' has not finished "
+				"after %gs; judging now\n",
+				s->cfg.teardown, s->cfg.teardown_timeout_s);
+	} else {
+		runcmd_cancel(&s->teardown);
 	}
 	if (!session_signal)
 		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
 	ring_buffer__consume(s->rb);
+	/* the teardown had its time: a memunmap_pages() still waiting is stuck */
+	if (td_timeout)
+		session_judge_teardowns(s, 0);
 
 	leaks_merge(&verdict, &s->alerts);
 	leaks_after_run(&s->tracker, &verdict);
@@ -160,7 +177,8 @@ int run_mode(struct session *s)
 		.stack_overflows = st.stack_overflows,
 	};
 	session_tick(s, "final");
-	ret = exit_code(s, &verdict, cmd.status, &td, td_timeout);
+	ret = exit_code(s, &verdict, st.dropped_events, cmd.status, &td,
+			td_timeout);
 	rc.exit_code = ret;
 	report_text(stderr, &rc);
 	if ((s->cfg.report_json &&

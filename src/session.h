@@ -16,7 +16,9 @@
 #include "leaks.h"
 #include "options.h"
 #include "output.h"
+#include "privs.h"
 #include "probe.h"
+#include "runcmd.h"
 #include "tracker.h"
 
 struct session {
@@ -35,6 +37,8 @@ struct session {
 	struct ksyms *ksyms;	     /* loaded when first needed */
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
+	int kallsyms_fd, modules_fd; /* opened privileged: read ever after */
+	struct runcmd cmd, teardown; /* run: forked privileged, waiting */
 };
 
 extern volatile sig_atomic_t session_signal; /* SIGINT/SIGTERM seen */
@@ -51,9 +55,19 @@ int session_pump(struct session *s, double until,
 void session_tick(struct session *s, const char *trigger);
 void session_status(struct session *s, struct zdev_status *st);
 void session_json_put(struct session *s, json_object *obj);
+/*
+ * Teardowns stuck for after_s (memunmap_pages() waiting), each told once
+ * as a critical alert and kept for the verdict.
+ */
+void session_judge_teardowns(struct session *s, double after_s);
 /* Kernel symbols, (re)loaded now: modules come and go. */
 const struct ksyms *session_ksyms(struct session *s, bool reload);
 
+/*
+ * zdevmon run, before privileges are dropped: fork the command (as --user)
+ * and the teardown (as the invoking user), both waiting. 0 or -errno.
+ */
+int run_prepare(struct session *s, char *err, size_t errlen);
 /* zdevmon run: the command, teardown, settle, verdict; an exit status. */
 int run_mode(struct session *s);
 

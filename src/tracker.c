@@ -465,16 +465,24 @@ static void on_teardown(struct tracker *t, struct zt_pgmap *p,
 		return;
 	switch (e->kind) {
 	case ZDEV_EV_PGMAP_KILL:
+		/*
+		 * Not an anomaly yet: the kernel waits for these folios, and
+		 * a driver's last puts often come during that wait.
+		 */
 		p->state = ZT_PGMAP_KILLING;
 		p->kill_ns = e->ts_ns;
-		if (p->live_folios)
-			anomaly(p, ZT_AN_TEARDOWN_LIVE, e);
+		p->live_at_kill = p->live_folios;
 		break;
 	case ZDEV_EV_PGMAP_DRAINED:
 		p->state = ZT_PGMAP_DRAINED;
 		p->drained_ns = e->ts_ns;
 		break;
 	case ZDEV_EV_PGMAP_GONE:
+		if (p->live_folios && !p->teardown_judged &&
+		    !tracker_teardown_waits(p)) {
+			p->teardown_judged = true;
+			anomaly(p, ZT_AN_TEARDOWN_LIVE, e);
+		}
 		/* Its struct pages are gone: so is whatever we still held. */
 		HASH_ITER (hh, t->folios, f, tmp) {
 			if (f->pgmap == p)
@@ -626,6 +634,30 @@ const char *tracker_type_name(uint32_t type)
 	default:
 		return "unknown";
 	}
+}
+
+bool tracker_teardown_waits(const struct zt_pgmap *p)
+{
+	return p->type != ZDEV_PGMAP_FSDAX && p->type != ZDEV_PGMAP_GENERIC;
+}
+
+int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
+			    uint64_t after_ns, int *ids, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nr_pgmaps && n < max; i++) {
+		struct zt_pgmap *p = t->pgmaps[i];
+
+		if (p->state != ZT_PGMAP_KILLING || p->teardown_judged ||
+		    !tracker_teardown_waits(p) || now_ns < p->kill_ns ||
+		    now_ns - p->kill_ns < after_ns)
+			continue;
+		p->teardown_judged = true;
+		p->c.anomalies[ZT_AN_TEARDOWN_LIVE]++;
+		ids[n++] = p->id;
+	}
+	return n;
 }
 
 const char *tracker_state_name(enum zt_pgmap_state s)

@@ -26,7 +26,7 @@ enum zt_anomaly {
 	ZT_AN_FREE_MAPPED,	 /* freed while still mapped */
 	ZT_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
 	ZT_AN_SPLIT_UNTRACKED,	 /* split of a folio never seen born */
-	ZT_AN_TEARDOWN_LIVE,	 /* teardown began with folios live */
+	ZT_AN_TEARDOWN_LIVE,	 /* teardown stuck, or done with folios live */
 	ZT_AN_MAX,
 };
 
@@ -58,6 +58,8 @@ struct zt_pgmap {
 	uint32_t vmemmap_shift;
 	enum zt_pgmap_state state;
 	uint64_t created_ns, kill_ns, drained_ns, gone_ns;
+	uint64_t live_at_kill; /* folios live as memunmap_pages began */
+	bool teardown_judged;  /* stuck or done with folios live: told */
 
 	uint64_t live_folios;
 	uint64_t live_pages;
@@ -121,6 +123,21 @@ const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr);
  * DAX under the v6.1/6.12 devmap scheme).
  */
 int tracker_idle_refcount(const struct tracker *t, const struct zt_pgmap *p);
+/*
+ * Whether memunmap_pages() waits for this pgmap's folios: their refcounts
+ * hold pgmap references (device private and coherent, P2PDMA). FS DAX and
+ * device-dax folios hold none: the teardown goes on, and a folio still
+ * live after it is a use after unmap.
+ */
+bool tracker_teardown_waits(const struct zt_pgmap *p);
+/*
+ * Pgmaps whose memunmap_pages() has waited for after_ns by now_ns without
+ * draining, not judged before: each is marked judged, counted as a
+ * teardown_live anomaly and its id stored in ids (at most max). Returns
+ * how many.
+ */
+int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
+			    uint64_t after_ns, int *ids, int max);
 const char *tracker_type_name(uint32_t type);
 const char *tracker_state_name(enum zt_pgmap_state s);
 const char *tracker_anomaly_name(enum zt_anomaly a);

@@ -8,6 +8,7 @@
  * tracker.c keeps state, output.c prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,12 +90,12 @@ const struct ksyms *session_ksyms(struct session *s, bool reload)
 }
 
 /*
- * memunmap_pages() began with folios live: the kernel is about to wait for
- * them, maybe forever. Say so now, on every output, before anything hangs.
+ * A teardown the kernel is stuck in (memunmap_pages() waiting past
+ * --teardown-timeout), or one that left FS DAX/device-dax folios live: say
+ * so now, on every output, while the kernel still hangs.
  */
-static void teardown_alert(struct session *s, const struct zdev_event *e)
+static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 {
-	const struct zt_pgmap *p = tracker_pgmap_of(&s->tracker, e->pgmap);
 	struct leak_report now = {};
 	struct report_ctx rc = { .t = &s->tracker,
 				 .r = &now,
@@ -103,15 +104,21 @@ static void teardown_alert(struct session *s, const struct zdev_event *e)
 				 .cmd_status = -1 };
 	json_object *o;
 
-	if (!p || !p->live_folios || leaks_teardown(&s->tracker, p, &now) ||
-	    !now.nr)
+	if (leaks_teardown(&s->tracker, p, &now) || !now.nr)
 		goto out;
 	rc.ks = session_ksyms(s, true);
-	fprintf(stderr,
-		"zdevmon: CRITICAL: memunmap_pages() of pgmap %d "
-		"(%s) began with %" PRIu64 " folios live; the kernel "
-		"waits for them\n",
-		p->id, tracker_type_name(p->type), p->live_folios);
+	if (tracker_teardown_waits(p))
+		fprintf(stderr,
+			"zdevmon: CRITICAL: memunmap_pages() of pgmap %d (%s) "
+			"has waited %.0fs with %" PRIu64 " folios live; the "
+			"kernel may wait forever\n",
+			p->id, tracker_type_name(p->type),
+			session_now() - p->kill_ns / 1e9, p->live_folios);
+	else
+		fprintf(stderr,
+			"zdevmon: CRITICAL: pgmap %d (%s) was torn down with "
+			"%" PRIu64 " folios live: their struct pages are gone\n",
+			p->id, tracker_type_name(p->type), p->live_folios);
 	report_findings_text(stderr, &rc);
 	o = report_json(&rc);
 	json_object_object_add(o, "kind", json_object_new_string("alert"));
@@ -121,6 +128,17 @@ static void teardown_alert(struct session *s, const struct zdev_event *e)
 		s->findings_by_rule[now.findings[i].rule]++;
 out:
 	leaks_release(&now);
+}
+
+void session_judge_teardowns(struct session *s, double after_s)
+{
+	int ids[16], n, i;
+
+	n = tracker_stuck_teardowns(&s->tracker,
+				    (uint64_t)(session_now() * 1e9),
+				    (uint64_t)(after_s * 1e9), ids, 16);
+	for (i = 0; i < n; i++)
+		teardown_alert(s, tracker_pgmap_by_id(&s->tracker, ids[i]));
 }
 
 _Static_assert(sizeof(struct zdev_migrate_info) <=
@@ -135,11 +153,18 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < ZDEV_EVENT_SMALL_SIZE)
 		return 0;
 	memcpy(&full, data, len < sizeof(full) ? len : sizeof(full));
+	if (e->kind == ZDEV_EV_PGMAP_GONE) {
+		/* judged before the tracker forgets the pgmap's folios */
+		const struct zt_pgmap *p =
+			tracker_pgmap_of(&s->tracker, e->pgmap);
+
+		if (p && p->live_folios && !p->teardown_judged &&
+		    !tracker_teardown_waits(p))
+			teardown_alert(s, p);
+	}
 	tracker_event(&s->tracker, e);
 	if (s->cfg.events)
 		session_json_put(s, output_event(&s->tracker, e));
-	if (e->kind == ZDEV_EV_PGMAP_KILL)
-		teardown_alert(s, e);
 	return 0;
 }
 
@@ -266,6 +291,7 @@ int session_pump(struct session *s, double until,
 		}
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
+		session_judge_teardowns(s, s->cfg.teardown_timeout_s);
 		t = session_now();
 		if (reopen_now) {
 			reopen_now = 0;
@@ -328,9 +354,36 @@ static int daemon_mode(struct session *s)
 							 : EXIT_CLEAN;
 }
 
+/*
+ * Everything that needs privileges, done before the drop: kernel symbols
+ * opened (kallsyms shows addresses to the opener's credentials), run's
+ * children forked. Then every capability goes, before any thread exists.
+ */
+static int drop_privileges(struct session *s, char *err, size_t errlen)
+{
+	/* run signals CMD, which runs as another user */
+	static const cap_value_t run_keep[] = { CAP_KILL };
+	struct privs_user user = {};
+	int ret;
+
+	s->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	s->modules_fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+	if (s->cfg.run)
+		return run_prepare(s, err, errlen) ?:
+			       privs_drop(run_keep, s->cfg.user ? 1 : 0, NULL,
+					  err, errlen);
+	if (s->cfg.user) {
+		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
+					errlen);
+		if (ret)
+			return ret;
+	}
+	return privs_drop(NULL, 0, &user, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
-	struct session s = {};
+	struct session s = { .kallsyms_fd = -1, .modules_fd = -1 };
 	struct probe_opts popts;
 	char err[512];
 	int ret;
@@ -363,6 +416,12 @@ int main(int argc, char **argv)
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
+	if (drop_privileges(&s, err, sizeof(err))) {
+		fprintf(stderr, "zdevmon: %s.\n", err);
+		ret = EXIT_ZDEVMON_FAILED;
+		goto cleanup;
+	}
+	/* as the user we became: rotation and reopen create files so too */
 	if (open_outputs(&s)) {
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
@@ -373,10 +432,6 @@ int main(int argc, char **argv)
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
-	/* the daemon needs no more than map reads from here on; run's
-	 * teardown (rmmod, unbind) needs what its user has */
-	if (!s.cfg.run && privs_drop(err, sizeof(err)))
-		fprintf(stderr, "zdevmon: %s; going on with them\n", err);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_usr1);
@@ -389,6 +444,8 @@ int main(int argc, char **argv)
 	ret = s.cfg.run ? run_mode(&s) : daemon_mode(&s);
 
 cleanup:
+	runcmd_cancel(&s.cmd);
+	runcmd_cancel(&s.teardown);
 	http_stop(s.http);
 	ring_buffer__free(s.rb);
 	probes_close(s.probes);
@@ -397,5 +454,9 @@ cleanup:
 	tracker_release(&s.tracker);
 	leaks_release(&s.alerts);
 	ksyms_free(s.ksyms);
+	if (s.kallsyms_fd >= 0)
+		close(s.kallsyms_fd);
+	if (s.modules_fd >= 0)
+		close(s.modules_fd);
 	return ret;
 }

@@ -192,6 +192,69 @@ static void test_ksyms(void **state)
 	ksyms_free(ks);
 }
 
+/* A teardown that waits with no live folio is still a finding. */
+static void test_teardown_no_folio(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	const struct zt_pgmap *p;
+
+	tracker_init(&t);
+	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	p = tracker_pgmap_by_id(&t, 1);
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].rule, LEAK_TEARDOWN_LIVE);
+	assert_int_equal(r.findings[0].folios, 0);
+	assert_int_equal(r.findings[0].stack_id, -1);
+	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
+			       "held by no folio"));
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
+/* Any lost event: neither "leaks" nor "clean", and JUnit fails. */
+static void test_inconclusive(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	struct report_ctx rc = { .t = &t,
+				 .r = &r,
+				 .cmd_status = 0,
+				 .dropped_events = 3,
+				 .exit_code = 5 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_object *o, *v;
+
+	tracker_init(&t);
+	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	leaks_after_run(&t, &r);
+	assert_string_equal(report_verdict(&rc), "inconclusive");
+	f = open_memstream(&buf, &len);
+	report_text(f, &rc);
+	fclose(f);
+	assert_non_null(strstr(buf, "INCONCLUSIVE: 3 events were dropped"));
+	assert_null(strstr(buf, "clean"));
+	free(buf);
+	o = report_json(&rc);
+	assert_true(json_object_object_get_ex(o, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "inconclusive");
+	json_object_put(o);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(report_junit(f, &rc), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "failures=\"1\""));
+	assert_non_null(strstr(buf, "<failure type=\"inconclusive\""));
+	free(buf);
+	rc.dropped_events = 0;
+	assert_string_equal(report_verdict(&rc), "clean");
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
 /* The text, JSON and JUnit renderings of one leak. */
 static void test_reports(void **state)
 {
@@ -243,7 +306,9 @@ static void test_reports(void **state)
 	f = open_memstream(&buf, &len);
 	assert_int_equal(report_junit(f, &rc), 0);
 	fclose(f);
-	assert_non_null(strstr(buf, "tests=\"6\" failures=\"1\""));
+	/* six rules for one pgmap, and the events-complete case */
+	assert_non_null(strstr(buf, "tests=\"7\" failures=\"1\""));
+	assert_non_null(strstr(buf, "name=\"events-complete\"/>"));
 	assert_non_null(strstr(buf, "<failure type=\"live-after-run\""));
 	assert_non_null(strstr(buf, "name=\"double-free\"/>"));
 	assert_null(strstr(buf, "[zdev_leak]]")); /* text escaped, intact */
@@ -259,6 +324,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_after_run),
 		cmocka_unit_test(test_teardown_and_unmapped),
+		cmocka_unit_test(test_teardown_no_folio),
+		cmocka_unit_test(test_inconclusive),
 		cmocka_unit_test(test_anomaly_rules),
 		cmocka_unit_test(test_ksyms),
 		cmocka_unit_test(test_reports),

@@ -256,19 +256,29 @@ static void test_mapcount_sampled(void **state)
 	assert_int_equal(p->c.anomalies[ZT_AN_MAPCOUNT_NEGATIVE], 0);
 }
 
-/* Teardown: kill with folios live, drain, gone; the address reused. */
+/*
+ * Teardown: kill with folios live, the last put inside memunmap_pages()'s
+ * wait, drain, gone: no anomaly (a clean driver); the address reused.
+ */
 static void test_teardown(void **state)
 {
 	struct tracker *t = *state;
 	const struct zt_pgmap *p, *q;
+	int ids[4];
 
 	feed_pgmap(t, PRIV, ZDEV_PGMAP_PRIVATE, DEV_PFN, 65536, 1);
 	feed_init(t, PRIV, DEV_PFN, 0);
 	feed_marker(t, ZDEV_EV_PGMAP_KILL, PRIV);
 	p = pgmap(t, 1);
 	assert_int_equal(p->state, ZT_PGMAP_KILLING);
-	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
+	assert_int_equal(p->live_at_kill, 1);
+	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 0);
+	/* waiting, but not for long yet */
+	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 999, 1000,
+						 ids, 4),
+			 0);
 	feed_free(t, PRIV, DEV_PFN, 0);
+	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 0);
 	feed_marker(t, ZDEV_EV_PGMAP_DRAINED, PRIV);
 	assert_int_equal(p->state, ZT_PGMAP_DRAINED);
 	feed_marker(t, ZDEV_EV_PGMAP_GONE, PRIV);
@@ -279,6 +289,49 @@ static void test_teardown(void **state)
 	assert_int_equal(q->state, ZT_PGMAP_LIVE);
 	assert_int_equal(q->c.inits, 0);
 	assert_int_equal(t->nr_pgmaps, 2);
+}
+
+/* A memunmap_pages() waiting past the bound is stuck: told once. */
+static void test_teardown_stuck(void **state)
+{
+	struct tracker *t = *state;
+	const struct zt_pgmap *p;
+	int ids[4];
+
+	feed_pgmap(t, PRIV, ZDEV_PGMAP_PRIVATE, DEV_PFN, 65536, 1);
+	feed_init(t, PRIV, DEV_PFN, 0);
+	feed_marker(t, ZDEV_EV_PGMAP_KILL, PRIV);
+	p = pgmap(t, 1);
+	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 1000, 1000,
+						 ids, 4),
+			 1);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
+	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000,
+						 ids, 4),
+			 0);
+	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
+}
+
+/*
+ * FS DAX: memunmap_pages() does not wait for folios; one live when the
+ * pgmap is gone is the anomaly, never a wait.
+ */
+static void test_teardown_fsdax(void **state)
+{
+	struct tracker *t = *state;
+	const struct zt_pgmap *p;
+	int ids[4];
+
+	feed_pgmap(t, PRIV, ZDEV_PGMAP_FSDAX, DEV_PFN, 65536, 1);
+	feed_map(t, PRIV, DEV_PFN, 0, 1, 0);
+	feed_marker(t, ZDEV_EV_PGMAP_KILL, PRIV);
+	p = pgmap(t, 1);
+	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000,
+						 ids, 4),
+			 0);
+	feed_marker(t, ZDEV_EV_PGMAP_GONE, PRIV);
+	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
 }
 
 /* A pgmap's folios disappear with it, even unfreed ones. */
@@ -373,6 +426,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anomalies, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mapcount_sampled, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_teardown_stuck, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_teardown_fsdax, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone_drops_folios, setup,
