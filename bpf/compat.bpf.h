@@ -30,10 +30,8 @@ struct folio___pre611 {
 	unsigned char _folio_order;
 } __attribute__((preserve_access_index));
 
-/* v6.1: PMD mappings were counted in the first tail page (v6.2 moved it). */
-struct page___pre62 {
-	atomic_t compound_mapcount;
-} __attribute__((preserve_access_index));
+/* v6.1: PMD mappings were counted in the first tail page (v6.2 moved it):
+ * struct page___pre62, below. */
 
 /* v6.2..v6.10: _entire_mapcount existed before _large_mapcount. */
 struct folio___pre611b {
@@ -108,16 +106,83 @@ static __always_inline __u32 folio_order_of(struct folio *folio, __u64 flags)
 	return BPF_CORE_READ(folio, _flags_1) & 0xff;
 }
 
+/*
+ * v6.1: PG_double_map (first tail page) marked an anon THP mapped by PMD
+ * and by PTEs at once; v6.2 ("mm,thp,rmap: simplify compound page
+ * mapcount handling") removed it. page->flags was a plain word until
+ * v6.18 wrapped it in memdesc_flags_t.
+ */
+enum pageflags___pre62 {
+	PG_double_map___pre62 = 6,
+};
+
+struct page___pre62 {
+	unsigned long flags;
+	atomic_t compound_mapcount;
+} __attribute__((preserve_access_index));
+
+#define ZDEV_V61_MAPCOUNT_MAX_PAGES 512 /* a PMD folio: what v6.1 PTE-maps */
+
+struct v61_maps {
+	__u64 first; /* struct page of the head */
+	__u32 stride;
+	__s32 sum;
+};
+
+static int v61_page_maps(__u32 i, struct v61_maps *m)
+{
+	struct page *p = (void *)(m->first + (__u64)i * m->stride);
+
+	m->sum += BPF_CORE_READ(p, _mapcount.counter) + 1;
+	return 0;
+}
+
+/*
+ * v6.1's folio_mapcount() (mm/util.c): _total_mapcount there is only the
+ * entire (PMD) mapcount (FOLIO_MATCH(compound_mapcount, _total_mapcount));
+ * PTE mappings are in each page's _mapcount, which for file folios
+ * include the entire mappings, and double-mapped anon folios count one
+ * more per page.
+ */
+static __always_inline __s32 folio_total_maps_v61(struct folio *folio,
+						  __u32 order)
+{
+	struct folio___pre611 *old = (void *)folio;
+	__s32 entire = BPF_CORE_READ(old, _total_mapcount.counter) + 1;
+	__u32 nr = 1U << (order & 31);
+	struct v61_maps m = {
+		.first = (__u64)folio,
+		.stride = bpf_core_type_size(struct page),
+	};
+	struct page___pre62 *tail = (void *)((__u64)folio + m.stride);
+	__u64 anon = (__u64)BPF_CORE_READ(folio, mapping) & 1;
+	__u64 dbl = 1ULL << bpf_core_enum_value(enum pageflags___pre62,
+						PG_double_map___pre62);
+
+	if (nr > ZDEV_V61_MAPCOUNT_MAX_PAGES)
+		nr = ZDEV_V61_MAPCOUNT_MAX_PAGES;
+	bpf_loop(nr, v61_page_maps, &m, 0);
+	if (!anon)
+		return m.sum; /* entire mappings are in every page's count */
+	if (BPF_CORE_READ(tail, flags) & dbl)
+		return entire + m.sum - (__s32)nr;
+	return entire + m.sum;
+}
+
 /* Total mappings of a folio: folio_mapcount() without the inline. */
 static __always_inline __s32 folio_total_maps(struct folio *folio, __u32 order)
 {
-	struct folio___pre611 *old = (void *)folio;
-
 	if (!order)
 		return BPF_CORE_READ(folio, _mapcount.counter) + 1;
 	if (bpf_core_field_exists(folio->_large_mapcount))
 		return BPF_CORE_READ(folio, _large_mapcount.counter) + 1;
-	return BPF_CORE_READ(old, _total_mapcount.counter) + 1;
+	if (bpf_core_enum_value_exists(enum pageflags___pre62,
+				       PG_double_map___pre62))
+		return folio_total_maps_v61(folio, order);
+	/* kernels between (none zdevmon tests): the old field as it was */
+	return BPF_CORE_READ((struct folio___pre611 *)folio,
+			     _total_mapcount.counter) +
+	       1;
 }
 
 /* PMD/PUD ("entire") mappings of a large folio. */

@@ -66,7 +66,17 @@ struct {
 	__type(value, __u8);
 } seen_pgmaps SEC(".maps");
 
-/* Entry arguments for kretprobe twins and fexit-only state, by task. */
+/*
+ * Entry arguments for kretprobe twins, by task and hook: hooked functions
+ * nest (migrate_vma_pages -> folio_split_unmapped ->
+ * __folio_freeze_and_split_unmapped on 7.x), and one slot per task would
+ * let the inner call overwrite and delete the outer one's.
+ */
+struct stash_key {
+	__u64 task; /* bpf_get_current_pid_tgid() */
+	__u32 hook; /* enum zdev_hook */
+	__u32 pad;
+};
 struct stash {
 	__u64 arg0;
 	__u64 arg1;
@@ -74,7 +84,7 @@ struct stash {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__type(key, struct stash_key);
 	__type(value, struct stash);
 } stashed SEC(".maps");
 
@@ -281,32 +291,34 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 /* ---- allocation and free ------------------------------------------- */
 
 /* kprobe twins of fexit programs: stash the arguments, act on return. */
-static __always_inline void stash_args(__u64 a0, __u64 a1)
+static __always_inline void stash_args(__u32 hook, __u64 a0, __u64 a1)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct stash_key key = { .task = bpf_get_current_pid_tgid(),
+				 .hook = hook };
 	struct stash s = { .arg0 = a0, .arg1 = a1 };
 
-	bpf_map_update_elem(&stashed, &id, &s, BPF_ANY);
+	bpf_map_update_elem(&stashed, &key, &s, BPF_ANY);
 }
 
-static __always_inline bool unstash_args(struct stash *out)
+static __always_inline bool unstash_args(__u32 hook, struct stash *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct stash *s = bpf_map_lookup_elem(&stashed, &id);
+	struct stash_key key = { .task = bpf_get_current_pid_tgid(),
+				 .hook = hook };
+	struct stash *s = bpf_map_lookup_elem(&stashed, &key);
 
 	if (!s)
 		return false;
 	*out = *s;
-	bpf_map_delete_elem(&stashed, &id);
+	bpf_map_delete_elem(&stashed, &key);
 	return true;
 }
 
 /*
- * EXIT_HOOK(name, func, handler): a hook acting on func's first argument
+ * EXIT_HOOK(name, func, hook, handler): a hook acting on func's first argument
  * once func returns: the fexit program and its kprobe + kretprobe twin,
  * handler(ctx, arg0) shared.
  */
-#define EXIT_HOOK(name, func, handler)                 \
+#define EXIT_HOOK(name, func, hook, handler)           \
 	SEC("fexit/" #func)                            \
 	int BPF_PROG(name##_fexit, void *arg0)         \
 	{                                              \
@@ -315,7 +327,7 @@ static __always_inline bool unstash_args(struct stash *out)
 	SEC("kprobe/" #func)                           \
 	int BPF_KPROBE(name##_kprobe, void *arg0)      \
 	{                                              \
-		stash_args((__u64)arg0, 0);            \
+		stash_args(hook, (__u64)arg0, 0);      \
 		return 0;                              \
 	}                                              \
 	SEC("kretprobe/" #func)                        \
@@ -323,7 +335,7 @@ static __always_inline bool unstash_args(struct stash *out)
 	{                                              \
 		struct stash s;                        \
                                                        \
-		if (!unstash_args(&s))                 \
+		if (!unstash_args(hook, &s))           \
 			return 0;                      \
 		return handler(ctx, s.arg0);           \
 	}
@@ -337,7 +349,8 @@ static __always_inline int on_page_init(void *ctx, __u64 page)
 }
 
 /* at exit: pgmap, order and refcount are set by then (v7.x sets pgmap) */
-EXIT_HOOK(page_init, zone_device_page_init, on_page_init)
+EXIT_HOOK(page_init, zone_device_page_init, ZDEV_HOOK_PAGE_INIT,
+	  on_page_init)
 
 static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 {
@@ -566,7 +579,7 @@ int BPF_PROG(devmap_put_fexit, void *page)
 SEC("kprobe/__put_devmap_managed_folio_refs")
 int BPF_KPROBE(devmap_put_kprobe, void *page)
 {
-	stash_args((__u64)page, 0);
+	stash_args(ZDEV_HOOK_DEVMAP_PUT, (__u64)page, 0);
 	return 0;
 }
 
@@ -575,7 +588,7 @@ int BPF_KRETPROBE(devmap_put_kretprobe, long ret)
 {
 	struct stash s;
 
-	if (!unstash_args(&s))
+	if (!unstash_args(ZDEV_HOOK_DEVMAP_PUT, &s))
 		return 0;
 	return on_devmap_put(ctx, s.arg0, (bool)ret);
 }
@@ -617,7 +630,7 @@ int BPF_PROG(split_fexit, struct folio *folio, unsigned int new_order)
 SEC("kprobe/__folio_freeze_and_split_unmapped")
 int BPF_KPROBE(split_kprobe, struct folio *folio, unsigned int new_order)
 {
-	stash_args((__u64)folio, new_order);
+	stash_args(ZDEV_HOOK_SPLIT, (__u64)folio, new_order);
 	return 0;
 }
 
@@ -626,7 +639,7 @@ int BPF_KRETPROBE(split_kretprobe, long ret)
 {
 	struct stash s;
 
-	if (!unstash_args(&s))
+	if (!unstash_args(ZDEV_HOOK_SPLIT, &s))
 		return 0;
 	return on_split(s.arg0, s.arg1, ret);
 }
@@ -649,7 +662,8 @@ static __always_inline void migrate_flush(struct migrate_walk *w)
 	struct zdev_hook_stats *st = hook_stats(w->hook);
 	struct zdev_event *e;
 
-	if (!w->pages && !w->collected)
+	/* pgmap 0: no device entry seen yet; collected waits for one */
+	if (!w->pgmap || (!w->pages && !w->collected))
 		return;
 	e = event_reserve(ZDEV_EV_MIGRATE, w->hook, st);
 	if (!e)
@@ -699,11 +713,16 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 {
 	__u64 pfn;
 
+	__u64 dev = (w && (w->flags & ZDEV_F_TO_DEVICE)) ? d : s;
+
 	if (!w)
 		return 0;
+	/* the first device page names the pgmap, migrated or not */
+	if (!w->pgmap && (dev & MIGRATE_PFN_VALID))
+		migrate_locate(w, dev >> MIGRATE_PFN_SHIFT);
 	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
 		return 0;
-	pfn = ((w->flags & ZDEV_F_TO_DEVICE) ? d : s) >> MIGRATE_PFN_SHIFT;
+	pfn = dev >> MIGRATE_PFN_SHIFT;
 	if (pfn < w->lo || pfn > w->hi || !w->pgmap)
 		migrate_locate(w, pfn);
 	if (s & MIGRATE_PFN_COMPOUND) {
@@ -733,10 +752,41 @@ static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 		return 1;
 	for (i = 0; i < MIG_CHUNK && i < n; i++) {
 		/* most entries of a compound migration are empty */
-		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) && w->pgmap)
 			continue;
 		migrate_entry(w, src[i], dst[i]);
 	}
+	return 0;
+}
+
+/*
+ * migrate_vma_setup's candidates in pages, as migrated pages are counted:
+ * its cpages counts a compound entry once.
+ */
+struct collect_walk {
+	__u64 src;
+	__u64 npages;
+	__u64 pages;
+};
+
+static int collect_chunk(__u32 idx, struct collect_walk *w)
+{
+	unsigned long src[MIG_CHUNK];
+	__u64 base = (__u64)idx * MIG_CHUNK, n;
+	int i;
+
+	if (base >= w->npages)
+		return 1;
+	n = w->npages - base;
+	if (n > MIG_CHUNK)
+		n = MIG_CHUNK;
+	if (bpf_probe_read_kernel(src, n * sizeof(long),
+				  (void *)(w->src + base * sizeof(long))))
+		return 1;
+	for (i = 0; i < MIG_CHUNK && i < n; i++)
+		if (src[i] & MIGRATE_PFN_MIGRATE)
+			w->pages += (src[i] & MIGRATE_PFN_COMPOUND) ? ZDEV_PMD_NR
+								    : 1;
 	return 0;
 }
 
@@ -793,13 +843,22 @@ static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
 {
 	struct migrate_vma *m = (void *)args;
 	struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_MIGRATE_VMA_SETUP);
+	struct collect_walk w = {};
 	__u64 cpages;
 
 	if (st)
 		st->device++;
+
 	if (ret)
 		return 0;
-	cpages = BPF_CORE_READ(m, cpages);
+	w.src = (__u64)BPF_CORE_READ(m, src);
+	w.npages = BPF_CORE_READ(m, npages);
+	if (!w.src || !BPF_CORE_READ(m, cpages))
+		return 0;
+	if (w.npages > max_migrate_entries)
+		w.npages = max_migrate_entries;
+	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, collect_chunk, &w, 0);
+	cpages = w.pages;
 	bpf_map_update_elem(&setup_cpages, &args, &cpages, BPF_ANY);
 	return 0;
 }
@@ -810,7 +869,8 @@ int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
 	return on_migrate_vma_setup(ptr_to_u64(args), ret);
 }
 
-EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, on_migrate_vma_pages)
+EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, ZDEV_HOOK_MIGRATE_VMA_PAGES,
+	  on_migrate_vma_pages)
 
 /* Eviction (driver unbind, RELEASE): device pages back to RAM. */
 SEC("fexit/migrate_device_pages")
@@ -824,7 +884,7 @@ int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
 SEC("kprobe/migrate_vma_setup")
 int BPF_KPROBE(migrate_vma_setup_kprobe, struct migrate_vma *args)
 {
-	stash_args((__u64)args, 0);
+	stash_args(ZDEV_HOOK_MIGRATE_VMA_SETUP, (__u64)args, 0);
 	return 0;
 }
 
@@ -833,7 +893,7 @@ int BPF_KRETPROBE(migrate_vma_setup_kretprobe, long ret)
 {
 	struct stash s;
 
-	if (!unstash_args(&s))
+	if (!unstash_args(ZDEV_HOOK_MIGRATE_VMA_SETUP, &s))
 		return 0;
 	return on_migrate_vma_setup(s.arg0, ret);
 }
@@ -943,7 +1003,7 @@ int BPF_PROG(memremap_pages_fexit, struct dev_pagemap *pgmap, int nid,
 SEC("kprobe/memremap_pages")
 int BPF_KPROBE(memremap_pages_kprobe, struct dev_pagemap *pgmap)
 {
-	stash_args((__u64)pgmap, 0);
+	stash_args(ZDEV_HOOK_MEMREMAP, (__u64)pgmap, 0);
 	return 0;
 }
 
@@ -952,7 +1012,7 @@ int BPF_KRETPROBE(memremap_pages_kretprobe, long ret)
 {
 	struct stash s;
 
-	if (!unstash_args(&s))
+	if (!unstash_args(ZDEV_HOOK_MEMREMAP, &s))
 		return 0;
 	return on_memremap_ret(s.arg0, ret);
 }
@@ -974,7 +1034,7 @@ int BPF_PROG(memunmap_pages_fexit, struct dev_pagemap *pgmap)
 SEC("kprobe/memunmap_pages")
 int BPF_KPROBE(memunmap_pages_kprobe, struct dev_pagemap *pgmap)
 {
-	stash_args((__u64)pgmap, 0);
+	stash_args(ZDEV_HOOK_MEMUNMAP, (__u64)pgmap, 0);
 	return pgmap_marker(ZDEV_EV_PGMAP_KILL, ZDEV_HOOK_MEMUNMAP,
 			    (__u64)pgmap);
 }
@@ -984,7 +1044,7 @@ int BPF_KRETPROBE(memunmap_pages_kretprobe)
 {
 	struct stash s;
 
-	if (!unstash_args(&s))
+	if (!unstash_args(ZDEV_HOOK_MEMUNMAP, &s))
 		return 0;
 	return pgmap_marker(ZDEV_EV_PGMAP_GONE, ZDEV_HOOK_MEMUNMAP, s.arg0);
 }
