@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include "http.h"
 #include "options.h"
 #include "webpage.h"
@@ -308,22 +309,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	return error(h, conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
-int http_start(struct http_server **out, const char *listen, char *err,
-	       size_t errlen)
+/* The address and flags of a --listen value. */
+static int parse_addr(const char *listen, struct sockaddr_storage *ss,
+		      socklen_t *sslen, unsigned int *flags, char *addr,
+		      size_t addrlen, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in *in4 = (void *)&ss;
-	struct sockaddr_in6 *in6 = (void *)&ss;
-	unsigned int flags =
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_INTERNAL_THREAD;
+	struct sockaddr_in *in4 = (void *)ss;
+	struct sockaddr_in6 *in6 = (void *)ss;
 	unsigned short port;
-	struct http_server *h;
-	pthread_condattr_t ca;
-	sigset_t all, old;
-	char addr[64];
-	int ret;
 
-	if (options_parse_listen(listen, addr, sizeof(addr), &port)) {
+	memset(ss, 0, sizeof(*ss));
+	if (options_parse_listen(listen, addr, addrlen, &port)) {
 		snprintf(err, errlen,
 			 "--listen wants ADDR:PORT, [ADDR6]:PORT or PORT, "
 			 "not '%s'",
@@ -333,14 +329,75 @@ int http_start(struct http_server **out, const char *listen, char *err,
 	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
 		in4->sin_family = AF_INET;
 		in4->sin_port = htons(port);
+		*sslen = sizeof(*in4);
 	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(port);
-		flags |= MHD_USE_IPv6;
+		*sslen = sizeof(*in6);
+		*flags |= MHD_USE_IPv6;
 	} else {
 		snprintf(err, errlen, "--listen: '%s' is not an IP address",
 			 addr);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+int http_listen(const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags = 0;
+	socklen_t sslen;
+	char addr[64];
+	int fd, one = 1, ret;
+
+	ret = parse_addr(spec, &ss, &sslen, &flags, addr, sizeof(addr), err,
+			 errlen);
+	if (ret)
+		return ret;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) || listen(fd, 64)) {
+		ret = -errno;
+		snprintf(err, errlen,
+			 "cannot listen on %s (%s: in use, or not an address "
+			 "of this host)",
+			 spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int http_start(struct http_server **out, const char *listen, char *err,
+	       size_t errlen)
+{
+	int fd = http_listen(listen, err, errlen);
+
+	return fd < 0 ? fd : http_start_on(out, listen, fd, err, errlen);
+}
+
+int http_start_on(struct http_server **out, const char *listen, int fd,
+		  char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_INTERNAL_THREAD;
+	struct http_server *h;
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	socklen_t sslen;
+	char addr[64];
+	int ret;
+
+	ret = parse_addr(listen, &ss, &sslen, &flags, addr, sizeof(addr), err,
+			 errlen);
+	if (ret) {
+		close(fd);
+		return ret;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -359,7 +416,7 @@ int http_start(struct http_server **out, const char *listen, char *err,
 	 * connection is held at most HTTP_HEAD_DEADLINE_S per request head.
 	 */
 	h->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &ss,
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned int)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -369,11 +426,9 @@ int http_start(struct http_server **out, const char *listen, char *err,
 		MHD_OPTION_NOTIFY_COMPLETED, notify_completed, h,
 		MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, errlen,
-			 "cannot listen on %s port %u (in use, or not an "
-			 "address of this host)",
-			 addr, port);
-		ret = -EADDRINUSE;
+		snprintf(err, errlen, "cannot serve HTTP on %s", listen);
+		close(fd);
+		ret = -EIO;
 		goto fail;
 	}
 	/* the sweep takes no signals; created now, before privileges drop */

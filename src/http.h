@@ -31,6 +31,15 @@ struct http_server;
  */
 int http_start(struct http_server **out, const char *listen, char *err,
 	       size_t errlen);
+/*
+ * The same in two steps, so that binding happens while privileged and
+ * the server's threads start after the drop: a listening socket (fd, or
+ * -errno with a sentence in err), then the server on it (which owns fd
+ * from then on, failure included).
+ */
+int http_listen(const char *listen, char *err, size_t errlen);
+int http_start_on(struct http_server **out, const char *listen, int fd,
+		  char *err, size_t errlen);
 /* Swap in new content (copied). */
 void http_publish(struct http_server *h, const char *metrics,
 		  size_t metrics_len, const char *snapshot,

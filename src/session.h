@@ -38,6 +38,7 @@ struct session {
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
 	int kallsyms_fd, modules_fd; /* opened privileged: read ever after */
+	int listen_fd;		     /* --listen, bound privileged */
 	struct runcmd cmd, teardown; /* run: forked privileged, waiting */
 };
 

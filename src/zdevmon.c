@@ -368,6 +368,12 @@ static int drop_privileges(struct session *s, char *err, size_t errlen)
 
 	s->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	s->modules_fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+	/* bound now: a port below 1024 needs what we are about to drop */
+	if (s->cfg.listen) {
+		s->listen_fd = http_listen(s->cfg.listen, err, errlen);
+		if (s->listen_fd < 0)
+			return s->listen_fd;
+	}
 	if (s->cfg.run)
 		return run_prepare(s, err, errlen) ?:
 			       privs_drop(run_keep, s->cfg.user ? 1 : 0, NULL,
@@ -383,7 +389,9 @@ static int drop_privileges(struct session *s, char *err, size_t errlen)
 
 int main(int argc, char **argv)
 {
-	struct session s = { .kallsyms_fd = -1, .modules_fd = -1 };
+	struct session s = { .kallsyms_fd = -1,
+			     .modules_fd = -1,
+			     .listen_fd = -1 };
 	struct probe_opts popts;
 	char err[512];
 	int ret;
@@ -426,8 +434,8 @@ int main(int argc, char **argv)
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
 	}
-	if (s.cfg.listen &&
-	    http_start(&s.http, s.cfg.listen, err, sizeof(err))) {
+	if (s.cfg.listen && http_start_on(&s.http, s.cfg.listen, s.listen_fd,
+					  err, sizeof(err))) {
 		fprintf(stderr, "zdevmon: %s.\n", err);
 		ret = EXIT_ZDEVMON_FAILED;
 		goto cleanup;
