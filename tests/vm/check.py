@@ -130,18 +130,44 @@ def session(c, scen, name, path):
          final[0]["bpf_anomalies"], 0)
     c.eq(f"{scen}/{name}: no tracker anomalies",
          anomalies(final[0]["pgmaps"]), {})
-    caps = dict(l.split(":\t") for l in
-                open(path.replace(".ndjson", ".caps")).read().splitlines())
-    keep = (1 << 39) | (1 << 38) | (1 << 34)  # BPF, PERFMON, SYSLOG
-    c.check(f"{scen}/{name}: capabilities dropped after attach",
-            all(int(caps[k], 16) & ~keep == 0
-                for k in ("CapEff", "CapPrm", "CapBnd", "CapInh")) and
-            int(caps["CapEff"], 16) != 0 and caps["NoNewPrivs"] == "1",
-            caps)
+    check_privileges(c, f"{scen}/{name}", path.replace(".ndjson", ".caps"))
     stderr = open(path.replace(".ndjson", ".stderr")).read()
     c.check(f"{scen}/{name}: zdevmon exited 0 after SIGINT",
             "zdevmon exit 0" in stderr, stderr.strip()[-300:])
     return objs
+
+
+def tasks_of(path):
+    """{tid: {field: value}} of a zdev_caps file, comm as "comm"."""
+    tasks, cur = {}, None
+    for line in open(path).read().splitlines():
+        if line.startswith("task "):
+            _, tid, comm = line.split(" ", 2)
+            cur = tasks.setdefault(tid, {"comm": comm})
+        elif cur is not None and ":\t" in line:
+            k, v = line.split(":\t", 1)
+            cur[k] = v
+    return tasks
+
+
+def check_privileges(c, name, path, uid=None):
+    """Every thread of zdevmon: no capability left, no_new_privs, and
+    (uid given) that user's identity; with --listen, the HTTP server's
+    threads among them."""
+    t = tasks_of(path)
+    tasks = 2 if "listen 1" in open(path).read() else 1
+    c.check(f"{name}: every thread seen ({tasks} or more)", len(t) >= tasks,
+            {k: v["comm"] for k, v in t.items()})
+    bad = {k: v for k, v in t.items()
+           if any(int(v.get(f, "1"), 16) for f in
+                  ("CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb")) or
+           v.get("NoNewPrivs") != "1" or
+           (uid is not None and
+            (v.get("Uid") != "\t".join([str(uid)] * 4) or
+             v.get("Gid") != "\t".join([str(uid)] * 4)))}
+    c.check(f"{name}: every thread holds no capability, no_new_privs" +
+            (f", uid {uid}" if uid is not None else ""),
+            t and not bad, bad)
 
 
 def metric_values(text):

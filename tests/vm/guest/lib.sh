@@ -20,7 +20,17 @@ zdev_start() {
 		fi
 		sleep 0.1
 	done
-	grep -E '^(Cap|NoNewPrivs)' /proc/$zpid/status >"$OUT/$1.caps"
+	zdev_caps "$1"
+}
+
+# zdev_caps NAME: identity and capabilities of every thread of zdevmon,
+# a "task TID COMM" line before each.
+zdev_caps() {
+	case " $ZFLAGS " in *" --listen "*) echo "listen 1" ;; esac >"$OUT/$1.caps"
+	for t in /proc/$zpid/task/*; do
+		echo "task ${t##*/} $(cat "$t/comm")"
+		grep -E '^(Cap|NoNewPrivs|Uid|Gid)' "$t/status"
+	done >>"$OUT/$1.caps"
 }
 
 # zdev_snapshot: one snapshot now (SIGUSR1), waits until it is written.

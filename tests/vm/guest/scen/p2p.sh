@@ -23,3 +23,26 @@ kill -INT $zp
 wait $zp
 echo $? >"$OUT/full.rc"
 cp /tmp/small/z.ndjson "$OUT/full.ndjson"
+
+# --user: once attached every thread runs as uid 990 with no capability,
+# serving --listen; the NDJSON file, its rotations and its SIGHUP reopen
+# are created by that user in a folder it owns (LogsDirectory=).
+mkdir -p /tmp/zu && chown 990:990 /tmp/zu && chmod 750 /tmp/zu
+zdevmon $ZFLAGS --listen $HTTP --user 990:990 -i 0.2 --json /tmp/zu/z.ndjson \
+	--json-max-size 8k --json-keep 2 2>"$OUT/user.stderr" &
+zpid=$!
+i=0
+until grep -q '"kind":"start"' /tmp/zu/z.ndjson 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && break
+	sleep 0.1
+done
+ZFLAGS="$ZFLAGS --listen $HTTP" zdev_caps user
+p2pwork "$p2p/allocate" 64 >"$OUT/user.truth"
+mv /tmp/zu/z.ndjson /tmp/zu/moved.ndjson
+kill -HUP $zpid
+sleep 1
+kill -INT $zpid
+wait $zpid
+echo $? >"$OUT/user.rc"
+stat -c '%u %g %a %n' /tmp/zu/* >"$OUT/user.files"
