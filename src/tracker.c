@@ -58,6 +58,11 @@ void tracker_release(struct tracker *t)
 		HASH_DEL(t->folios, f);
 		free(f);
 	}
+	/* the recycled records too */
+	while ((f = t->spare)) {
+		t->spare = f->next_spare;
+		free(f);
+	}
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);
