@@ -28,7 +28,8 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
-	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c
+	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c \
+	src/outfile.c
 DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
 	src/privs.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
@@ -89,12 +90,13 @@ tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) tests/
 
 # the HTTP server alone, with its libraries and the page it serves
 tests/unit/test_http: tests/unit/test_http.c $(ASAN)/http.o $(ASAN)/options.o \
-		$(ASAN)/ndjson.o $(ASAN)/webpage.o $(ASAN)/p11_kit_stubs.o
+		$(ASAN)/ndjson.o $(ASAN)/outfile.o $(ASAN)/webpage.o \
+		$(ASAN)/p11_kit_stubs.o
 	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
 
 # the HTTP endpoint serving a captured snapshot: the page's browser test
 $(OUT)/webserve: tests/web/webserve.c $(OUT)/http.o $(OUT)/options.o \
-		$(OUT)/ndjson.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
+		$(OUT)/ndjson.o $(OUT)/outfile.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
 	$(CC) $(CFLAGS) -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
 
 unit-test: $(UNIT_TESTS)

@@ -9,14 +9,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "ndjson.h"
+#include "outfile.h"
 
 static int open_path(struct ndjson *n)
 {
 	struct stat st;
+	int fd = outfile_open(n->path, O_APPEND);
 
-	n->fd = open(n->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (n->fd < 0)
-		return -errno;
+	n->fd = fd < 0 ? -1 : fd;
+	if (fd < 0)
+		return fd;
 	n->size = fstat(n->fd, &st) ? 0 : st.st_size;
 	return 0;
 }
@@ -62,9 +64,11 @@ int ndjson_write(struct ndjson *n, const char *line)
 	struct iovec iov[2] = { { (void *)line, len }, { "\n", 1 } };
 	ssize_t done;
 
-	if (n->fd < 0 && n->path && open_path(n)) {
+	int err;
+
+	if (n->fd < 0 && n->path && (err = open_path(n))) {
 		n->lost++;
-		return n->last_errno = -errno;
+		return n->last_errno = err;
 	}
 	if (n->path && n->max_size && n->size > 0 &&
 	    (uint64_t)n->size + len + 1 > n->max_size && rotate(n)) {

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <inttypes.h>
 #include "metrics.h"
+#include "outfile.h"
 #include "privs.h"
 #include "report.h"
 #include "session.h"
@@ -67,7 +68,7 @@ void session_json_put(struct session *s, json_object *obj)
 		fprintf(stderr,
 			"zdevmon: writing %s failed: %s; monitoring goes on, "
 			"lines are lost until it works again\n",
-			s->cfg.json_path, strerror(-err));
+			s->cfg.json_path, outfile_strerror(-err));
 	else if (!err && n->lost > s->json_lost_reported) {
 		fprintf(stderr,
 			"zdevmon: writing %s again; %" PRIu64
@@ -210,7 +211,7 @@ static int open_outputs(struct session *s)
 				  s->cfg.json_max_size, s->cfg.json_keep);
 		if (err) {
 			fprintf(stderr, "zdevmon: cannot open %s: %s\n",
-				s->cfg.json_path, strerror(-err));
+				s->cfg.json_path, outfile_strerror(-err));
 			return err;
 		}
 		s->json_on = true;
@@ -273,7 +274,8 @@ int session_pump(struct session *s, double until,
 			if (err)
 				fprintf(stderr,
 					"zdevmon: cannot reopen %s: %s\n",
-					s->cfg.json_path, strerror(-err));
+					s->cfg.json_path,
+					outfile_strerror(-err));
 		}
 		if (snapshot_now) {
 			snapshot_now = 0;
