@@ -85,8 +85,11 @@ zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS)) $(OUT)/webpage.o
 
 # not -static: the sanitizer runtimes want a dynamic executable
 tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) tests/unit/events.h
-	$(CC) $(TEST_CFLAGS) -Itests/unit -o $@ $< \
+	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -Itests/unit -o $@ $< \
 		$(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) -lcmocka $(LDLIBS)
+
+# a short write on demand: a disk filling up mid-line
+tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev
 
 # the HTTP server alone, with its libraries and the page it serves
 tests/unit/test_http: tests/unit/test_http.c $(ASAN)/http.o $(ASAN)/options.o \

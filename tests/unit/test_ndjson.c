@@ -14,12 +14,33 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "ndjson.h"
 #include "outfile.h"
 
 static char dir[64], path[128];
+
+/*
+ * Linked with -Wl,--wrap=writev: a full disk that takes only the first
+ * short_write bytes of the next write and fails the one after (a real one
+ * still lets ftruncate() make a sparse file longer).
+ */
+static size_t short_write;
+ssize_t __real_writev(int fd, const struct iovec *iov, int cnt);
+
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int cnt)
+{
+	size_t n = short_write;
+
+	if (!n)
+		return __real_writev(fd, iov, cnt);
+	short_write = 0;
+	if (n > iov[0].iov_len)
+		n = iov[0].iov_len;
+	return write(fd, iov[0].iov_base, n);
+}
 
 static int setup(void **state)
 {
@@ -268,6 +289,74 @@ static void test_rotation_symlinks(void **state)
 	ndjson_close(&n);
 }
 
+/* No NUL byte anywhere, every line a whole object: the number of lines. */
+static int clean_lines(const char *file)
+{
+	char buf[4096], *p, *nl;
+	FILE *f = fopen(file, "r");
+	size_t len;
+	int n = 0;
+
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(len < sizeof(buf));
+	assert_null(memchr(buf, '\0', len));
+	for (p = buf; p < buf + len; p = nl + 1) {
+		nl = memchr(p, '\n', buf + len - p);
+		assert_non_null(nl);
+		assert_true(*p == '{' && nl[-1] == '}');
+		/* one object: no torn line glued to the next */
+		assert_null(memchr(p + 1, '{', nl - p - 1));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * logrotate's copytruncate empties the file under us while the disk is
+ * full: no write may land at a remembered offset, so no hole of NULs.
+ */
+static void test_truncated_externally(void **state)
+{
+	struct rlimit old, lim;
+	struct ndjson n;
+	int i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	for (i = 0; i < 5; i++)
+		put(&n, i, 1);
+	assert_int_equal(truncate(path, 0), 0);
+	short_write = 20; /* a torn line, then ftruncate() with room */
+	put(&n, 5, 0);
+	put(&n, 6, 1);
+	assert_int_equal(clean_lines(path), 1);
+
+	/* the same, the disk full for ftruncate() too */
+	assert_int_equal(truncate(path, 0), 0);
+	lim = old;
+	lim.rlim_cur = 62 + 30; /* room for a line and a half */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	put(&n, 7, 1);
+	put(&n, 8, 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	put(&n, 9, 1);
+	assert_int_equal(clean_lines(path), 2);
+	ndjson_close(&n);
+
+	/* rotation goes by the file's real size: 8 lines fit after it */
+	assert_int_equal(ndjson_open(&n, path, 62 * 8, 2), 0);
+	for (i = 0; i < 6; i++)
+		put(&n, i, 1);
+	assert_int_equal(truncate(path, 0), 0);
+	for (i = 6; i < 14; i++)
+		put(&n, i, 1);
+	assert_int_equal(clean_lines(path), 8);
+	ndjson_close(&n);
+}
+
 static void test_sizes(void **state)
 {
 	uint64_t v;
@@ -296,6 +385,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_symlinks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_externally,
+						setup, teardown),
 		cmocka_unit_test(test_sizes),
 	};
 
