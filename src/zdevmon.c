@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,13 +254,13 @@ int session_pump(struct session *s, double until,
 
 	while (!session_signal && !(done && done(s, arg))) {
 		double t = session_now();
-		int wait_ms = (int)((s->next_tick - t) * 1000);
+		/* clamped as a double: an interval of weeks overflows an int */
+		double wait_s = fmin(fmax(s->next_tick - t, 0), 0.1);
+		int wait_ms = (int)(wait_s * 1000);
 
 		if (until && t >= until)
 			break;
-		if (wait_ms > 100)
-			wait_ms = 100;
-		err = ring_buffer__poll(s->rb, wait_ms > 0 ? wait_ms : 0);
+		err = ring_buffer__poll(s->rb, wait_ms);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "zdevmon: reading events failed: %s\n",
 				strerror(-err));
