@@ -34,7 +34,8 @@ DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
 	src/privs.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
-	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson
+	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson \
+	tests/unit/test_ksyms
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 # the sanitized objects are intermediates of a pattern chain: keep them

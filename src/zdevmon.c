@@ -8,6 +8,7 @@
  * tracker.c keeps state, output.c prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -86,7 +87,9 @@ const struct ksyms *session_ksyms(struct session *s, bool reload)
 	if (s->ksyms && !reload)
 		return s->ksyms;
 	ksyms_free(s->ksyms);
-	s->ksyms = ksyms_load("/proc/kallsyms");
+	s->ksyms = s->kallsyms_fd >= 0
+			   ? ksyms_load_fds(s->kallsyms_fd, s->modules_fd)
+			   : ksyms_load("/proc/kallsyms", "/proc/modules");
 	return s->ksyms;
 }
 
@@ -341,6 +344,9 @@ int main(int argc, char **argv)
 	if (options_parse(argc, argv, &s.cfg, 0))
 		return EXIT_USAGE;
 	tracker_init(&s.tracker);
+	/* kallsyms shows addresses by its opener's credentials: open now */
+	s.kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	s.modules_fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
 
 	popts.force_kprobes = s.cfg.force_kprobes;
 	popts.verbose = s.cfg.verbose;
@@ -400,5 +406,9 @@ cleanup:
 	tracker_release(&s.tracker);
 	leaks_release(&s.alerts);
 	ksyms_free(s.ksyms);
+	if (s.kallsyms_fd >= 0)
+		close(s.kallsyms_fd);
+	if (s.modules_fd >= 0)
+		close(s.modules_fd);
 	return ret;
 }
