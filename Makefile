@@ -10,8 +10,15 @@ OUT := build
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Isrc -Ibpf
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
 	-DZDEVMON_VERSION='"$(VERSION)"'
+# Unit tests run under ASan and UBSan, any finding fatal; their objects are
+# built apart (build/asan) so the static release binary never gets them.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ASAN := $(OUT)/asan
+TEST_CFLAGS = $(CFLAGS) $(SAN_FLAGS)
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -l:libcap.a -lm
 # libmicrohttpd.a pulls in GnuTLS; Debian has every static archive of it
 # but p11-kit's (src/p11_kit_stubs.c stands in)
@@ -21,15 +28,18 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
-	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c
+	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c \
+	src/outfile.c
 DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
 	src/privs.c \
 	src/p11_kit_stubs.c $(CORE_SRCS)
 UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
 	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson \
-	tests/unit/test_privs
+	tests/unit/test_privs tests/unit/test_ksyms
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
+# the sanitized objects are intermediates of a pattern chain: keep them
+.SECONDARY: $(patsubst src/%.c,$(ASAN)/%.o,$(DAEMON_SRCS)) $(ASAN)/webpage.o
 
 all: zdevmon
 
@@ -59,25 +69,42 @@ $(OUT)/webpage.c: src/web/index.html | $(OUT)
 $(OUT)/webpage.o: $(OUT)/webpage.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(ASAN):
+	mkdir -p $@
+
+$(ASAN)/%.o: src/%.c src/*.h | $(ASAN)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(ASAN)/p11_kit_stubs.o: src/p11_kit_stubs.c | $(ASAN)
+	$(CC) $(TEST_CFLAGS) -I/usr/include/p11-kit-1 -c $< -o $@
+
+$(ASAN)/webpage.o: $(OUT)/webpage.c | $(ASAN)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
 zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS)) $(OUT)/webpage.o
 	$(CC) $(CFLAGS) -static -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
 
-tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) tests/unit/events.h
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(patsubst src/%.c,$(OUT)/%.o,$(CORE_SRCS)) \
-		-lcmocka $(LDLIBS)
+# not -static: the sanitizer runtimes want a dynamic executable
+tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) tests/unit/events.h
+	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -Itests/unit -o $@ $< \
+		$(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) -lcmocka $(LDLIBS)
+
+# a short write on demand: a disk filling up mid-line
+tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev
 
 # capabilities and identity, libcap alone
-tests/unit/test_privs: tests/unit/test_privs.c $(OUT)/privs.o
-	$(CC) $(CFLAGS) -o $@ $^ -lcmocka -l:libcap.a -lpthread
+tests/unit/test_privs: tests/unit/test_privs.c $(ASAN)/privs.o
+	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka -l:libcap.a -lpthread
 
 # the HTTP server alone, with its libraries and the page it serves
-tests/unit/test_http: tests/unit/test_http.c $(OUT)/http.o $(OUT)/options.o $(OUT)/ndjson.o \
-		$(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
-	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
+tests/unit/test_http: tests/unit/test_http.c $(ASAN)/http.o $(ASAN)/options.o \
+		$(ASAN)/ndjson.o $(ASAN)/outfile.o $(ASAN)/webpage.o \
+		$(ASAN)/p11_kit_stubs.o
+	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
 
 # the HTTP endpoint serving a captured snapshot: the page's browser test
 $(OUT)/webserve: tests/web/webserve.c $(OUT)/http.o $(OUT)/options.o \
-		$(OUT)/ndjson.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
+		$(OUT)/ndjson.o $(OUT)/outfile.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
 	$(CC) $(CFLAGS) -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
 
 unit-test: $(UNIT_TESTS)

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /proc/kallsyms, sorted once, searched by address. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ksyms.h"
 
 struct ksym {
 	uint64_t addr;
+	uint64_t end; /* its module's or kernel text's end; 0: unknown */
 	char *name;
 	char *module; /* NULL: core kernel */
 };
@@ -16,6 +19,12 @@ struct ksyms {
 	struct ksym *syms;
 	size_t nr;
 	size_t cap;
+};
+
+/* A loaded module's memory, from /proc/modules. */
+struct extent {
+	char name[64];
+	uint64_t start, end;
 };
 
 static int by_addr(const void *a, const void *b)
@@ -28,6 +37,8 @@ static int by_addr(const void *a, const void *b)
 static int add(struct ksyms *ks, uint64_t addr, const char *name,
 	       const char *module)
 {
+	struct ksym *s;
+
 	if (ks->nr == ks->cap) {
 		size_t cap = ks->cap ? ks->cap * 2 : 4096;
 		struct ksym *n = realloc(ks->syms, cap * sizeof(*n));
@@ -37,25 +48,135 @@ static int add(struct ksyms *ks, uint64_t addr, const char *name,
 		ks->syms = n;
 		ks->cap = cap;
 	}
-	ks->syms[ks->nr].addr = addr;
-	ks->syms[ks->nr].name = strdup(name);
-	ks->syms[ks->nr].module = module ? strdup(module) : NULL;
+	s = &ks->syms[ks->nr];
+	s->addr = addr;
+	s->end = 0;
+	s->name = strdup(name);
+	s->module = module ? strdup(module) : NULL;
+	if (!s->name || (module && !s->module)) {
+		free(s->name);
+		free(s->module);
+		return -1;
+	}
 	ks->nr++;
 	return 0;
 }
 
-struct ksyms *ksyms_load(const char *path)
+/* A stream reading fd from its start; fd itself stays open. */
+static FILE *reread(int fd)
+{
+	int dup_fd;
+	FILE *f;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return NULL;
+	f = fdopen(dup_fd, "r");
+	if (!f)
+		close(dup_fd);
+	return f;
+}
+
+/* "name size refcount deps state address ..."; NULL-free, count in *nr. */
+static struct extent *read_modules(int fd, size_t *nr)
+{
+	struct extent *ex = NULL, *n;
+	size_t cap = 0;
+	char line[1024];
+	FILE *f = reread(fd);
+
+	*nr = 0;
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		struct extent e;
+		uint64_t size;
+
+		if (sscanf(line, "%63s %" SCNu64 " %*s %*s %*s %" SCNx64,
+			   e.name, &size, &e.start) != 3 ||
+		    !e.start) /* hidden from this opener */
+			continue;
+		e.end = e.start + size;
+		if (*nr == cap) {
+			cap = cap ? 2 * cap : 64;
+			n = realloc(ex, cap * sizeof(*n));
+			if (!n)
+				break;
+			ex = n;
+		}
+		ex[(*nr)++] = e;
+	}
+	fclose(f);
+	return ex;
+}
+
+static const struct extent *find_extent(const struct extent *ex, size_t nr,
+					const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(ex[i].name, name))
+			return &ex[i];
+	return NULL;
+}
+
+/* Symbols marking where kernel text ends, not functions. */
+static bool text_end(const char *name)
+{
+	return !strcmp(name, "_etext") || !strcmp(name, "_einittext");
+}
+
+/*
+ * Where each symbol's function must end at the latest: the end of kernel
+ * text for the core kernel (the last of _etext and _einittext present),
+ * its module's extent for a module. Without them a symbol extends to the
+ * next one, and the last one to nowhere known.
+ */
+static void set_ends(struct ksyms *ks, const struct extent *ex, size_t nex)
+{
+	const struct extent *e = NULL;
+	uint64_t core_end = 0;
+	size_t i;
+
+	for (i = 0; i < ks->nr; i++)
+		if (!ks->syms[i].module && text_end(ks->syms[i].name) &&
+		    ks->syms[i].addr > core_end)
+			core_end = ks->syms[i].addr;
+	for (i = 0; i < ks->nr; i++) {
+		struct ksym *s = &ks->syms[i];
+
+		if (!s->module) {
+			s->end = core_end;
+			continue;
+		}
+		/* kallsyms lists a module's symbols together */
+		if (!e || strcmp(e->name, s->module))
+			e = find_extent(ex, nex, s->module);
+		if (e)
+			/* a symbol outside its module holds nothing */
+			s->end = s->addr >= e->start ? e->end : s->addr;
+	}
+}
+
+struct ksyms *ksyms_load_fds(int kallsyms_fd, int modules_fd)
 {
 	struct ksyms *ks = calloc(1, sizeof(*ks));
 	char line[512], name[256], module[128], type;
+	struct extent *ex;
+	size_t nex;
 	uint64_t addr;
 	FILE *f;
 
 	if (!ks)
 		return NULL;
-	f = fopen(path, "r");
-	if (!f)
-		goto err;
+	f = reread(kallsyms_fd);
+	if (!f) {
+		free(ks);
+		return NULL;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		int n = sscanf(line, "%" SCNx64 " %c %255s [%127[^]]]", &addr,
 			       &type, name, module);
@@ -69,11 +190,25 @@ struct ksyms *ksyms_load(const char *path)
 			break;
 	}
 	fclose(f);
-	qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_addr);
+	if (ks->nr > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_addr);
+	ex = read_modules(modules_fd, &nex);
+	set_ends(ks, ex, nex);
+	free(ex);
 	return ks;
-err:
-	free(ks);
-	return NULL;
+}
+
+struct ksyms *ksyms_load(const char *kallsyms, const char *modules)
+{
+	int kfd = open(kallsyms, O_RDONLY | O_CLOEXEC);
+	int mfd = modules ? open(modules, O_RDONLY | O_CLOEXEC) : -1;
+	struct ksyms *ks = kfd >= 0 ? ksyms_load_fds(kfd, mfd) : NULL;
+
+	if (kfd >= 0)
+		close(kfd);
+	if (mfd >= 0)
+		close(mfd);
+	return ks;
 }
 
 void ksyms_free(struct ksyms *ks)
@@ -90,9 +225,11 @@ void ksyms_free(struct ksyms *ks)
 	free(ks);
 }
 
+/* The function holding addr, or NULL: never a guess past known ends. */
 static const struct ksym *lookup(const struct ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi = ks ? ks->nr : 0;
+	const struct ksym *s;
 
 	/* the last symbol at or below addr */
 	while (lo < hi) {
@@ -103,22 +240,28 @@ static const struct ksym *lookup(const struct ksyms *ks, uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo ? &ks->syms[lo - 1] : NULL;
+	if (!lo)
+		return NULL;
+	s = &ks->syms[lo - 1];
+	if (!s->module && text_end(s->name))
+		return NULL;
+	if (s->end ? addr >= s->end : lo == ks->nr)
+		return NULL;
+	return s;
 }
 
-const char *ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf,
-			 size_t len)
+bool ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
 {
 	const struct ksym *s = lookup(ks, addr);
 
 	if (!s)
-		snprintf(buf, len, "0x%" PRIx64, addr);
+		snprintf(buf, len, "?");
 	else if (s->module)
 		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name,
 			 addr - s->addr, s->module);
 	else
 		snprintf(buf, len, "%s+0x%" PRIx64, s->name, addr - s->addr);
-	return buf;
+	return s;
 }
 
 const char *ksyms_module(const struct ksyms *ks, uint64_t addr)

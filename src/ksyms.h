@@ -3,21 +3,31 @@
 #ifndef ZDEVMON_KSYMS_H
 #define ZDEVMON_KSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ksyms;
 
-/* Load a kallsyms-format file (module symbols included). NULL on error. */
-struct ksyms *ksyms_load(const char *path);
+/*
+ * Load kallsyms-format text (module symbols included) from kallsyms_fd,
+ * and module extents from modules_fd in /proc/modules format (-1: none;
+ * module symbols then extend to the next symbol only). Both are read from
+ * offset 0 and left open: /proc/kallsyms shows addresses by the
+ * credentials of its opener, so a daemon opens them while privileged and
+ * reloads from them later. NULL on error.
+ */
+struct ksyms *ksyms_load_fds(int kallsyms_fd, int modules_fd);
+/* ksyms_load_fds() of the files at these paths (modules may be NULL). */
+struct ksyms *ksyms_load(const char *kallsyms, const char *modules);
 void ksyms_free(struct ksyms *ks);
 
 /*
- * Format addr into buf as "func+0x1a", or "func+0x1a [module]"; the raw
- * address when nothing matches. Returns buf.
+ * Format addr into buf as "func+0x1a", or "func+0x1a [module]", and
+ * return true; an address no function is known to hold (past the end of
+ * kernel text or of its module, or no symbols at all) gives "?" and false.
  */
-const char *ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf,
-			 size_t len);
+bool ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 /* The module holding addr, or NULL for the core kernel or no match. */
 const char *ksyms_module(const struct ksyms *ks, uint64_t addr);
 

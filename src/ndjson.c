@@ -9,14 +9,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "ndjson.h"
+#include "outfile.h"
 
 static int open_path(struct ndjson *n)
 {
 	struct stat st;
+	int fd = outfile_open(n->path, O_APPEND);
 
-	n->fd = open(n->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (n->fd < 0)
-		return -errno;
+	n->fd = fd < 0 ? -1 : fd;
+	if (fd < 0)
+		return fd;
 	n->size = fstat(n->fd, &st) ? 0 : st.st_size;
 	return 0;
 }
@@ -56,31 +58,75 @@ static int rotate(struct ndjson *n)
 	return open_path(n);
 }
 
+/*
+ * The file's real size. It may shrink under us (logrotate's copytruncate):
+ * a size remembered from our own writes would rotate too early, and
+ * truncating back to it would grow the file with a hole of NULs.
+ */
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+/*
+ * Take back the `done' bytes of a torn line, the file being `before' long
+ * when the write began; ftruncate() only ever shortens it.
+ */
+static void untear(struct ndjson *n, off_t before, ssize_t done)
+{
+	off_t after = file_size(n->fd), to = before;
+
+	if (after < 0)
+		return;
+	/* emptied between the measure and the write: the line began at 0 */
+	if (after - done < to)
+		to = after - done;
+	if (to >= 0 && to < after && !ftruncate(n->fd, to))
+		after = to;
+	n->size = after;
+}
+
 int ndjson_write(struct ndjson *n, const char *line)
 {
 	size_t len = strlen(line);
 	struct iovec iov[2] = { { (void *)line, len }, { "\n", 1 } };
+	off_t before = 0;
 	ssize_t done;
+	int err;
 
-	if (n->fd < 0 && n->path && open_path(n)) {
+	if (n->fd < 0 && n->path && (err = open_path(n))) {
 		n->lost++;
-		return n->last_errno = -errno;
+		return n->last_errno = err;
 	}
-	if (n->path && n->max_size && n->size > 0 &&
-	    (uint64_t)n->size + len + 1 > n->max_size && rotate(n)) {
-		/* keep appending to the current file rather than lose lines */
+	if (n->path) {
+		before = file_size(n->fd);
+		if (before >= 0)
+			n->size = before;
 	}
+	if (n->path && n->max_size && before > 0 &&
+	    (uint64_t)before + len + 1 > n->max_size) {
+		err = rotate(n);
+		if (err && n->fd < 0) { /* renamed, but no new file */
+			n->lost++;
+			return n->last_errno = err;
+		}
+		/* otherwise keep appending to this file, not lose lines */
+		before = file_size(n->fd);
+	}
+	/* O_APPEND: written at the real end, never at an offset of ours */
 	done = writev(n->fd, iov, 2);
 	if (done == (ssize_t)(len + 1)) {
-		n->size += done;
+		n->size = before >= 0 ? before + done : n->size + done;
 		n->lines++;
 		n->last_errno = 0;
 		return 0;
 	}
 	n->last_errno = done < 0 ? -errno : -ENOSPC;
 	/* never leave half a line behind: the next one starts clean */
-	if (done > 0 && n->path && ftruncate(n->fd, n->size))
-		n->size += done;
+	if (done > 0 && n->path && before >= 0)
+		untear(n, before, done);
 	n->lost++;
 	return n->last_errno;
 }
@@ -106,32 +152,37 @@ void ndjson_close(struct ndjson *n)
 
 int ndjson_parse_size(const char *s, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
 
+	/* digits first: strtoull() would take blanks and negate a '-' */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno)
 		return -EINVAL;
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10;
+		shift = 10;
 		end++;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20;
+		shift = 20;
 		end++;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30;
+		shift = 30;
 		end++;
 		break;
 	}
-	if (*end || !v)
+	/* the suffix must not shift bits out */
+	if (*end || !v || v > UINT64_MAX >> shift)
 		return -EINVAL;
-	*out = v;
+	*out = (uint64_t)v << shift;
 	return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ndjson.h"
@@ -151,6 +152,8 @@ static const struct argp_option run_options[] = {
 	{},
 };
 
+#define MAX_SECONDS (86400.0 * 365)
+
 static int parse_seconds(const char *arg, double min, double *out)
 {
 	char *end;
@@ -158,7 +161,9 @@ static int parse_seconds(const char *arg, double min, double *out)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < min || v > 86400 * 365)
+	/* strtod() takes "nan" and "inf"; NaN fails every comparison */
+	if (errno || end == arg || *end || !isfinite(v) || v < min ||
+	    v > MAX_SECONDS)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -169,8 +174,28 @@ static error_t seconds(struct argp_state *state, const char *opt,
 {
 	if (!parse_seconds(arg, min, out))
 		return 0;
-	argp_error(state, "%s wants seconds >= %g, not '%s'", opt, min, arg);
+	argp_error(state, "%s wants seconds from %g to %.0f, not '%s'", opt,
+		   min, MAX_SECONDS, arg);
 	return EINVAL;
+}
+
+/*
+ * A decimal integer in [min, max], digits only: strtol() alone would take
+ * blanks, a sign, and saturate on overflow.
+ */
+static int parse_int(const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*arg < '0' || *arg > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 /* A non-empty string argument. */
@@ -191,12 +216,9 @@ int options_parse_listen(const char *listen, char *addr, size_t addrlen,
 	const char *colon = strrchr(listen, ':');
 	const char *p = colon ? colon + 1 : listen;
 	size_t n = colon ? (size_t)(colon - listen) : 0;
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(p, &end, 10);
-	if (!*p || *end || errno || v < 1 || v > 65535)
+	if (parse_int(p, 1, 65535, &v))
 		return -EINVAL;
 	*port = v;
 	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
@@ -237,10 +259,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case OPT_JSON_KEEP: {
-		char *end;
-		long v = strtol(arg, &end, 10);
+		long v;
 
-		if (*end || !*arg || v < 1 || v > 1000) {
+		if (parse_int(arg, 1, 1000, &v)) {
 			argp_error(state,
 				   "--json-keep wants 1 to 1000, not "
 				   "'%s'",

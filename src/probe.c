@@ -387,6 +387,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	/* before any way out: probes_close() must not close(0) */
+	p->stats_fd = -1;
 	p->ncpus = libbpf_num_possible_cpus();
 	{
 		LIBBPF_OPTS(bpf_object_open_opts, oo,
@@ -461,7 +463,6 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		*out = p;
 		return 0;
 	}
-	p->stats_fd = -1;
 	if (opts->bpf_stats) {
 		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (p->stats_fd < 0)

@@ -10,6 +10,14 @@
 
 #define SHOWN_FRAMES 8
 
+/* A frame as text: "?" when no symbol holds it (never a raw address). */
+static const char *frame_name(const struct ksyms *ks, uint64_t ip, char *buf,
+			      size_t len)
+{
+	ksyms_format(ks, ip, buf, len);
+	return buf;
+}
+
 /* Frames of zdevmon's own probes and of the hooked mm functions. */
 static bool internal_frame(const struct ksyms *ks, uint64_t ip)
 {
@@ -105,13 +113,13 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 		return;
 	}
 	fprintf(out, "      %s %s\n", finding_verb(f),
-		site >= 0 ? ksyms_format(c->ks, ips[site], sym, sizeof(sym))
+		site >= 0 ? frame_name(c->ks, ips[site], sym, sizeof(sym))
 			  : "?");
 	for (i = 0; i < n && shown < SHOWN_FRAMES; i++) {
 		if (internal_frame(c->ks, ips[i]))
 			continue;
 		fprintf(out, "        %s\n",
-			ksyms_format(c->ks, ips[i], sym, sizeof(sym)));
+			frame_name(c->ks, ips[i], sym, sizeof(sym)));
 		shown++;
 	}
 }
@@ -212,10 +220,10 @@ static json_object *stack_json(const struct report_ctx *c, int32_t id,
 	n = frames(c, id, ips, &site);
 	for (i = 0; i < n; i++)
 		json_object_array_add(
-			arr, json_object_new_string(ksyms_format(
+			arr, json_object_new_string(frame_name(
 				     c->ks, ips[i], sym, sizeof(sym))));
 	if (site >= 0)
-		*site_out = ksyms_format(c->ks, ips[site], site_buf, site_len);
+		*site_out = frame_name(c->ks, ips[site], site_buf, site_len);
 	return arr;
 }
 

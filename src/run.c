@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "outfile.h"
 #include "report.h"
 #include "runcmd.h"
 #include "session.h"
@@ -49,7 +50,7 @@ static void follow(struct session *s, struct child *c, double until)
 static int write_json_report(const char *path, const struct report_ctx *rc)
 {
 	json_object *o = report_json(rc);
-	FILE *f = fopen(path, "w");
+	FILE *f = outfile_fopen_w(path);
 	int err = 0;
 
 	if (!f || output_line(f, o))
@@ -59,20 +60,20 @@ static int write_json_report(const char *path, const struct report_ctx *rc)
 	json_object_put(o);
 	if (err)
 		fprintf(stderr, "zdevmon: cannot write %s: %s\n", path,
-			strerror(-err));
+			outfile_strerror(-err));
 	return err;
 }
 
 static int write_junit(const char *path, const struct report_ctx *rc)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = outfile_fopen_w(path);
 	int err = f ? report_junit(f, rc) : -errno;
 
 	if (f && fclose(f) && !err)
 		err = -errno;
 	if (err)
 		fprintf(stderr, "zdevmon: cannot write %s: %s\n", path,
-			strerror(-err));
+			outfile_strerror(-err));
 	return err;
 }
 

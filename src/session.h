@@ -35,9 +35,9 @@ struct session {
 	uint64_t json_lost_reported; /* lost lines already told about */
 	struct leak_report alerts;   /* teardown-with-live-folios, at once */
 	struct ksyms *ksyms;	     /* loaded when first needed */
+	int kallsyms_fd, modules_fd; /* opened privileged, -1: not open */
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
-	int kallsyms_fd, modules_fd; /* opened privileged: read ever after */
 	int listen_fd;		     /* --listen, bound privileged */
 	struct runcmd cmd, teardown; /* run: forked privileged, waiting */
 };

@@ -58,6 +58,11 @@ void tracker_release(struct tracker *t)
 		HASH_DEL(t->folios, f);
 		free(f);
 	}
+	/* the recycled records too */
+	while ((f = t->spare)) {
+		t->spare = f->next_spare;
+		free(f);
+	}
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);
@@ -494,6 +499,22 @@ static void on_teardown(struct tracker *t, struct zt_pgmap *p,
 	}
 }
 
+/* An event giving its folio an order no folio has: ignored but counted. */
+static bool order_impossible(const struct zdev_event *e)
+{
+	switch (e->kind) {
+	case ZDEV_EV_INIT:
+	case ZDEV_EV_MAP:
+	case ZDEV_EV_UNMAP:
+	case ZDEV_EV_DEVMAP_PUT:
+		return e->folio.order > ZT_MAX_ORDER;
+	case ZDEV_EV_SPLIT:
+		return e->folio.new_order > ZT_MAX_ORDER;
+	default: /* a free takes no order from its event */
+		return false;
+	}
+}
+
 void tracker_event(struct tracker *t, const struct zdev_event *e)
 {
 	struct zt_pgmap *p = NULL;
@@ -505,6 +526,10 @@ void tracker_event(struct tracker *t, const struct zdev_event *e)
 		t->last_ns = e->ts_ns;
 	if (e->kind != ZDEV_EV_PGMAP)
 		p = pgmap_get(t, e->pgmap);
+	if (order_impossible(e)) {
+		anomaly(p, ZT_AN_BAD_ORDER, e);
+		return;
+	}
 
 	switch (e->kind) {
 	case ZDEV_EV_PGMAP:
@@ -682,6 +707,7 @@ const char *tracker_anomaly_name(enum zt_anomaly a)
 		[ZT_AN_MAPCOUNT_NEGATIVE] = "mapcount_negative",
 		[ZT_AN_SPLIT_UNTRACKED] = "split_untracked",
 		[ZT_AN_TEARDOWN_LIVE] = "teardown_live",
+		[ZT_AN_BAD_ORDER] = "bad_order",
 	};
 
 	return a < ZT_AN_MAX ? names[a] : "unknown";

@@ -11,6 +11,14 @@
 #include <stdint.h>
 #include "zdev.h"
 
+/*
+ * The largest order a folio can have: a PUD-sized device-dax folio, 1 GiB
+ * of 4 KiB pages on x86-64 (PUD_SHIFT 30 - PAGE_SHIFT 12). An event with
+ * more is a torn read in BPF: it would shift past 63 bits and make a
+ * split allocate 2^order records.
+ */
+#define ZT_MAX_ORDER 18
+
 enum zt_pgmap_state {
 	ZT_PGMAP_LIVE,	  /* in use (or seen in use) */
 	ZT_PGMAP_KILLING, /* memunmap_pages entered, waiting for refs */
@@ -27,6 +35,7 @@ enum zt_anomaly {
 	ZT_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
 	ZT_AN_SPLIT_UNTRACKED,	 /* split of a folio never seen born */
 	ZT_AN_TEARDOWN_LIVE,	 /* teardown stuck, or done with folios live */
+	ZT_AN_BAD_ORDER,	 /* an order no folio can have (racy read) */
 	ZT_AN_MAX,
 };
 
@@ -79,7 +88,7 @@ struct tracker {
 	struct zt_folio *spare;	 /* freed records, for reuse */
 	int nr_spare;
 	struct zt_pgmap *last_pgmap; /* the one the last event named */
-	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
+	uint64_t owners[64];	     /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* events consumed */
 	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <inttypes.h>
 #include "metrics.h"
+#include "outfile.h"
 #include "privs.h"
 #include "report.h"
 #include "session.h"
@@ -68,7 +70,7 @@ void session_json_put(struct session *s, json_object *obj)
 		fprintf(stderr,
 			"zdevmon: writing %s failed: %s; monitoring goes on, "
 			"lines are lost until it works again\n",
-			s->cfg.json_path, strerror(-err));
+			s->cfg.json_path, outfile_strerror(-err));
 	else if (!err && n->lost > s->json_lost_reported) {
 		fprintf(stderr,
 			"zdevmon: writing %s again; %" PRIu64
@@ -85,7 +87,9 @@ const struct ksyms *session_ksyms(struct session *s, bool reload)
 	if (s->ksyms && !reload)
 		return s->ksyms;
 	ksyms_free(s->ksyms);
-	s->ksyms = ksyms_load("/proc/kallsyms");
+	s->ksyms = s->kallsyms_fd >= 0
+			   ? ksyms_load_fds(s->kallsyms_fd, s->modules_fd)
+			   : ksyms_load("/proc/kallsyms", "/proc/modules");
 	return s->ksyms;
 }
 
@@ -235,7 +239,7 @@ static int open_outputs(struct session *s)
 				  s->cfg.json_max_size, s->cfg.json_keep);
 		if (err) {
 			fprintf(stderr, "zdevmon: cannot open %s: %s\n",
-				s->cfg.json_path, strerror(-err));
+				s->cfg.json_path, outfile_strerror(-err));
 			return err;
 		}
 		s->json_on = true;
@@ -277,13 +281,13 @@ int session_pump(struct session *s, double until,
 
 	while (!session_signal && !(done && done(s, arg))) {
 		double t = session_now();
-		int wait_ms = (int)((s->next_tick - t) * 1000);
+		/* clamped as a double: an interval of weeks overflows an int */
+		double wait_s = fmin(fmax(s->next_tick - t, 0), 0.1);
+		int wait_ms = (int)(wait_s * 1000);
 
 		if (until && t >= until)
 			break;
-		if (wait_ms > 100)
-			wait_ms = 100;
-		err = ring_buffer__poll(s->rb, wait_ms > 0 ? wait_ms : 0);
+		err = ring_buffer__poll(s->rb, wait_ms);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "zdevmon: reading events failed: %s\n",
 				strerror(-err));
@@ -299,7 +303,8 @@ int session_pump(struct session *s, double until,
 			if (err)
 				fprintf(stderr,
 					"zdevmon: cannot reopen %s: %s\n",
-					s->cfg.json_path, strerror(-err));
+					s->cfg.json_path,
+					outfile_strerror(-err));
 		}
 		if (snapshot_now) {
 			snapshot_now = 0;
@@ -366,6 +371,7 @@ static int drop_privileges(struct session *s, char *err, size_t errlen)
 	struct privs_user user = {};
 	int ret;
 
+	/* kallsyms shows addresses by its opener's credentials: open now */
 	s->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	s->modules_fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
 	/* bound now: a port below 1024 needs what we are about to drop */

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "events.h"
@@ -31,24 +32,33 @@ static int fake_stack(void *ctx, int32_t id, uint64_t *ips, int max)
 	return n;
 }
 
-static struct ksyms *fake_ksyms(void)
+/* A fabricated file holding text; unlinked, its fd stays readable. */
+static int fake_file(const char *text)
 {
 	char path[] = "/tmp/zdevmon-ksyms-XXXXXX";
 	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-	struct ksyms *ks;
 
-	fprintf(f, "ffffffff81000100 T zone_device_page_init\n"
-		   "ffffffff81000200 t helper\n"
-		   "ffffffff81000400 T __x64_sys_ioctl\n"
-		   "ffffffffc0001000 t bpf_prog_6deef7357e7b4530_page_init "
-		   "[bpf]\n"
-		   "ffffffffc0100000 t zl_alloc_page\t[zdev_leak]\n"
-		   "ffffffffc0100100 t zl_ioctl\t[zdev_leak]\n"
-		   "0000000000000000 A hidden\n");
-	fclose(f);
-	ks = ksyms_load(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	unlink(path);
+	return fd;
+}
+
+static struct ksyms *fake_ksyms(void)
+{
+	int kfd = fake_file("ffffffff81000100 T zone_device_page_init\n"
+			    "ffffffff81000200 t helper\n"
+			    "ffffffff81000400 T __x64_sys_ioctl\n"
+			    "ffffffffc0001000 t "
+			    "bpf_prog_6deef7357e7b4530_page_init [bpf]\n"
+			    "ffffffffc0100000 t zl_alloc_page\t[zdev_leak]\n"
+			    "ffffffffc0100100 t zl_ioctl\t[zdev_leak]\n"
+			    "0000000000000000 A hidden\n");
+	int mfd = fake_file("zdev_leak 16384 0 - Live 0xffffffffc0100000\n");
+	struct ksyms *ks = ksyms_load_fds(kfd, mfd);
+
+	close(kfd);
+	close(mfd);
 	return ks;
 }
 
@@ -175,17 +185,15 @@ static void test_ksyms(void **state)
 	char buf[128];
 
 	assert_non_null(ks);
-	assert_string_equal(
-		ksyms_format(ks, 0xffffffffc0100046ULL, buf, sizeof(buf)),
-		"zl_alloc_page+0x46 [zdev_leak]");
-	assert_string_equal(
-		ksyms_format(ks, 0xffffffff810004b9ULL, buf, sizeof(buf)),
-		"__x64_sys_ioctl+0xb9");
+	assert_true(ksyms_format(ks, 0xffffffffc0100046ULL, buf, sizeof(buf)));
+	assert_string_equal(buf, "zl_alloc_page+0x46 [zdev_leak]");
+	assert_true(ksyms_format(ks, 0xffffffff810004b9ULL, buf, sizeof(buf)));
+	assert_string_equal(buf, "__x64_sys_ioctl+0xb9");
 	assert_string_equal(ksyms_module(ks, 0xffffffffc0100146ULL),
 			    "zdev_leak");
 	assert_null(ksyms_module(ks, 0xffffffff81000105ULL));
-	assert_string_equal(ksyms_format(ks, 0x1000, buf, sizeof(buf)),
-			    "0x1000");
+	assert_false(ksyms_format(ks, 0x1000, buf, sizeof(buf)));
+	assert_string_equal(buf, "?");
 	/* the site: the module frame, past BPF and the hooked function */
 	assert_int_equal(report_site(ks, stack1, 4), 2);
 	assert_int_equal(report_site(ks, stack2, 1), 0);

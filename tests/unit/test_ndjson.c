@@ -14,11 +14,33 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "ndjson.h"
+#include "outfile.h"
 
 static char dir[64], path[128];
+
+/*
+ * Linked with -Wl,--wrap=writev: a full disk that takes only the first
+ * short_write bytes of the next write and fails the one after (a real one
+ * still lets ftruncate() make a sparse file longer).
+ */
+static size_t short_write;
+ssize_t __real_writev(int fd, const struct iovec *iov, int cnt);
+
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int cnt)
+{
+	size_t n = short_write;
+
+	if (!n)
+		return __real_writev(fd, iov, cnt);
+	short_write = 0;
+	if (n > iov[0].iov_len)
+		n = iov[0].iov_len;
+	return write(fd, iov[0].iov_base, n);
+}
 
 static int setup(void **state)
 {
@@ -144,6 +166,197 @@ static void test_full_disk(void **state)
 	ndjson_close(&n);
 }
 
+/* A file of its own, holding what was written to it. */
+static void make_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void assert_file_is(const char *name, const char *text)
+{
+	char buf[256] = "";
+	FILE *f = fopen(name, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_string_equal(buf, text);
+}
+
+/* Root writes where others may plant links: a link is never followed. */
+static void test_symlink_refused(void **state)
+{
+	char target[160];
+	struct ndjson n;
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	make_file(target, "precious\n");
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ndjson_open(&n, path, 0, 1), -ELOOP);
+	ndjson_close(&n);
+	assert_file_is(target, "precious\n");
+	assert_string_equal(outfile_strerror(ELOOP),
+			    "is a symbolic link; refusing to follow it");
+
+	/* a link planted before a SIGHUP reopen */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	put(&n, 1, 1);
+	assert_int_equal(rename(path, target), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ndjson_reopen(&n), -ELOOP);
+	put(&n, 2, 0); /* lost, not written through the link */
+	assert_int_equal(whole_lines(target), 1);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	ndjson_close(&n);
+
+	/* the report files */
+	assert_null(outfile_fopen_w(path));
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(whole_lines(target), 1);
+}
+
+/* Created 0640 whatever the umask: snapshots are not for everyone. */
+static void test_mode(void **state)
+{
+	char report[160];
+	mode_t old = umask(0);
+	struct ndjson n;
+	struct stat st;
+	FILE *f;
+
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	put(&n, 1, 1);
+	ndjson_close(&n);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	snprintf(report, sizeof(report), "%s/report.json", dir);
+	f = outfile_fopen_w(report);
+	assert_non_null(f);
+	assert_true(fputs("{}\n", f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(stat(report, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* rewritten from the start */
+	f = outfile_fopen_w(report);
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(stat(report, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	umask(old);
+}
+
+/*
+ * Rotation renames (which moves a link, never follows it) and opens the
+ * path afresh, O_NOFOLLOW should a link appear there in between: a link at
+ * FILE.1 or at FILE is never written through.
+ */
+static void test_rotation_symlinks(void **state)
+{
+	char target[160], one[160];
+	struct ndjson n;
+	struct stat st;
+	int i;
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(one, sizeof(one), "%s.1", path);
+	make_file(target, "precious\n");
+	assert_int_equal(symlink(target, one), 0);
+	assert_int_equal(ndjson_open(&n, path, 200, 1), 0);
+	for (i = 0; i < 6; i++) /* 62 bytes each: rotates twice */
+		put(&n, i, 1);
+	assert_file_is(target, "precious\n");
+	assert_int_equal(lstat(one, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(whole_lines(one) + whole_lines(path), 6);
+
+	/* a link at FILE itself when rotation opens it again */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+	for (i = 6; i < 12; i++)
+		ndjson_write(&n, "{\"n\":0,\"pad\":\"0123456789\"}");
+	assert_file_is(target, "precious\n");
+	assert_int_equal(lstat(path, &st), 0);
+	ndjson_close(&n);
+}
+
+/* No NUL byte anywhere, every line a whole object: the number of lines. */
+static int clean_lines(const char *file)
+{
+	char buf[4096], *p, *nl;
+	FILE *f = fopen(file, "r");
+	size_t len;
+	int n = 0;
+
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(len < sizeof(buf));
+	assert_null(memchr(buf, '\0', len));
+	for (p = buf; p < buf + len; p = nl + 1) {
+		nl = memchr(p, '\n', buf + len - p);
+		assert_non_null(nl);
+		assert_true(*p == '{' && nl[-1] == '}');
+		/* one object: no torn line glued to the next */
+		assert_null(memchr(p + 1, '{', nl - p - 1));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * logrotate's copytruncate empties the file under us while the disk is
+ * full: no write may land at a remembered offset, so no hole of NULs.
+ */
+static void test_truncated_externally(void **state)
+{
+	struct rlimit old, lim;
+	struct ndjson n;
+	int i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(ndjson_open(&n, path, 0, 1), 0);
+	for (i = 0; i < 5; i++)
+		put(&n, i, 1);
+	assert_int_equal(truncate(path, 0), 0);
+	short_write = 20; /* a torn line, then ftruncate() with room */
+	put(&n, 5, 0);
+	put(&n, 6, 1);
+	assert_int_equal(clean_lines(path), 1);
+
+	/* the same, the disk full for ftruncate() too */
+	assert_int_equal(truncate(path, 0), 0);
+	lim = old;
+	lim.rlim_cur = 62 + 30; /* room for a line and a half */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	put(&n, 7, 1);
+	put(&n, 8, 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	put(&n, 9, 1);
+	assert_int_equal(clean_lines(path), 2);
+	ndjson_close(&n);
+
+	/* rotation goes by the file's real size: 8 lines fit after it */
+	assert_int_equal(ndjson_open(&n, path, 62 * 8, 2), 0);
+	for (i = 0; i < 6; i++)
+		put(&n, i, 1);
+	assert_int_equal(truncate(path, 0), 0);
+	for (i = 6; i < 14; i++)
+		put(&n, i, 1);
+	assert_int_equal(clean_lines(path), 8);
+	ndjson_close(&n);
+}
+
 static void test_sizes(void **state)
 {
 	uint64_t v;
@@ -167,6 +380,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_symlinks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_externally,
+						setup, teardown),
 		cmocka_unit_test(test_sizes),
 	};
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "ndjson.h"
 #include "options.h"
 #include "zone_layout.h"
 
@@ -56,6 +57,55 @@ static void test_bad_options(void **state)
 	assert_int_not_equal(PARSE(&cfg, "stray"), 0);
 }
 
+/* strtod() takes nan and inf; strtoull() a sign after blanks. */
+static void test_bad_numbers(void **state)
+{
+	struct config cfg;
+	uint64_t v;
+
+	assert_int_not_equal(PARSE(&cfg, "-i", "nan"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-i", "NAN"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-i", "inf"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-d", "nan"), 0);
+	assert_int_not_equal(PARSE(&cfg, "-d", "-inf"), 0);
+	assert_int_not_equal(
+		PARSE(&cfg, "run", "--teardown-timeout", "nan", "--", "true"),
+		0);
+	assert_int_not_equal(
+		PARSE(&cfg, "run", "--settle", "nan", "--", "true"), 0);
+	assert_int_not_equal(
+		PARSE(&cfg, "run", "--older-than", "nan", "--", "true"), 0);
+	assert_int_not_equal(
+		PARSE(&cfg, "--json", "f", "--json-max-size", "17179869185G"),
+		0);
+	assert_int_not_equal(
+		PARSE(&cfg, "--json", "f", "--json-max-size", " -5"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--json", "f", "--json-keep", " 5"),
+			     0);
+	assert_int_not_equal(PARSE(&cfg, "--json", "f", "--json-keep",
+				   "18446744073709551621"),
+			     0);
+	assert_int_not_equal(PARSE(&cfg, "--json", "f", "--json-keep", "+5"),
+			     0);
+	assert_int_not_equal(PARSE(&cfg, "--listen", " 80"), 0);
+	assert_int_equal(ndjson_parse_size("17179869184G", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("18446744073709551615", &v), 0);
+	assert_int_equal(ndjson_parse_size("16777215T", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size(" 5", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("+5", &v), -EINVAL);
+	assert_int_equal(ndjson_parse_size("17179869183G", &v), 0);
+	assert_true(v == 17179869183ULL << 30);
+
+	/* the good ones still are */
+	assert_int_equal(PARSE(&cfg, "--json", "f", "--json-keep", "7",
+			       "--json-max-size", "1G", "-i", "0.5"),
+			 0);
+	assert_int_equal(cfg.json_keep, 7);
+	assert_true(cfg.json_max_size == 1ULL << 30);
+	assert_int_equal(PARSE(&cfg, "run", "--settle", "0", "--", "true"), 0);
+	assert_true(cfg.settle_s == 0);
+}
+
 /* Debian amd64 (6.1, 6.12, 7.x): NODES_SHIFT 10, five zones. */
 static void test_zone_layout_debian(void **state)
 {
@@ -104,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_zone_layout_debian),
 		cmocka_unit_test(test_zone_layout_invalid),
 		cmocka_unit_test(test_kconfig_value),

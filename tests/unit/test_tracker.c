@@ -240,6 +240,57 @@ static void test_anomalies(void **state)
 	assert_int_equal(tracker_anomalies(p), 4);
 }
 
+/*
+ * A racy read in BPF can report any order up to 255: such an event is an
+ * anomaly of its pgmap and changes no folio (no huge shift, no 2^255-way
+ * split).
+ */
+static void test_impossible_order(void **state)
+{
+	struct tracker *t = *state;
+	const struct zt_pgmap *p, *d;
+	struct zt_folio_view v;
+	struct zdev_event e;
+
+	feed_pgmap(t, PRIV, ZDEV_PGMAP_PRIVATE, DEV_PFN, 1 << 20, 1);
+	p = pgmap(t, 1);
+	feed_init(t, PRIV, DEV_PFN, 255);
+	feed_init(t, PRIV, DEV_PFN + 512, 19);
+	assert_int_equal(tracker_live_folios(t), 0);
+	assert_int_equal(p->live_pages, 0);
+	assert_int_equal(tracker_anomalies(p), 2);
+	assert_int_equal(p->c.anomalies[ZT_AN_BAD_ORDER], 2);
+	assert_string_equal(tracker_anomaly_name(ZT_AN_BAD_ORDER), "bad_order");
+
+	/* the largest real order is taken */
+	feed_init(t, PRIV, DEV_PFN + (1 << 18), 18);
+	assert_int_equal(p->live_pages, 1 << 18);
+
+	/* a live folio keeps its order; a bad split changes nothing */
+	feed_init(t, PRIV, DEV_PFN, 9);
+	feed_map(t, PRIV, DEV_PFN, 64, 1, 1);
+	assert_true(tracker_folio(t, DEV_PFN, &v));
+	assert_int_equal(v.order, 9);
+	e = ev_base(ZDEV_EV_SPLIT, PRIV);
+	e.folio.pfn = DEV_PFN;
+	e.folio.order = 9;
+	e.folio.new_order = 200;
+	tracker_event(t, &e);
+	assert_true(tracker_folio(t, DEV_PFN, &v));
+	assert_int_equal(v.order, 9);
+	feed_folio(t, ZDEV_EV_DEVMAP_PUT, PRIV, DEV_PFN + 4096, 77, 0, 0, 0);
+	assert_int_equal(tracker_anomalies(p), 5);
+	assert_int_equal(tracker_live_folios(t), 2);
+	assert_int_equal(p->live_pages, (1 << 18) + 512);
+
+	/* born at its first map (device-dax): not born with a bad order */
+	feed_pgmap(t, DAX, ZDEV_PGMAP_GENERIC, DEV_PFN << 1, 1 << 20, 1);
+	d = pgmap(t, 2);
+	feed_map(t, DAX, DEV_PFN << 1, 255, 1, 1);
+	assert_int_equal(d->live_folios, 0);
+	assert_int_equal(tracker_anomalies(d), 1);
+}
+
 /* Fork duplicates mappings without a hook: mapcounts are sampled. */
 static void test_mapcount_sampled(void **state)
 {
@@ -424,6 +475,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_preexisting, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_anomalies, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_impossible_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mapcount_sampled, setup,
 						teardown),

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Output files opened without following symbolic links. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "outfile.h"
+
+int outfile_open(const char *path, int flags)
+{
+	/*
+	 * O_NOFOLLOW: a symbolic link planted at the path would otherwise
+	 * let whoever can write the directory aim root's writes anywhere.
+	 */
+	int fd = open(path, flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		      OUTFILE_MODE);
+
+	return fd < 0 ? -errno : fd;
+}
+
+FILE *outfile_fopen_w(const char *path)
+{
+	int fd = outfile_open(path, O_TRUNC), err;
+	FILE *f;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return f;
+}
+
+const char *outfile_strerror(int err)
+{
+	/* O_NOFOLLOW's ELOOP reads "Too many levels of symbolic links" */
+	if (err == ELOOP)
+		return "is a symbolic link; refusing to follow it";
+	return strerror(err);
+}

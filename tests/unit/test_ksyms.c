@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kallsyms symbolizer on fabricated /proc/kallsyms and /proc/modules:
+ * an address resolves only inside kernel text or inside its module.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "ksyms.h"
+
+/* Core text, init text, then two modules and a BPF program. */
+static const char kallsyms[] =
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81000100 T do_one\n"
+	"ffffffff81000200 t helper\n"
+	"ffffffff81e00000 T _etext\n"
+	"ffffffff81e00010 D some_data\n"
+	"ffffffff82000000 T _sinittext\n"
+	"ffffffff82000100 t init_fn\n"
+	"ffffffff82100000 T _einittext\n"
+	"ffffffffc0001000 t bpf_prog_6deef7357e7b4530_page_init\t[bpf]\n"
+	"ffffffffc0100000 t zl_alloc_page\t[zdev_leak]\n"
+	"ffffffffc0100100 t zl_ioctl\t[zdev_leak]\n"
+	"ffffffffc0200000 T other_fn\t[other]\n"
+	"ffffffffc0300000 t stray_fn\t[other]\n";
+static const char modules[] =
+	"zdev_leak 16384 0 - Live 0xffffffffc0100000 (O)\n"
+	"other 8192 1 zdev_leak, Live 0xffffffffc0200000\n";
+
+static int file_of(const char *text)
+{
+	char path[] = "/tmp/zdevmon-ksyms-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	unlink(path);
+	return fd;
+}
+
+static struct ksyms *load(const char *syms, const char *mods)
+{
+	int kfd = file_of(syms), mfd = mods ? file_of(mods) : -1;
+	struct ksyms *ks = ksyms_load_fds(kfd, mfd);
+
+	close(kfd);
+	if (mfd >= 0)
+		close(mfd);
+	return ks;
+}
+
+static void expect(const struct ksyms *ks, uint64_t addr, const char *text)
+{
+	char buf[128];
+	bool found = ksyms_format(ks, addr, buf, sizeof(buf));
+
+	assert_string_equal(buf, text);
+	assert_true(found == (strcmp(text, "?") != 0));
+}
+
+static void test_empty(void **state)
+{
+	struct ksyms *ks = load("", NULL);
+
+	assert_non_null(ks);
+	expect(ks, 0xffffffff81000100ULL, "?");
+	assert_null(ksyms_module(ks, 0xffffffff81000100ULL));
+	ksyms_free(ks);
+	/* hidden addresses (kptr_restrict) make an empty table too */
+	ks = load("0000000000000000 T do_one\n", NULL);
+	expect(ks, 0x10, "?");
+	ksyms_free(ks);
+	expect(NULL, 0x10, "?");
+}
+
+static void test_plain_symbol(void **state)
+{
+	struct ksyms *ks = load(kallsyms, modules);
+
+	expect(ks, 0xffffffff81000105ULL, "do_one+0x5");
+	expect(ks, 0xffffffff81000300ULL, "helper+0x100");
+	expect(ks, 0xffffffff82000180ULL, "init_fn+0x80");
+	assert_null(ksyms_module(ks, 0xffffffff81000105ULL));
+	expect(ks, 0xffffffff80000000ULL, "?"); /* below everything */
+	ksyms_free(ks);
+}
+
+/* Past _etext and past _einittext: no function there. */
+static void test_past_the_end(void **state)
+{
+	struct ksyms *ks = load(kallsyms, modules);
+
+	expect(ks, 0xffffffff81e00008ULL, "?");
+	expect(ks, 0xffffffff81f00000ULL, "?");
+	expect(ks, 0xffffffff82100000ULL, "?");
+	expect(ks, 0xffffffffbc80a964ULL, "?");
+	ksyms_free(ks);
+
+	/* without _etext, the core's last symbol bounds nothing */
+	ks = load("ffffffff81000100 T do_one\n", NULL);
+	expect(ks, 0xffffffff81000105ULL, "?");
+	ksyms_free(ks);
+}
+
+static void test_module_symbol(void **state)
+{
+	struct ksyms *ks = load(kallsyms, modules);
+
+	expect(ks, 0xffffffffc0100046ULL, "zl_alloc_page+0x46 [zdev_leak]");
+	expect(ks, 0xffffffffc0103fffULL, "zl_ioctl+0x3eff [zdev_leak]");
+	assert_string_equal(ksyms_module(ks, 0xffffffffc0100146ULL),
+			    "zdev_leak");
+	/* BPF is no module of /proc/modules: up to the next symbol */
+	expect(ks, 0xffffffffc0001010ULL,
+	       "bpf_prog_6deef7357e7b4530_page_init+0x10 [bpf]");
+	assert_string_equal(ksyms_module(ks, 0xffffffffc0001010ULL), "bpf");
+	ksyms_free(ks);
+}
+
+/* [address, address + size) of /proc/modules bounds its symbols. */
+static void test_module_bound(void **state)
+{
+	struct ksyms *ks = load(kallsyms, modules);
+
+	expect(ks, 0xffffffffc0104000ULL, "?"); /* zdev_leak ends here */
+	assert_null(ksyms_module(ks, 0xffffffffc0104000ULL));
+	expect(ks, 0xffffffffc0202000ULL, "?"); /* other ends here */
+	expect(ks, 0xffffffffc0300010ULL, "?"); /* a symbol past its module */
+	ksyms_free(ks);
+
+	/* no extents known: the last symbol reaches nowhere known */
+	ks = load(kallsyms, NULL);
+	expect(ks, 0xffffffffc0104000ULL, "zl_ioctl+0x3f00 [zdev_leak]");
+	expect(ks, 0xffffffffc0300010ULL, "?");
+	ksyms_free(ks);
+}
+
+/* Loaded twice from the same fds, which stay open, from their start. */
+static void test_reload_fds(void **state)
+{
+	int kfd = file_of(kallsyms), mfd = file_of(modules);
+	struct ksyms *ks = ksyms_load_fds(kfd, mfd);
+
+	assert_non_null(ks);
+	ksyms_free(ks);
+	ks = ksyms_load_fds(kfd, mfd);
+	assert_non_null(ks);
+	expect(ks, 0xffffffffc0100046ULL, "zl_alloc_page+0x46 [zdev_leak]");
+	expect(ks, 0xffffffffc0104000ULL, "?");
+	ksyms_free(ks);
+	assert_int_equal(close(kfd), 0);
+	assert_int_equal(close(mfd), 0);
+	assert_null(ksyms_load_fds(-1, -1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_plain_symbol),
+		cmocka_unit_test(test_past_the_end),
+		cmocka_unit_test(test_module_symbol),
+		cmocka_unit_test(test_module_bound),
+		cmocka_unit_test(test_reload_fds),
+	};
+
+	return cmocka_run_group_tests_name("ksyms", tests, NULL, NULL);
+}
