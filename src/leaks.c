@@ -157,8 +157,7 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		if (r->findings[i].rule == LEAK_TEARDOWN_LIVE &&
 		    r->findings[i].pgmap_id == p->id)
 			return 0;
-	return finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1) ? 0
-								   : -ENOMEM;
+	return finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1) ? 0 : -ENOMEM;
 }
 
 int leaks_unmapped(const struct tracker *t, uint64_t now_ns,

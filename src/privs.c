@@ -49,8 +49,7 @@ static bool numeric_user(const char *name, struct privs_user *u)
 }
 
 /* The supplementary groups naming the user, primary group first. */
-static void add_groups(const char *name, const char *path,
-		       struct privs_user *u)
+static void add_groups(const char *name, const char *path, struct privs_user *u)
 {
 	FILE *f = fopen(path, "re");
 	struct group *g;

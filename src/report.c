@@ -10,41 +10,56 @@
 
 #define SHOWN_FRAMES 8
 
-/* A frame as text: "?" when no symbol holds it (never a raw address). */
-static const char *frame_name(const struct ksyms *ks, uint64_t ip, char *buf,
-			      size_t len)
+/* A frame as text: "?" when no symbol holds it, its address on request. */
+static const char *frame_name(const struct report_ctx *c, uint64_t ip,
+			      char *buf, size_t len)
 {
-	ksyms_format(ks, ip, buf, len);
+	if (!ksyms_format(c->ks, ip, buf, len) && c->show_addresses)
+		snprintf(buf, len, "0x%" PRIx64, ip);
 	return buf;
 }
 
-/* Frames of zdevmon's own probes and of the hooked mm functions. */
-static bool internal_frame(const struct ksyms *ks, uint64_t ip)
+static bool name_has_prefix(const struct ksyms *ks, uint64_t ip,
+			    const char *const *prefixes, size_t n)
+{
+	const char *mod = ksyms_module(ks, ip);
+	char name[256];
+
+	if (mod && !strcmp(mod, "bpf"))
+		return true; /* programs and trampolines */
+	ksyms_format(ks, ip, name, sizeof(name));
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* zdevmon's own frames: its programs and the probe machinery. */
+static bool own_frame(const struct ksyms *ks, uint64_t ip)
 {
 	static const char *const prefixes[] = {
-		"bpf_",
-		"__bpf",
+		"bpf_",		"__bpf",      "ftrace_",  "arch_rethook_",
+		"__kretprobe",	"kretprobe_", "rethook_", "kprobe_",
+		"arch_ftrace_", "__ftrace",
+	};
+
+	return name_has_prefix(ks, ip, prefixes,
+			       sizeof(prefixes) / sizeof(prefixes[0]));
+}
+
+/* Our own frames and the hooked mm functions: never a call site. */
+static bool internal_frame(const struct ksyms *ks, uint64_t ip)
+{
+	static const char *const hooked[] = {
 		"zone_device_page_init",
 		"free_zone_device_",
 		"folio_add_",
 		"folio_remove_rmap",
-		"ftrace_",
-		"arch_rethook_",
-		"__kretprobe",
-		"kretprobe_",
-		"rethook_",
 	};
-	const char *mod = ksyms_module(ks, ip);
-	char name[256];
-	size_t i;
 
-	if (mod && !strcmp(mod, "bpf"))
-		return true;
-	ksyms_format(ks, ip, name, sizeof(name));
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	return own_frame(ks, ip) ||
+	       name_has_prefix(ks, ip, hooked,
+			       sizeof(hooked) / sizeof(hooked[0]));
 }
 
 int report_site(const struct ksyms *ks, const uint64_t *ips, int n)
@@ -71,9 +86,18 @@ static int frames(const struct report_ctx *c, int32_t id, uint64_t *ips,
 {
 	int n = 0;
 
+	int own = 0;
+
 	*site = -1;
 	if (id >= 0 && c->stack)
 		n = c->stack(c->stack_ctx, id, ips, REPORT_STACK_MAX);
+	/* a stack starts in zdevmon's program: the kernel's frames follow */
+	while (own < n && own_frame(c->ks, ips[own]))
+		own++;
+	if (own) {
+		n -= own;
+		memmove(ips, ips + own, n * sizeof(*ips));
+	}
 	if (n > 0)
 		*site = report_site(c->ks, ips, n);
 	return n;
@@ -113,13 +137,12 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 		return;
 	}
 	fprintf(out, "      %s %s\n", finding_verb(f),
-		site >= 0 ? frame_name(c->ks, ips[site], sym, sizeof(sym))
-			  : "?");
+		site >= 0 ? frame_name(c, ips[site], sym, sizeof(sym)) : "?");
 	for (i = 0; i < n && shown < SHOWN_FRAMES; i++) {
 		if (internal_frame(c->ks, ips[i]))
 			continue;
 		fprintf(out, "        %s\n",
-			frame_name(c->ks, ips[i], sym, sizeof(sym)));
+			frame_name(c, ips[i], sym, sizeof(sym)));
 		shown++;
 	}
 }
@@ -185,8 +208,7 @@ void report_text(FILE *out, const struct report_ctx *c)
 		c->dropped_events ? "inconclusive"
 		: crit + err	  ? "LEAKS"
 				  : "clean",
-		c->r->nr,
-		c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
+		c->r->nr, c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
 	for (i = 0; i < c->r->nr; i++)
 		text_finding(out, c, &c->r->findings[i]);
 	if (c->r->preexisting_live)
@@ -220,10 +242,10 @@ static json_object *stack_json(const struct report_ctx *c, int32_t id,
 	n = frames(c, id, ips, &site);
 	for (i = 0; i < n; i++)
 		json_object_array_add(
-			arr, json_object_new_string(frame_name(
-				     c->ks, ips[i], sym, sizeof(sym))));
+			arr, json_object_new_string(
+				     frame_name(c, ips[i], sym, sizeof(sym))));
 	if (site >= 0)
-		*site_out = frame_name(c->ks, ips[site], site_buf, site_len);
+		*site_out = frame_name(c, ips[site], site_buf, site_len);
 	return arr;
 }
 

@@ -19,6 +19,7 @@ struct report_ctx {
 	const struct tracker *t;
 	const struct leak_report *r;
 	const struct ksyms *ks;
+	bool show_addresses; /* unresolved frames as addresses, not "?" */
 	/* the frames of a stack id, innermost first; returns their number */
 	int (*stack)(void *ctx, int32_t id, uint64_t *ips, int max);
 	void *stack_ctx;

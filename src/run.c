@@ -155,7 +155,8 @@ int run_mode(struct session *s)
 	if (!session_signal)
 		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
 	ring_buffer__consume(s->rb);
-	/* the teardown had its time: a memunmap_pages() still waiting is stuck */
+	/* the teardown had its time: a memunmap_pages() still waiting is stuck
+	 */
 	if (td_timeout)
 		session_judge_teardowns(s, 0);
 
@@ -166,6 +167,7 @@ int run_mode(struct session *s)
 		.t = &s->tracker,
 		.r = &verdict,
 		.ks = session_ksyms(s, false),
+		.show_addresses = s->cfg.show_addresses,
 		.stack = probes_stack,
 		.stack_ctx = s->probes,
 		.argv = s->cfg.cmd,

@@ -33,7 +33,8 @@ int runcmd_prepare(struct runcmd *c, char *const argv[],
 		if (read(p[0], &go, 1) != 1)
 			_exit(0);
 		if (user && user->set && privs_become(user)) {
-			fprintf(stderr, "zdevmon: cannot run %s as uid %u: %s\n",
+			fprintf(stderr,
+				"zdevmon: cannot run %s as uid %u: %s\n",
 				argv[0], (unsigned int)user->uid,
 				strerror(errno));
 			_exit(127);

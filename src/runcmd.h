@@ -12,8 +12,8 @@
 #include "privs.h"
 
 struct runcmd {
-	pid_t pid;   /* 0: none */
-	int go_fd;   /* write end of the child's go pipe; -1 once used */
+	pid_t pid; /* 0: none */
+	int go_fd; /* write end of the child's go pipe; -1 once used */
 };
 
 /*

@@ -105,6 +105,7 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 				 .r = &now,
 				 .stack = probes_stack,
 				 .stack_ctx = s->probes,
+				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
 	json_object *o;
 
@@ -121,7 +122,8 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 	else
 		fprintf(stderr,
 			"zdevmon: CRITICAL: pgmap %d (%s) was torn down with "
-			"%" PRIu64 " folios live: their struct pages are gone\n",
+			"%" PRIu64
+			" folios live: their struct pages are gone\n",
 			p->id, tracker_type_name(p->type), p->live_folios);
 	report_findings_text(stderr, &rc);
 	o = report_json(&rc);
@@ -381,9 +383,9 @@ static int drop_privileges(struct session *s, char *err, size_t errlen)
 			return s->listen_fd;
 	}
 	if (s->cfg.run)
-		return run_prepare(s, err, errlen) ?:
-			       privs_drop(run_keep, s->cfg.user ? 1 : 0, NULL,
-					  err, errlen);
+		return run_prepare(s, err, errlen)
+			       ?: privs_drop(run_keep, s->cfg.user ? 1 : 0,
+					     NULL, err, errlen);
 	if (s->cfg.user) {
 		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
 					errlen);

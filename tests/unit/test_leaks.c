@@ -308,6 +308,12 @@ static void test_reports(void **state)
 			    "zl_alloc_page+0x46 [zdev_leak]");
 	assert_true(json_object_object_get_ex(one, "folios", &v));
 	assert_int_equal(json_object_get_int(v), 48);
+	/* the stack starts at the kernel's frames, past our program's */
+	assert_true(json_object_object_get_ex(one, "stack", &v));
+	assert_int_equal(json_object_array_length(v), 3);
+	assert_string_equal(
+		json_object_get_string(json_object_array_get_idx(v, 0)),
+		"zone_device_page_init+0x5");
 	json_object_put(o);
 
 	buf = NULL;
