@@ -128,6 +128,9 @@ static const struct argp_option common_options[] = {
 	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
 	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
+	{ "teardown-timeout", OPT_TEARDOWN_TIMEOUT, "SECONDS", 0,
+	  "A memunmap_pages() waiting this long is stuck: a critical alert "
+	  "(run: also how long the teardown may take; default 60)" },
 	{ "user", OPT_USER, "NAME", 0,
 	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
 	  "with no capability; with run: run CMD as NAME" },
@@ -137,8 +140,6 @@ static const struct argp_option common_options[] = {
 static const struct argp_option run_options[] = {
 	{ "teardown", OPT_TEARDOWN, "CMD", 0,
 	  "After CMD, run this shell command (e.g. 'rmmod test_hmm')" },
-	{ "teardown-timeout", OPT_TEARDOWN_TIMEOUT, "SECONDS", 0,
-	  "Stop waiting for the teardown after SECONDS (default 60)" },
 	{ "settle", OPT_SETTLE, "SECONDS", 0,
 	  "Wait SECONDS after the teardown before judging (default 1)" },
 	{ "older-than", OPT_OLDER_THAN, "SECONDS", 0,
@@ -308,6 +309,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_USER:
 		return file_arg(state, "--user", arg, &cfg->user);
+	case OPT_TEARDOWN_TIMEOUT:
+		return seconds(state, "--teardown-timeout", arg, 0.1,
+			       &cfg->teardown_timeout_s);
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
@@ -368,9 +372,6 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		}
 		cfg->teardown = arg;
 		break;
-	case OPT_TEARDOWN_TIMEOUT:
-		return seconds(state, "--teardown-timeout", arg, 0.1,
-			       &cfg->teardown_timeout_s);
 	case OPT_SETTLE:
 		return seconds(state, "--settle", arg, 0, &cfg->settle_s);
 	case OPT_OLDER_THAN:

@@ -144,21 +144,20 @@ int run_mode(struct session *s)
 		runcmd_go(&s->teardown);
 		follow(s, &td, session_now() + s->cfg.teardown_timeout_s);
 		td_timeout = !td.ended;
-		if (td_timeout)
+		/* it had its time: a memunmap_pages() still waiting is stuck */
+		if (td_timeout) {
+			session_judge_teardowns(s, 0);
 			fprintf(stderr,
 				"zdevmon: the teardown '%s' has not finished "
 				"after %gs; judging now\n",
 				s->cfg.teardown, s->cfg.teardown_timeout_s);
+		}
 	} else {
 		runcmd_cancel(&s->teardown);
 	}
 	if (!session_signal)
 		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
 	ring_buffer__consume(s->rb);
-	/* the teardown had its time: a memunmap_pages() still waiting is stuck
-	 */
-	if (td_timeout)
-		session_judge_teardowns(s, 0);
 
 	leaks_merge(&verdict, &s->alerts);
 	leaks_after_run(&s->tracker, &verdict);

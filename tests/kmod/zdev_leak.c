@@ -31,6 +31,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <linux/ktime.h>
 #include "zdev_leak.h"
 
 #define ZL_CHUNK_SIZE (64UL << 20)
@@ -38,6 +40,15 @@
 
 static unsigned long coherent_base;
 module_param(coherent_base, ulong, 0444);
+
+/*
+ * drain_ms=N: at unload, the pages ZL_HOLD keeps are released N ms into
+ * memunmap_pages()'s wait, as a driver's last puts often are: a clean
+ * teardown that waited. Writable, so a test sets it just before rmmod.
+ */
+static unsigned int drain_ms;
+module_param(drain_ms, uint, 0644);
+MODULE_PARM_DESC(drain_ms, "release held pages this long into the unload");
 MODULE_PARM_DESC(
 	coherent_base,
 	"physical address of 64 MiB of reserved memory: device-coherent");
@@ -317,12 +328,30 @@ err_region:
 	return err;
 }
 
+static void zl_drain(struct work_struct *work)
+{
+	zl_release_held();
+}
+static DECLARE_DELAYED_WORK(zl_drain_work, zl_drain);
+
 static void __exit zl_exit(void)
 {
+	unsigned long held = zl_nr_held;
+	ktime_t t0;
+
 	misc_deregister(&zl_misc);
-	zl_release_held();
+	if (drain_ms && held)
+		schedule_delayed_work(&zl_drain_work,
+				      msecs_to_jiffies(drain_ms));
+	else
+		zl_release_held();
 	/* waits for every folio of the pgmap: forever after a ZL_LEAK */
+	t0 = ktime_get();
 	memunmap_pages(&zl_pgmap);
+	cancel_delayed_work_sync(&zl_drain_work);
+	/* the ground truth of the drain test */
+	pr_info("zdev_leak: memunmap_pages() waited %lld ms for %lu held pages\n",
+		ktime_ms_delta(ktime_get(), t0), drain_ms ? held : 0);
 	if (zl_res)
 		release_mem_region(zl_res->start, ZL_CHUNK_SIZE);
 }

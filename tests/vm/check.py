@@ -380,6 +380,9 @@ def check_hmm(c, out):
              total(priv, "migrated_to_device_pages"), t["to_device_pages"])
         c.eq("hmm: pages migrated back to RAM",
              total(priv, "migrated_to_ram_pages"), t["to_ram_pages"])
+        c.eq("hmm: pages collected for migration (every one migrated)",
+             total(priv, "collected_pages"),
+             t["to_device_pages"] + t["to_ram_pages"])
         c.eq("hmm: THP migrated whole (compound entries)",
              total(priv, "migrated_to_device_large"),
              t["thp_pmd_on_device"])
@@ -489,6 +492,20 @@ def check_leak(c, out):
         if unmapped:
             check_site(c, "hold", unmapped[0])
 
+    # the last puts inside memunmap_pages()'s wait: clean
+    t = truth(f"{out}/drain.truth")
+    waited = re.search(r"waited (\d+) ms for (\d+) held pages",
+                       open(f"{out}/drain.dmesg").read())
+    c.check("leak/drain: the module released its pages inside the wait",
+            waited and int(waited.group(2)) == t.get("held") and
+            int(waited.group(1)) >= 1000, waited and waited.group(0))
+    c.eq("leak/drain: exit status (a clean teardown)",
+         open(f"{out}/drain.rc").read().strip(), "0")
+    r = report(c, out, "drain")
+    if r:
+        c.eq("leak/drain: findings", r["findings"], [])
+        c.eq("leak/drain: verdict", r["verdict"], "clean")
+
     # references leaked, then a teardown that hangs on them
     t = truth(f"{out}/leak.truth")
     c.check("leak/leak: the module leaked references",
@@ -516,6 +533,27 @@ def check_leak(c, out):
     c.check("leak/leak: teardown alert printed before the hang",
             0 <= alert < hang, err[-600:])
     junit(c, out, "leak", ["live-after-run", "teardown-with-live-folios"])
+    check_unit(c, out, t)
+
+
+def check_unit(c, out, t):
+    """The daemon in the shipped unit's sandbox saw the stuck teardown and
+    named its call sites: kallsyms stayed readable after the drop."""
+    check_privileges(c, "leak/unit", f"{out}/unit.caps", uid=61234)
+    objs = stream(f"{out}/unit.ndjson")
+    alerts = [o for o in objs if o.get("kind") == "alert"]
+    c.eq("leak/unit: one stuck-teardown alert", len(alerts), 1)
+    if not alerts:
+        return
+    down = findings(alerts[0], "teardown-with-live-folios")
+    c.eq("leak/unit: alerted folios are the leaked ones",
+         sum(f["folios"] for f in down), t.get("leaked"))
+    frames = [fr for f in down for fr in f["stack"]]
+    c.check("leak/unit: call sites named, no raw address",
+            frames and all(not re.match(r"^(0x|\?)", fr) for fr in frames)
+            and any("[zdev_leak]" in fr for fr in frames), frames[:8])
+    for f in down:
+        check_site(c, "unit", f)
 
 
 def check_daxgup(c, out):

@@ -44,10 +44,13 @@ kdir=$(tb_kdir "$kabi")
 cp zdevmon "$OUT/bin/"
 cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
 [ -x build/barecount ] && cp build/barecount "$OUT/bin/"
-for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork; do
+for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
-		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" || die "cannot build $w"
+		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" -l:libcap.a ||
+		die "cannot build $w"
 done
+# the shipped unit, whose sandbox unitsandbox reproduces
+cp docs/deploy/zdevmon.service "$OUT/bin/"
 "$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin" "$OUT/initrd.img"
 sid_kabi=$kabi
 
@@ -160,6 +163,14 @@ for suite in $kernels; do
 			fi
 		done
 	done
+	# the attach mechanism changes no number
+	case " $modes " in *" fentry "*" kprobe "* | *" kprobe "*" fentry "*)
+		for s in $(suite_scens $suite); do
+			case ,$scens, in *,$s,*) ;; *) continue ;; esac
+			$PY "$TB_SRCDIR/compare.py" "$OUT" "$suite" "$s" ||
+				fails=$((fails + 1))
+		done ;;
+	esac
 done
 
 # The page at /, in a browser, fed what zdevmon served in the dax guest

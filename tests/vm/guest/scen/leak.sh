@@ -18,8 +18,37 @@ $RUN --older-than 1 --teardown 'leakwork release' \
 	>"$OUT/hold.truth" 2>"$OUT/hold.err"
 echo $? >"$OUT/hold.rc"
 
+# a clean driver whose last puts come inside memunmap_pages()'s wait:
+# held pages released 1.5 s into the unload (the module says how long it
+# waited); no finding
+$RUN --teardown 'echo 1500 >/sys/module/zdev_leak/parameters/drain_ms &&
+	rmmod zdev_leak' --teardown-timeout 30 --report-json "$OUT/drain.json" \
+	-- leakwork hold 8 0 >"$OUT/drain.truth" 2>"$OUT/drain.err"
+echo $? >"$OUT/drain.rc"
+dmesg | grep 'zdev_leak: memunmap_pages() waited' | tail -1 >"$OUT/drain.dmesg"
+insmod /bin/zdev_leak.ko || exit 1
+
+# the daemon as the shipped systemd unit runs it (its user, capability
+# sets and no_new_privs), watching the stuck teardown below: its alert
+# names call sites, so kallsyms was readable
+mkdir -p /tmp/zunit && chown 61234:61234 /tmp/zunit
+unitsandbox /bin/zdevmon.service zdevmon $ZFLAGS --stacks \
+	--teardown-timeout 3 --json /tmp/zunit/z.ndjson 2>"$OUT/unit.stderr" &
+zpid=$!
+i=0
+until grep -q '"kind":"start"' /tmp/zunit/z.ndjson 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && break
+	sleep 0.1
+done
+zdev_caps unit
+
 # references leaked; rmmod then waits for them forever
 $RUN --teardown 'rmmod zdev_leak' --teardown-timeout 5 \
 	--report-json "$OUT/leak.json" --junit "$OUT/leak.xml" \
 	-- leakwork migrate 64 16 >"$OUT/leak.truth" 2>"$OUT/leak.err"
 echo $? >"$OUT/leak.rc"
+kill -INT $zpid
+wait $zpid
+echo "zdevmon exit $?" >>"$OUT/unit.stderr"
+cp /tmp/zunit/z.ndjson "$OUT/unit.ndjson"
