@@ -734,21 +734,30 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 	return 0;
 }
 
+/* Chunk idx of a src or dst array into buf: its entries, 0 past the end. */
+static __always_inline __u64 chunk_read(unsigned long *buf, __u64 arr,
+					__u64 npages, __u32 idx)
+{
+	__u64 base = (__u64)idx * MIG_CHUNK, n;
+
+	if (base >= npages)
+		return 0;
+	n = npages - base;
+	if (n > MIG_CHUNK)
+		n = MIG_CHUNK;
+	if (bpf_probe_read_kernel(buf, n * sizeof(long),
+				  (void *)(arr + base * sizeof(long))))
+		return 0;
+	return n;
+}
+
 static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 {
 	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK];
-	__u64 base = (__u64)idx * MIG_CHUNK, n;
+	__u64 n = chunk_read(src, w->src, w->npages, idx);
 	int i;
 
-	if (base >= w->npages)
-		return 1;
-	n = w->npages - base;
-	if (n > MIG_CHUNK)
-		n = MIG_CHUNK;
-	if (bpf_probe_read_kernel(src, n * sizeof(long),
-				  (void *)(w->src + base * sizeof(long))) ||
-	    bpf_probe_read_kernel(dst, n * sizeof(long),
-				  (void *)(w->dst + base * sizeof(long))))
+	if (!n || chunk_read(dst, w->dst, w->npages, idx) != n)
 		return 1;
 	for (i = 0; i < MIG_CHUNK && i < n; i++) {
 		/* most entries of a compound migration are empty */
@@ -772,21 +781,18 @@ struct collect_walk {
 static int collect_chunk(__u32 idx, struct collect_walk *w)
 {
 	unsigned long src[MIG_CHUNK];
-	__u64 base = (__u64)idx * MIG_CHUNK, n;
+	__u64 n = chunk_read(src, w->src, w->npages, idx);
 	int i;
 
-	if (base >= w->npages)
+	if (!n)
 		return 1;
-	n = w->npages - base;
-	if (n > MIG_CHUNK)
-		n = MIG_CHUNK;
-	if (bpf_probe_read_kernel(src, n * sizeof(long),
-				  (void *)(w->src + base * sizeof(long))))
-		return 1;
-	for (i = 0; i < MIG_CHUNK && i < n; i++)
-		if (src[i] & MIGRATE_PFN_MIGRATE)
-			w->pages += (src[i] & MIGRATE_PFN_COMPOUND) ? ZDEV_PMD_NR
-								    : 1;
+	/* branch-free: a branch per entry multiplies the verifier's states */
+	for (i = 0; i < MIG_CHUNK && i < n; i++) {
+		__u64 migrate = (src[i] / MIGRATE_PFN_MIGRATE) & 1;
+		__u64 compound = (src[i] / MIGRATE_PFN_COMPOUND) & 1;
+
+		w->pages += migrate * (1 + compound * (ZDEV_PMD_NR - 1));
+	}
 	return 0;
 }
 

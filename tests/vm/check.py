@@ -479,6 +479,21 @@ def check_leak(c, out):
             f"{len(tests)} results")
     junit(c, out, "clean", [])
 
+    # run --user: the command as that user with nothing; zdevmon with
+    # CAP_KILL alone (bit 5), to signal it
+    out_user = open(f"{out}/runuser.out").read().split("parent\n")
+    c.eq("leak/runuser: exit status", open(f"{out}/runuser.rc").read()
+         .strip(), "0")
+    c.check("leak/runuser: the command ran as uid 990 with no capability",
+            len(out_user) == 2 and "Uid:\t990\t990\t990\t990" in
+            out_user[0] and "CapEff:\t0000000000000000" in out_user[0],
+            out_user)
+    c.check("leak/runuser: zdevmon kept CAP_KILL alone, no_new_privs",
+            len(out_user) == 2 and
+            "CapEff:\t0000000000000020" in out_user[1] and
+            "CapBnd:\t0000000000000020" in out_user[1] and
+            "NoNewPrivs:\t1" in out_user[1], out_user[-1:])
+
     # device pages the driver keeps unmapped past --older-than
     t = truth(f"{out}/hold.truth")
     c.eq("leak/hold: exit status (warnings do not fail)", rc["hold"], "0")

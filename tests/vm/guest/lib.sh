@@ -11,16 +11,21 @@ zdev_start() {
 	rm -f "$zjson"
 	zdevmon $ZFLAGS --json "$zjson" 2>"$OUT/$1.stderr" &
 	zpid=$!
+	zdev_wait_start "$zjson" "$OUT/$1.stderr" || return 1
+	zdev_caps "$1"
+}
+
+# zdev_wait_start NDJSON STDERR: until zdevmon ($zpid) wrote its start.
+zdev_wait_start() {
 	i=0
-	until grep -q '"kind":"start"' "$zjson" 2>/dev/null; do
+	until grep -q '"kind":"start"' "$1" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 600 ] || ! kill -0 $zpid 2>/dev/null; then
-			echo "zdevmon did not start:"; cat "$OUT/$1.stderr"
+			echo "zdevmon did not start:"; cat "$2"
 			return 1
 		fi
 		sleep 0.1
 	done
-	zdev_caps "$1"
 }
 
 # zdev_caps NAME: identity and capabilities of every thread of zdevmon,

@@ -11,6 +11,14 @@ $RUN --teardown 'rmmod test_hmm' --report-json "$OUT/clean.json" \
 	>"$OUT/clean.out" 2>"$OUT/clean.err"
 echo $? >"$OUT/clean.rc"
 
+# a CI job's workload as an unprivileged user: it reports its own
+# identity and zdevmon's (its parent) from /proc
+$RUN --user 990:990 --report-json "$OUT/runuser.json" -- sh -c \
+	'grep -E "^(Uid|CapEff)" /proc/self/status; echo parent;
+	 grep -E "^(Uid|CapEff|CapBnd|NoNewPrivs)" /proc/$PPID/status' \
+	>"$OUT/runuser.out" 2>"$OUT/runuser.err"
+echo $? >"$OUT/runuser.rc"
+
 insmod /bin/zdev_leak.ko || exit 1
 # device pages the driver keeps, unmapped, past --older-than
 $RUN --older-than 1 --teardown 'leakwork release' \
@@ -35,12 +43,7 @@ mkdir -p /tmp/zunit && chown 61234:61234 /tmp/zunit
 unitsandbox /bin/zdevmon.service zdevmon $ZFLAGS --stacks \
 	--teardown-timeout 3 --json /tmp/zunit/z.ndjson 2>"$OUT/unit.stderr" &
 zpid=$!
-i=0
-until grep -q '"kind":"start"' /tmp/zunit/z.ndjson 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && break
-	sleep 0.1
-done
+zdev_wait_start "/tmp/zunit/z.ndjson" "$OUT/unit.stderr"
 zdev_caps unit
 
 # references leaked; rmmod then waits for them forever

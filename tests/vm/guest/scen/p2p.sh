@@ -31,12 +31,7 @@ mkdir -p /tmp/zu && chown 990:990 /tmp/zu && chmod 750 /tmp/zu
 zdevmon $ZFLAGS --listen $HTTP --user 990:990 -i 0.2 --json /tmp/zu/z.ndjson \
 	--json-max-size 8k --json-keep 2 2>"$OUT/user.stderr" &
 zpid=$!
-i=0
-until grep -q '"kind":"start"' /tmp/zu/z.ndjson 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && break
-	sleep 0.1
-done
+zdev_wait_start "/tmp/zu/z.ndjson" "$OUT/user.stderr"
 ZFLAGS="$ZFLAGS --listen $HTTP" zdev_caps user
 p2pwork "$p2p/allocate" 64 >"$OUT/user.truth"
 mv /tmp/zu/z.ndjson /tmp/zu/moved.ndjson
