@@ -60,6 +60,7 @@ fi
 
 overlay=$(mktemp -d)
 trap 'rm -rf "$overlay"' EXIT
+chmod 755 "$overlay" # the guest's /: unprivileged users must traverse it
 mkdir -p "$overlay/bin" "$overlay/scen"
 cp "$TB_SRCDIR/guest/init" "$overlay/init"
 cp "$TB_SRCDIR"/guest/scen/*.sh "$overlay/scen/"
