@@ -353,6 +353,19 @@ static int set_zone_layout(struct probes *p, const char *btf_path, char *err,
 	return 0;
 }
 
+static int perf_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	int v = 2;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 2;
+		fclose(f);
+	}
+	return v;
+}
+
 static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 			     bool forced, char *err, size_t errlen)
 {
@@ -370,8 +383,13 @@ static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 	snprintf(err, errlen,
 		 "no ZONE_DEVICE hook could be attached: %s and %s%s",
 		 why_fentry, why_kprobe,
-		 geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON"
-			   : "");
+		 kprobe_err == -EACCES && perf_paranoid() > 2
+			 /* Debian's patch: perf_event_open() then needs
+			  * CAP_SYS_ADMIN, whatever CAP_PERFMON says */
+			 ? "; kernel.perf_event_paranoid is 3, so kprobes "
+			   "need CAP_SYS_ADMIN (or set it to 2)"
+		 : geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON"
+			     : "");
 }
 
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
