@@ -13,6 +13,10 @@
 source "$(dirname "$0")/lib.sh"
 
 kabi=$1 initrd=$2 out=$3 scens=$4 mode=$5 limit=${6:-900}
+# one guest at a time on this machine, whoever boots it: a second TCG
+# guest would halve both guests' speed and upset their timing
+exec 9>"${TMPDIR:-/tmp}/zdevmon-guest.lock"
+flock 9
 kdir=$(tb_kdir "$kabi")
 mkdir -p "$out"
 nvme=$out/nvme.img # sparse, one per boot: concurrent boots do not share it
