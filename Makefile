@@ -110,14 +110,14 @@ $(OUT)/webserve: tests/web/webserve.c $(OUT)/http.o $(OUT)/options.o \
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
-vm-test: zdevmon
+vm-test: zdevmon $(OUT)/migcount
 	@tests/vm/run.sh
 
 # The README's test command: unit tests, then every guest scenario.
-test: zdevmon $(UNIT_TESTS) $(OUT)/webserve
+test: zdevmon $(UNIT_TESTS) $(OUT)/webserve $(OUT)/migcount
 	@tests/run-all.sh $(UNIT_TESTS)
 
-demo: zdevmon
+demo: zdevmon $(OUT)/migcount
 	@tests/vm/run.sh --demo
 
 # make bench's reference: a bare fentry counter (tests/bench)
@@ -130,7 +130,17 @@ $(OUT)/barecount.skel.h: $(OUT)/barecount.bpf.o
 $(OUT)/barecount: tests/bench/barecount.c $(OUT)/barecount.skel.h
 	$(CC) $(CFLAGS) -static -o $@ $< $(LDLIBS)
 
-bench: zdevmon $(OUT)/barecount
+# the guest tests' second, minimal counter of device-private traffic
+$(OUT)/migcount.bpf.o: tests/vm/truth/migcount.bpf.c vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/migcount.skel.h: $(OUT)/migcount.bpf.o
+	$(BPFTOOL) gen skeleton $< name migcount > $@
+
+$(OUT)/migcount: tests/vm/truth/migcount.c $(OUT)/migcount.skel.h
+	$(CC) $(CFLAGS) -static -o $@ $< $(LDLIBS)
+
+bench: zdevmon $(OUT)/barecount $(OUT)/migcount
 	@tests/vm/run.sh --bench
 
 format:

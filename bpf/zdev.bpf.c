@@ -36,7 +36,10 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIG_CHUNK	     16
 #define EEXIST		     17 /* errno: not in vmlinux.h */
 
-#define RINGBUF_SIZE (8 << 20)
+#define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
+
+/* wake the reader past this much unread data: a quarter of the ring */
+const volatile __u64 ring_wake_bytes = RINGBUF_SIZE / 4;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -185,7 +188,7 @@ event_reserve(int kind, int hook, struct zdev_hook_stats *st)
 static __always_inline void event_submit(struct zdev_event *e)
 {
 	bool wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-		    RINGBUF_SIZE / 4;
+		    ring_wake_bytes;
 
 	bpf_ringbuf_submit(e, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
@@ -208,7 +211,8 @@ static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
 	if (bpf_map_update_elem(&seen_pgmaps, &addr, &one,
 				created ? BPF_ANY : BPF_NOEXIST))
 		return; /* described meanwhile, on another CPU */
-	e = event_reserve(ZDEV_EV_PGMAP, hook, st);
+	/* not a lost event when it fails: the next event describes it */
+	e = event_reserve(ZDEV_EV_PGMAP, hook, NULL);
 	if (!e) {
 		/* describe it at the next event instead */
 		bpf_map_delete_elem(&seen_pgmaps, &addr);

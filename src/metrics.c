@@ -150,6 +150,10 @@ static void render(FILE *f, const struct tracker *t,
 	scalar(f, "zdevmon_dropped_events_total", "counter",
 	       "Events lost: ring-buffer reservations that failed.",
 	       st->dropped_events);
+	scalar(f, "zdevmon_probe_misses_total", "counter",
+	       "Hooked calls our programs missed (recursion guard, kprobe "
+	       "misses): events that may be lost.",
+	       st->probe_misses);
 	scalar(f, "zdevmon_bpf_anomalies_total", "counter",
 	       "Kernel-side sanity checks that failed.", st->bpf_anomalies);
 	scalar(f, "zdevmon_output_errors_total", "counter",

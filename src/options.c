@@ -85,6 +85,7 @@ enum {
 	OPT_BTF,
 	OPT_BPF_STATS,
 	OPT_USER,
+	OPT_RING_SIZE,
 };
 
 static const char features_doc[] =
@@ -131,6 +132,10 @@ static const struct argp_option common_options[] = {
 	{ "teardown-timeout", OPT_TEARDOWN_TIMEOUT, "SECONDS", 0,
 	  "A memunmap_pages() waiting this long is stuck: a critical alert "
 	  "(run: also how long the teardown may take; default 60)" },
+	{ "ring-size", OPT_RING_SIZE, "SIZE", 0,
+	  "The kernel-to-zdevmon event ring: a power of two from 4k to 1G "
+	  "(default 8M); a small one drops events under bursts, each "
+	  "counted" },
 	{ "user", OPT_USER, "NAME", 0,
 	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
 	  "with no capability; with run: run CMD as NAME" },
@@ -309,6 +314,18 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_USER:
 		return file_arg(state, "--user", arg, &cfg->user);
+	case OPT_RING_SIZE:
+		/* the kernel wants whole pages, a power of two of them */
+		if (ndjson_parse_size(arg, &cfg->ring_size) ||
+		    cfg->ring_size < 4096 || cfg->ring_size > (1ULL << 30) ||
+		    (cfg->ring_size & (cfg->ring_size - 1))) {
+			argp_error(state,
+				   "--ring-size wants a power of two from 4k "
+				   "to 1G, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		break;
 	case OPT_TEARDOWN_TIMEOUT:
 		return seconds(state, "--teardown-timeout", arg, 0.1,
 			       &cfg->teardown_timeout_s);

@@ -13,6 +13,7 @@ struct config {
 	const char *json_path;	/* NDJSON destination, "-" for stdout */
 	uint64_t json_max_size; /* rotate beyond this many bytes; 0: never */
 	int json_keep;		/* rotated files kept */
+	uint64_t ring_size;	/* events ring in bytes; 0: the default */
 	bool events;		/* every event into the NDJSON stream */
 	bool quiet;		/* no live table */
 	bool stacks;		/* kernel stacks at births and changes */

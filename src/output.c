@@ -182,6 +182,7 @@ static json_object *hooks_json(const struct zdev_status *st)
 				o, "reason", json_object_new_string(h->reason));
 		json_add_u64(o, "device_calls", h->device_calls);
 		json_add_u64(o, "dropped_events", h->dropped);
+		json_add_u64(o, "misses", h->misses);
 		json_add_u64(o, "anomalies", h->anomalies);
 		if (st->bpf_stats) {
 			json_add_u64(o, "run_ns", h->run_ns);
@@ -190,6 +191,16 @@ static json_object *hooks_json(const struct zdev_status *st)
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+/* What was read, by kind: drops are accounted against these. */
+static json_object *events_by_kind(const struct tracker *t)
+{
+	json_object *o = json_object_new_object();
+
+	for (uint32_t k = 1; k < ZDEV_EV_KIND_MAX; k++)
+		json_add_u64(o, output_kind_name(k), t->events_by_kind[k]);
+	return o;
 }
 
 json_object *output_snapshot(const struct tracker *t,
@@ -203,7 +214,9 @@ json_object *output_snapshot(const struct tracker *t,
 	json_object_object_add(o, "elapsed_s",
 			       json_object_new_double(st->elapsed_s));
 	json_add_u64(o, "events", t->events);
+	json_object_object_add(o, "events_by_kind", events_by_kind(t));
 	json_add_u64(o, "dropped_events", st->dropped_events);
+	json_add_u64(o, "probe_misses", st->probe_misses);
 	json_add_u64(o, "bpf_anomalies", st->bpf_anomalies);
 	json_add_u64(o, "stack_collisions", st->stack_collisions);
 	json_add_u64(o, "stack_overflows", st->stack_overflows);

@@ -22,6 +22,7 @@ struct hook_status {
 	uint64_t device_calls; /* calls that concerned device folios */
 	uint64_t dropped;
 	uint64_t anomalies; /* kernel-side sanity checks that failed */
+	uint64_t misses;    /* calls its programs missed (see probe.h) */
 	uint64_t run_ns;    /* --bpf-stats: time its programs ran */
 	uint64_t runs;	    /* --bpf-stats: times they ran */
 };
@@ -29,6 +30,7 @@ struct hook_status {
 struct zdev_status {
 	double elapsed_s;	   /* since the probes were attached */
 	uint64_t dropped_events;   /* ring-buffer reserves that failed */
+	uint64_t probe_misses;	   /* calls our programs missed: events lost */
 	uint64_t bpf_anomalies;	   /* kernel-side sanity checks that failed */
 	uint64_t stack_collisions; /* call sites lost to stack-id collisions */
 	uint64_t stack_overflows;  /* call sites lost to a full stack map */

@@ -388,8 +388,9 @@ static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 			  * CAP_SYS_ADMIN, whatever CAP_PERFMON says */
 			 ? "; kernel.perf_event_paranoid is 3, so kprobes "
 			   "need CAP_SYS_ADMIN (or set it to 2)"
-		 : geteuid() ? "; run as root, or with CAP_BPF and CAP_PERFMON"
-			     : "");
+			 : geteuid() ? "; run as root, or with CAP_BPF and "
+				       "CAP_PERFMON"
+				     : "");
 }
 
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
@@ -424,6 +425,16 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	if (ret)
 		goto cleanup;
 	p->skel->rodata->capture_stacks = opts->stacks;
+	if (opts->ring_size) {
+		ret = bpf_map__set_max_entries(p->skel->maps.events,
+					       opts->ring_size);
+		if (ret) {
+			snprintf(err, errlen, "cannot size the ring: %s",
+				 strerror(-ret));
+			goto cleanup;
+		}
+		p->skel->rodata->ring_wake_bytes = opts->ring_size / 4;
+	}
 
 	btf = opts->btf_path ? btf__parse(opts->btf_path, NULL)
 			     : btf__load_vmlinux_btf();
@@ -558,6 +569,57 @@ static void prog_stats(const struct probes *p, const struct hook_def *d,
 	}
 }
 
+/*
+ * A kprobe perf link's bpf_link_info (v6.7, "bpf: Add missed value to
+ * kprobe perf link info"), which Debian 12's UAPI headers predate. Older
+ * kernels fill none of it: their misses cannot be read.
+ */
+struct kprobe_link_info {
+	__u32 type, id, prog_id, pad;
+	__u32 perf_event_type, pad2;
+	__u64 func_name;
+	__u32 name_len, offset;
+	__u64 addr, missed, cookie;
+};
+
+#define LINK_TYPE_PERF_EVENT 7 /* BPF_LINK_TYPE_PERF_EVENT */
+#define PERF_EVENT_KPROBE    3 /* BPF_PERF_EVENT_KPROBE */
+#define PERF_EVENT_KRETPROBE 4 /* BPF_PERF_EVENT_KRETPROBE */
+
+/*
+ * Calls a hook's programs never saw: BPF's recursion guard skipped them
+ * (another of our programs ran on that CPU), or the kprobe did (nested
+ * kprobes, a kretprobe out of instances). Each may be a lost event.
+ */
+static uint64_t hook_misses(const struct probes *p, const struct hook_def *d,
+			    const struct hook_state *h)
+{
+	const struct hook_variant *v = &d->v[h->variant];
+	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct bpf_program *pr = prog((struct probes *)p, names[k]);
+		struct kprobe_link_info li = {};
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (pr &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info, &len))
+			n += info.recursion_misses;
+		len = sizeof(li);
+		if (h->links[k] &&
+		    !bpf_obj_get_info_by_fd(bpf_link__fd(h->links[k]), &li,
+					    &len) &&
+		    li.type == LINK_TYPE_PERF_EVENT &&
+		    (li.perf_event_type == PERF_EVENT_KPROBE ||
+		     li.perf_event_type == PERF_EVENT_KRETPROBE))
+			n += li.missed;
+	}
+	return n;
+}
+
 void probes_status(const struct probes *p, struct zdev_status *st)
 {
 	struct zdev_hook_stats per_cpu[p->ncpus > 0 ? p->ncpus : 1];
@@ -568,6 +630,7 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 
 	st->bpf_stats = p->stats_fd >= 0;
 	st->dropped_events = 0;
+	st->probe_misses = 0;
 	st->bpf_anomalies = 0;
 	st->stack_collisions = 0;
 	st->stack_overflows = 0;
@@ -585,6 +648,8 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
 		hs->device_calls = hs->dropped = hs->anomalies = 0;
 		hs->run_ns = hs->runs = 0;
+		hs->misses = h->mech != MECH_OFF ? hook_misses(p, d, h) : 0;
+		st->probe_misses += hs->misses;
 		if (p->stats_fd >= 0 && h->mech != MECH_OFF)
 			prog_stats(p, d, h, &hs->run_ns, &hs->runs);
 	}

@@ -22,6 +22,7 @@ struct probe_opts {
 	 */
 	const char *btf_path;
 	bool bpf_stats; /* the kernel's run-time statistics of our programs */
+	uint64_t ring_size; /* the events ring in bytes; 0: the default */
 };
 
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */

@@ -174,7 +174,7 @@ static void status_text(char *buf, size_t len, int status)
  */
 const char *report_verdict(const struct report_ctx *c)
 {
-	if (c->dropped_events)
+	if (c->dropped_events || c->probe_misses)
 		return "inconclusive";
 	return leaks_count(c->r, LEAK_ERROR) ? "leaks" : "clean";
 }
@@ -197,17 +197,18 @@ void report_text(FILE *out, const struct report_ctx *c)
 		}
 	}
 	status_text(cmd, sizeof(cmd), c->cmd_status);
-	if (c->dropped_events)
+	if (c->dropped_events || c->probe_misses)
 		fprintf(out,
 			"zdevmon: INCONCLUSIVE: %" PRIu64 " events were "
-			"dropped, so findings may be missing or false\n",
-			c->dropped_events);
+			"dropped and %" PRIu64 " hooked calls missed, so "
+			"findings may be missing or false\n",
+			c->dropped_events, c->probe_misses);
 	fprintf(out,
 		"zdevmon: %s: %zu finding%s (%zu critical, %zu error, %zu "
 		"warning); the command %s\n",
-		c->dropped_events ? "inconclusive"
-		: crit + err	  ? "LEAKS"
-				  : "clean",
+		c->dropped_events || c->probe_misses ? "inconclusive"
+		: crit + err			     ? "LEAKS"
+						     : "clean",
 		c->r->nr, c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
 	for (i = 0; i < c->r->nr; i++)
 		text_finding(out, c, &c->r->findings[i]);
@@ -305,6 +306,7 @@ json_object *report_json(const struct report_ctx *c)
 	json_object_object_add(o, "findings", findings);
 	json_add_u64(o, "preexisting_live_folios", c->r->preexisting_live);
 	json_add_u64(o, "dropped_events", c->dropped_events);
+	json_add_u64(o, "probe_misses", c->probe_misses);
 	json_add_u64(o, "stack_collisions", c->stack_collisions);
 	json_add_u64(o, "stack_overflows", c->stack_overflows);
 	return o;
@@ -381,7 +383,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 		}
 	/* the events-complete case: a verdict needs every event */
 	cases++;
-	failures += c->dropped_events > 0;
+	failures += c->dropped_events || c->probe_misses;
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"zdevmon\" tests=\"%zu\" "
@@ -391,12 +393,13 @@ int report_junit(FILE *out, const struct report_ctx *c)
 		cases, failures, cases, failures);
 	fprintf(out, "    <testcase classname=\"zdevmon\" "
 		     "name=\"events-complete\"");
-	if (c->dropped_events)
+	if (c->dropped_events || c->probe_misses)
 		fprintf(out,
 			">\n      <failure type=\"inconclusive\" "
-			"message=\"%" PRIu64 " events dropped: the verdict is "
-			"inconclusive\"/>\n    </testcase>\n",
-			c->dropped_events);
+			"message=\"%" PRIu64 " events dropped, %" PRIu64
+			" calls missed: the verdict is inconclusive\"/>\n"
+			"    </testcase>\n",
+			c->dropped_events, c->probe_misses);
 	else
 		fprintf(out, "/>\n");
 	for (i = 0; i < c->t->nr_pgmaps; i++) {

@@ -30,6 +30,7 @@ struct report_ctx {
 	int teardown_status;
 	bool teardown_timed_out;
 	uint64_t dropped_events; /* any: the verdict is "inconclusive" */
+	uint64_t probe_misses;	 /* likewise */
 	uint64_t stack_collisions;
 	uint64_t stack_overflows;
 	int exit_code;

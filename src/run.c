@@ -175,12 +175,13 @@ int run_mode(struct session *s)
 		.teardown_status = td.status,
 		.teardown_timed_out = td_timeout,
 		.dropped_events = st.dropped_events,
+		.probe_misses = st.probe_misses,
 		.stack_collisions = st.stack_collisions,
 		.stack_overflows = st.stack_overflows,
 	};
 	session_tick(s, "final");
-	ret = exit_code(s, &verdict, st.dropped_events, cmd.status, &td,
-			td_timeout);
+	ret = exit_code(s, &verdict, st.dropped_events + st.probe_misses,
+			cmd.status, &td, td_timeout);
 	rc.exit_code = ret;
 	report_text(stderr, &rc);
 	if ((s->cfg.report_json &&

@@ -413,6 +413,7 @@ int main(int argc, char **argv)
 	popts.stacks = s.cfg.stacks;
 	popts.btf_path = s.cfg.btf_path;
 	popts.bpf_stats = s.cfg.bpf_stats;
+	popts.ring_size = s.cfg.ring_size;
 	ret = probes_open(&s.probes, &popts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "zdevmon: %s.\n", err);

@@ -18,7 +18,7 @@ for pair in "61:6.1" "612:6.12" "72:7.2"; do
 			echo "FAIL: features/$name: no $src"
 			fails=$((fails + 1))
 		else
-			echo "features/$name: skipped, no $src (set ZDEVMON_BTF_DIR)"
+			echo "SKIP: features/$name: no $src (set ZDEVMON_BTF_DIR)"
 		fi
 		continue
 	fi

@@ -259,6 +259,9 @@ static void test_inconclusive(void **state)
 	free(buf);
 	rc.dropped_events = 0;
 	assert_string_equal(report_verdict(&rc), "clean");
+	/* a call the probes missed is a lost event too */
+	rc.probe_misses = 1;
+	assert_string_equal(report_verdict(&rc), "inconclusive");
 	leaks_release(&r);
 	tracker_release(&t);
 }

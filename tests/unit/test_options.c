@@ -57,6 +57,24 @@ static void test_bad_options(void **state)
 	assert_int_not_equal(PARSE(&cfg, "stray"), 0);
 }
 
+/* The ring: whole pages, a power of two of them, within bounds. */
+static void test_ring_size(void **state)
+{
+	struct config cfg;
+
+	assert_int_equal(PARSE(&cfg, "--ring-size", "4k"), 0);
+	assert_true(cfg.ring_size == 4096);
+	assert_int_equal(PARSE(&cfg, "--ring-size", "16M"), 0);
+	assert_true(cfg.ring_size == 16 << 20);
+	assert_int_not_equal(PARSE(&cfg, "--ring-size", "2k"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--ring-size", "12k"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--ring-size", "2G"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--ring-size", "0"), 0);
+	assert_int_equal(PARSE(&cfg, "run", "--ring-size", "8k", "--", "true"),
+			 0);
+	assert_true(cfg.ring_size == 8192);
+}
+
 /* strtod() takes nan and inf; strtoull() a sign after blanks. */
 static void test_bad_numbers(void **state)
 {
@@ -155,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_bad_numbers),
+		cmocka_unit_test(test_ring_size),
 		cmocka_unit_test(test_zone_layout_debian),
 		cmocka_unit_test(test_zone_layout_invalid),
 		cmocka_unit_test(test_kconfig_value),

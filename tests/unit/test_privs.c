@@ -113,7 +113,9 @@ static void test_drop_in_child(void **state)
 	pid_t pid;
 
 	if (geteuid() != 0) {
-		skip(); /* needs root: the drop is what is tested */
+		/* the drop is what is tested */
+		print_message("skip: needs root to drop privileges\n");
+		skip();
 		return;
 	}
 	assert_int_equal(privs_lookup_user("zdevmon", passwd_path, group_path,

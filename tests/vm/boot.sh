@@ -2,8 +2,9 @@
 # Boot a guest under QEMU TCG, run scenarios, collect the results folder.
 #   boot.sh KABI INITRD OUTDIR SCENARIOS MODE [TIMEOUT]
 # SCENARIOS is comma separated; MODE is fentry or kprobe. The guest has
-# emulated pmem at 1 GiB (memmap=...!) and 64 MiB reserved at 1.5 GiB for
-# the coherent scenario's device memory (memmap=...$). The serial log
+# emulated pmem at 1 GiB (memmap=...!), 64 MiB reserved at 1.5 GiB for
+# the coherent scenario's device memory and 512 MiB at 4 GiB for
+# test_hmm's two device-coherent devices (memmap=...$). The serial log
 # is OUTDIR/serial.log; every boot has a hard timeout.
 #
 # Two vCPUs on one TCG thread: multi-threaded TCG does not serialise
@@ -25,7 +26,7 @@ truncate -s 16M "$nvme"
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 3G \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1 memmap=256M!1G memmap=64M\$0x60000000 tb=$scens tbmode=$mode ${TB_APPEND:-}" \
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 memmap=256M!1G memmap=64M\$0x60000000 memmap=512M\$0x100000000 tb=$scens tbmode=$mode ${TB_APPEND:-}" \
 	-display none -no-reboot -serial "file:$out/serial.log" -monitor none \
 	-net none \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,id=out" \

@@ -44,6 +44,8 @@ kdir=$(tb_kdir "$kabi")
 cp zdevmon "$OUT/bin/"
 cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
 [ -x build/barecount ] && cp build/barecount "$OUT/bin/"
+[ -x build/migcount ] || die "build the test bed's counter first (make build/migcount)"
+cp build/migcount "$OUT/bin/"
 for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
 		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" -l:libcap.a ||
@@ -173,16 +175,11 @@ for suite in $kernels; do
 	esac
 done
 
-# The page at /, in a browser, fed what zdevmon served in the dax guest
-# while the PMD mapping was held.
-dax=$(ls -d "$OUT"/sid-*-dax/dax 2>/dev/null | head -1)
-if [ -n "$dax" ]; then
-	$PY -c 'import json, sys
-snaps = [o for o in map(json.loads, open(sys.argv[1]))
-         if o.get("trigger") == "signal"]
-json.dump(snaps[1] if len(snaps) > 1 else {}, open(sys.argv[2], "w"))' \
-		"$dax/zdevmon.ndjson" "$OUT/held-snapshot.json"
-	tests/web/browser-test.sh "$OUT/held-snapshot.json" \
-		"$dax/zdevmon.metrics" "$OUT/web" || fails=$((fails + 1))
+# The page at /, in a browser, fed what the endpoint served at the end of
+# the hmm guest's hmm-tests run: several pgmaps, every value checked.
+hmm=$(ls -d "$OUT"/sid-*-hmm/hmm 2>/dev/null | head -1)
+if [ -n "$hmm" ]; then
+	tests/web/browser-test.sh "$hmm/suite.api.json" \
+		"$hmm/suite.metrics" "$OUT/web" || fails=$((fails + 1))
 fi
 [ $fails = 0 ]

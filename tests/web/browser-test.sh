@@ -1,12 +1,11 @@
 #!/bin/bash
 # The page zdevmon serves at /, in headless Chromium: it must fetch
 # /api/v1/snapshot and show every pgmap of a snapshot captured in the guest.
-# Prints PASS:/FAIL: lines; a screenshot goes to OUT/page.png.
+# Prints PASS:/FAIL: lines (INFO: for the screenshot, OUT/page.png).
 #   browser-test.sh SNAPSHOT.json METRICS.txt OUT
 cd "$(dirname "$0")/../.."
 snap=$1 metrics=$2 out=$3
 fail() { echo "FAIL: web: $*"; exit 1; }
-pass() { echo "PASS: web: $*"; }
 
 command -v chromium >/dev/null || fail "chromium is not installed"
 [ -s "$snap" ] && [ -s "$metrics" ] || fail "no captured snapshot ($snap)"
@@ -30,13 +29,27 @@ timeout 60 chromium $flags --window-size=1280,820 \
 	--screenshot="$out/page.png" "http://127.0.0.1:$port/" \
 	>>"$out/chromium.log" 2>&1
 
-want=$(/usr/bin/python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['pgmaps']))" "$snap")
-rows=$(sed -n 's/.*<tbody>\(.*\)<\/tbody>.*/\1/p' "$out/dom.html" |
-	grep -o '<tr>' | wc -l)
-[ "$rows" = "$want" ] && pass "the page lists every pgmap ($rows)" ||
-	echo "FAIL: web: the page lists $rows pgmaps, the snapshot $want"
-grep -q "$want pgmaps, " "$out/dom.html" &&
-	pass "the page read /api/v1/snapshot" ||
-	echo "FAIL: web: status line: $(grep -o 'id="status">[^<]*' "$out/dom.html")"
-[ -s "$out/page.png" ] && pass "screenshot taken" ||
+# every cell of every row against the snapshot the server was given
+/usr/bin/python3 - "$snap" "$out/dom.html" <<'PY'
+import html, json, re, sys
+snap = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2]).read()
+body = re.search(r"<tbody>(.*)</tbody>", dom, re.S)
+rows = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", body.group(1) if body else "")]
+want = [[str(p[k]) for k in ("id", "type", "state", "live_folios",
+                             "live_pages", "mapped_pages", "inits", "frees",
+                             "migrated_to_device_pages",
+                             "migrated_to_ram_pages")] +
+        [str(sum(p["anomalies"].values()))] for p in snap["pgmaps"]]
+ok = len(want) >= 2 and rows == want
+print(f"{'PASS' if ok else 'FAIL'}: web: the page shows every pgmap's "
+      f"values ({len(want)} pgmaps)" + ("" if ok else f": {rows} vs {want}"))
+n = len(snap["pgmaps"])
+ok = f"{n} pgmaps, " in dom
+print(f"{'PASS' if ok else 'FAIL'}: web: the page read /api/v1/snapshot" +
+      ("" if ok else ": " + (re.findall(r'id="status">[^<]*', dom) or
+                             ["no status"])[0]))
+PY
+[ -s "$out/page.png" ] && echo "INFO: web: screenshot in $out/page.png" ||
 	echo "FAIL: web: no screenshot ($(tail -2 "$out/chromium.log"))"

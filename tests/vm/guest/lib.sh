@@ -4,6 +4,9 @@ OUT=$1
 ZFLAGS="-q -i 1"
 [ "$ZDEV_MODE" = kprobe ] && ZFLAGS="$ZFLAGS --force-kprobes"
 HTTP=127.0.0.1:9464
+# test_hmm's device-coherent devices (hmm_dmirror2, 3) over the 512 MiB the
+# guest reserves at 4 GiB (boot.sh): the whole upstream suite runs
+TEST_HMM_COHERENT="spm_addr_dev0=0x100000000 spm_addr_dev1=0x110000000"
 
 # zdev_start NAME: zdevmon writing $OUT/NAME.ndjson; waits for "start".
 zdev_start() {

@@ -4,6 +4,7 @@
  * pages and a THP to the device and back, by ioctl and by CPU fault. The
  * ground truth comes from the driver's SNAPSHOT of the mirror's page
  * table: pages that really sit in device memory before and after each step.
+ * Last, pages on the device are evicted by the driver's RELEASE.
  *   hmmwork DEVICE NPAGES
  */
 #define _GNU_SOURCE
@@ -130,6 +131,28 @@ int main(int argc, char **argv)
 	sink = t[0];
 	munmap(t, PMD_SZ);
 	(void)sink;
+
+	/*
+	 * Eviction: base pages on the device when the driver gives its
+	 * memory back (RELEASE: migrate_device_range, as at unbind).
+	 */
+	a = map_anon(n * PAGE_SZ, MADV_NOHUGEPAGE);
+	for (i = 0; i < n; i++)
+		a[i * PAGE_SZ] = (char)i;
+	cmd(HMM_DMIRROR_MIGRATE_TO_DEV, a, n, mirror);
+	d0 = on_device(a, n, &pmd);
+	to_dev += d0;
+	inits += d0;
+	cmd(HMM_DMIRROR_RELEASE, a, 1, NULL); /* the range is not used */
+	d1 = on_device(a, n, &pmd);
+	to_ram += d0 - d1;
+	truth("evicted_pages", d0 - d1);
+	for (i = 0; i < n; i++)
+		if (a[i * PAGE_SZ] != (char)i) {
+			fprintf(stderr, "hmmwork: evicted data lost at %lu\n", i);
+			return 1;
+		}
+	munmap(a, n * PAGE_SZ);
 
 	truth("to_device_pages", to_dev);
 	truth("to_ram_pages", to_ram);

@@ -1,10 +1,11 @@
 # Device-private memory through upstream test_hmm:
 #  1. hmmwork under zdevmon: exact migration counts (driver SNAPSHOT);
-#  2. hmm-tests without zdevmon, then under zdevmon, then rmmod.
+#  2. hmm-tests without zdevmon, then under zdevmon (and migcount, a second
+#     minimal counter), then rmmod.
 . /scen/lib.sh
 HMM_TESTS="/extra/hmm-tests -T benchmark_thp_migration"
 [ -n "$HMM_FULL" ] && HMM_TESTS=/extra/hmm-tests
-insmod /extra/test_hmm.ko || exit 1
+insmod /extra/test_hmm.ko $TEST_HMM_COHERENT || exit 1
 
 zdev_start work || exit 1
 hold_run "$OUT/truth.txt" hmmwork /dev/hmm_dmirror0 256
@@ -13,6 +14,13 @@ zdev_stop
 $HMM_TESTS >"$OUT/hmm-tests-plain.txt" 2>&1
 echo "hmm-tests without zdevmon: exit $?"
 
+# a second, minimal counter of the same traffic: the ground truth
+migcount >"$OUT/suite-truth.txt" 2>"$OUT/migcount.err" &
+mpid=$!
+until grep -q attached "$OUT/migcount.err" 2>/dev/null; do
+	kill -0 $mpid || exit 1
+	sleep 0.1
+done
 ZFLAGS="$ZFLAGS --listen $HTTP"
 zdev_start suite || exit 1
 $HMM_TESTS >"$OUT/hmm-tests-zdevmon.txt" 2>&1 &
@@ -24,3 +32,5 @@ rmmod test_hmm || echo "rmmod test_hmm failed"
 sleep 1
 zdev_http_dump suite
 zdev_stop
+kill -INT $mpid
+wait $mpid

@@ -26,6 +26,13 @@ $RUN --older-than 1 --teardown 'leakwork release' \
 	>"$OUT/hold.truth" 2>"$OUT/hold.err"
 echo $? >"$OUT/hold.rc"
 
+# a 4 KiB ring (64 records) against a burst of 4096 births, then 4096
+# frees: events drop, every one counted, and the verdict is inconclusive
+$RUN --ring-size 4k --teardown 'leakwork release' --json "$OUT/tiny.ndjson" \
+	--report-json "$OUT/tiny.json" -- leakwork hold 4096 0 \
+	>"$OUT/tiny.truth" 2>"$OUT/tiny.err"
+echo $? >"$OUT/tiny.rc"
+
 # a clean driver whose last puts come inside memunmap_pages()'s wait:
 # held pages released 1.5 s into the unload (the module says how long it
 # waited); no finding
