@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,devdax,coherent,p2p,hmm,leak,daxgup"
+scens="dax,devdax,coherent,p2p,hmm,leak,daxgup,anomaly"
 kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
@@ -121,7 +121,7 @@ fi
 # Scenarios each kernel can run.
 suite_scens() {
 	case $1 in
-	sid) echo dax devdax coherent p2p hmm leak ;;
+	sid) echo dax devdax coherent p2p hmm leak anomaly ;;
 	*) echo daxgup devdax coherent ;;
 	esac
 }
