@@ -713,7 +713,7 @@ def check_anomaly(c, out):
                   for f in r["findings"]], [(rule, "error", kind, n)])
             c.eq(f"anomaly/{name}: verdict", r["verdict"], "leaks")
             for f in findings(r, rule):
-                site = re.compile(rf"^{func}(\.\w+)?\+0x[0-9a-f]+ "
+                site = re.compile(rf"^{func}(\.\w+)*\+0x[0-9a-f]+ "
                                   r"\[zdev_leak\]$")
                 c.check(f"anomaly/{name}: call site is {func}",
                         bool(f.get("site") and site.match(f["site"])),
