@@ -214,6 +214,7 @@ static void test_anomaly_stacks(void **state)
 	e.folio.mapcount = -1;
 	e.stack_id = 9;
 	tracker_event(&t, &e);
+	feed_free(&t, PRIV, PFN + 2, 0);
 	leaks_after_run(&t, &r);
 	assert_int_equal(r.nr, 3);
 	for (i = 0; i < r.nr; i++) {
