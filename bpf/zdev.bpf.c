@@ -285,8 +285,12 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 		(order ? folio_total_maps(folio, order) : head.maps) +
 		maps_delta;
 	e->folio.entire_maps = folio_entire_maps(folio, order) + entire_delta;
-	/* births and mapping changes: where a leaked reference came from */
-	if (capture_stacks && kind != ZDEV_EV_FREE)
+	/*
+	 * births and mapping changes: where a leaked reference came from;
+	 * frees: who freed a folio twice or while mapped (the tracker knows
+	 * only once the event is in, so every free carries its stack)
+	 */
+	if (capture_stacks)
 		e->stack_id = stack_of(ctx, st);
 	event_submit(e);
 	return 0;

@@ -124,8 +124,8 @@ static const struct argp_option common_options[] = {
 	  "Ask the kernel for our programs' run time (run_ns, runs per hook "
 	  "in the snapshot); it costs a little itself" },
 	{ "stacks", OPT_STACKS, NULL, 0,
-	  "Capture kernel stacks at births and mapping changes (always on "
-	  "with run)" },
+	  "Capture kernel stacks at births, frees and mapping changes "
+	  "(always on with run)" },
 	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
 	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },

@@ -16,7 +16,7 @@ struct config {
 	uint64_t ring_size;	/* events ring in bytes; 0: the default */
 	bool events;		/* every event into the NDJSON stream */
 	bool quiet;		/* no live table */
-	bool stacks;		/* kernel stacks at births and changes */
+	bool stacks;		/* kernel stacks at births, frees, changes */
 	const char *listen;	/* HTTP endpoint, or NULL */
 	bool show_addresses;	/* kernel pointers in the JSON */
 	bool bpf_stats;	/* kernel run-time statistics per hook */

@@ -12,6 +12,16 @@
  *   ZL_HOLD     allocate npages device pages the driver keeps, unmapped
  *   ZL_RELEASE  drop the pages ZL_HOLD keeps
  *
+ * Anomalies zdevmon must find, injected npages times each (done = how
+ * many the kernel's own state confirmed):
+ *   ZL_DOUBLE_FREE     a page the driver freed is freed again
+ *   ZL_FREE_MAPPED     (device-coherent) a page of the caller's mmap() of
+ *                      /dev/zdev_leak freed while its PTE still maps it
+ *   ZL_UNMAP_UNMAPPED  (device-coherent) a page of that mmap() unmapped
+ *                      although its mapcount says it is not mapped
+ * mmap() of /dev/zdev_leak (device-coherent only) maps fresh device pages
+ * with vm_insert_page(); the ioctls above act on the last such mapping.
+ *
  * Device memory is fake: it holds no data (a page migrated back to RAM
  * comes back zeroed). Unloading the module runs memunmap_pages(), which
  * waits forever while a leaked reference is out: that is the point.
@@ -62,6 +72,17 @@ static struct page *zl_last[ZL_MAX_PAGES]; /* pages of the last ZL_MIGRATE */
 static unsigned long zl_nr_last;
 static struct page *zl_held[ZL_MAX_PAGES];
 static unsigned long zl_nr_held;
+/* pages of the last mmap(), which holds their only reference */
+static DEFINE_MUTEX(zl_map_mutex);
+static struct page *zl_mapped[ZL_MAX_PAGES];
+static unsigned long zl_nr_mapped;
+/*
+ * A free the driver provokes on purpose: zl_page_free() leaves this page
+ * off the free list (it is on it already, or still mapped) and says what
+ * it saw in zl_refree_seen: 1 freed, 2 freed while mapped.
+ */
+static struct page *zl_refree;
+static int zl_refree_seen;
 
 /* A device page: zone_device_page_init() makes it a live folio. */
 static noinline struct page *zl_alloc_page(void)
@@ -86,6 +107,12 @@ static noinline struct page *zl_alloc_page(void)
 static void zl_page_free(struct page *page)
 {
 	spin_lock(&zl_lock);
+	if (page == zl_refree) {
+		zl_refree = NULL;
+		zl_refree_seen = folio_mapped(page_folio(page)) ? 2 : 1;
+		spin_unlock(&zl_lock);
+		return;
+	}
 	page->zone_device_data = zl_free_pages;
 	zl_free_pages = page;
 	spin_unlock(&zl_lock);
@@ -226,6 +253,163 @@ static noinline long zl_hold(struct zl_cmd *cmd)
 	return 0;
 }
 
+/*
+ * The free the driver provokes: zl_page_free() must not list the page
+ * (again). Returns what zl_page_free() saw (0: it did not run). The work
+ * after put_page() keeps it from being a tail call: this function, not
+ * its caller, is the call site on the kernel's stack.
+ */
+static __always_inline int zl_provoked_put(struct page *page)
+{
+	int seen;
+
+	spin_lock(&zl_lock);
+	zl_refree = page;
+	zl_refree_seen = 0;
+	spin_unlock(&zl_lock);
+	put_page(page);
+	spin_lock(&zl_lock);
+	seen = zl_refree_seen;
+	zl_refree = NULL;
+	spin_unlock(&zl_lock);
+	return seen;
+}
+
+/*
+ * The bug under test: a reference revived on a page already back on the
+ * driver's free list, without zone_device_page_init(), and put again:
+ * free_zone_device_folio() runs a second time for a folio never born
+ * again. The pgmap reference that free puts is taken first (a real
+ * driver would underflow it), and zl_page_free() keeps the page on the
+ * free list once: the kernel stays sound.
+ */
+static noinline int zl_double_free_page(struct page *page)
+{
+	percpu_ref_get(&zl_pgmap.ref);
+	set_page_count(page, 1);
+	return zl_provoked_put(page);
+}
+
+static noinline long zl_double_free(struct zl_cmd *cmd)
+{
+	cmd->done = 0;
+	while (cmd->done < cmd->npages) {
+		struct page *page = zl_alloc_page();
+
+		if (!page)
+			break;
+		unlock_page(page);
+		put_page(page); /* freed: back on the free list */
+		if (zl_double_free_page(page) == 1)
+			cmd->done++;
+	}
+	return 0;
+}
+
+/*
+ * The bug under test: the driver puts a reference it does not hold on a
+ * page its user's PTE maps (vm_insert_page() in zl_mmap()), the mapping's
+ * own: free_zone_device_folio() runs with the mapcount still 1. The page
+ * is then given its reference back (and the pgmap reference that free
+ * put), so the PTE owns a live page again and munmap() later unmaps and
+ * frees it as usual; zl_page_free() leaves it off the free list meanwhile,
+ * so nobody allocates a mapped page. Only device-coherent pages have CPU
+ * PTEs (device-private ones are mapped as swap entries, which never hold
+ * an rmap), hence the coherent pgmap.
+ */
+static noinline int zl_free_mapped_page(struct page *page)
+{
+	int seen = zl_provoked_put(page);
+
+	percpu_ref_get(&zl_pgmap.ref);
+	set_page_count(page, 1);
+	return seen;
+}
+
+static noinline long zl_free_mapped(struct zl_cmd *cmd)
+{
+	unsigned long i;
+
+	cmd->done = 0;
+	mutex_lock(&zl_map_mutex);
+	for (i = 0; i < cmd->npages && i < zl_nr_mapped; i++)
+		if (zl_free_mapped_page(zl_mapped[i]) == 2)
+			cmd->done++;
+	mutex_unlock(&zl_map_mutex);
+	return 0;
+}
+
+/*
+ * The bug under test: the driver drops by hand a mapping it does not own
+ * (the kernel's rmap removal, folio_remove_rmap_pte(s) or
+ * page_remove_rmap(), is not exported: the driver decrements _mapcount
+ * itself, as a hand-rolled removal would), then unmaps its user's PTEs:
+ * the kernel's folio_remove_rmap_ptes() finds a folio already unmapped and
+ * takes its mapcount negative. The driver holds a reference meanwhile and
+ * restores the mapcount before its last put, so the page is freed with a
+ * sound mapcount and nothing is left to go wrong later. Returns how many
+ * the kernel took below "unmapped" (its _mapcount at -2).
+ */
+static noinline long zl_unmap_unmapped(struct file *file, struct zl_cmd *cmd)
+{
+	unsigned long i, n;
+
+	cmd->done = 0;
+	mutex_lock(&zl_map_mutex);
+	n = min_t(unsigned long, cmd->npages, zl_nr_mapped);
+	for (i = 0; i < n; i++) {
+		get_page(zl_mapped[i]);
+		atomic_dec(&zl_mapped[i]->_mapcount);
+	}
+	/* every PTE of every mapping of /dev/zdev_leak */
+	unmap_mapping_range(file->f_mapping, 0, 0, 1);
+	for (i = 0; i < n; i++) {
+		struct page *page = zl_mapped[i];
+
+		if (atomic_read(&page->_mapcount) == -2)
+			cmd->done++;
+		atomic_inc(&page->_mapcount);
+		put_page(page);
+	}
+	zl_nr_mapped = 0;
+	mutex_unlock(&zl_map_mutex);
+	return 0;
+}
+
+/*
+ * Device-coherent pages are CPU memory: map fresh ones into the caller
+ * with vm_insert_page() (a normal, refcounted, rmap'd PTE each), the
+ * mapping holding their only reference. munmap() unmaps and frees them.
+ */
+static int zl_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long addr;
+	int err = 0;
+
+	if (!coherent_base)
+		return -ENODEV;
+	if (vma_pages(vma) > ZL_MAX_PAGES)
+		return -E2BIG;
+	mutex_lock(&zl_map_mutex);
+	zl_nr_mapped = 0;
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		struct page *page = zl_alloc_page();
+
+		if (!page) {
+			err = -ENOMEM;
+			break;
+		}
+		unlock_page(page);
+		err = vm_insert_page(vma, addr, page);
+		put_page(page); /* the PTE's reference is the only one */
+		if (err)
+			break;
+		zl_mapped[zl_nr_mapped++] = page;
+	}
+	mutex_unlock(&zl_map_mutex);
+	return err;
+}
+
 static void zl_release_held(void)
 {
 	while (zl_nr_held)
@@ -256,6 +440,15 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 		zl_release_held();
 		ret = 0;
 		break;
+	case ZL_DOUBLE_FREE:
+		ret = zl_double_free(&cmd);
+		break;
+	case ZL_FREE_MAPPED:
+		ret = coherent_base ? zl_free_mapped(&cmd) : -ENODEV;
+		break;
+	case ZL_UNMAP_UNMAPPED:
+		ret = coherent_base ? zl_unmap_unmapped(file, &cmd) : -ENODEV;
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -268,6 +461,7 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 static const struct file_operations zl_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = zl_ioctl,
+	.mmap = zl_mmap,
 };
 
 static struct miscdevice zl_misc = {

@@ -18,5 +18,9 @@ struct zl_cmd {
 #define ZL_LEAK	   _IOWR('Z', 2, struct zl_cmd)
 #define ZL_HOLD	   _IOWR('Z', 3, struct zl_cmd)
 #define ZL_RELEASE _IOWR('Z', 4, struct zl_cmd)
+/* anomalies injected on purpose: done = injections the kernel confirmed */
+#define ZL_DOUBLE_FREE	    _IOWR('Z', 5, struct zl_cmd)
+#define ZL_FREE_MAPPED	    _IOWR('Z', 6, struct zl_cmd)
+#define ZL_UNMAP_UNMAPPED   _IOWR('Z', 7, struct zl_cmd)
 
 #endif

@@ -179,6 +179,58 @@ static void test_anomaly_rules(void **state)
 	tracker_release(&t);
 }
 
+/*
+ * An anomaly finding's call site is the stack of the event that showed it:
+ * a free's own (the BPF side captures stacks at frees for this), an
+ * unmap's own for a negative mapcount.
+ */
+static void test_anomaly_stacks(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	struct zdev_event e;
+	size_t i;
+
+	tracker_init(&t);
+	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	feed_born(&t, PFN, 1);
+	feed_free(&t, PRIV, PFN, 0);
+	e = ev_base(ZDEV_EV_FREE, PRIV); /* freed again */
+	e.folio.pfn = PFN;
+	e.folio.nr = 1;
+	e.stack_id = 7;
+	tracker_event(&t, &e);
+	feed_born(&t, PFN + 1, 1);
+	e = ev_base(ZDEV_EV_FREE, PRIV); /* freed while mapped */
+	e.folio.pfn = PFN + 1;
+	e.folio.nr = 1;
+	e.folio.mapcount = 1;
+	e.stack_id = 8;
+	tracker_event(&t, &e);
+	feed_born(&t, PFN + 2, 1);
+	e = ev_base(ZDEV_EV_UNMAP, PRIV); /* unmapped, not mapped */
+	e.folio.pfn = PFN + 2;
+	e.folio.nr = 1;
+	e.folio.mapcount = -1;
+	e.stack_id = 9;
+	tracker_event(&t, &e);
+	feed_free(&t, PRIV, PFN + 2, 0);
+	leaks_after_run(&t, &r);
+	assert_int_equal(r.nr, 3);
+	for (i = 0; i < r.nr; i++) {
+		const char *rule = leak_rule_name(r.findings[i].rule);
+
+		if (!strcmp(rule, "double-free"))
+			assert_int_equal(r.findings[i].stack_id, 7);
+		else if (!strcmp(rule, "free-while-mapped"))
+			assert_int_equal(r.findings[i].stack_id, 8);
+		else if (!strcmp(rule, "mapcount-negative"))
+			assert_int_equal(r.findings[i].stack_id, 9);
+	}
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
 static void test_ksyms(void **state)
 {
 	struct ksyms *ks = fake_ksyms();
@@ -344,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_teardown_no_folio),
 		cmocka_unit_test(test_inconclusive),
 		cmocka_unit_test(test_anomaly_rules),
+		cmocka_unit_test(test_anomaly_stacks),
 		cmocka_unit_test(test_ksyms),
 		cmocka_unit_test(test_reports),
 	};

@@ -118,8 +118,9 @@ def anomalies(pgmaps):
     return {k: v for p in pgmaps for k, v in p["anomalies"].items() if v}
 
 
-def session(c, scen, name, path):
-    """Checks every zdevmon session shares; returns its objects or None."""
+def session(c, scen, name, path, anomalous=None):
+    """Checks every zdevmon session shares; returns its objects or None.
+    anomalous: the tracker anomalies a scenario injected ({} otherwise)."""
     if not c.need(f"{scen}/{name}: zdevmon wrote NDJSON",
                    os.path.exists(path), f"{path} missing"):
         return None
@@ -148,8 +149,9 @@ def session(c, scen, name, path):
     c.eq(f"{scen}/{name}: no hooked call missed", final[0]["probe_misses"], 0)
     c.eq(f"{scen}/{name}: no kernel-side anomalies",
          final[0]["bpf_anomalies"], 0)
-    c.eq(f"{scen}/{name}: no tracker anomalies",
-         anomalies(final[0]["pgmaps"]), {})
+    c.eq(f"{scen}/{name}: " + ("tracker anomalies are the injected ones"
+                                if anomalous else "no tracker anomalies"),
+         anomalies(final[0]["pgmaps"]), anomalous or {})
     check_privileges(c, f"{scen}/{name}", path.replace(".ndjson", ".caps"))
     stderr = open(path.replace(".ndjson", ".stderr")).read()
     c.check(f"{scen}/{name}: zdevmon exited 0 after SIGINT",
@@ -772,9 +774,66 @@ def check_coherent(c, out):
          (pm["state"], pm["live_folios"]), ("gone", 0))
 
 
+# anomaly scenario: run name -> leakwork's truth key, the rule, the
+# tracker's anomaly counter, the pgmap type and the module's function
+INJECTED = (
+    ("doublefree", "double_freed", "double-free", "double_free", "private",
+     "zl_double_free_page"),
+    ("freemapped", "freed_mapped", "free-while-mapped", "free_mapped",
+     "coherent", "zl_free_mapped_page"),
+    ("unmapunmapped", "unmapped_unmapped", "mapcount-negative",
+     "mapcount_negative", "coherent", "zl_unmap_unmapped"),
+)
+INJECTED_COUNT = {"doublefree": 3, "freemapped": 4, "unmapunmapped": 5}
+
+
+def check_anomaly(c, out):
+    """Anomalies zdev_leak injected on purpose, each in its own run: each
+    found once, with the module's count and its function as call site."""
+    for name, key, rule, counter, kind, func in INJECTED:
+        t = truth(f"{out}/{name}.truth")
+        n = t.get(key)
+        c.eq(f"anomaly/{name}: the module injected what it was asked",
+             n, INJECTED_COUNT[name])
+        if name != "doublefree":
+            c.eq(f"anomaly/{name}: device pages mapped by the module",
+                 t.get("pages_mapped"), INJECTED_COUNT[name])
+            c.eq(f"anomaly/{name}: pages its PTEs map after the injection",
+                 t.get("still_mapped"),
+                 t.get("pages_mapped") if name == "freemapped" else 0)
+        dmesg = open(f"{out}/{name}.dmesg").read().strip()
+        c.eq(f"anomaly/{name}: the kernel stayed quiet (no warning)",
+             dmesg, "")
+        c.eq(f"anomaly/{name}: exit status (an error found)",
+             open(f"{out}/{name}.rc").read().strip(), "3")
+        r = report(c, out, name)
+        if r:
+            c.eq(f"anomaly/{name}: findings: one {rule}, nothing else",
+                 [(f["rule"], f["severity"], f["type"], f["folios"])
+                  for f in r["findings"]], [(rule, "error", kind, n)])
+            c.eq(f"anomaly/{name}: verdict", r["verdict"], "leaks")
+            for f in findings(r, rule):
+                site = re.compile(rf"^{func}(\.\w+)*\+0x[0-9a-f]+ "
+                                  r"\[zdev_leak\]$")
+                c.check(f"anomaly/{name}: call site is {func}",
+                        bool(f.get("site") and site.match(f["site"])),
+                        f"site {f.get('site')}, stack {f.get('stack')}")
+        objs = session(c, "anomaly", name, f"{out}/{name}.ndjson",
+                       {counter: n})
+        if objs:
+            final = snapshots(objs, "final")[0]
+            pm = one_pgmap(c, f"anomaly/{name}", final, kind)
+            if pm:
+                c.eq(f"anomaly/{name}: the pgmap's {counter} counter",
+                     pm["anomalies"][counter], n)
+                c.eq(f"anomaly/{name}: torn down, nothing live",
+                     (pm["state"], pm["live_folios"]), ("gone", 0))
+
+
 CHECKS = {"dax": check_dax, "devdax": check_devdax,
           "coherent": check_coherent, "p2p": check_p2p, "hmm": check_hmm,
-          "leak": check_leak, "daxgup": check_daxgup}
+          "leak": check_leak, "daxgup": check_daxgup,
+          "anomaly": check_anomaly}
 
 
 def main():

@@ -7,6 +7,14 @@
  *   leakwork hold NPAGES [SECONDS]  the driver keeps NPAGES unmapped
  *                                   device pages; sleep SECONDS
  *   leakwork release                the driver drops what it keeps
+ * Anomalies injected on purpose, NPAGES each (truth: how many the
+ * module saw the kernel do):
+ *   leakwork doublefree NPAGES      pages freed, then freed again
+ *   leakwork freemapped NPAGES      (coherent_base=) pages of our mmap()
+ *                                   of /dev/zdev_leak freed while mapped
+ *   leakwork unmapunmapped NPAGES   (coherent_base=) pages of our mmap()
+ *                                   unmapped while their mapcount says
+ *                                   unmapped
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -22,6 +30,23 @@ static unsigned long zl(int fd, unsigned long req, void *addr,
 	if (ioctl(fd, req, &c))
 		die("zdev_leak ioctl");
 	return c.done;
+}
+
+/* NPAGES device pages mapped by the module, written to, reported. */
+static char *map_device(int fd, unsigned long n)
+{
+	char *map = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+	struct walk w;
+	unsigned long i;
+
+	if (map == MAP_FAILED)
+		die("mmap /dev/zdev_leak");
+	for (i = 0; i < n; i++)
+		map[i * PAGE_SZ] = (char)i;
+	w = walk_mapping(map, n);
+	truth("pages_mapped", w.present);
+	return map;
 }
 
 int main(int argc, char **argv)
@@ -54,6 +79,23 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "hold")) {
 		truth("held", zl(fd, ZL_HOLD, NULL, n));
 		sleep(extra);
+	} else if (!strcmp(argv[1], "doublefree")) {
+		truth("double_freed", zl(fd, ZL_DOUBLE_FREE, NULL, n));
+	} else if (!strcmp(argv[1], "freemapped")) {
+		buf = map_device(fd, n);
+		truth("freed_mapped", zl(fd, ZL_FREE_MAPPED, NULL, n));
+		/* the PTEs still map live pages: read them, then unmap */
+		for (i = 0; i < n; i++)
+			if (buf[i * PAGE_SZ] != (char)i)
+				die("device page lost its data");
+		truth("still_mapped", walk_mapping(buf, n).present);
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "unmapunmapped")) {
+		buf = map_device(fd, n);
+		truth("unmapped_unmapped", zl(fd, ZL_UNMAP_UNMAPPED, NULL, n));
+		/* the module unmapped them: nothing left in the range */
+		truth("still_mapped", walk_mapping(buf, n).present);
+		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "release")) {
 		truth("released", zl(fd, ZL_RELEASE, NULL, 0));
 	} else {
