@@ -50,16 +50,27 @@ zdev_snapshot() {
 	done
 }
 
+# uptime in centiseconds
+cs() { tr -d . </proc/uptime | cut -d' ' -f1; }
+
+# bad_request LABEL: stdin to the endpoint; "LABEL CS FIRST-LINE": how
+# long until it answered or closed (10 s at most), and its status line.
+bad_request() {
+	t0=$(cs)
+	line=$(timeout 10 nc 127.0.0.1 9464 | head -1 | tr -d '\r')
+	echo "$1 $(($(cs) - t0)) ${line:-closed}"
+}
+
 # zdev_bad_requests NAME: what zdevmon's HTTP endpoint answers to a bad
-# method, a malformed request line and a 64 KiB header (first line each).
+# method, a malformed request line and a 64 KiB header, and how fast.
 zdev_bad_requests() {
 	{
 		printf 'POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc' |
-			timeout 10 nc 127.0.0.1 9464 | head -1
-		printf 'BOGUS\r\n\r\n' | timeout 10 nc 127.0.0.1 9464 | head -1
+			bad_request post
+		printf 'BOGUS\r\n\r\n' | bad_request bogus
 		{ printf 'GET /metrics HTTP/1.1\r\nX: '
 		  head -c 65536 /dev/zero | tr '\0' a
-		  printf '\r\n\r\n'; } | timeout 10 nc 127.0.0.1 9464 | head -1
+		  printf '\r\n\r\n'; } | bad_request huge
 	} >"$OUT/$1.bad-requests" 2>&1
 }
 
