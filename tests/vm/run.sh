@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,devdax,coherent,p2p,hmm,leak,daxgup"
+scens="dax,devdax,coherent,p2p,hmm,leak,daxgup,daemon"
 kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
@@ -44,7 +44,8 @@ kdir=$(tb_kdir "$kabi")
 cp zdevmon "$OUT/bin/"
 cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
 [ -x build/barecount ] && cp build/barecount "$OUT/bin/"
-for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox; do
+for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox \
+	httpwork; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
 		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" -l:libcap.a ||
 		die "cannot build $w"
@@ -121,7 +122,7 @@ fi
 # Scenarios each kernel can run.
 suite_scens() {
 	case $1 in
-	sid) echo dax devdax coherent p2p hmm leak ;;
+	sid) echo dax devdax coherent p2p hmm leak daemon ;;
 	*) echo daxgup devdax coherent ;;
 	esac
 }
