@@ -816,8 +816,10 @@ def check_daemon(c, out):
     t = dict(zip(t[::2], t[1::2]))
     ran = float(t["exited"]) - float(t["started"])
     c.eq("daemon/duration: exit status", t["rc"], "0")
-    c.check("daemon/duration: exited 2 s after its start object "
-            "(/proc/uptime: 1.5 to 4 s)", 1.5 <= ran <= 4.0,
+    # detaching takes its time after the final snapshot: 1.6 s for
+    # kprobes under TCG
+    c.check("daemon/duration: exited 2 s after its start object, "
+            "detached (/proc/uptime: 1.5 to 6 s)", 1.5 <= ran <= 6.0,
             f"{ran:.2f}s; launched {t['launched']}, started {t['started']},"
             f" exited {t['exited']}")
     c.check("daemon/duration: attached and stopped within 60 s of launch",
