@@ -39,13 +39,45 @@ int ndjson_open(struct ndjson *n, const char *path, uint64_t max_size, int keep)
 	return open_path(n);
 }
 
+/*
+ * Is the file at path another than the one we fill? logrotate moved ours
+ * away (its SIGHUP still to come) or put a new one there: -ENOENT or 1; 0
+ * when it is ours.
+ */
+static int path_moved(const struct ndjson *n)
+{
+	struct stat at, ours;
+
+	if (fstat(n->fd, &ours))
+		return 0;
+	if (lstat(n->path, &at))
+		return errno == ENOENT ? -ENOENT : 0;
+	return at.st_dev != ours.st_dev || at.st_ino != ours.st_ino;
+}
+
 /* path.keep is dropped, path.i becomes path.i+1, path becomes path.1 */
 static int rotate(struct ndjson *n)
 {
 	size_t len = strlen(n->path) + 16;
 	char from[len], to[len];
-	int i;
+	int i, old = n->fd, moved = path_moved(n), err;
 
+	/*
+	 * Ours is no longer at path: the numbered files are not ours to
+	 * shift (a shift per line, until the SIGHUP, would push the oldest
+	 * out), and the moved file is not ours to grow. Go on at path.
+	 */
+	if (moved) {
+		err = open_path(n);
+		if (!err) {
+			close(old);
+			return 0;
+		}
+		n->fd = old;
+		if (moved == -ENOENT)
+			return err; /* keep appending to the moved file */
+		/* something we may not open (a link): rotated away below */
+	}
 	for (i = n->keep - 1; i >= 1; i--) {
 		snprintf(from, len, "%s.%d", n->path, i);
 		snprintf(to, len, "%s.%d", n->path, i + 1);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "output.h"
 #include "report.h"
 
@@ -368,6 +369,19 @@ static char *case_text(const struct report_ctx *c, int pgmap_id, int rule,
 }
 
 /* One test case per pgmap and rule: failed when an error finding says so. */
+json_object *report_alert_json(const struct report_ctx *c)
+{
+	json_object *o = report_json(c);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_object_add(o, "kind", json_object_new_string("alert"));
+	/* in a log file, when the kernel began to hang matters most */
+	json_object_object_add(
+		o, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+	return o;
+}
+
 int report_junit(FILE *out, const struct report_ctx *c)
 {
 	size_t cases = (size_t)c->t->nr_pgmaps * LEAK_RULE_MAX, failures = 0;

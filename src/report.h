@@ -48,6 +48,8 @@ void report_text(FILE *out, const struct report_ctx *c);
 /* Just the findings, with their call sites. */
 void report_findings_text(FILE *out, const struct report_ctx *c);
 json_object *report_json(const struct report_ctx *c);
+/* The same as an NDJSON alert: kind "alert", and its Unix "time". */
+json_object *report_alert_json(const struct report_ctx *c);
 int report_junit(FILE *out, const struct report_ctx *c);
 
 #endif /* ZDEVMON_REPORT_H */

@@ -107,7 +107,6 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 				 .stack_ctx = s->probes,
 				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
-	json_object *o;
 
 	if (leaks_teardown(&s->tracker, p, &now) || !now.nr)
 		goto out;
@@ -126,9 +125,7 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 			" folios live: their struct pages are gone\n",
 			p->id, tracker_type_name(p->type), p->live_folios);
 	report_findings_text(stderr, &rc);
-	o = report_json(&rc);
-	json_object_object_add(o, "kind", json_object_new_string("alert"));
-	session_json_put(s, o);
+	session_json_put(s, report_alert_json(&rc));
 	leaks_merge(&s->alerts, &now);
 	for (size_t i = 0; i < now.nr; i++)
 		s->findings_by_rule[now.findings[i].rule]++;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <cmocka.h>
 #include "events.h"
 #include "ksyms.h"
@@ -336,6 +337,7 @@ static void test_reports(void **state)
 	size_t len = 0;
 	FILE *f;
 	json_object *o, *fs, *one, *v;
+	struct timespec t0, t1;
 	int i;
 
 	tracker_init(&t);
@@ -369,6 +371,19 @@ static void test_reports(void **state)
 	assert_string_equal(
 		json_object_get_string(json_object_array_get_idx(v, 0)),
 		"zone_device_page_init+0x5");
+	json_object_put(o);
+
+	/* the same findings as an NDJSON alert: its kind, and when */
+	clock_gettime(CLOCK_REALTIME, &t0);
+	o = report_alert_json(&rc);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	assert_true(json_object_object_get_ex(o, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "alert");
+	assert_true(json_object_object_get_ex(o, "time", &v));
+	assert_true(json_object_get_double(v) >= t0.tv_sec &&
+		    json_object_get_double(v) <= t1.tv_sec + 1);
+	assert_true(json_object_object_get_ex(o, "findings", &fs));
+	assert_int_equal(json_object_array_length(fs), 1);
 	json_object_put(o);
 
 	buf = NULL;

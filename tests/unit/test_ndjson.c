@@ -136,6 +136,64 @@ static void test_reopen(void **state)
 	ndjson_close(&n);
 }
 
+/* The line numbers a file holds, each marked in seen[] (once only). */
+static int mark_lines(const char *file, int *seen, int max)
+{
+	char line[256];
+	FILE *f = fopen(file, "r");
+	int n = 0, i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		assert_int_equal(sscanf(line, "{\"n\":%d,", &i), 1);
+		assert_true(i >= 0 && i < max);
+		assert_int_equal(seen[i]++, 0);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * logrotate moves a full file away; lines keep coming before its SIGHUP
+ * arrives. Each of them would rotate: the numbered files must not be
+ * shifted (a shift per line pushed the oldest out, and left gaps), and no
+ * line may be lost.
+ */
+static void test_rotation_after_move(void **state)
+{
+	char name[160], moved[160];
+	int seen[20] = { 0 }, i, total = 0;
+	struct ndjson n;
+	struct stat st;
+
+	/* 3 lines a file; 5 kept: this test's rotations, so none dropped */
+	assert_int_equal(ndjson_open(&n, path, 200, 5), 0);
+	for (i = 0; i < 9; i++) /* .2 0-2, .1 3-5, 6-8 */
+		put(&n, i, 1);
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	assert_int_equal(rename(path, moved), 0);
+	for (i = 9; i < 16; i++) /* the SIGHUP is late */
+		put(&n, i, 1);
+	assert_int_equal(ndjson_reopen(&n), 0);
+	for (i = 16; i < 20; i++)
+		put(&n, i, 1);
+	ndjson_close(&n);
+
+	assert_int_equal(mark_lines(moved, seen, 20), 3);
+	total += mark_lines(path, seen, 20) + 3;
+	for (i = 1; i <= 5; i++) {
+		snprintf(name, sizeof(name), "%s.%d", path, i);
+		assert_int_equal(stat(name, &st), 0);
+		assert_true(st.st_size <= 200);
+		total += mark_lines(name, seen, 20);
+	}
+	snprintf(name, sizeof(name), "%s.6", path);
+	assert_int_not_equal(stat(name, &st), 0);
+	assert_int_equal(total, 20); /* each line once, none lost */
+}
+
 /* Full, then space again: whole lines lost, counted, writing resumes. */
 static void test_full_disk(void **state)
 {
@@ -382,6 +440,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_after_move, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup,

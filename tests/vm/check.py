@@ -653,7 +653,46 @@ def check_leak(c, out):
     c.check("leak/leak: teardown alert printed before the hang",
             0 <= alert < hang, err[-600:])
     junit(c, out, "leak", ["live-after-run", "teardown-with-live-folios"])
+    check_leak_alert(c, out, t)
     check_unit(c, out, t)
+
+
+def check_leak_alert(c, out, t):
+    """The stuck teardown's alert in run's NDJSON stream: once, with the
+    leaked count, after the teardown began (its own clock: Unix seconds
+    from date(1) before rmmod) and before the final snapshot."""
+    objs = stream(f"{out}/leak.ndjson")
+    alerts = [i for i, o in enumerate(objs) if o.get("kind") == "alert"]
+    c.eq("leak/leak: NDJSON: every object valid against docs/schema/v1",
+         [e for e in map(validate, objs) if e][:3], [])
+    if not c.eq("leak/leak: NDJSON: one alert object", len(alerts), 1):
+        return
+    i = alerts[0]
+    a = objs[i]
+    down = findings(a, "teardown-with-live-folios")
+    c.eq("leak/leak: NDJSON alert: teardown-with-live-folios, the leaked "
+         "folios", (len(down), sum(f["folios"] for f in down)),
+         (1, t.get("leaked")))
+    c.check("leak/leak: NDJSON alert: before the final snapshot, which is "
+            "last", objs[-1].get("trigger") == "final" and
+            i < len(objs) - 1 and
+            len(snapshots(objs, "final")) == 1, [o.get("kind") for o in
+                                                  objs[i:]])
+    began = int(open(f"{out}/leak.teardown").read().split()[0])
+    # the teardown began in [began, began + 1); the alert comes
+    # --teardown-timeout (5 s) later, between interval snapshots 1 s apart
+    before = [o for o in objs[:i] if o.get("kind") == "snapshot"]
+    c.check("leak/leak: NDJSON alert: after the teardown began (the "
+            "snapshot before it is later than the teardown's clock)",
+            before and before[-1]["time"] >= began + 1,
+            f"teardown began {began}, snapshot before the alert "
+            f"{before and before[-1]['time']}")
+    if "time" in a:
+        c.check("leak/leak: NDJSON alert: its time is --teardown-timeout "
+                "(5 s) after the teardown began, before the final snapshot",
+                began + 5 <= a["time"] <= objs[-1]["time"],
+                f"teardown began {began}, alert {a['time']}, final "
+                f"{objs[-1]['time']}")
 
 
 def check_unit(c, out, t):
@@ -835,10 +874,185 @@ def check_anomaly(c, out):
                      (pm["state"], pm["live_folios"]), ("gone", 0))
 
 
+def truth_all(path):
+    """Every "truth KEY VALUE" line of a file, as (key, value) pairs."""
+    if not os.path.exists(path):
+        return []
+    return [(k, int(v)) for k, v in
+            (l.split()[1:] for l in open(path) if l.startswith("truth "))]
+
+
+def ndjson_files(c, name, folder, listing, max_size):
+    """The NDJSON files a rotating session left, checked: 0640, whole
+    lines only, each file within max_size. {file: [objects]} or None."""
+    files = {}
+    for line in open(listing).read().splitlines():
+        mode, size, path = line.split(" ", 2)
+        files[os.path.basename(path)] = (mode, int(size))
+    c.check(f"{name}: every file created mode 0640",
+            files and all(m == "640" for m, _ in files.values()), files)
+    c.check(f"{name}: every file within --json-max-size ({max_size})",
+            files and all(s <= max_size for _, s in files.values()), files)
+    objs, torn = {}, []
+    for f in files:
+        data = open(os.path.join(folder, f), "rb").read()
+        objs[f] = []
+        if data and not data.endswith(b"\n"):
+            torn.append((f, "no final newline"))
+        for i, line in enumerate(data.decode().splitlines()):
+            try:
+                objs[f].append(json.loads(line))
+            except ValueError as e:
+                torn.append((f, i, str(e)))
+    if not c.check(f"{name}: no torn line: every line of every file parses",
+                   not torn, torn[:3]):
+        return None
+    errors = [e for o in objs.values() for e in map(validate, o) if e]
+    c.check(f"{name}: every object valid against docs/schema/v1",
+            not errors, errors[:3])
+    return objs
+
+
+def check_daemon(c, out):
+    """The daemon's own promises against the workload's and a client's
+    truth and /proc/uptime: rotation and SIGHUP while events flow, SIGTERM,
+    --duration, --json-keep, the endpoint's limits."""
+    # 1. rotation at 64 KiB (50 kept) and three moves + SIGHUP mid-workload
+    objs = ndjson_files(c, "daemon/rotation", f"{out}/rot", f"{out}/rot.files",
+                        65536)
+    if objs:
+        base = "r.ndjson"
+        rotated = sorted(int(f.rsplit(".", 1)[1]) for f in objs
+                         if re.fullmatch(r"r\.ndjson\.\d+", f))
+        c.check("daemon/rotation: rotated several times (FILE.1 .. FILE.N, "
+                "no gap, N <= --json-keep 50)",
+                len(rotated) >= 3 and rotated == list(range(1, len(rotated)
+                                                            + 1))
+                and rotated[-1] <= 50, rotated)
+        hups = truth_all(f"{out}/rot.hup")
+        c.eq("daemon/rotation: the three moves + SIGHUP came while the "
+             "workload ran", len(hups), 3)
+        moved = [f"r.ndjson.moved{m}" for m in (1, 2, 3)]
+        c.check("daemon/rotation: the moved files hold event lines (events "
+                "flowed between a reopen and the next move)",
+                all(any(o["kind"] == "event" for o in objs.get(m, []))
+                    for m in moved),
+                {m: len(objs.get(m, [])) for m in moved})
+        every = [o for f in objs for o in objs[f]]
+        events = [o for o in every if o["kind"] == "event"]
+        final = [o for o in every if o["kind"] == "snapshot" and
+                 o.get("trigger") == "final"]
+        c.eq("daemon/rotation: one start object across the files",
+             sum(o["kind"] == "start" for o in every), 1)
+        # 3. SIGTERM: exit 0, the last object a final snapshot
+        c.eq("daemon/sigterm: exit status", open(f"{out}/rot.rc").read()
+             .strip(), "0")
+        last = objs[base][-1] if objs.get(base) else {}
+        c.check("daemon/sigterm: the last object is the final snapshot",
+                len(final) == 1 and last.get("final") is True and
+                last.get("trigger") == "final", last.get("trigger"))
+        w = truth_all(f"{out}/rot.truth")
+        pages = sum(v for k, v in w if k == "pages_mapped")
+        rounds = sum(k == "done" for k, _ in w)
+        c.check("daemon/rotation: the workload ran rounds, each of them "
+                "to its end", rounds >= 3 and pages == 64 * rounds,
+                f"{rounds} rounds, {pages} pages")
+        if final:
+            f = final[0]
+            c.eq("daemon/rotation: no event dropped in the kernel",
+                 f["dropped_events"], 0)
+            c.eq("daemon/rotation: no line lost: event lines in all files "
+                 "equal the events consumed (final snapshot)",
+                 len(events), f["events"])
+            pm = of_type(f, "p2pdma")
+            c.eq("daemon/sigterm: final snapshot's folios born and freed "
+                 "are the workload's pages", (total(pm, "inits"),
+                 total(pm, "frees"), total(pm, "live_folios")),
+                 (pages, pages, 0))
+        c.eq("daemon/rotation: map and free event lines are the workload's "
+             "pages", (sum(e["event"] == "map" for e in events),
+                       sum(e["event"] == "free" for e in events)),
+             (pages, pages))
+
+    # 2. -d 2: by itself, in time, a final snapshot last
+    t = open(f"{out}/duration.times").read().split()
+    t = dict(zip(t[::2], t[1::2]))
+    ran = float(t["exited"]) - float(t["started"])
+    c.eq("daemon/duration: exit status", t["rc"], "0")
+    # detaching takes its time after the final snapshot: 1.6 s for
+    # kprobes under TCG
+    c.check("daemon/duration: exited 2 s after its start object, "
+            "detached (/proc/uptime: 1.5 to 6 s)", 1.5 <= ran <= 6.0,
+            f"{ran:.2f}s; launched {t['launched']}, started {t['started']},"
+            f" exited {t['exited']}")
+    c.check("daemon/duration: attached and stopped within 60 s of launch",
+            float(t["exited"]) - float(t["launched"]) <= 60, t)
+    d = stream(f"{out}/duration.ndjson")
+    c.check("daemon/duration: the last object is the only final snapshot",
+            d and d[-1].get("final") is True and
+            d[-1].get("trigger") == "final" and
+            len(snapshots(d, "final")) == 1, d[-1:] and d[-1].get("trigger"))
+    if d and "elapsed_s" in d[-1]:
+        c.check("daemon/duration: its elapsed_s is 2 s (up to 2.5)",
+                2.0 <= d[-1]["elapsed_s"] <= 2.5, d[-1]["elapsed_s"])
+
+    # 5. the endpoint: 4 connections from one address, a 5th cut off, an
+    # other address served; the request-head size boundary
+    lim = truth_all(f"{out}/limits.truth")
+    get = dict(lim)
+    c.check("daemon/http: 4 connections held open from 127.0.0.1",
+            [v for k, v in lim if k == "held_connected"] == [1] * 4 and
+            get.get("held_answered") == 4 and get.get("held_ms", 9999)
+            < 5000, lim)
+    c.check("daemon/http: a 5th from 127.0.0.1 is closed unanswered",
+            get.get("fifth_status") == 0 and get.get("fifth_closed") == 1,
+            lim)
+    c.eq("daemon/http: meanwhile /healthz from 127.0.0.2 answers",
+         get.get("other_address_status"), 200)
+    c.eq("daemon/http: 127.0.0.1 served again once the 4 closed",
+         get.get("after_status"), 200)
+    # libmicrohttpd in a 32 KiB connection pool (src/http.c): a head of
+    # 32544 bytes (this request's shape) is the largest served; a longer
+    # one is cut off, and one over 32 KiB gets 431
+    heads = {n: dict(truth_all(f"{out}/head-{n}.truth"))
+             for n in (32544, 32545, 32769, 40000)}
+    c.eq("daemon/http: a 32544-byte head (the largest that fits) gets 200",
+         heads[32544].get("status"), 200)
+    c.check("daemon/http: a 32545-byte head is refused (cut off or 4xx)",
+            heads[32545].get("status") != 200 and
+            heads[32545].get("closed") == 1, heads[32545])
+    c.eq("daemon/http: heads over 32 KiB get 431",
+         (heads[32769].get("status"), heads[40000].get("status")),
+         (431, 431))
+
+    # --json-keep 2 at 8 KiB, the same session: its bound, monitoring on
+    objs = ndjson_files(c, "daemon/keep", f"{out}/keep", f"{out}/keep.files",
+                        8192)
+    if objs:
+        c.eq("daemon/keep: FILE, FILE.1 and FILE.2 only (--json-keep 2)",
+             sorted(objs), ["k.ndjson", "k.ndjson.1", "k.ndjson.2"])
+        every = [o for f in objs for o in objs[f]]
+        c.check("daemon/keep: more rotations than kept (the start object "
+                "was in a dropped file)",
+                not any(o["kind"] == "start" for o in every), len(every))
+        order = [o["time"] for f in ("k.ndjson.2", "k.ndjson.1", "k.ndjson")
+                 for o in objs.get(f, [])]
+        c.check("daemon/keep: FILE.2 older than FILE.1 older than FILE",
+                order == sorted(order), order[:3])
+        c.eq("daemon/keep: exit status", open(f"{out}/keep.rc").read()
+             .strip(), "0")
+        last = objs.get("k.ndjson", [{}])[-1]
+        pages = truth(f"{out}/keep.truth").get("pages_mapped")
+        c.check("daemon/keep: after the endpoint's tests the final snapshot "
+                "counts the workload", last.get("trigger") == "final" and
+                pages and total(of_type(last, "p2pdma"), "inits") == pages,
+                (last.get("trigger"), pages))
+
+
 CHECKS = {"dax": check_dax, "devdax": check_devdax,
           "coherent": check_coherent, "p2p": check_p2p, "hmm": check_hmm,
           "leak": check_leak, "daxgup": check_daxgup,
-          "anomaly": check_anomaly}
+          "anomaly": check_anomaly, "daemon": check_daemon}
 
 
 def main():

@@ -15,7 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 modes="fentry kprobe"
-scens="dax,devdax,coherent,p2p,hmm,leak,daxgup,anomaly"
+scens="dax,devdax,coherent,p2p,hmm,leak,daxgup,anomaly,daemon"
 kernels="sid bookworm-security trixie"
 action=test
 while [ $# -gt 0 ]; do
@@ -46,7 +46,8 @@ cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin/"
 [ -x build/barecount ] && cp build/barecount "$OUT/bin/"
 [ -x build/migcount ] || die "build the test bed's counter first (make build/migcount)"
 cp build/migcount "$OUT/bin/"
-for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox; do
+for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork unitsandbox \
+	httpwork; do
 	gcc -O2 -Wall -static -I "$kdir/hmm" -I "$TB_ROOT/tests/kmod" \
 		-o "$OUT/bin/$w" "$TB_SRCDIR/work/$w.c" -l:libcap.a ||
 		die "cannot build $w"
@@ -123,7 +124,7 @@ fi
 # Scenarios each kernel can run.
 suite_scens() {
 	case $1 in
-	sid) echo dax devdax coherent p2p hmm leak anomaly ;;
+	sid) echo dax devdax coherent p2p hmm leak anomaly daemon ;;
 	*) echo daxgup devdax coherent ;;
 	esac
 }

@@ -56,7 +56,9 @@ zdev_wait_start "/tmp/zunit/z.ndjson" "$OUT/unit.stderr"
 zdev_caps unit
 
 # references leaked; rmmod then waits for them forever
-$RUN --teardown 'rmmod zdev_leak' --teardown-timeout 5 \
+# (the teardown itself says when it began: Unix time, uptime)
+td="echo \$(date +%s) \$(cut -d' ' -f1 /proc/uptime) >$OUT/leak.teardown; rmmod zdev_leak"
+$RUN --teardown "$td" --teardown-timeout 5 --json "$OUT/leak.ndjson" \
 	--report-json "$OUT/leak.json" --junit "$OUT/leak.xml" \
 	-- leakwork migrate 64 16 >"$OUT/leak.truth" 2>"$OUT/leak.err"
 echo $? >"$OUT/leak.rc"
