@@ -90,7 +90,7 @@ tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) tests/
 		$(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) -lcmocka $(LDLIBS)
 
 # a short write on demand: a disk filling up mid-line
-tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev
+tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev -Wl,--wrap=rename
 
 # capabilities and identity, libcap alone
 tests/unit/test_privs: tests/unit/test_privs.c $(ASAN)/privs.o

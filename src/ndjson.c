@@ -78,13 +78,29 @@ static int rotate(struct ndjson *n)
 			return err; /* keep appending to the moved file */
 		/* something we may not open (a link): rotated away below */
 	}
+	/*
+	 * Ours out of the way first, in one step: logrotate may move it at
+	 * any moment, and a move between the shift and our rename would
+	 * leave the shift done (a gap in the numbers) and us writing on,
+	 * past the size, into the moved file.
+	 */
+	snprintf(from, len, "%s.rotating", n->path);
+	if (rename(n->path, from)) {
+		err = -errno;
+		if (err != -ENOENT || open_path(n))
+			return err; /* keep appending where we are */
+		close(old); /* moved just now: go on at path */
+		return 0;
+	}
 	for (i = n->keep - 1; i >= 1; i--) {
-		snprintf(from, len, "%s.%d", n->path, i);
+		char a[len];
+
+		snprintf(a, len, "%s.%d", n->path, i);
 		snprintf(to, len, "%s.%d", n->path, i + 1);
-		rename(from, to); /* a missing one is fine */
+		rename(a, to); /* a missing one is fine */
 	}
 	snprintf(to, len, "%s.1", n->path);
-	if (rename(n->path, to))
+	if (rename(from, to))
 		return -errno;
 	close(n->fd);
 	return open_path(n);

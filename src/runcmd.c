@@ -70,8 +70,9 @@ void runcmd_go(struct runcmd *c)
 
 void runcmd_cancel(struct runcmd *c)
 {
-	/* a child that was let go is the caller's to wait for */
-	if (c->go_fd >= 0) {
+	/* a child that was let go is the caller's to wait for; pid 0: none
+	 * was forked (and go_fd of a zeroed struct is not ours to close) */
+	if (c->pid > 0 && c->go_fd >= 0) {
 		close(c->go_fd);
 		c->go_fd = -1;
 		if (c->pid > 0)

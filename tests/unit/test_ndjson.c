@@ -30,6 +30,23 @@ static char dir[64], path[128];
 static size_t short_write;
 ssize_t __real_writev(int fd, const struct iovec *iov, int cnt);
 
+/*
+ * And -Wl,--wrap=rename: logrotate's move of the file, made just before
+ * the next rename of it (move_on_rename set).
+ */
+static int move_on_rename;
+static char move_to[160];
+int __real_rename(const char *from, const char *to);
+
+int __wrap_rename(const char *from, const char *to)
+{
+	if (move_on_rename && !strcmp(from, path)) {
+		move_on_rename = 0;
+		__real_rename(path, move_to);
+	}
+	return __real_rename(from, to);
+}
+
 ssize_t __wrap_writev(int fd, const struct iovec *iov, int cnt)
 {
 	size_t n = short_write;
@@ -192,6 +209,46 @@ static void test_rotation_after_move(void **state)
 	snprintf(name, sizeof(name), "%s.6", path);
 	assert_int_not_equal(stat(name, &st), 0);
 	assert_int_equal(total, 20); /* each line once, none lost */
+}
+
+/*
+ * logrotate moves the file at the very moment we rotate (our first rename
+ * finds it gone): no number is skipped and the moved file grows no more.
+ */
+static void test_rotation_racing_move(void **state)
+{
+	char name[160];
+	int seen[20] = { 0 }, i, total = 0;
+	struct ndjson n;
+	struct stat st;
+
+	assert_int_equal(ndjson_open(&n, path, 200, 5), 0);
+	for (i = 0; i < 6; i++) /* .1 0-2, 3-5 */
+		put(&n, i, 1);
+	snprintf(move_to, sizeof(move_to), "%s.moved", path);
+	move_on_rename = 1; /* the next rotation's first rename */
+	for (i = 6; i < 12; i++)
+		put(&n, i, 1);
+	assert_int_equal(move_on_rename, 0);
+	ndjson_close(&n);
+
+	assert_int_equal(stat(move_to, &st), 0);
+	assert_true(st.st_size <= 200);
+	total += mark_lines(move_to, seen, 20);
+	total += mark_lines(path, seen, 20);
+	for (i = 1; i <= 5; i++) {
+		snprintf(name, sizeof(name), "%s.%d", path, i);
+		if (stat(name, &st))
+			break;
+		assert_true(st.st_size <= 200);
+		total += mark_lines(name, seen, 20);
+	}
+	/* numbered from 1 without a gap */
+	for (; i <= 6; i++) {
+		snprintf(name, sizeof(name), "%s.%d", path, i);
+		assert_int_not_equal(stat(name, &st), 0);
+	}
+	assert_int_equal(total, 12); /* each line once, none lost */
 }
 
 /* Full, then space again: whole lines lost, counted, writing resumes. */
@@ -441,6 +498,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_after_move, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_racing_move, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup,
 						teardown),

@@ -28,7 +28,12 @@ done) >"$OUT/rot.truth" 2>"$OUT/rot.work-err" &
 wl=$!
 for m in 1 2 3; do
 	sleep 0.4
-	mv $D/r.ndjson $D/r.ndjson.moved$m
+	# zdevmon may be rotating it that very moment (it is briefly not
+	# there): logrotate would find it next time; we try again
+	j=0
+	until mv $D/r.ndjson $D/r.ndjson.moved$m 2>/dev/null || [ $j -gt 100 ]; do
+		j=$((j + 1)); sleep 0.01
+	done
 	sleep 0.3
 	# the workload still running at the reopen: events in flight
 	kill -0 $wl 2>/dev/null && echo "truth hup_during_workload 1" \
