@@ -1,50 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What users see: the live table and the NDJSON objects. Outputs read the
- * tracker and a status summary; none reaches into BPF maps itself.
+ * The NDJSON objects (json-c): start, snapshot, event, features. Outputs
+ * read the tracker and a status summary; none reaches into BPF maps itself.
  */
-#ifndef ZDEVMON_OUTPUT_H
-#define ZDEVMON_OUTPUT_H
+#ifndef ZDEVMON_OBJECTS_H
+#define ZDEVMON_OBJECTS_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include "tracker.h"
+#include "kernel/status.h"
+#include "model/tracker.h"
 
 #define ZDEVMON_SCHEMA "zdevmon/v1"
-
-/* One kernel hook as the loader left it. */
-struct hook_status {
-	const char *func;      /* kernel function */
-	const char *mechanism; /* "fentry", "fexit", "kprobe", or "off" */
-	const char *reason;    /* why off, or NULL */
-	const char *loses;     /* what is lost when it is off */
-	uint64_t device_calls; /* calls that concerned device folios */
-	uint64_t dropped;
-	uint64_t anomalies; /* kernel-side sanity checks that failed */
-	uint64_t misses;    /* calls its programs missed (see probe.h) */
-	uint64_t run_ns;    /* --bpf-stats: time its programs ran */
-	uint64_t runs;	    /* --bpf-stats: times they ran */
-};
-
-struct zdev_status {
-	double elapsed_s;	   /* since the probes were attached */
-	uint64_t dropped_events;   /* ring-buffer reserves that failed */
-	uint64_t probe_misses;	   /* calls our programs missed: events lost */
-	uint64_t bpf_anomalies;	   /* kernel-side sanity checks that failed */
-	uint64_t stack_collisions; /* call sites lost to stack-id collisions */
-	uint64_t stack_overflows;  /* call sites lost to a full stack map */
-	int nr_hooks;
-	struct hook_status hooks[32];
-	bool show_addresses;	 /* --show-addresses: kernel pointers in JSON */
-	bool bpf_stats;		 /* run_ns and runs are meaningful */
-	double cpu_seconds;	 /* zdevmon's own CPU time */
-	uint64_t resident_bytes; /* and its resident memory */
-};
-
-/* The live table: one row per pgmap, under 100 columns. */
-void output_table(FILE *out, const struct tracker *t,
-		  const struct zdev_status *st);
 
 /* NDJSON objects; each carries "schema" and "kind". Caller puts them. */
 json_object *output_snapshot(const struct tracker *t,
@@ -52,9 +20,7 @@ json_object *output_snapshot(const struct tracker *t,
 json_object *output_start(const struct zdev_status *st);
 json_object *output_event(const struct tracker *t, const struct zdev_event *e);
 
-/* zdevmon features: hooks, mechanisms, losses; the refcount scheme. */
-void output_features(FILE *out, const struct zdev_status *st,
-		     const char *kernel, bool fsdax_idle_at_one);
+/* zdevmon features --json: hooks, mechanisms, losses; the refcount scheme. */
 json_object *output_features_json(const struct zdev_status *st,
 				  const char *kernel, bool fsdax_idle_at_one);
 
@@ -65,7 +31,5 @@ void json_add_u64(json_object *o, const char *key, uint64_t v);
 int output_line(FILE *out, json_object *obj);
 
 const char *output_kind_name(uint32_t kind);
-/* Short human count: 12345, 123k, 45.6M; buf holds at least 8 bytes. */
-const char *output_count(char *buf, size_t len, uint64_t n);
 
-#endif /* ZDEVMON_OUTPUT_H */
+#endif /* ZDEVMON_OBJECTS_H */
