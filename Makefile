@@ -1,18 +1,35 @@
-# zdevmon: one static binary (libbpf-bootstrap layout).
+# zdevmon: one static binary, built the way libbpf-tools builds its tools.
+# Every intermediate goes under build/ (OUT), mirroring src/; ./zdevmon is
+# the one product.
+OUT := build
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
 CLANG_FORMAT ?= clang-format
-ARCH := x86
 VERSION := 0.1.0
+# The BPF target architecture, from the machine's (as libbpf-tools does);
+# vmlinux.h must be that architecture's.
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
+			 | sed 's/arm.*/arm/' \
+			 | sed 's/aarch64/arm64/' \
+			 | sed 's/ppc64le/powerpc/' \
+			 | sed 's/mips.*/mips/' \
+			 | sed 's/riscv64/riscv/' \
+			 | sed 's/loongarch64/loongarch/')
 
-OUT := build
+# include/zdev.h is the contract between the two halves: the BPF programs
+# (bpf/) and the daemon (src/) both include it, and nothing else of each
+# other. vmlinux.h comes from a kernel built with -fms-extensions (6.19 and
+# later embed tagged structs anonymously, e.g. "struct ns_tree;" as a
+# member): clang accepts that only with the same flag.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
-	-fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Isrc -Ibpf
+	-fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-missing-field-initializers -std=gnu11 -Isrc -I$(OUT) \
+	-Wno-missing-field-initializers -std=gnu11 -Isrc -Iinclude -I$(OUT) \
 	-DZDEVMON_VERSION='"$(VERSION)"'
+# a .d file beside every object: a header's change rebuilds its users
+DEPFLAGS = -MMD -MP
 # Unit tests run under ASan and UBSan, any finding fatal; their objects are
 # built apart (build/asan) so the static release binary never gets them.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -21,91 +38,107 @@ ASAN := $(OUT)/asan
 TEST_CFLAGS = $(CFLAGS) $(SAN_FLAGS)
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libjson-c.a -l:libcap.a -lm
 # libmicrohttpd.a pulls in GnuTLS; Debian has every static archive of it
-# but p11-kit's (src/p11_kit_stubs.c stands in)
+# but p11-kit's (src/output/p11_kit_stubs.c stands in)
 HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 	-l:libnettle.a -l:libgmp.a -l:libtasn1.a -l:libidn2.a \
 	-l:libunistring.a -lpthread
 
+# The pipeline, one folder a stage (README: Layout).
+KERNEL_SRCS := src/kernel/probe.c src/kernel/zone_layout.c src/kernel/ksyms.c
+MODEL_SRCS := src/model/tracker.c src/model/leaks.c
+OUTPUT_SRCS := src/output/table.c src/output/objects.c src/output/report.c \
+	src/output/metrics.c src/output/ndjson.c src/output/outfile.c \
+	src/output/listen.c
+HTTP_SRCS := src/output/http.c src/output/p11_kit_stubs.c
+SYS_SRCS := src/sys/privs.c src/sys/runcmd.c
+CMD_SRCS := src/cmd/daemon.c src/cmd/run.c src/cmd/features.c
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
-CORE_SRCS := src/tracker.c src/output.c src/zone_layout.c src/options.c \
-	src/leaks.c src/report.c src/ksyms.c src/metrics.c src/ndjson.c \
-	src/outfile.c
-DAEMON_SRCS := src/zdevmon.c src/run.c src/runcmd.c src/probe.c src/http.c \
-	src/privs.c \
-	src/p11_kit_stubs.c $(CORE_SRCS)
-UNIT_TESTS := tests/unit/test_tracker tests/unit/test_output tests/unit/test_leaks \
-	tests/unit/test_options tests/unit/test_http tests/unit/test_ndjson \
-	tests/unit/test_privs tests/unit/test_ksyms
+CORE_SRCS := $(MODEL_SRCS) $(OUTPUT_SRCS) src/kernel/zone_layout.c \
+	src/kernel/ksyms.c src/options.c
+DAEMON_SRCS := src/main.c src/session.c src/options.c $(CMD_SRCS) \
+	$(SYS_SRCS) $(KERNEL_SRCS) $(MODEL_SRCS) $(OUTPUT_SRCS) $(HTTP_SRCS)
+
+obj = $(patsubst src/%.c,$(OUT)/%.o,$(1))
+asan_obj = $(patsubst src/%.c,$(ASAN)/%.o,$(1))
+
+UNIT_TESTS := $(addprefix $(OUT)/tests/unit/,test_tracker test_output \
+	test_leaks test_options test_http test_ndjson test_privs test_ksyms)
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 # the sanitized objects are intermediates of a pattern chain: keep them
-.SECONDARY: $(patsubst src/%.c,$(ASAN)/%.o,$(DAEMON_SRCS)) $(ASAN)/webpage.o
+.SECONDARY: $(call asan_obj,$(sort $(DAEMON_SRCS))) $(ASAN)/webpage.o
 
 all: zdevmon
 
-$(OUT):
-	mkdir -p $@
+# the BPF programs and their skeleton
+$(OUT)/zdev.bpf.o: bpf/zdev.bpf.c vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/zdev.bpf.o: bpf/zdev.bpf.c bpf/compat.bpf.h src/zdev.h vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUT)/zdev.skel.h: $(OUT)/zdev.bpf.o
-	$(BPFTOOL) gen skeleton $< name zdev > $@
+# the loader includes the skeleton: there before its first compile
+$(call obj,src/kernel/probe.c): $(OUT)/zdev.skel.h
 
-$(OUT)/probe.o: $(OUT)/zdev.skel.h
+$(OUT)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/%.o: src/%.c src/*.h | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(OUT)/p11_kit_stubs.o: src/p11_kit_stubs.c | $(OUT)
-	$(CC) $(CFLAGS) -I/usr/include/p11-kit-1 -c $< -o $@
+$(call obj,src/output/p11_kit_stubs.c): CFLAGS += -I/usr/include/p11-kit-1
+$(call asan_obj,src/output/p11_kit_stubs.c): CFLAGS += -I/usr/include/p11-kit-1
 
 # the page served at /, as a C string
-$(OUT)/webpage.c: src/web/index.html | $(OUT)
-	{ echo '#include "webpage.h"'; echo 'const char webpage_html[] ='; \
+$(OUT)/webpage.c: src/output/web/index.html
+	@mkdir -p $(@D)
+	{ echo '#include "output/webpage.h"'; \
+	  echo 'const char webpage_html[] ='; \
 	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $<; \
 	  echo ';'; } > $@
 
 $(OUT)/webpage.o: $(OUT)/webpage.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(ASAN):
-	mkdir -p $@
+$(ASAN)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(ASAN)/%.o: src/%.c src/*.h | $(ASAN)
-	$(CC) $(TEST_CFLAGS) -c $< -o $@
+$(ASAN)/webpage.o: $(OUT)/webpage.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(ASAN)/p11_kit_stubs.o: src/p11_kit_stubs.c | $(ASAN)
-	$(CC) $(TEST_CFLAGS) -I/usr/include/p11-kit-1 -c $< -o $@
-
-$(ASAN)/webpage.o: $(OUT)/webpage.c | $(ASAN)
-	$(CC) $(TEST_CFLAGS) -c $< -o $@
-
-zdevmon: $(patsubst src/%.c,$(OUT)/%.o,$(DAEMON_SRCS)) $(OUT)/webpage.o
+zdevmon: $(call obj,$(DAEMON_SRCS)) $(OUT)/webpage.o
 	$(CC) $(CFLAGS) -static -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
 
-# not -static: the sanitizer runtimes want a dynamic executable
-tests/unit/%: tests/unit/%.c $(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) tests/unit/events.h
-	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -Itests/unit -o $@ $< \
-		$(patsubst src/%.c,$(ASAN)/%.o,$(CORE_SRCS)) -lcmocka $(LDLIBS)
+# Unit tests, not -static: the sanitizer runtimes want a dynamic executable
+$(OUT)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(CORE_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) $(TEST_LDFLAGS) -Itests/unit -o $@ $< \
+		$(call asan_obj,$(CORE_SRCS)) -lcmocka $(LDLIBS)
 
 # a short write on demand: a disk filling up mid-line
-tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev -Wl,--wrap=rename
+$(OUT)/tests/unit/test_ndjson: TEST_LDFLAGS := -Wl,--wrap=writev -Wl,--wrap=rename
 
 # capabilities and identity, libcap alone
-tests/unit/test_privs: tests/unit/test_privs.c $(ASAN)/privs.o
-	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka -l:libcap.a -lpthread
+$(OUT)/tests/unit/test_privs: tests/unit/test_privs.c $(call asan_obj,src/sys/privs.c)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
+		-lcmocka -l:libcap.a -lpthread
 
 # the HTTP server alone, with its libraries and the page it serves
-tests/unit/test_http: tests/unit/test_http.c $(ASAN)/http.o $(ASAN)/options.o \
-		$(ASAN)/ndjson.o $(ASAN)/outfile.o $(ASAN)/webpage.o \
-		$(ASAN)/p11_kit_stubs.o
-	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(HTTP_LIBS) $(LDLIBS)
+HTTP_TEST_SRCS := $(HTTP_SRCS) src/options.c src/output/listen.c \
+	src/output/ndjson.c src/output/outfile.c
+$(OUT)/tests/unit/test_http: tests/unit/test_http.c \
+		$(call asan_obj,$(HTTP_TEST_SRCS)) $(ASAN)/webpage.o
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
+		-lcmocka $(HTTP_LIBS) $(LDLIBS)
 
 # the HTTP endpoint serving a captured snapshot: the page's browser test
-$(OUT)/webserve: tests/web/webserve.c $(OUT)/http.o $(OUT)/options.o \
-		$(OUT)/ndjson.o $(OUT)/outfile.o $(OUT)/webpage.o $(OUT)/p11_kit_stubs.o
-	$(CC) $(CFLAGS) -o $@ $^ $(HTTP_LIBS) $(LDLIBS)
+$(OUT)/webserve: tests/web/webserve.c $(call obj,$(HTTP_TEST_SRCS)) \
+		$(OUT)/webpage.o
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
+		$(HTTP_LIBS) $(LDLIBS)
 
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -121,30 +154,34 @@ demo: zdevmon $(OUT)/migcount
 	@tests/vm/run.sh --demo
 
 # make bench's reference: a bare fentry counter (tests/bench)
-$(OUT)/barecount.bpf.o: tests/bench/barecount.bpf.c vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(OUT)/barecount.skel.h: $(OUT)/barecount.bpf.o
-	$(BPFTOOL) gen skeleton $< name barecount > $@
+$(OUT)/barecount.bpf.o: tests/bench/barecount.bpf.c vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/barecount: tests/bench/barecount.c $(OUT)/barecount.skel.h
-	$(CC) $(CFLAGS) -static -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(LDLIBS)
 
 # the guest tests' second, minimal counter of device-private traffic
-$(OUT)/migcount.bpf.o: tests/vm/truth/migcount.bpf.c vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(OUT)/migcount.skel.h: $(OUT)/migcount.bpf.o
-	$(BPFTOOL) gen skeleton $< name migcount > $@
+$(OUT)/migcount.bpf.o: tests/vm/truth/migcount.bpf.c vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/migcount: tests/vm/truth/migcount.c $(OUT)/migcount.skel.h
-	$(CC) $(CFLAGS) -static -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(LDLIBS)
 
 bench: zdevmon $(OUT)/barecount $(OUT)/migcount
 	@tests/vm/run.sh --bench
 
+# .clang-format (the kernel's style) over every C file we own
+FORMAT_FILES = $(shell find src include bpf tests/unit -name '*.[ch]')
+
 format:
-	$(CLANG_FORMAT) -i src/*.c src/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/unit/*.h
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+check-format:
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf $(OUT) zdevmon $(UNIT_TESTS)
+	rm -rf $(OUT) zdevmon
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -9,8 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ndjson.h"
 #include "options.h"
+#include "output/listen.h"
+#include "output/ndjson.h"
 
 const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
 const char *argp_program_bug_address = "the zdevmon issue tracker";
@@ -216,30 +217,11 @@ static error_t file_arg(struct argp_state *state, const char *opt, char *arg,
 	return EINVAL;
 }
 
+/* kept for its callers: the syntax is the endpoint's (output/listen.c) */
 int options_parse_listen(const char *listen, char *addr, size_t addrlen,
 			 unsigned short *port)
 {
-	const char *colon = strrchr(listen, ':');
-	const char *p = colon ? colon + 1 : listen;
-	size_t n = colon ? (size_t)(colon - listen) : 0;
-	long v;
-
-	if (parse_int(p, 1, 65535, &v))
-		return -EINVAL;
-	*port = v;
-	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') {
-		listen++;
-		n -= 2;
-	}
-	if (n >= addrlen)
-		return -EINVAL;
-	if (!n) {
-		snprintf(addr, addrlen, "127.0.0.1"); /* loopback by default */
-	} else {
-		memcpy(addr, listen, n);
-		addr[n] = '\0';
-	}
-	return 0;
+	return listen_parse(listen, addr, addrlen, port);
 }
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
@@ -296,7 +278,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		char addr[64];
 		unsigned short port;
 
-		if (options_parse_listen(arg, addr, sizeof(addr), &port)) {
+		if (listen_parse(arg, addr, sizeof(addr), &port)) {
 			argp_error(state,
 				   "--listen wants ADDR:PORT, [ADDR6]:PORT or "
 				   "PORT, not '%s'",

@@ -58,10 +58,7 @@ enum {
 int options_parse(int argc, char **argv, struct config *cfg,
 		  unsigned int flags);
 
-/*
- * Split a --listen value: "ADDR:PORT", "[ADDR6]:PORT", ":PORT" or "PORT"
- * (the last two: 127.0.0.1). 0 or -EINVAL.
- */
+/* listen_parse() (output/listen.h), the name the option parser had. */
 int options_parse_listen(const char *listen, char *addr, size_t addrlen,
 			 unsigned short *port);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One monitoring session: probes, tracker and outputs, and the event pump
- * both modes share (the daemon in zdevmon.c, "run" in run.c).
+ * both modes share (the daemon in cmd/daemon.c, "run" in cmd/run.c).
  */
 #ifndef ZDEVMON_SESSION_H
 #define ZDEVMON_SESSION_H
@@ -10,16 +10,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
-#include "http.h"
-#include "ksyms.h"
-#include "ndjson.h"
-#include "leaks.h"
+#include <json-c/json.h>
+#include "kernel/ksyms.h"
+#include "kernel/probe.h"
+#include "kernel/status.h"
+#include "model/leaks.h"
+#include "model/tracker.h"
 #include "options.h"
-#include "output.h"
-#include "privs.h"
-#include "probe.h"
-#include "runcmd.h"
-#include "tracker.h"
+#include "output/http.h"
+#include "output/ndjson.h"
+#include "sys/runcmd.h"
 
 struct session {
 	struct config cfg;
@@ -44,6 +44,27 @@ struct session {
 
 extern volatile sig_atomic_t session_signal; /* SIGINT/SIGTERM seen */
 
+/*
+ * The steps main() takes, in order; session_close() undoes whatever of
+ * them was done. Each returns 0, or non-zero having said why: in err
+ * (one sentence) where there is one, else on standard error.
+ */
+/* Nothing open yet: what session_close() may always be given. */
+void session_init(struct session *s);
+/* The tracker, and the probes attached. */
+int session_open(struct session *s, char *err, size_t errlen);
+/* The ring buffer the events arrive on. */
+int session_open_events(struct session *s);
+/*
+ * What only the privileged can open, before the drop: kernel symbols
+ * (kallsyms shows addresses by its opener's credentials), the --listen
+ * socket (a port below 1024).
+ */
+int session_open_privileged(struct session *s, char *err, size_t errlen);
+/* Outputs opened, the endpoint started, signals caught; the start object. */
+int session_start(struct session *s);
+void session_close(struct session *s);
+
 double session_now(void);
 /*
  * Consume events and write periodic output until done(arg) is true, the
@@ -63,13 +84,5 @@ void session_json_put(struct session *s, json_object *obj);
 void session_judge_teardowns(struct session *s, double after_s);
 /* Kernel symbols, (re)loaded now: modules come and go. */
 const struct ksyms *session_ksyms(struct session *s, bool reload);
-
-/*
- * zdevmon run, before privileges are dropped: fork the command (as --user)
- * and the teardown (as the invoking user), both waiting. 0 or -errno.
- */
-int run_prepare(struct session *s, char *err, size_t errlen);
-/* zdevmon run: the command, teardown, settle, verdict; an exit status. */
-int run_mode(struct session *s);
 
 #endif /* ZDEVMON_SESSION_H */

@@ -7,7 +7,7 @@
 #define ZDEV_TEST_EVENTS_H
 
 #include <string.h>
-#include "tracker.h"
+#include "model/tracker.h"
 
 static uint64_t test_clock = 1000;
 

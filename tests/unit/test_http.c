@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "http.h"
 #include "options.h"
+#include "output/http.h"
 
 static unsigned short port;
 

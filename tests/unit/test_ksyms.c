@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "ksyms.h"
+#include "kernel/ksyms.h"
 
 /* Core text, init text, then two modules and a BPF program. */
 static const char kallsyms[] =

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <cmocka.h>
 #include "events.h"
-#include "ksyms.h"
-#include "leaks.h"
-#include "report.h"
+#include "kernel/ksyms.h"
+#include "model/leaks.h"
+#include "output/report.h"
 
 #define PRIV 0xffff888001000000ULL
 #define PFN  0xfce0000ULL

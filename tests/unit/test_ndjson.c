@@ -17,8 +17,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "ndjson.h"
-#include "outfile.h"
+#include "output/ndjson.h"
+#include "output/outfile.h"
 
 static char dir[64], path[128];
 

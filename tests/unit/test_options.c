@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "ndjson.h"
+#include "kernel/zone_layout.h"
 #include "options.h"
-#include "zone_layout.h"
+#include "output/ndjson.h"
 
 #define PARSE(cfg, ...)                                                  \
 	({                                                               \

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "events.h"
-#include "output.h"
+#include "output/objects.h"
+#include "output/table.h"
 
 #define PRIV 0xffff888001000000ULL
 #define DAX  0xffff888002000000ULL

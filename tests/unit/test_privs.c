@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "privs.h"
+#include "sys/privs.h"
 
 static char passwd_path[] = "/tmp/zdevmon-passwd-XXXXXX";
 static char group_path[] = "/tmp/zdevmon-group-XXXXXX";

@@ -1011,7 +1011,7 @@ def check_daemon(c, out):
          get.get("other_address_status"), 200)
     c.eq("daemon/http: 127.0.0.1 served again once the 4 closed",
          get.get("after_status"), 200)
-    # libmicrohttpd in a 32 KiB connection pool (src/http.c): a head of
+    # libmicrohttpd in a 32 KiB connection pool (src/output/http.c): a head of
     # 32544 bytes (this request's shape) is the largest served; a longer
     # one is cut off, and one over 32 KiB gets 431
     heads = {n: dict(truth_all(f"{out}/head-{n}.truth"))

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "http.h"
+#include "output/http.h"
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -4,8 +4,8 @@
 #define ZDEVMON_METRICS_H
 
 #include <stddef.h>
-#include "output.h"
-#include "tracker.h"
+#include "kernel/status.h"
+#include "model/tracker.h"
 
 /* zdevmon's own cost, for zdevmon_process_* metrics. */
 struct self_stats {

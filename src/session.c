@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zdevmon: observe ZONE_DEVICE folios (device-private and coherent memory,
- * FS DAX and device-dax, P2PDMA) with CO-RE BPF and keep a per-pgmap
- * refcount and mapcount picture.
- *
- * Options, the event loop and signals live here; probe.c attaches,
- * tracker.c keeps state, output.c prints.
+ * One monitoring session, the daemon's and run's: the probes opened, the
+ * event pump feeding the tracker, ticks writing the table, NDJSON and
+ * what the HTTP endpoint serves, teardowns judged as they happen, and the
+ * one cleanup of it all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +15,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include <inttypes.h>
-#include "metrics.h"
-#include "outfile.h"
-#include "privs.h"
-#include "report.h"
+#include "output/metrics.h"
+#include "output/objects.h"
+#include "output/outfile.h"
+#include "output/report.h"
+#include "output/table.h"
 #include "session.h"
 
 volatile sig_atomic_t session_signal;
@@ -319,57 +317,44 @@ int session_pump(struct session *s, double until,
 	return 0;
 }
 
-/* zdevmon features: what this kernel offers, then exit. */
-static int features_mode(struct session *s)
+void session_init(struct session *s)
 {
-	struct zdev_status st;
-	struct utsname u;
-	char kernel[128];
-	bool idle1 = probes_fsdax_idle_at_one(s->probes);
+	*s = (struct session){ .kallsyms_fd = -1,
+			       .modules_fd = -1,
+			       .listen_fd = -1 };
+}
 
-	uname(&u);
-	snprintf(kernel, sizeof(kernel), "%s%s",
-		 s->cfg.btf_path ? "(BTF) " : "",
-		 s->cfg.btf_path ? s->cfg.btf_path : u.release);
-	probes_status(s->probes, &st);
-	if (s->cfg.json_path) {
-		json_object *o = output_features_json(&st, kernel, idle1);
+int session_open(struct session *s, char *err, size_t errlen)
+{
+	struct probe_opts popts;
 
-		json_object_object_add(
-			o, "load_only",
-			json_object_new_boolean(s->cfg.btf_path != NULL));
-		output_line(stdout, o);
-		json_object_put(o);
-	} else {
-		output_features(stdout, &st, kernel, idle1);
+	tracker_init(&s->tracker);
+	popts.force_kprobes = s->cfg.force_kprobes;
+	popts.verbose = s->cfg.verbose;
+	popts.stacks = s->cfg.stacks;
+	popts.btf_path = s->cfg.btf_path;
+	popts.bpf_stats = s->cfg.bpf_stats;
+	popts.ring_size = s->cfg.ring_size;
+	return probes_open(&s->probes, &popts, err, errlen);
+}
+
+int session_open_events(struct session *s)
+{
+	s->tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s->probes);
+	s->rb = ring_buffer__new(probes_events_fd(s->probes), handle_event, s,
+				 NULL);
+	if (!s->rb) {
+		int err = errno ? -errno : -ENOMEM;
+
+		fprintf(stderr, "zdevmon: cannot open the ring buffer: %s\n",
+			strerror(-err));
+		return err;
 	}
-	return EXIT_CLEAN;
+	return 0;
 }
 
-/* The daemon: until a signal or --duration. */
-static int daemon_mode(struct session *s)
+int session_open_privileged(struct session *s, char *err, size_t errlen)
 {
-	double until = s->cfg.duration_s > 0 ? s->t0 + s->cfg.duration_s : 0;
-	int err = session_pump(s, until, NULL, NULL);
-
-	session_tick(s, "final");
-	/* a final snapshot that did not reach its file is a failure */
-	return err || (s->json_on && s->json.last_errno) ? EXIT_ZDEVMON_FAILED
-							 : EXIT_CLEAN;
-}
-
-/*
- * Everything that needs privileges, done before the drop: kernel symbols
- * opened (kallsyms shows addresses to the opener's credentials), run's
- * children forked. Then every capability goes, before any thread exists.
- */
-static int drop_privileges(struct session *s, char *err, size_t errlen)
-{
-	/* run signals CMD, which runs as another user */
-	static const cap_value_t run_keep[] = { CAP_KILL };
-	struct privs_user user = {};
-	int ret;
-
 	/* kallsyms shows addresses by its opener's credentials: open now */
 	s->kallsyms_fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	s->modules_fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
@@ -379,72 +364,20 @@ static int drop_privileges(struct session *s, char *err, size_t errlen)
 		if (s->listen_fd < 0)
 			return s->listen_fd;
 	}
-	if (s->cfg.run)
-		return run_prepare(s, err, errlen)
-			       ?: privs_drop(run_keep, s->cfg.user ? 1 : 0,
-					     NULL, err, errlen);
-	if (s->cfg.user) {
-		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
-					errlen);
-		if (ret)
-			return ret;
-	}
-	return privs_drop(NULL, 0, &user, err, errlen);
+	return 0;
 }
 
-int main(int argc, char **argv)
+int session_start(struct session *s)
 {
-	struct session s = { .kallsyms_fd = -1,
-			     .modules_fd = -1,
-			     .listen_fd = -1 };
-	struct probe_opts popts;
 	char err[512];
-	int ret;
 
-	if (options_parse(argc, argv, &s.cfg, 0))
-		return EXIT_USAGE;
-	tracker_init(&s.tracker);
-
-	popts.force_kprobes = s.cfg.force_kprobes;
-	popts.verbose = s.cfg.verbose;
-	popts.stacks = s.cfg.stacks;
-	popts.btf_path = s.cfg.btf_path;
-	popts.bpf_stats = s.cfg.bpf_stats;
-	popts.ring_size = s.cfg.ring_size;
-	ret = probes_open(&s.probes, &popts, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "zdevmon: %s.\n", err);
-		ret = EXIT_ZDEVMON_FAILED;
-		goto cleanup;
-	}
-	if (s.cfg.features) {
-		ret = features_mode(&s);
-		goto cleanup;
-	}
-	s.tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s.probes);
-	s.rb = ring_buffer__new(probes_events_fd(s.probes), handle_event, &s,
-				NULL);
-	if (!s.rb) {
-		fprintf(stderr, "zdevmon: cannot open the ring buffer: %s\n",
-			strerror(errno));
-		ret = EXIT_ZDEVMON_FAILED;
-		goto cleanup;
-	}
-	if (drop_privileges(&s, err, sizeof(err))) {
-		fprintf(stderr, "zdevmon: %s.\n", err);
-		ret = EXIT_ZDEVMON_FAILED;
-		goto cleanup;
-	}
 	/* as the user we became: rotation and reopen create files so too */
-	if (open_outputs(&s)) {
-		ret = EXIT_ZDEVMON_FAILED;
-		goto cleanup;
-	}
-	if (s.cfg.listen && http_start_on(&s.http, s.cfg.listen, s.listen_fd,
-					  err, sizeof(err))) {
+	if (open_outputs(s))
+		return -1;
+	if (s->cfg.listen && http_start_on(&s->http, s->cfg.listen,
+					   s->listen_fd, err, sizeof(err))) {
 		fprintf(stderr, "zdevmon: %s.\n", err);
-		ret = EXIT_ZDEVMON_FAILED;
-		goto cleanup;
+		return -1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -452,25 +385,26 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 
-	s.t0 = session_now();
-	s.next_tick = s.t0 + s.cfg.interval_s;
-	announce(&s);
-	ret = s.cfg.run ? run_mode(&s) : daemon_mode(&s);
+	s->t0 = session_now();
+	s->next_tick = s->t0 + s->cfg.interval_s;
+	announce(s);
+	return 0;
+}
 
-cleanup:
-	runcmd_cancel(&s.cmd);
-	runcmd_cancel(&s.teardown);
-	http_stop(s.http);
-	ring_buffer__free(s.rb);
-	probes_close(s.probes);
-	if (s.json_on)
-		ndjson_close(&s.json);
-	tracker_release(&s.tracker);
-	leaks_release(&s.alerts);
-	ksyms_free(s.ksyms);
-	if (s.kallsyms_fd >= 0)
-		close(s.kallsyms_fd);
-	if (s.modules_fd >= 0)
-		close(s.modules_fd);
-	return ret;
+void session_close(struct session *s)
+{
+	runcmd_cancel(&s->cmd);
+	runcmd_cancel(&s->teardown);
+	http_stop(s->http);
+	ring_buffer__free(s->rb);
+	probes_close(s->probes);
+	if (s->json_on)
+		ndjson_close(&s->json);
+	tracker_release(&s->tracker);
+	leaks_release(&s->alerts);
+	ksyms_free(s->ksyms);
+	if (s->kallsyms_fd >= 0)
+		close(s->kallsyms_fd);
+	if (s->modules_fd >= 0)
+		close(s->modules_fd);
 }

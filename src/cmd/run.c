@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "outfile.h"
-#include "report.h"
-#include "runcmd.h"
-#include "session.h"
+#include "cmd.h"
+#include "output/objects.h"
+#include "output/outfile.h"
+#include "output/report.h"
+#include "sys/privs.h"
+#include "sys/runcmd.h"
 
 struct child {
 	pid_t pid;
@@ -93,7 +95,11 @@ static int exit_code(const struct session *s, const struct leak_report *r,
 	return EXIT_CLEAN;
 }
 
-int run_prepare(struct session *s, char *err, size_t errlen)
+/*
+ * Before privileges are dropped: fork the command (as --user) and the
+ * teardown (as the invoking user), both waiting. 0 or -errno.
+ */
+static int run_prepare(struct session *s, char *err, size_t errlen)
 {
 	struct privs_user user = {};
 	int ret;
@@ -113,6 +119,16 @@ int run_prepare(struct session *s, char *err, size_t errlen)
 		runcmd_cancel(&s->cmd);
 	}
 	return ret;
+}
+
+int run_drop_privileges(struct session *s, char *err, size_t errlen)
+{
+	/* run signals CMD, which runs as another user */
+	static const cap_value_t run_keep[] = { CAP_KILL };
+
+	return run_prepare(s, err, errlen)
+		       ?: privs_drop(run_keep, s->cfg.user ? 1 : 0, NULL, err,
+				     errlen);
 }
 
 int run_mode(struct session *s)

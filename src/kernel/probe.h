@@ -7,7 +7,8 @@
 #define ZDEVMON_PROBE_H
 
 #include <stdbool.h>
-#include "output.h"
+#include "status.h"
+#include "zdev.h"
 
 struct probes;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* src/web/index.html, embedded at build time (Makefile: build/webpage.c). */
+/* web/index.html, embedded at build time (Makefile: build/webpage.c). */
 #ifndef ZDEVMON_WEBPAGE_H
 #define ZDEVMON_WEBPAGE_H
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include "output.h"
+#include "objects.h"
 #include "report.h"
 
 #define SHOWN_FRAMES 8

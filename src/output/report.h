@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include "ksyms.h"
-#include "leaks.h"
-#include "tracker.h"
+#include "kernel/ksyms.h"
+#include "model/leaks.h"
+#include "model/tracker.h"
 
 #define REPORT_STACK_MAX 32
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "leaks.h"
+#include "model/leaks.h"
 #include "metrics.h"
 
 void self_stats_read(struct self_stats *s)

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "http.h"
-#include "options.h"
+#include "listen.h"
 #include "webpage.h"
 
 #define CONN_TIMEOUT_S	 5  /* idle, e.g. between kept-alive requests */
@@ -319,7 +319,7 @@ static int parse_addr(const char *listen, struct sockaddr_storage *ss,
 	unsigned short port;
 
 	memset(ss, 0, sizeof(*ss));
-	if (options_parse_listen(listen, addr, addrlen, &port)) {
+	if (listen_parse(listen, addr, addrlen, &port)) {
 		snprintf(err, errlen,
 			 "--listen wants ADDR:PORT, [ADDR6]:PORT or PORT, "
 			 "not '%s'",

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the loader reports about itself: each hook's mechanism and
+ * counters, events lost; the session adds zdevmon's own cost. Filled by
+ * probes_status(), read by every output.
+ */
+#ifndef ZDEVMON_STATUS_H
+#define ZDEVMON_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One kernel hook as the loader left it. */
+struct hook_status {
+	const char *func;      /* kernel function */
+	const char *mechanism; /* "fentry", "fexit", "kprobe", or "off" */
+	const char *reason;    /* why off, or NULL */
+	const char *loses;     /* what is lost when it is off */
+	uint64_t device_calls; /* calls that concerned device folios */
+	uint64_t dropped;
+	uint64_t anomalies; /* kernel-side sanity checks that failed */
+	uint64_t misses;    /* calls its programs missed (see probe.h) */
+	uint64_t run_ns;    /* --bpf-stats: time its programs ran */
+	uint64_t runs;	    /* --bpf-stats: times they ran */
+};
+
+struct zdev_status {
+	double elapsed_s;	   /* since the probes were attached */
+	uint64_t dropped_events;   /* ring-buffer reserves that failed */
+	uint64_t probe_misses;	   /* calls our programs missed: events lost */
+	uint64_t bpf_anomalies;	   /* kernel-side sanity checks that failed */
+	uint64_t stack_collisions; /* call sites lost to stack-id collisions */
+	uint64_t stack_overflows;  /* call sites lost to a full stack map */
+	int nr_hooks;
+	struct hook_status hooks[32];
+	bool show_addresses;	 /* --show-addresses: kernel pointers in JSON */
+	bool bpf_stats;		 /* run_ns and runs are meaningful */
+	double cpu_seconds;	 /* zdevmon's own CPU time */
+	uint64_t resident_bytes; /* and its resident memory */
+};
+
+#endif /* ZDEVMON_STATUS_H */

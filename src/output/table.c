@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The live text table and zdevmon features' list. */
+#include <inttypes.h>
+#include <string.h>
+#include "table.h"
+
+const char *output_count(char *buf, size_t len, uint64_t n)
+{
+	if (n < 100000)
+		snprintf(buf, len, "%" PRIu64, n);
+	else if (n < 10000000)
+		snprintf(buf, len, "%" PRIu64 "k", n / 1000);
+	else if (n < 10000000000ULL)
+		snprintf(buf, len, "%" PRIu64 "M", n / 1000000);
+	else
+		snprintf(buf, len, "%" PRIu64 "G", n / 1000000000);
+	return buf;
+}
+
+void output_table(FILE *out, const struct tracker *t,
+		  const struct zdev_status *st)
+{
+	char c[9][12], range[48];
+	int i, on = 0;
+
+	for (i = 0; i < st->nr_hooks; i++)
+		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+	fprintf(out,
+		"zdevmon %s  up %.0fs  events %" PRIu64 "  dropped %" PRIu64
+		"  hooks %d/%d\n",
+		ZDEVMON_VERSION, st->elapsed_s, t->events, st->dropped_events,
+		on, st->nr_hooks);
+	fprintf(out,
+		"%3s %-8s %1s %-17s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
+		"ID", "TYPE", "I", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
+		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
+		"ANOM");
+	for (i = 0; i < t->nr_pgmaps; i++) {
+		const struct zt_pgmap *p = t->pgmaps[i];
+
+		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
+			 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+		fprintf(out,
+			"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
+			"%6s %5s %4s\n",
+			p->id, tracker_type_name(p->type),
+			tracker_idle_refcount(t, p), range,
+			tracker_state_name(p->state),
+			output_count(c[0], 12, p->live_folios),
+			output_count(c[1], 12, p->live_pages),
+			output_count(c[2], 12, p->mapped_pages),
+			output_count(c[3], 12, p->c.inits),
+			output_count(c[4], 12, p->c.frees),
+			output_count(c[5], 12, p->c.migrated_to_device_pages),
+			output_count(c[6], 12, p->c.migrated_to_ram_pages),
+			output_count(c[7], 12, p->c.splits),
+			output_count(c[8], 12, tracker_anomalies(p)));
+	}
+	if (!t->nr_pgmaps)
+		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
+	fflush(out);
+}
+
+const char *output_refcount_scheme(bool one)
+{
+	return one ? "FS DAX and device-dax pages idle at refcount 1 "
+		     "(devmap PTEs; references seen at "
+		     "__put_devmap_managed_*_refs)"
+		   : "FS DAX pages idle at refcount 0: born at first map, "
+		     "freed at last unmap; device-dax idle at 1";
+}
+
+void output_features(FILE *out, const struct zdev_status *st,
+		     const char *kernel, bool fsdax_idle_at_one)
+{
+	int i, on = 0;
+
+	for (i = 0; i < st->nr_hooks; i++)
+		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+	fprintf(out, "zdevmon %s on Linux %s: %d of %d hooks\n",
+		ZDEVMON_VERSION, kernel, on, st->nr_hooks);
+	fprintf(out, "%-34s %-17s %s\n", "FUNCTION", "MECHANISM", "WITHOUT IT");
+	for (i = 0; i < st->nr_hooks; i++) {
+		const struct hook_status *h = &st->hooks[i];
+		bool off = !strcmp(h->mechanism, "off");
+
+		fprintf(out, "%-34s %-17s %s%s%s\n", h->func, h->mechanism,
+			off ? h->reason : "", off ? ": you lose " : "",
+			off ? h->loses : "");
+	}
+	fprintf(out, "refcount scheme: %s\n",
+		output_refcount_scheme(fsdax_idle_at_one));
+}
