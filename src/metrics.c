@@ -166,7 +166,7 @@ static void render(FILE *f, const struct tracker *t,
 			"zdevmon_hook_attached{function=\"%s\","
 			"mechanism=\"%s\"} %d\n",
 			st->hooks[i].func, st->hooks[i].mechanism,
-			strcmp(st->hooks[i].mechanism, "off") != 0);
+			hook_attached(st->hooks[i].state));
 	family(f, "zdevmon_process_cpu_seconds_total", "counter",
 	       "CPU time zdevmon itself used (user and system).");
 	fprintf(f, "zdevmon_process_cpu_seconds_total %.6f\n",

@@ -47,7 +47,7 @@ void output_table(FILE *out, const struct tracker *t,
 	int i, on = 0;
 
 	for (i = 0; i < st->nr_hooks; i++)
-		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+		on += hook_attached(st->hooks[i].state);
 	fprintf(out,
 		"zdevmon %s  up %.0fs  events %" PRIu64 "  dropped %" PRIu64
 		"  hooks %d/%d\n",
@@ -246,13 +246,13 @@ void output_features(FILE *out, const struct zdev_status *st,
 	int i, on = 0;
 
 	for (i = 0; i < st->nr_hooks; i++)
-		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+		on += hook_attached(st->hooks[i].state);
 	fprintf(out, "zdevmon %s on Linux %s: %d of %d hooks\n",
 		ZDEVMON_VERSION, kernel, on, st->nr_hooks);
 	fprintf(out, "%-34s %-17s %s\n", "FUNCTION", "MECHANISM", "WITHOUT IT");
 	for (i = 0; i < st->nr_hooks; i++) {
 		const struct hook_status *h = &st->hooks[i];
-		bool off = !strcmp(h->mechanism, "off");
+		bool off = !hook_attached(h->state);
 
 		fprintf(out, "%-34s %-17s %s%s%s\n", h->func, h->mechanism,
 			off ? h->reason : "", off ? ": you lose " : "",
