@@ -179,7 +179,10 @@ static __always_inline __s32 folio_total_maps(struct folio *folio, __u32 order)
 {
 	if (!order)
 		return BPF_CORE_READ(folio, _mapcount.counter) + 1;
-	/* 05c5323b2a34 ("mm: track mapcount of large folios in single value"), v6.11 */
+	/*
+	 * 05c5323b2a34 ("mm: track mapcount of large folios in single
+	 * value"), v6.11
+	 */
 	if (bpf_core_field_exists(folio->_large_mapcount))
 		return BPF_CORE_READ(folio, _large_mapcount.counter) + 1;
 	if (bpf_core_enum_value_exists(enum pageflags___pre62,

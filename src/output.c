@@ -40,10 +40,40 @@ const char *output_kind_name(uint32_t kind)
 	return names[kind];
 }
 
+struct table_row {
+	FILE *out;
+	const struct tracker *t;
+};
+
+static int table_row(const struct zt_pgmap *p, void *ctx)
+{
+	const struct table_row *row = ctx;
+	char c[9][12], range[48];
+
+	snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
+		 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+	fprintf(row->out,
+		"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
+		"%6s %5s %4s\n",
+		p->id, tracker_type_name(p->type),
+		tracker_idle_refcount(row->t, p), range,
+		tracker_state_name(p->state),
+		output_count(c[0], 12, p->live_folios),
+		output_count(c[1], 12, p->live_pages),
+		output_count(c[2], 12, p->mapped_pages),
+		output_count(c[3], 12, p->c.inits),
+		output_count(c[4], 12, p->c.frees),
+		output_count(c[5], 12, p->c.migrated_to_device_pages),
+		output_count(c[6], 12, p->c.migrated_to_ram_pages),
+		output_count(c[7], 12, p->c.splits),
+		output_count(c[8], 12, tracker_anomalies(p)));
+	return 0;
+}
+
 void output_table(FILE *out, const struct tracker *t,
 		  const struct zdev_status *st)
 {
-	char c[9][12], range[48];
+	struct table_row row = { .out = out, .t = t };
 	int i, on = 0;
 
 	for (i = 0; i < st->nr_hooks; i++)
@@ -58,27 +88,7 @@ void output_table(FILE *out, const struct tracker *t,
 		"ID", "TYPE", "I", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
 		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
 		"ANOM");
-	for (i = 0; i < t->nr_pgmaps; i++) {
-		const struct zt_pgmap *p = t->pgmaps[i];
-
-		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
-			 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
-		fprintf(out,
-			"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
-			"%6s %5s %4s\n",
-			p->id, tracker_type_name(p->type),
-			tracker_idle_refcount(t, p), range,
-			tracker_state_name(p->state),
-			output_count(c[0], 12, p->live_folios),
-			output_count(c[1], 12, p->live_pages),
-			output_count(c[2], 12, p->mapped_pages),
-			output_count(c[3], 12, p->c.inits),
-			output_count(c[4], 12, p->c.frees),
-			output_count(c[5], 12, p->c.migrated_to_device_pages),
-			output_count(c[6], 12, p->c.migrated_to_ram_pages),
-			output_count(c[7], 12, p->c.splits),
-			output_count(c[8], 12, tracker_anomalies(p)));
-	}
+	tracker_foreach_pgmap(t, table_row, &row);
 	if (!t->nr_pgmaps)
 		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
 	fflush(out);
@@ -123,8 +133,8 @@ static json_object *pgmap_json(const struct tracker *t,
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++) {
 		json_object *r = json_object_new_object();
 
-		json_add_u64(r, "pfn_start", p->ranges[i].start >> 12);
-		json_add_u64(r, "pfn_end", p->ranges[i].end >> 12);
+		json_add_u64(r, "pfn_start", zdev_phys_pfn(p->ranges[i].start));
+		json_add_u64(r, "pfn_end", zdev_phys_pfn(p->ranges[i].end));
 		json_object_array_add(ranges, r);
 	}
 	json_object_object_add(o, "ranges", ranges);
@@ -203,12 +213,28 @@ static json_object *events_by_kind(const struct tracker *t)
 	return o;
 }
 
+struct pgmap_array {
+	json_object *arr;
+	const struct tracker *t;
+	bool show_addresses;
+};
+
+static int add_pgmap_json(const struct zt_pgmap *p, void *ctx)
+{
+	struct pgmap_array *a = ctx;
+
+	json_object_array_add(a->arr, pgmap_json(a->t, p, a->show_addresses));
+	return 0;
+}
+
 json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final)
 {
 	json_object *o = header("snapshot");
 	json_object *pgmaps = json_object_new_array();
-	int i;
+	struct pgmap_array arr = { .arr = pgmaps,
+				   .t = t,
+				   .show_addresses = st->show_addresses };
 
 	json_object_object_add(o, "final", json_object_new_boolean(final));
 	json_object_object_add(o, "elapsed_s",
@@ -223,9 +249,7 @@ json_object *output_snapshot(const struct tracker *t,
 	json_add_u64(o, "live_folios", tracker_live_folios(t));
 	json_object_object_add(o, "cpu_seconds",
 			       json_object_new_double(st->cpu_seconds));
-	for (i = 0; i < t->nr_pgmaps; i++)
-		json_object_array_add(pgmaps, pgmap_json(t, t->pgmaps[i],
-							 st->show_addresses));
+	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
@@ -295,18 +319,29 @@ json_object *output_start(const struct zdev_status *st)
 	return o;
 }
 
+/* The newest pgmap at an address, gone or not. */
+struct newest_at {
+	uint64_t addr;
+	const struct zt_pgmap *p;
+};
+
+static int newest_at(const struct zt_pgmap *p, void *ctx)
+{
+	struct newest_at *at = ctx;
+
+	if (p->addr == at->addr)
+		at->p = p;
+	return 0;
+}
+
 json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 {
 	json_object *o = header("event");
-	const struct zt_pgmap *p = NULL;
-	int i;
+	struct newest_at at = { .addr = e->pgmap };
+	const struct zt_pgmap *p;
 
-	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
-		if (t->pgmaps[i]->addr == e->pgmap) {
-			p = t->pgmaps[i];
-			break;
-		}
-	}
+	tracker_foreach_pgmap(t, newest_at, &at);
+	p = at.p;
 	json_object_object_add(
 		o, "event", json_object_new_string(output_kind_name(e->kind)));
 	json_add_u64(o, "ts_ns", e->ts_ns);

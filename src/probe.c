@@ -61,101 +61,150 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		{ ZDEV_HOOK_PAGE_INIT,
 		  true,
 		  "no births of device-private or coherent folios",
-		  { V("zone_device_page_init", PROG(page_init_fexit), NULL, PROG(page_init_kprobe), PROG(page_init_kretprobe)) } },
+		  { V("zone_device_page_init", PROG(page_init_fexit), NULL,
+		      PROG(page_init_kprobe), PROG(page_init_kretprobe)) } },
 		{ ZDEV_HOOK_FREE,
 		  true,
 		  "no frees: live counts only grow",
-		  { V("free_zone_device_folio", PROG(free_fentry), NULL, PROG(free_kprobe), NULL),
-		    V("free_zone_device_page", PROG(free_fentry), NULL, PROG(free_kprobe), NULL) } },
+		  { V("free_zone_device_folio", PROG(free_fentry), NULL,
+		      PROG(free_kprobe), NULL),
+		    V("free_zone_device_page", PROG(free_fentry), NULL,
+		      PROG(free_kprobe), NULL) } },
 		{ ZDEV_HOOK_ADD_NEW_ANON,
 		  true,
-		  "device folios mapped by migrate_vma_pages are not seen mapped",
-		  { V("folio_add_new_anon_rmap", PROG(folio_add_new_anon_rmap_fentry), NULL, PROG(folio_add_new_anon_rmap_kprobe), NULL),
-		    V("page_add_new_anon_rmap", PROG(page_add_new_anon_rmap_fentry), NULL, PROG(page_add_new_anon_rmap_kprobe), NULL) } },
+		  "device folios mapped by migrate_vma_pages are not seen "
+		  "mapped",
+		  { V("folio_add_new_anon_rmap",
+		      PROG(folio_add_new_anon_rmap_fentry), NULL,
+		      PROG(folio_add_new_anon_rmap_kprobe), NULL),
+		    V("page_add_new_anon_rmap",
+		      PROG(page_add_new_anon_rmap_fentry), NULL,
+		      PROG(page_add_new_anon_rmap_kprobe), NULL) } },
 		{ ZDEV_HOOK_ADD_ANON_PTES,
 		  true,
 		  "device-private entries installed by migration are not seen",
-		  { V("folio_add_anon_rmap_ptes", PROG(folio_add_anon_rmap_ptes_fentry), NULL, PROG(folio_add_anon_rmap_ptes_kprobe), NULL),
-		    V("page_add_anon_rmap", PROG(page_add_anon_rmap_fentry), NULL, PROG(page_add_anon_rmap_kprobe), NULL) } },
+		  { V("folio_add_anon_rmap_ptes",
+		      PROG(folio_add_anon_rmap_ptes_fentry), NULL,
+		      PROG(folio_add_anon_rmap_ptes_kprobe), NULL),
+		    V("page_add_anon_rmap", PROG(page_add_anon_rmap_fentry),
+		      NULL, PROG(page_add_anon_rmap_kprobe), NULL) } },
 		{ ZDEV_HOOK_ADD_ANON_PMD,
 		  true,
 		  "PMD-sized device-private mappings",
-		  { V("folio_add_anon_rmap_pmd", PROG(folio_add_anon_rmap_pmd_fentry), NULL, PROG(folio_add_anon_rmap_pmd_kprobe), NULL) },
+		  { V("folio_add_anon_rmap_pmd",
+		      PROG(folio_add_anon_rmap_pmd_fentry), NULL,
+		      PROG(folio_add_anon_rmap_pmd_kprobe), NULL) },
 		  "page_add_anon_rmap" },
 		{ ZDEV_HOOK_ADD_FILE_PTES,
 		  true,
 		  "FS DAX, device-dax and P2PDMA mappings (and their births)",
-		  { V("folio_add_file_rmap_ptes", PROG(folio_add_file_rmap_ptes_fentry), NULL, PROG(folio_add_file_rmap_ptes_kprobe), NULL),
-		    V("page_add_file_rmap", PROG(page_add_file_rmap_fentry), NULL, PROG(page_add_file_rmap_kprobe), NULL) } },
+		  { V("folio_add_file_rmap_ptes",
+		      PROG(folio_add_file_rmap_ptes_fentry), NULL,
+		      PROG(folio_add_file_rmap_ptes_kprobe), NULL),
+		    V("page_add_file_rmap", PROG(page_add_file_rmap_fentry),
+		      NULL, PROG(page_add_file_rmap_kprobe), NULL) } },
 		{ ZDEV_HOOK_ADD_FILE_PMD,
 		  true,
 		  "PMD mappings of FS DAX and device-dax",
-		  { V("folio_add_file_rmap_pmd", PROG(folio_add_file_rmap_pmd_fentry), NULL, PROG(folio_add_file_rmap_pmd_kprobe), NULL) },
+		  { V("folio_add_file_rmap_pmd",
+		      PROG(folio_add_file_rmap_pmd_fentry), NULL,
+		      PROG(folio_add_file_rmap_pmd_kprobe), NULL) },
 		  "page_add_file_rmap" },
 		{ ZDEV_HOOK_ADD_FILE_PUD,
 		  true,
 		  "PUD mappings of device-dax",
-		  { V("folio_add_file_rmap_pud", PROG(folio_add_file_rmap_pud_fentry), NULL, PROG(folio_add_file_rmap_pud_kprobe), NULL) } },
+		  { V("folio_add_file_rmap_pud",
+		      PROG(folio_add_file_rmap_pud_fentry), NULL,
+		      PROG(folio_add_file_rmap_pud_kprobe), NULL) } },
 		{ ZDEV_HOOK_REMOVE_PTES,
 		  true,
 		  "unmaps: mapped pages only grow",
-		  { V("folio_remove_rmap_ptes", PROG(folio_remove_rmap_ptes_fentry), NULL, PROG(folio_remove_rmap_ptes_kprobe), NULL),
-		    V("page_remove_rmap", PROG(page_remove_rmap_fentry), NULL, PROG(page_remove_rmap_kprobe), NULL) } },
+		  { V("folio_remove_rmap_ptes",
+		      PROG(folio_remove_rmap_ptes_fentry), NULL,
+		      PROG(folio_remove_rmap_ptes_kprobe), NULL),
+		    V("page_remove_rmap", PROG(page_remove_rmap_fentry), NULL,
+		      PROG(page_remove_rmap_kprobe), NULL) } },
 		{ ZDEV_HOOK_REMOVE_PMD,
 		  true,
 		  "PMD unmaps",
-		  { V("folio_remove_rmap_pmd", PROG(folio_remove_rmap_pmd_fentry), NULL, PROG(folio_remove_rmap_pmd_kprobe), NULL) },
+		  { V("folio_remove_rmap_pmd",
+		      PROG(folio_remove_rmap_pmd_fentry), NULL,
+		      PROG(folio_remove_rmap_pmd_kprobe), NULL) },
 		  "page_remove_rmap" },
 		{ ZDEV_HOOK_REMOVE_PUD,
 		  true,
 		  "PUD unmaps of device-dax",
-		  { V("folio_remove_rmap_pud", PROG(folio_remove_rmap_pud_fentry), NULL, PROG(folio_remove_rmap_pud_kprobe), NULL) } },
+		  { V("folio_remove_rmap_pud",
+		      PROG(folio_remove_rmap_pud_fentry), NULL,
+		      PROG(folio_remove_rmap_pud_kprobe), NULL) } },
 		{ ZDEV_HOOK_DEVMAP_PUT,
 		  true,
-		  "references to FS DAX and device-dax pages idle at refcount 1 "
+		  "references to FS DAX and device-dax pages idle at refcount "
+		  "1 "
 		  "(v6.1/6.12 devmap pages); none exist on later kernels",
-		  { V("__put_devmap_managed_folio_refs", PROG(devmap_put_fexit), NULL, PROG(devmap_put_kprobe), PROG(devmap_put_kretprobe)),
-		    V("__put_devmap_managed_page_refs", PROG(devmap_put_fexit), NULL, PROG(devmap_put_kprobe), PROG(devmap_put_kretprobe)) } },
+		  { V("__put_devmap_managed_folio_refs", PROG(devmap_put_fexit),
+		      NULL, PROG(devmap_put_kprobe),
+		      PROG(devmap_put_kretprobe)),
+		    V("__put_devmap_managed_page_refs", PROG(devmap_put_fexit),
+		      NULL, PROG(devmap_put_kprobe),
+		      PROG(devmap_put_kretprobe)) } },
 		{ ZDEV_HOOK_SPLIT,
 		  false,
 		  "splits of large device folios: frees then outnumber inits",
-		  { V("__folio_freeze_and_split_unmapped", PROG(split_fexit), NULL, PROG(split_kprobe), PROG(split_kretprobe)) } },
+		  { V("__folio_freeze_and_split_unmapped", PROG(split_fexit),
+		      NULL, PROG(split_kprobe), PROG(split_kretprobe)) } },
 		{ ZDEV_HOOK_MIGRATE_VMA_SETUP,
 		  false,
 		  "pages collected for migration",
-		  { V("migrate_vma_setup", PROG(migrate_vma_setup_fexit), NULL, PROG(migrate_vma_setup_kprobe), PROG(migrate_vma_setup_kretprobe)) } },
+		  { V("migrate_vma_setup", PROG(migrate_vma_setup_fexit), NULL,
+		      PROG(migrate_vma_setup_kprobe),
+		      PROG(migrate_vma_setup_kretprobe)) } },
 		{ ZDEV_HOOK_MIGRATE_VMA_PAGES,
 		  false,
 		  "pages migrated to the device and back",
-		  { V("migrate_vma_pages", PROG(migrate_vma_pages_fexit), NULL, PROG(migrate_vma_pages_kprobe), PROG(migrate_vma_pages_kretprobe)) } },
+		  { V("migrate_vma_pages", PROG(migrate_vma_pages_fexit), NULL,
+		      PROG(migrate_vma_pages_kprobe),
+		      PROG(migrate_vma_pages_kretprobe)) } },
 		{ ZDEV_HOOK_MIGRATE_VMA_FINALIZE,
 		  false,
 		  "a call count only",
-		  { V("migrate_vma_finalize", PROG(migrate_vma_finalize_fentry), NULL, PROG(migrate_vma_finalize_kprobe), NULL) } },
+		  { V("migrate_vma_finalize", PROG(migrate_vma_finalize_fentry),
+		      NULL, PROG(migrate_vma_finalize_kprobe), NULL) } },
 		{ ZDEV_HOOK_MIGRATE_DEVICE_RANGE,
 		  false,
 		  "a call count only",
-		  { V("migrate_device_range", PROG(migrate_device_range_fentry), NULL, PROG(migrate_device_range_kprobe), NULL) } },
+		  { V("migrate_device_range", PROG(migrate_device_range_fentry),
+		      NULL, PROG(migrate_device_range_kprobe), NULL) } },
 		{ ZDEV_HOOK_MIGRATE_DEVICE_PAGES,
 		  false,
 		  "pages evicted from the device (unbind, release)",
-		  { V("migrate_device_pages", PROG(migrate_device_pages_fexit), NULL, PROG(migrate_device_pages_kprobe), PROG(migrate_device_pages_kretprobe)) } },
+		  { V("migrate_device_pages", PROG(migrate_device_pages_fexit),
+		      NULL, PROG(migrate_device_pages_kprobe),
+		      PROG(migrate_device_pages_kretprobe)) } },
 		{ ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE,
 		  false,
 		  "a call count only",
-		  { V("migrate_device_finalize", PROG(migrate_device_finalize_fentry), NULL, PROG(migrate_device_finalize_kprobe), NULL) } },
+		  { V("migrate_device_finalize",
+		      PROG(migrate_device_finalize_fentry), NULL,
+		      PROG(migrate_device_finalize_kprobe), NULL) } },
 		{ ZDEV_HOOK_MEMREMAP,
 		  false,
-		  "pgmap creation: pgmaps are still described at their first event",
-		  { V("memremap_pages", PROG(memremap_pages_fexit), NULL, PROG(memremap_pages_kprobe), PROG(memremap_pages_kretprobe)) } },
+		  "pgmap creation: pgmaps are still described at their first "
+		  "event",
+		  { V("memremap_pages", PROG(memremap_pages_fexit), NULL,
+		      PROG(memremap_pages_kprobe),
+		      PROG(memremap_pages_kretprobe)) } },
 		{ ZDEV_HOOK_MEMUNMAP,
 		  false,
 		  "pgmap teardown, and the teardown-with-live-folios alert",
-		  { V("memunmap_pages", PROG(memunmap_pages_fentry), PROG(memunmap_pages_fexit), PROG(memunmap_pages_kprobe), PROG(memunmap_pages_kretprobe)) } },
+		  { V("memunmap_pages", PROG(memunmap_pages_fentry),
+		      PROG(memunmap_pages_fexit), PROG(memunmap_pages_kprobe),
+		      PROG(memunmap_pages_kretprobe)) } },
 		{ ZDEV_HOOK_PERCPU_RELEASE,
 		  false,
 		  "the drained state of a pgmap",
-		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry), NULL, PROG(percpu_release_kprobe), NULL) } },
+		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry),
+		      NULL, PROG(percpu_release_kprobe), NULL) } },
 	};
 #undef PROG
 
@@ -165,8 +214,9 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 }
 
 struct hook_run {
-	enum hook_state state; /* attached: chosen (and attached unless --btf) */
-	int variant; /* index into hook_def.v; -1: none in this kernel */
+	enum hook_state
+		state; /* attached: chosen (and attached unless --btf) */
+	int variant;   /* index into hook_def.v; -1: none in this kernel */
 	char reason[96];
 	struct bpf_link *links[2];
 };
@@ -296,8 +346,7 @@ static int attach_hook(struct probes *p, size_t idx)
 }
 
 /* The mechanism as features, status and metrics spell it. */
-static const char *mech_name(const struct hook_def *d,
-			     const struct hook_run *h)
+static const char *mech_name(const struct hook_def *d, const struct hook_run *h)
 {
 	const struct hook_variant *v = &d->v[h->variant > 0 ? h->variant : 0];
 
@@ -320,8 +369,7 @@ static const char *mech_name(const struct hook_def *d,
 }
 
 /* The function a hook stands for: its variant's, or its newest name. */
-static const char *hook_func(const struct hook_def *d,
-			     const struct hook_run *h)
+static const char *hook_func(const struct hook_def *d, const struct hook_run *h)
 {
 	return d->v[h->variant > 0 ? h->variant : 0].func;
 }
@@ -448,13 +496,13 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		}
 		if (h->variant < 0) {
 			/* kprobes need the symbol too; BTF lists it */
-			bool covered = d->covered_by && btf &&
-				       btf__find_by_name_kind(
-					       btf, d->covered_by,
-					       BTF_KIND_FUNC) > 0;
+			bool covered =
+				d->covered_by && btf &&
+				btf__find_by_name_kind(btf, d->covered_by,
+						       BTF_KIND_FUNC) > 0;
 
-			h->state = covered ? HOOK_OFF_COVERED
-					   : HOOK_OFF_MISSING;
+			h->state =
+				covered ? HOOK_OFF_COVERED : HOOK_OFF_MISSING;
 			if (covered)
 				snprintf(h->reason, sizeof(h->reason),
 					 "not in this kernel, where %s does "
