@@ -13,43 +13,65 @@
 #include <bpf/bpf_core_read.h>
 
 /*
- * v6.15 ("mm: move pgmap to folio", 82ba975e4c43) moved pgmap from struct
- * page to struct folio; before it, folio->page.pgmap.
+ * Each ___flavour below is a layout older than vmlinux.h's, named after the
+ * release of the commit that changed it; the comment names that commit.
+ * A flavour is read only behind bpf_core_field_exists() or
+ * bpf_core_enum_value_exists(): the loader removes the untaken branch.
+ */
+
+/*
+ * 82ba975e4c43 ("mm: allow compound zone device pages"), v6.15: pgmap
+ * moved from struct page (the ZONE_DEVICE union) to struct folio.
  */
 struct page___pre615 {
 	struct dev_pagemap *pgmap;
 } __attribute__((preserve_access_index));
 
 /*
- * v6.1: the large-folio mapcount was _total_mapcount (v6.11 renamed) and
- * the order had a byte of its own (v6.6 moved it into _flags_1, which
- * v6.1 already has for other bits).
+ * ebc1baf5c9b4 ("mm: free up a word in the first tail page"), v6.6: the
+ * order lost its own byte and lives in the low byte of _flags_1.
  */
-struct folio___pre611 {
-	atomic_t _total_mapcount;
+struct folio___pre66 {
 	unsigned char _folio_order;
 } __attribute__((preserve_access_index));
 
-/* v6.1: PMD mappings were counted in the first tail page (v6.2 moved it):
- * struct page___pre62, below. */
+/*
+ * cb67f4282bf9 ("mm,thp,rmap: simplify compound page mapcount handling"),
+ * v6.2: replaced _total_mapcount, which on v6.1 is the entire (PMD)
+ * mapcount only (FOLIO_MATCH(compound_mapcount, _total_mapcount)), and
+ * deleted PG_double_map, which marked an anon THP mapped by a PMD and by
+ * PTEs at once (its bit is in the first tail page's flags).
+ */
+struct folio___pre62 {
+	atomic_t _total_mapcount;
+} __attribute__((preserve_access_index));
 
-/* v6.2..v6.10: _entire_mapcount existed before _large_mapcount. */
-struct folio___pre611b {
-	atomic_t _entire_mapcount;
+enum pageflags___pre62 {
+	PG_double_map___pre62 = 6,
+};
+
+/*
+ * 53fbef56e07d ("mm: introduce memdesc_flags_t"), v6.18: page->flags, a
+ * plain word before, became a struct.
+ */
+struct page___pre618 {
+	unsigned long flags;
 } __attribute__((preserve_access_index));
 
 /*
- * v6.1/6.12: a tail page's compound_head word is the head's address + 1.
- * (v6.18+ renamed it compound_info and, with HVO, made it a mask; the
- * page_* hooks that need this exist on v6.1 only.)
+ * "mm: Rename the 'compound_head' field in the 'struct page' to
+ * 'compound_info'" (Kiryl Shutsemau, 2026; in 7.2, not in 6.12): a tail
+ * page's first word is the head's address + 1 here. Later patches of that
+ * series make it a mask with HVO; the page_* hooks that need the head
+ * exist on v6.1 only.
  */
-struct page___pre618 {
+struct page___pre_compound_info {
 	unsigned long compound_head;
 } __attribute__((preserve_access_index));
 
 static __always_inline __u64 page_head(__u64 page)
 {
-	struct page___pre618 *p = (void *)page;
+	struct page___pre_compound_info *p = (void *)page;
 	unsigned long word;
 
 	if (!bpf_core_field_exists(p->compound_head))
@@ -65,61 +87,46 @@ static __always_inline struct dev_pagemap *folio_pgmap(struct folio *folio)
 	return BPF_CORE_READ((struct page___pre615 *)folio, pgmap);
 }
 
-/*
- * What every event needs of a folio's first struct page, in one read
- * instead of one each: pgmap, _refcount, _mapcount (small folios).
- */
+/* What every event needs of a folio's first struct page. */
 struct head_fields {
 	__u64 pgmap;
 	__s32 refcount;
 	__s32 maps; /* _mapcount + 1 */
 };
 
+/*
+ * One relocated read per field: three bpf_probe_read_kernel() calls of 8,
+ * 4 and 4 bytes (the v6.1..v6.14 or v6.15+ pgmap read is chosen at load
+ * time). Device folios only; a failed read leaves 0.
+ */
 static __always_inline void folio_head_read(struct folio *folio,
 					    struct head_fields *h)
 {
-	__u32 pg = bpf_core_field_exists(folio->pgmap)
-			   ? bpf_core_field_offset(struct folio, pgmap)
-			   : bpf_core_field_offset(struct page___pre615, pgmap);
-	__u32 ref = bpf_core_field_offset(struct folio, _refcount);
-	__u32 map = bpf_core_field_offset(struct folio, _mapcount);
-	__u8 buf[64];
+	struct page___pre615 *old = (void *)folio;
+	int ref, map;
 
-	/* all three live in the first 64 bytes on every kernel we know */
-	bpf_probe_read_kernel(buf, sizeof(buf), folio);
-	h->pgmap = pg <= 56 ? *(__u64 *)(buf + pg) : 0;
-	h->refcount = ref <= 60 ? *(__s32 *)(buf + ref) : 0;
-	h->maps = map <= 60 ? *(__s32 *)(buf + map) + 1 : 0;
+	if (bpf_core_field_exists(folio->pgmap))
+		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &folio->pgmap);
+	else
+		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &old->pgmap);
+	bpf_core_read(&ref, sizeof(ref), &folio->_refcount.counter);
+	bpf_core_read(&map, sizeof(map), &folio->_mapcount.counter);
+	h->refcount = ref;
+	h->maps = map + 1;
 }
 
 /* Order of a head folio; flags must be the folio's first word. */
 static __always_inline __u32 folio_order_of(struct folio *folio, __u64 flags)
 {
 	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
-	struct folio___pre611 *old = (void *)folio;
+	struct folio___pre66 *old = (void *)folio;
 
 	if (!(flags & head))
 		return 0;
 	if (bpf_core_field_exists(old->_folio_order))
 		return BPF_CORE_READ(old, _folio_order);
-	/* v6.6 (ebc1baf5c9b4) keeps the order in the low byte of _flags_1 */
 	return BPF_CORE_READ(folio, _flags_1) & 0xff;
 }
-
-/*
- * v6.1: PG_double_map (first tail page) marked an anon THP mapped by PMD
- * and by PTEs at once; v6.2 ("mm,thp,rmap: simplify compound page
- * mapcount handling") removed it. page->flags was a plain word until
- * v6.18 wrapped it in memdesc_flags_t.
- */
-enum pageflags___pre62 {
-	PG_double_map___pre62 = 6,
-};
-
-struct page___pre62 {
-	unsigned long flags;
-	atomic_t compound_mapcount;
-} __attribute__((preserve_access_index));
 
 #define ZDEV_V61_MAPCOUNT_MAX_PAGES 512 /* a PMD folio: what v6.1 PTE-maps */
 
@@ -138,23 +145,21 @@ static int v61_page_maps(__u32 i, struct v61_maps *m)
 }
 
 /*
- * v6.1's folio_mapcount() (mm/util.c): _total_mapcount there is only the
- * entire (PMD) mapcount (FOLIO_MATCH(compound_mapcount, _total_mapcount));
- * PTE mappings are in each page's _mapcount, which for file folios
- * include the entire mappings, and double-mapped anon folios count one
- * more per page.
+ * v6.1's folio_mapcount() (mm/util.c): PTE mappings are in each page's
+ * _mapcount, which for file folios include the entire mappings, and
+ * double-mapped anon folios count one more per page.
  */
 static __always_inline __s32 folio_total_maps_v61(struct folio *folio,
 						  __u32 order)
 {
-	struct folio___pre611 *old = (void *)folio;
+	struct folio___pre62 *old = (void *)folio;
 	__s32 entire = BPF_CORE_READ(old, _total_mapcount.counter) + 1;
 	__u32 nr = 1U << (order & 31);
 	struct v61_maps m = {
 		.first = (__u64)folio,
 		.stride = bpf_core_type_size(struct page),
 	};
-	struct page___pre62 *tail = (void *)((__u64)folio + m.stride);
+	struct page___pre618 *tail = (void *)((__u64)folio + m.stride);
 	__u64 anon = (__u64)BPF_CORE_READ(folio, mapping) & 1;
 	__u64 dbl = 1ULL << bpf_core_enum_value(enum pageflags___pre62,
 						PG_double_map___pre62);
@@ -174,30 +179,33 @@ static __always_inline __s32 folio_total_maps(struct folio *folio, __u32 order)
 {
 	if (!order)
 		return BPF_CORE_READ(folio, _mapcount.counter) + 1;
+	/*
+	 * 05c5323b2a34 ("mm: track mapcount of large folios in single
+	 * value"), v6.11
+	 */
 	if (bpf_core_field_exists(folio->_large_mapcount))
 		return BPF_CORE_READ(folio, _large_mapcount.counter) + 1;
 	if (bpf_core_enum_value_exists(enum pageflags___pre62,
 				       PG_double_map___pre62))
 		return folio_total_maps_v61(folio, order);
-	/* kernels between (none zdevmon tests): the old field as it was */
-	return BPF_CORE_READ((struct folio___pre611 *)folio,
-			     _total_mapcount.counter) +
-	       1;
+	/*
+	 * v6.2..v6.10, which zdevmon does not test: the entire mappings
+	 * only; PTE mappings of large folios are not summed there.
+	 */
+	return BPF_CORE_READ(folio, _entire_mapcount.counter) + 1;
 }
 
 /* PMD/PUD ("entire") mappings of a large folio. */
 static __always_inline __s32 folio_entire_maps(struct folio *folio, __u32 order)
 {
-	struct folio___pre611b *mid = (void *)folio;
-	struct page___pre62 *tail =
-		(void *)((__u64)folio + bpf_core_type_size(struct page));
+	struct folio___pre62 *old = (void *)folio;
 
 	if (!order)
 		return 0;
-	if (bpf_core_field_exists(mid->_entire_mapcount))
-		return BPF_CORE_READ(mid, _entire_mapcount.counter) + 1;
-	if (bpf_core_field_exists(tail->compound_mapcount))
-		return BPF_CORE_READ(tail, compound_mapcount.counter) + 1;
+	if (bpf_core_field_exists(folio->_entire_mapcount))
+		return BPF_CORE_READ(folio, _entire_mapcount.counter) + 1;
+	if (bpf_core_field_exists(old->_total_mapcount))
+		return BPF_CORE_READ(old, _total_mapcount.counter) + 1;
 	return 0;
 }
 

@@ -705,9 +705,10 @@ static __always_inline void migrate_locate(struct migrate_walk *w, __u64 pfn)
 	for (i = 0; i < ZDEV_MAX_RANGES && i < nr; i++) {
 		bpf_probe_read_kernel(&r, sizeof(r),
 				      (void *)(pgmap + off + i * sizeof(r)));
-		if (pfn >= r.start >> 12 && pfn <= r.end >> 12) {
-			w->lo = r.start >> 12;
-			w->hi = r.end >> 12;
+		if (pfn >= zdev_phys_pfn(r.start) &&
+		    pfn <= zdev_phys_pfn(r.end)) {
+			w->lo = zdev_phys_pfn(r.start);
+			w->hi = zdev_phys_pfn(r.end);
 			break;
 		}
 	}

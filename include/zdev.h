@@ -12,7 +12,18 @@
 #endif
 
 #define ZDEV_MAX_RANGES 4
-#define ZDEV_PMD_NR	512 /* pages of a compound migrate entry (x86-64) */
+
+/* x86-64 page geometry: pfns in events and ranges are in these units. */
+#define ZDEV_PAGE_SHIFT 12
+#define ZDEV_PMD_SHIFT	21
+/* pages of a compound migrate entry (a PMD) */
+#define ZDEV_PMD_NR (1U << (ZDEV_PMD_SHIFT - ZDEV_PAGE_SHIFT))
+
+/* The pfn of a physical address (the kernel's PHYS_PFN). */
+static inline __u64 zdev_phys_pfn(__u64 phys)
+{
+	return phys >> ZDEV_PAGE_SHIFT;
+}
 
 /* What happened; one ring-buffer record each. */
 enum zdev_kind {
@@ -124,13 +135,12 @@ struct zdev_event {
  * Folio and migration records stop after their 32-byte part: only pgmap
  * descriptions take the whole struct. Readers copy into a zeroed one.
  */
-#define ZDEV_EVENT_SMALL_SIZE                            \
+#define ZDEV_EVENT_SMALL_SIZE                           \
 	(__builtin_offsetof(struct zdev_event, folio) + \
 	 sizeof(struct zdev_folio_info))
 
 /* Per-CPU counters, indexed by enum zdev_hook. */
 struct zdev_hook_stats {
-	__u64 calls;	 /* every call, device folio or not */
 	__u64 device;	 /* calls on ZONE_DEVICE folios */
 	__u64 dropped;	 /* ring-buffer reserves that failed */
 	__u64 anomalies; /* sanity checks that failed (zone bits, bounds) */
@@ -139,5 +149,38 @@ struct zdev_hook_stats {
 };
 
 #define ZDEV_STACK_DEPTH 32
+
+/*
+ * The layout both sides rely on: BPF reserves ZDEV_EVENT_SMALL_SIZE bytes
+ * for folio and migration records, the reader copies what it got into a
+ * zeroed struct zdev_event; replays store the records as they are.
+ */
+#define ZDEV_ASSERT_OFFSET(type, field, off)                     \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       #type "." #field " moved")
+ZDEV_ASSERT_OFFSET(struct zdev_event, ts_ns, 0);
+ZDEV_ASSERT_OFFSET(struct zdev_event, pgmap, 8);
+ZDEV_ASSERT_OFFSET(struct zdev_event, kind, 16);
+ZDEV_ASSERT_OFFSET(struct zdev_event, hook, 20);
+ZDEV_ASSERT_OFFSET(struct zdev_event, flags, 22);
+ZDEV_ASSERT_OFFSET(struct zdev_event, pid, 24);
+ZDEV_ASSERT_OFFSET(struct zdev_event, stack_id, 28);
+ZDEV_ASSERT_OFFSET(struct zdev_event, folio, 32);
+ZDEV_ASSERT_OFFSET(struct zdev_event, migrate, 32);
+ZDEV_ASSERT_OFFSET(struct zdev_event, pgmap_info, 32);
+_Static_assert(sizeof(struct zdev_folio_info) == 32,
+	       "folio records are 32 bytes past the header");
+_Static_assert(sizeof(struct zdev_migrate_info) <=
+		       sizeof(struct zdev_folio_info),
+	       "a migration record fits a small record");
+_Static_assert(ZDEV_EVENT_SMALL_SIZE == 64, "small records are 64 bytes");
+_Static_assert(sizeof(struct zdev_pgmap_info) ==
+		       24 + ZDEV_MAX_RANGES * sizeof(struct zdev_range),
+	       "pgmap descriptions: no hidden padding");
+_Static_assert(sizeof(struct zdev_event) == 32 + sizeof(struct zdev_pgmap_info),
+	       "pgmap records take the whole struct");
+_Static_assert(sizeof(struct zdev_range) == 16, "struct range: two u64");
+_Static_assert(sizeof(struct zdev_hook_stats) == 5 * sizeof(__u64),
+	       "per-CPU counters: u64s only");
 
 #endif /* ZDEV_H */

@@ -256,13 +256,13 @@ static void announce(struct session *s)
 
 	session_status(s, &st);
 	for (i = 0; i < st.nr_hooks; i++) {
-		if (!strcmp(st.hooks[i].mechanism, "off")) {
+		if (!hook_attached(st.hooks[i].state)) {
 			fprintf(stderr, "zdevmon: hook %s is off: %s\n",
 				st.hooks[i].func, st.hooks[i].reason);
 			continue;
 		}
 		on++;
-		tr += st.hooks[i].mechanism[0] == 'f';
+		tr += st.hooks[i].state == HOOK_ATTACHED_FENTRY;
 	}
 	fprintf(stderr,
 		"zdevmon: monitoring with %d of %d hooks (%d fentry/fexit, %d "

@@ -20,13 +20,11 @@
 #include "zone_layout.h"
 #include "zdev.skel.h"
 
-enum mechanism { MECH_OFF, MECH_TRACING, MECH_KPROBE };
-
 /* One kernel function and the programs that hook it. */
 struct hook_variant {
 	const char *func;
-	const char *tr[2]; /* fentry/fexit programs */
-	const char *kp[2]; /* kprobe/kretprobe twins */
+	struct bpf_program *tr[2]; /* fentry/fexit programs */
+	struct bpf_program *kp[2]; /* kprobe/kretprobe twins */
 };
 
 /*
@@ -41,6 +39,9 @@ struct hook_def {
 	const char *covered_by; /* older kernels: this function does it */
 };
 
+#define NR_HOOKS    ZDEV_HOOK_MAX
+#define NR_VARIANTS 2
+
 #define V(func, tr0, tr1, kp0, kp1) \
 	{                           \
 		func, { tr0, tr1 }, \
@@ -49,143 +50,173 @@ struct hook_def {
 		}                   \
 	}
 
-static const struct hook_def hook_defs[] = {
-	{ ZDEV_HOOK_PAGE_INIT,
-	  true,
-	  "no births of device-private or coherent folios",
-	  { V("zone_device_page_init", "page_init_fexit", NULL,
-	      "page_init_kprobe", "page_init_kretprobe") } },
-	{ ZDEV_HOOK_FREE,
-	  true,
-	  "no frees: live counts only grow",
-	  { V("free_zone_device_folio", "free_fentry", NULL, "free_kprobe",
-	      NULL),
-	    V("free_zone_device_page", "free_fentry", NULL, "free_kprobe",
-	      NULL) } },
-	{ ZDEV_HOOK_ADD_NEW_ANON,
-	  true,
-	  "device folios mapped by migrate_vma_pages are not seen mapped",
-	  { V("folio_add_new_anon_rmap", "folio_add_new_anon_rmap_fentry", NULL,
-	      "folio_add_new_anon_rmap_kprobe", NULL),
-	    V("page_add_new_anon_rmap", "page_add_new_anon_rmap_fentry", NULL,
-	      "page_add_new_anon_rmap_kprobe", NULL) } },
-	{ ZDEV_HOOK_ADD_ANON_PTES,
-	  true,
-	  "device-private entries installed by migration are not seen",
-	  { V("folio_add_anon_rmap_ptes", "folio_add_anon_rmap_ptes_fentry",
-	      NULL, "folio_add_anon_rmap_ptes_kprobe", NULL),
-	    V("page_add_anon_rmap", "page_add_anon_rmap_fentry", NULL,
-	      "page_add_anon_rmap_kprobe", NULL) } },
-	{ ZDEV_HOOK_ADD_ANON_PMD,
-	  true,
-	  "PMD-sized device-private mappings",
-	  { V("folio_add_anon_rmap_pmd", "folio_add_anon_rmap_pmd_fentry", NULL,
-	      "folio_add_anon_rmap_pmd_kprobe", NULL) },
-	  "page_add_anon_rmap" },
-	{ ZDEV_HOOK_ADD_FILE_PTES,
-	  true,
-	  "FS DAX, device-dax and P2PDMA mappings (and their births)",
-	  { V("folio_add_file_rmap_ptes", "folio_add_file_rmap_ptes_fentry",
-	      NULL, "folio_add_file_rmap_ptes_kprobe", NULL),
-	    V("page_add_file_rmap", "page_add_file_rmap_fentry", NULL,
-	      "page_add_file_rmap_kprobe", NULL) } },
-	{ ZDEV_HOOK_ADD_FILE_PMD,
-	  true,
-	  "PMD mappings of FS DAX and device-dax",
-	  { V("folio_add_file_rmap_pmd", "folio_add_file_rmap_pmd_fentry", NULL,
-	      "folio_add_file_rmap_pmd_kprobe", NULL) },
-	  "page_add_file_rmap" },
-	{ ZDEV_HOOK_ADD_FILE_PUD,
-	  true,
-	  "PUD mappings of device-dax",
-	  { V("folio_add_file_rmap_pud", "folio_add_file_rmap_pud_fentry", NULL,
-	      "folio_add_file_rmap_pud_kprobe", NULL) } },
-	{ ZDEV_HOOK_REMOVE_PTES,
-	  true,
-	  "unmaps: mapped pages only grow",
-	  { V("folio_remove_rmap_ptes", "folio_remove_rmap_ptes_fentry", NULL,
-	      "folio_remove_rmap_ptes_kprobe", NULL),
-	    V("page_remove_rmap", "page_remove_rmap_fentry", NULL,
-	      "page_remove_rmap_kprobe", NULL) } },
-	{ ZDEV_HOOK_REMOVE_PMD,
-	  true,
-	  "PMD unmaps",
-	  { V("folio_remove_rmap_pmd", "folio_remove_rmap_pmd_fentry", NULL,
-	      "folio_remove_rmap_pmd_kprobe", NULL) },
-	  "page_remove_rmap" },
-	{ ZDEV_HOOK_REMOVE_PUD,
-	  true,
-	  "PUD unmaps of device-dax",
-	  { V("folio_remove_rmap_pud", "folio_remove_rmap_pud_fentry", NULL,
-	      "folio_remove_rmap_pud_kprobe", NULL) } },
-	{ ZDEV_HOOK_DEVMAP_PUT,
-	  true,
-	  "references to FS DAX and device-dax pages idle at refcount 1 "
-	  "(v6.1/6.12 devmap pages); none exist on later kernels",
-	  { V("__put_devmap_managed_folio_refs", "devmap_put_fexit", NULL,
-	      "devmap_put_kprobe", "devmap_put_kretprobe"),
-	    V("__put_devmap_managed_page_refs", "devmap_put_fexit", NULL,
-	      "devmap_put_kprobe", "devmap_put_kretprobe") } },
-	{ ZDEV_HOOK_SPLIT,
-	  false,
-	  "splits of large device folios: frees then outnumber inits",
-	  { V("__folio_freeze_and_split_unmapped", "split_fexit", NULL,
-	      "split_kprobe", "split_kretprobe") } },
-	{ ZDEV_HOOK_MIGRATE_VMA_SETUP,
-	  false,
-	  "pages collected for migration",
-	  { V("migrate_vma_setup", "migrate_vma_setup_fexit", NULL,
-	      "migrate_vma_setup_kprobe", "migrate_vma_setup_kretprobe") } },
-	{ ZDEV_HOOK_MIGRATE_VMA_PAGES,
-	  false,
-	  "pages migrated to the device and back",
-	  { V("migrate_vma_pages", "migrate_vma_pages_fexit", NULL,
-	      "migrate_vma_pages_kprobe", "migrate_vma_pages_kretprobe") } },
-	{ ZDEV_HOOK_MIGRATE_VMA_FINALIZE,
-	  false,
-	  "a call count only",
-	  { V("migrate_vma_finalize", "migrate_vma_finalize_fentry", NULL,
-	      "migrate_vma_finalize_kprobe", NULL) } },
-	{ ZDEV_HOOK_MIGRATE_DEVICE_RANGE,
-	  false,
-	  "a call count only",
-	  { V("migrate_device_range", "migrate_device_range_fentry", NULL,
-	      "migrate_device_range_kprobe", NULL) } },
-	{ ZDEV_HOOK_MIGRATE_DEVICE_PAGES,
-	  false,
-	  "pages evicted from the device (unbind, release)",
-	  { V("migrate_device_pages", "migrate_device_pages_fexit", NULL,
-	      "migrate_device_pages_kprobe",
-	      "migrate_device_pages_kretprobe") } },
-	{ ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE,
-	  false,
-	  "a call count only",
-	  { V("migrate_device_finalize", "migrate_device_finalize_fentry", NULL,
-	      "migrate_device_finalize_kprobe", NULL) } },
-	{ ZDEV_HOOK_MEMREMAP,
-	  false,
-	  "pgmap creation: pgmaps are still described at their first event",
-	  { V("memremap_pages", "memremap_pages_fexit", NULL,
-	      "memremap_pages_kprobe", "memremap_pages_kretprobe") } },
-	{ ZDEV_HOOK_MEMUNMAP,
-	  false,
-	  "pgmap teardown, and the teardown-with-live-folios alert",
-	  { V("memunmap_pages", "memunmap_pages_fentry", "memunmap_pages_fexit",
-	      "memunmap_pages_kprobe", "memunmap_pages_kretprobe") } },
-	{ ZDEV_HOOK_PERCPU_RELEASE,
-	  false,
-	  "the drained state of a pgmap",
-	  { V("dev_pagemap_percpu_release", "percpu_release_fentry", NULL,
-	      "percpu_release_kprobe", NULL) } },
-};
+/*
+ * The hooks, in the order features and status list them, with the
+ * skeleton's programs: a program name that is not one does not build.
+ */
+static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
+{
+#define PROG(name) skel->progs.name
+	const struct hook_def d[] = {
+		{ ZDEV_HOOK_PAGE_INIT,
+		  true,
+		  "no births of device-private or coherent folios",
+		  { V("zone_device_page_init", PROG(page_init_fexit), NULL,
+		      PROG(page_init_kprobe), PROG(page_init_kretprobe)) } },
+		{ ZDEV_HOOK_FREE,
+		  true,
+		  "no frees: live counts only grow",
+		  { V("free_zone_device_folio", PROG(free_fentry), NULL,
+		      PROG(free_kprobe), NULL),
+		    V("free_zone_device_page", PROG(free_fentry), NULL,
+		      PROG(free_kprobe), NULL) } },
+		{ ZDEV_HOOK_ADD_NEW_ANON,
+		  true,
+		  "device folios mapped by migrate_vma_pages are not seen "
+		  "mapped",
+		  { V("folio_add_new_anon_rmap",
+		      PROG(folio_add_new_anon_rmap_fentry), NULL,
+		      PROG(folio_add_new_anon_rmap_kprobe), NULL),
+		    V("page_add_new_anon_rmap",
+		      PROG(page_add_new_anon_rmap_fentry), NULL,
+		      PROG(page_add_new_anon_rmap_kprobe), NULL) } },
+		{ ZDEV_HOOK_ADD_ANON_PTES,
+		  true,
+		  "device-private entries installed by migration are not seen",
+		  { V("folio_add_anon_rmap_ptes",
+		      PROG(folio_add_anon_rmap_ptes_fentry), NULL,
+		      PROG(folio_add_anon_rmap_ptes_kprobe), NULL),
+		    V("page_add_anon_rmap", PROG(page_add_anon_rmap_fentry),
+		      NULL, PROG(page_add_anon_rmap_kprobe), NULL) } },
+		{ ZDEV_HOOK_ADD_ANON_PMD,
+		  true,
+		  "PMD-sized device-private mappings",
+		  { V("folio_add_anon_rmap_pmd",
+		      PROG(folio_add_anon_rmap_pmd_fentry), NULL,
+		      PROG(folio_add_anon_rmap_pmd_kprobe), NULL) },
+		  "page_add_anon_rmap" },
+		{ ZDEV_HOOK_ADD_FILE_PTES,
+		  true,
+		  "FS DAX, device-dax and P2PDMA mappings (and their births)",
+		  { V("folio_add_file_rmap_ptes",
+		      PROG(folio_add_file_rmap_ptes_fentry), NULL,
+		      PROG(folio_add_file_rmap_ptes_kprobe), NULL),
+		    V("page_add_file_rmap", PROG(page_add_file_rmap_fentry),
+		      NULL, PROG(page_add_file_rmap_kprobe), NULL) } },
+		{ ZDEV_HOOK_ADD_FILE_PMD,
+		  true,
+		  "PMD mappings of FS DAX and device-dax",
+		  { V("folio_add_file_rmap_pmd",
+		      PROG(folio_add_file_rmap_pmd_fentry), NULL,
+		      PROG(folio_add_file_rmap_pmd_kprobe), NULL) },
+		  "page_add_file_rmap" },
+		{ ZDEV_HOOK_ADD_FILE_PUD,
+		  true,
+		  "PUD mappings of device-dax",
+		  { V("folio_add_file_rmap_pud",
+		      PROG(folio_add_file_rmap_pud_fentry), NULL,
+		      PROG(folio_add_file_rmap_pud_kprobe), NULL) } },
+		{ ZDEV_HOOK_REMOVE_PTES,
+		  true,
+		  "unmaps: mapped pages only grow",
+		  { V("folio_remove_rmap_ptes",
+		      PROG(folio_remove_rmap_ptes_fentry), NULL,
+		      PROG(folio_remove_rmap_ptes_kprobe), NULL),
+		    V("page_remove_rmap", PROG(page_remove_rmap_fentry), NULL,
+		      PROG(page_remove_rmap_kprobe), NULL) } },
+		{ ZDEV_HOOK_REMOVE_PMD,
+		  true,
+		  "PMD unmaps",
+		  { V("folio_remove_rmap_pmd",
+		      PROG(folio_remove_rmap_pmd_fentry), NULL,
+		      PROG(folio_remove_rmap_pmd_kprobe), NULL) },
+		  "page_remove_rmap" },
+		{ ZDEV_HOOK_REMOVE_PUD,
+		  true,
+		  "PUD unmaps of device-dax",
+		  { V("folio_remove_rmap_pud",
+		      PROG(folio_remove_rmap_pud_fentry), NULL,
+		      PROG(folio_remove_rmap_pud_kprobe), NULL) } },
+		{ ZDEV_HOOK_DEVMAP_PUT,
+		  true,
+		  "references to FS DAX and device-dax pages idle at refcount "
+		  "1 "
+		  "(v6.1/6.12 devmap pages); none exist on later kernels",
+		  { V("__put_devmap_managed_folio_refs", PROG(devmap_put_fexit),
+		      NULL, PROG(devmap_put_kprobe),
+		      PROG(devmap_put_kretprobe)),
+		    V("__put_devmap_managed_page_refs", PROG(devmap_put_fexit),
+		      NULL, PROG(devmap_put_kprobe),
+		      PROG(devmap_put_kretprobe)) } },
+		{ ZDEV_HOOK_SPLIT,
+		  false,
+		  "splits of large device folios: frees then outnumber inits",
+		  { V("__folio_freeze_and_split_unmapped", PROG(split_fexit),
+		      NULL, PROG(split_kprobe), PROG(split_kretprobe)) } },
+		{ ZDEV_HOOK_MIGRATE_VMA_SETUP,
+		  false,
+		  "pages collected for migration",
+		  { V("migrate_vma_setup", PROG(migrate_vma_setup_fexit), NULL,
+		      PROG(migrate_vma_setup_kprobe),
+		      PROG(migrate_vma_setup_kretprobe)) } },
+		{ ZDEV_HOOK_MIGRATE_VMA_PAGES,
+		  false,
+		  "pages migrated to the device and back",
+		  { V("migrate_vma_pages", PROG(migrate_vma_pages_fexit), NULL,
+		      PROG(migrate_vma_pages_kprobe),
+		      PROG(migrate_vma_pages_kretprobe)) } },
+		{ ZDEV_HOOK_MIGRATE_VMA_FINALIZE,
+		  false,
+		  "a call count only",
+		  { V("migrate_vma_finalize", PROG(migrate_vma_finalize_fentry),
+		      NULL, PROG(migrate_vma_finalize_kprobe), NULL) } },
+		{ ZDEV_HOOK_MIGRATE_DEVICE_RANGE,
+		  false,
+		  "a call count only",
+		  { V("migrate_device_range", PROG(migrate_device_range_fentry),
+		      NULL, PROG(migrate_device_range_kprobe), NULL) } },
+		{ ZDEV_HOOK_MIGRATE_DEVICE_PAGES,
+		  false,
+		  "pages evicted from the device (unbind, release)",
+		  { V("migrate_device_pages", PROG(migrate_device_pages_fexit),
+		      NULL, PROG(migrate_device_pages_kprobe),
+		      PROG(migrate_device_pages_kretprobe)) } },
+		{ ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE,
+		  false,
+		  "a call count only",
+		  { V("migrate_device_finalize",
+		      PROG(migrate_device_finalize_fentry), NULL,
+		      PROG(migrate_device_finalize_kprobe), NULL) } },
+		{ ZDEV_HOOK_MEMREMAP,
+		  false,
+		  "pgmap creation: pgmaps are still described at their first "
+		  "event",
+		  { V("memremap_pages", PROG(memremap_pages_fexit), NULL,
+		      PROG(memremap_pages_kprobe),
+		      PROG(memremap_pages_kretprobe)) } },
+		{ ZDEV_HOOK_MEMUNMAP,
+		  false,
+		  "pgmap teardown, and the teardown-with-live-folios alert",
+		  { V("memunmap_pages", PROG(memunmap_pages_fentry),
+		      PROG(memunmap_pages_fexit), PROG(memunmap_pages_kprobe),
+		      PROG(memunmap_pages_kretprobe)) } },
+		{ ZDEV_HOOK_PERCPU_RELEASE,
+		  false,
+		  "the drained state of a pgmap",
+		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry),
+		      NULL, PROG(percpu_release_kprobe), NULL) } },
+	};
+#undef PROG
 
-#define NR_HOOKS    (sizeof(hook_defs) / sizeof(hook_defs[0]))
-#define NR_VARIANTS 2
+	_Static_assert(sizeof(d) / sizeof(d[0]) == NR_HOOKS,
+		       "one hook_def for each enum zdev_hook");
+	memcpy(defs, d, sizeof(d));
+}
 
-struct hook_state {
-	enum mechanism mech;
-	int variant;  /* index into hook_def.v; -1: none in this kernel */
-	bool covered; /* off, but another hook does its work here */
+struct hook_run {
+	enum hook_state
+		state; /* attached: chosen (and attached unless --btf) */
+	int variant;   /* index into hook_def.v; -1: none in this kernel */
 	char reason[96];
 	struct bpf_link *links[2];
 };
@@ -193,7 +224,8 @@ struct hook_state {
 struct probes {
 	struct zdev *skel;
 	int stats_fd; /* BPF_ENABLE_STATS: statistics while it is open */
-	struct hook_state hooks[NR_HOOKS];
+	struct hook_def defs[NR_HOOKS];
+	struct hook_run hooks[NR_HOOKS];
 	int ncpus;
 };
 
@@ -239,10 +271,17 @@ static int fentry_try(const struct btf *btf, const char *func)
 	return ret;
 }
 
-static struct bpf_program *prog(struct probes *p, const char *name)
+/* The programs a hook runs in its state: fentry/fexit, kprobe or none. */
+static struct bpf_program *const *hook_progs(const struct hook_def *d,
+					     const struct hook_run *h)
 {
-	return name ? bpf_object__find_program_by_name(p->skel->obj, name)
-		    : NULL;
+	static struct bpf_program *const none[2];
+	const struct hook_variant *v;
+
+	if (!hook_attached(h->state) || h->variant < 0)
+		return none;
+	v = &d->v[h->variant];
+	return h->state == HOOK_ATTACHED_FENTRY ? v->tr : v->kp;
 }
 
 /*
@@ -258,38 +297,35 @@ static void select_programs(struct probes *p)
 	bpf_object__for_each_program(pr, p->skel->obj)
 		bpf_program__set_autoload(pr, false);
 	for (i = 0; i < NR_HOOKS; i++) {
-		const struct hook_state *h = &p->hooks[i];
-		const struct hook_variant *v;
+		const struct hook_run *h = &p->hooks[i];
+		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
 
-		if (h->mech == MECH_OFF)
-			continue;
-		v = &hook_defs[i].v[h->variant];
 		for (k = 0; k < 2; k++) {
-			pr = prog(p, h->mech == MECH_TRACING ? v->tr[k]
-							     : v->kp[k]);
+			pr = progs[k];
 			if (!pr)
 				continue;
 			bpf_program__set_autoload(pr, true);
-			if (h->mech == MECH_TRACING)
-				bpf_program__set_attach_target(pr, 0, v->func);
+			if (h->state == HOOK_ATTACHED_FENTRY)
+				bpf_program__set_attach_target(
+					pr, 0, p->defs[i].v[h->variant].func);
 		}
 	}
 }
 
 static int attach_hook(struct probes *p, size_t idx)
 {
-	const struct hook_def *d = &hook_defs[idx];
-	struct hook_state *h = &p->hooks[idx];
+	const struct hook_def *d = &p->defs[idx];
+	struct hook_run *h = &p->hooks[idx];
 	const struct hook_variant *v = &d->v[h->variant];
-	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
+	struct bpf_program *const *progs = hook_progs(d, h);
 	int i, err;
 
 	for (i = 0; i < 2; i++) {
-		struct bpf_program *pr = prog(p, names[i]);
+		struct bpf_program *pr = progs[i];
 
 		if (!pr)
 			continue;
-		if (h->mech == MECH_TRACING)
+		if (h->state == HOOK_ATTACHED_FENTRY)
 			h->links[i] = bpf_program__attach(pr);
 		else
 			h->links[i] = bpf_program__attach_kprobe(
@@ -309,26 +345,31 @@ static int attach_hook(struct probes *p, size_t idx)
 	return 0;
 }
 
-static const char *mech_name(const struct hook_def *d,
-			     const struct hook_state *h)
+/* The mechanism as features, status and metrics spell it. */
+static const char *mech_name(const struct hook_def *d, const struct hook_run *h)
 {
 	const struct hook_variant *v = &d->v[h->variant > 0 ? h->variant : 0];
 
-	switch (h->mech) {
-	case MECH_TRACING:
+	switch (h->state) {
+	case HOOK_ATTACHED_FENTRY:
 		if (v->tr[1])
 			return "fentry+fexit";
-		return strstr(v->tr[0], "fexit") ? "fexit" : "fentry";
-	case MECH_KPROBE:
+		return bpf_program__expected_attach_type(v->tr[0]) ==
+				       BPF_TRACE_FEXIT
+			       ? "fexit"
+			       : "fentry";
+	case HOOK_ATTACHED_KPROBE:
 		return v->kp[1] ? "kprobe+kretprobe" : "kprobe";
-	default:
-		return "off";
+	case HOOK_OFF_MISSING:
+	case HOOK_OFF_COVERED:
+	case HOOK_OFF_FAILED:
+		break;
 	}
+	return "off";
 }
 
 /* The function a hook stands for: its variant's, or its newest name. */
-static const char *hook_func(const struct hook_def *d,
-			     const struct hook_state *h)
+static const char *hook_func(const struct hook_def *d, const struct hook_run *h)
 {
 	return d->v[h->variant > 0 ? h->variant : 0].func;
 }
@@ -421,6 +462,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 			 strerror(-ret));
 		goto cleanup;
 	}
+	hook_defs_fill(p->defs, p->skel);
 	ret = set_zone_layout(p, opts->btf_path, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -439,8 +481,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	btf = opts->btf_path ? btf__parse(opts->btf_path, NULL)
 			     : btf__load_vmlinux_btf();
 	for (i = 0; i < NR_HOOKS; i++) {
-		const struct hook_def *d = &hook_defs[i];
-		struct hook_state *h = &p->hooks[i];
+		const struct hook_def *d = &p->defs[i];
+		struct hook_run *h = &p->hooks[i];
 		int v;
 
 		/* the first variant whose function this kernel has */
@@ -454,11 +496,14 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		}
 		if (h->variant < 0) {
 			/* kprobes need the symbol too; BTF lists it */
-			h->mech = MECH_OFF;
-			h->covered = d->covered_by && btf &&
-				     btf__find_by_name_kind(btf, d->covered_by,
-							    BTF_KIND_FUNC) > 0;
-			if (h->covered)
+			bool covered =
+				d->covered_by && btf &&
+				btf__find_by_name_kind(btf, d->covered_by,
+						       BTF_KIND_FUNC) > 0;
+
+			h->state =
+				covered ? HOOK_OFF_COVERED : HOOK_OFF_MISSING;
+			if (covered)
 				snprintf(h->reason, sizeof(h->reason),
 					 "not in this kernel, where %s does "
 					 "its work",
@@ -467,10 +512,11 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 				snprintf(h->reason, sizeof(h->reason),
 					 "not in this kernel");
 		} else if (opts->force_kprobes || opts->btf_path) {
-			h->mech = MECH_KPROBE;
+			h->state = HOOK_ATTACHED_KPROBE;
 		} else {
 			ret = fentry_try(btf, d->v[h->variant].func);
-			h->mech = ret ? MECH_KPROBE : MECH_TRACING;
+			h->state = ret ? HOOK_ATTACHED_KPROBE
+				       : HOOK_ATTACHED_FENTRY;
 			if (ret && !fentry_err)
 				fentry_err = ret;
 		}
@@ -501,21 +547,21 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 				strerror(errno));
 	}
 	for (i = 0; i < NR_HOOKS; i++) {
-		struct hook_state *h = &p->hooks[i];
+		struct hook_run *h = &p->hooks[i];
 
-		if (h->mech == MECH_OFF)
+		if (!hook_attached(h->state))
 			continue;
 		ret = attach_hook(p, i);
 		if (ret) {
-			if (h->mech == MECH_KPROBE)
+			if (h->state == HOOK_ATTACHED_KPROBE)
 				kprobe_err = ret;
 			snprintf(h->reason, sizeof(h->reason),
 				 "%s attach failed: %s",
-				 mech_name(&hook_defs[i], h), strerror(-ret));
-			h->mech = MECH_OFF;
+				 mech_name(&p->defs[i], h), strerror(-ret));
+			h->state = HOOK_OFF_FAILED;
 			continue;
 		}
-		core_on += hook_defs[i].core;
+		core_on += p->defs[i].core;
 	}
 	if (!core_on) {
 		no_hook_sentence(p, fentry_err, kprobe_err, opts->force_kprobes,
@@ -538,7 +584,7 @@ bool probes_fsdax_idle_at_one(const struct probes *p)
 	size_t i;
 
 	for (i = 0; i < NR_HOOKS; i++)
-		if (hook_defs[i].hook == ZDEV_HOOK_DEVMAP_PUT)
+		if (p->defs[i].hook == ZDEV_HOOK_DEVMAP_PUT)
 			return p->hooks[i].variant >= 0;
 	return false;
 }
@@ -549,15 +595,14 @@ int probes_events_fd(const struct probes *p)
 }
 
 /* What the kernel counted for the programs of one hook. */
-static void prog_stats(const struct probes *p, const struct hook_def *d,
-		       const struct hook_state *h, uint64_t *ns, uint64_t *runs)
+static void prog_stats(const struct hook_def *d, const struct hook_run *h,
+		       uint64_t *ns, uint64_t *runs)
 {
-	const struct hook_variant *v = &d->v[h->variant];
-	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
+	struct bpf_program *const *progs = hook_progs(d, h);
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct bpf_program *pr = prog((struct probes *)p, names[k]);
+		struct bpf_program *pr = progs[k];
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
@@ -591,16 +636,14 @@ struct kprobe_link_info {
  * (another of our programs ran on that CPU), or the kprobe did (nested
  * kprobes, a kretprobe out of instances). Each may be a lost event.
  */
-static uint64_t hook_misses(const struct probes *p, const struct hook_def *d,
-			    const struct hook_state *h)
+static uint64_t hook_misses(const struct hook_def *d, const struct hook_run *h)
 {
-	const struct hook_variant *v = &d->v[h->variant];
-	const char *const *names = h->mech == MECH_TRACING ? v->tr : v->kp;
+	struct bpf_program *const *progs = hook_progs(d, h);
 	uint64_t n = 0;
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct bpf_program *pr = prog((struct probes *)p, names[k]);
+		struct bpf_program *pr = progs[k];
 		struct kprobe_link_info li = {};
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
@@ -638,20 +681,22 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 	for (i = 0;
 	     i < NR_HOOKS && i < sizeof(st->hooks) / sizeof(st->hooks[0]);
 	     i++) {
-		const struct hook_def *d = &hook_defs[i];
-		const struct hook_state *h = &p->hooks[i];
+		const struct hook_def *d = &p->defs[i];
+		const struct hook_run *h = &p->hooks[i];
 		struct hook_status *hs = &st->hooks[st->nr_hooks++];
+		bool on = hook_attached(h->state);
 
 		hs->func = hook_func(d, h);
+		hs->state = h->state;
 		hs->mechanism = mech_name(d, h);
-		hs->loses = h->covered ? "nothing" : d->loses;
-		hs->reason = h->mech == MECH_OFF ? h->reason : NULL;
+		hs->loses = h->state == HOOK_OFF_COVERED ? "nothing" : d->loses;
+		hs->reason = on ? NULL : h->reason;
 		hs->device_calls = hs->dropped = hs->anomalies = 0;
 		hs->run_ns = hs->runs = 0;
-		hs->misses = h->mech != MECH_OFF ? hook_misses(p, d, h) : 0;
+		hs->misses = on ? hook_misses(d, h) : 0;
 		st->probe_misses += hs->misses;
-		if (p->stats_fd >= 0 && h->mech != MECH_OFF)
-			prog_stats(p, d, h, &hs->run_ns, &hs->runs);
+		if (p->stats_fd >= 0 && on)
+			prog_stats(d, h, &hs->run_ns, &hs->runs);
 	}
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
@@ -671,7 +716,7 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		st->dropped_events += sum.dropped;
 		st->bpf_anomalies += sum.anomalies;
 		for (i = 0; i < NR_HOOKS; i++) {
-			if (hook_defs[i].hook != key)
+			if (p->defs[i].hook != key)
 				continue;
 			st->hooks[i].device_calls = sum.device;
 			st->hooks[i].dropped = sum.dropped;

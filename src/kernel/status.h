@@ -10,10 +10,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* What the loader made of one hook. */
+enum hook_state {
+	HOOK_ATTACHED_FENTRY, /* fentry and/or fexit programs */
+	HOOK_ATTACHED_KPROBE, /* kprobe and/or kretprobe programs */
+	HOOK_OFF_MISSING,     /* its function is not in this kernel */
+	HOOK_OFF_COVERED,     /* not in this kernel, where another does it */
+	HOOK_OFF_FAILED,      /* the kernel refused to attach it */
+};
+
+static inline bool hook_attached(enum hook_state s)
+{
+	return s == HOOK_ATTACHED_FENTRY || s == HOOK_ATTACHED_KPROBE;
+}
+
 /* One kernel hook as the loader left it. */
 struct hook_status {
-	const char *func;      /* kernel function */
-	const char *mechanism; /* "fentry", "fexit", "kprobe", or "off" */
+	const char *func; /* kernel function */
+	enum hook_state state;
+	/* as output spells it: "fentry", "fexit", "fentry+fexit", "kprobe",
+	 * "kprobe+kretprobe", or "off" */
+	const char *mechanism;
 	const char *reason;    /* why off, or NULL */
 	const char *loses;     /* what is lost when it is off */
 	uint64_t device_calls; /* calls that concerned device folios */

@@ -174,7 +174,8 @@ int leaks_unmapped(const struct tracker *t, uint64_t now_ns,
 	return w.err;
 }
 
-static int add_anomalies(const struct tracker *t, struct leak_report *r)
+/* Anomalies that are leak findings, with the call site of the latest. */
+static int add_anomalies_of(const struct zt_pgmap *p, void *ctx)
 {
 	static const struct {
 		enum zt_anomaly an;
@@ -184,28 +185,29 @@ static int add_anomalies(const struct tracker *t, struct leak_report *r)
 		{ ZT_AN_FREE_MAPPED, LEAK_FREE_MAPPED },
 		{ ZT_AN_MAPCOUNT_NEGATIVE, LEAK_MAPCOUNT_NEGATIVE },
 	};
-	int i;
+	struct leak_report *r = ctx;
 	size_t j;
 
-	for (i = 0; i < t->nr_pgmaps; i++) {
-		const struct zt_pgmap *p = t->pgmaps[i];
+	for (j = 0; j < sizeof(map) / sizeof(map[0]); j++) {
+		struct leak_finding *f;
+		uint64_t n = p->c.anomalies[map[j].an];
 
-		for (j = 0; j < sizeof(map) / sizeof(map[0]); j++) {
-			struct leak_finding *f;
-			uint64_t n = p->c.anomalies[map[j].an];
-
-			if (!n)
-				continue;
-			f = finding(r, map[j].rule, p->id, p->type,
-				    p->anomaly_stack[map[j].an]);
-			if (!f)
-				return -ENOMEM;
-			f->folios += n;
-			f->pages += n;
-			f->example_pfn = p->anomaly_pfn[map[j].an];
-		}
+		if (!n)
+			continue;
+		f = finding(r, map[j].rule, p->id, p->type,
+			    p->anomaly_stack[map[j].an]);
+		if (!f)
+			return -ENOMEM;
+		f->folios += n;
+		f->pages += n;
+		f->example_pfn = p->anomaly_pfn[map[j].an];
 	}
 	return 0;
+}
+
+static int add_anomalies(const struct tracker *t, struct leak_report *r)
+{
+	return tracker_foreach_pgmap(t, add_anomalies_of, r);
 }
 
 int leaks_after_run(const struct tracker *t, struct leak_report *r)

@@ -25,8 +25,6 @@
 #include <uthash.h>
 #include "tracker.h"
 
-#define PAGE_SHIFT 12
-
 struct zt_folio {
 	uint64_t pfn; /* head pfn: hash key */
 	struct zt_pgmap *pgmap;
@@ -626,6 +624,20 @@ int tracker_foreach_folio(const struct tracker *t,
 	return 0;
 }
 
+int tracker_foreach_pgmap(const struct tracker *t,
+			  int (*fn)(const struct zt_pgmap *p, void *ctx),
+			  void *ctx)
+{
+	int i, ret;
+
+	for (i = 0; i < t->nr_pgmaps; i++) {
+		ret = fn(t->pgmaps[i], ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr)
 {
 	return pgmap_find(t, addr);
@@ -719,8 +731,8 @@ uint64_t tracker_pgmap_pfn_start(const struct zt_pgmap *p)
 	uint32_t i;
 
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++)
-		if (p->ranges[i].start >> PAGE_SHIFT < lo)
-			lo = p->ranges[i].start >> PAGE_SHIFT;
+		if (zdev_phys_pfn(p->ranges[i].start) < lo)
+			lo = zdev_phys_pfn(p->ranges[i].start);
 	return lo == UINT64_MAX ? 0 : lo;
 }
 
@@ -731,7 +743,7 @@ uint64_t tracker_pgmap_pfn_end(const struct zt_pgmap *p)
 	uint32_t i;
 
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++)
-		if (p->ranges[i].end >> PAGE_SHIFT > hi)
-			hi = p->ranges[i].end >> PAGE_SHIFT;
+		if (zdev_phys_pfn(p->ranges[i].end) > hi)
+			hi = zdev_phys_pfn(p->ranges[i].end);
 	return hi;
 }

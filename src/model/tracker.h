@@ -123,6 +123,13 @@ bool tracker_folio(const struct tracker *t, uint64_t pfn,
 int tracker_foreach_folio(const struct tracker *t,
 			  int (*fn)(const struct zt_folio_view *v, void *ctx),
 			  void *ctx);
+/*
+ * Call fn for every pgmap ever seen, gone ones too, in id order; stops
+ * early and returns fn's value when it is non-zero.
+ */
+int tracker_foreach_pgmap(const struct tracker *t,
+			  int (*fn)(const struct zt_pgmap *p, void *ctx),
+			  void *ctx);
 /* The live pgmap at a kernel address, or NULL. */
 const struct zt_pgmap *tracker_pgmap_of(const struct tracker *t, uint64_t addr);
 

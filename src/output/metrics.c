@@ -107,36 +107,50 @@ static const struct pgmap_metric pgmap_metrics[] = {
 	  get_anomalies },
 };
 
+struct pgmap_ctx {
+	FILE *f;
+	const struct tracker *t;
+	const struct pgmap_metric *pm;
+};
+
+static int pgmap_info(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+
+	fprintf(pc->f,
+		"zdevmon_pgmap_info{pgmap=\"%d\",type=\"%s\","
+		"owner=\"%d\",state=\"%s\",idle_refcount=\"%d\","
+		"pfn_start=\"%" PRIu64 "\",pfn_end=\"%" PRIu64 "\"} 1\n",
+		p->id, tracker_type_name(p->type), p->owner_id,
+		tracker_state_name(p->state), tracker_idle_refcount(pc->t, p),
+		tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+	return 0;
+}
+
+static int pgmap_sample(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+
+	fputs(pc->pm->name, pc->f);
+	pgmap_labels(pc->f, p);
+	fprintf(pc->f, " %" PRIu64 "\n", pc->pm->get(p));
+	return 0;
+}
+
 static void render(FILE *f, const struct tracker *t,
 		   const struct zdev_status *st, const struct self_stats *self)
 {
+	struct pgmap_ctx pc = { .f = f, .t = t };
 	size_t m;
 	int i, r;
 
 	family(f, "zdevmon_pgmap_info", "gauge",
 	       "One series per pgmap: its state and pfn range as labels.");
-	for (i = 0; i < t->nr_pgmaps; i++) {
-		const struct zt_pgmap *p = t->pgmaps[i];
-
-		fprintf(f,
-			"zdevmon_pgmap_info{pgmap=\"%d\",type=\"%s\","
-			"owner=\"%d\",state=\"%s\",idle_refcount=\"%d\","
-			"pfn_start=\"%" PRIu64 "\",pfn_end=\"%" PRIu64
-			"\"} 1\n",
-			p->id, tracker_type_name(p->type), p->owner_id,
-			tracker_state_name(p->state),
-			tracker_idle_refcount(t, p), tracker_pgmap_pfn_start(p),
-			tracker_pgmap_pfn_end(p));
-	}
+	tracker_foreach_pgmap(t, pgmap_info, &pc);
 	for (m = 0; m < sizeof(pgmap_metrics) / sizeof(pgmap_metrics[0]); m++) {
-		const struct pgmap_metric *pm = &pgmap_metrics[m];
-
-		family(f, pm->name, pm->type, pm->help);
-		for (i = 0; i < t->nr_pgmaps; i++) {
-			fputs(pm->name, f);
-			pgmap_labels(f, t->pgmaps[i]);
-			fprintf(f, " %" PRIu64 "\n", pm->get(t->pgmaps[i]));
-		}
+		pc.pm = &pgmap_metrics[m];
+		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
+		tracker_foreach_pgmap(t, pgmap_sample, &pc);
 	}
 	family(f, "zdevmon_leak_findings_total", "counter",
 	       "Leak findings reported, by rule.");
@@ -166,7 +180,7 @@ static void render(FILE *f, const struct tracker *t,
 			"zdevmon_hook_attached{function=\"%s\","
 			"mechanism=\"%s\"} %d\n",
 			st->hooks[i].func, st->hooks[i].mechanism,
-			strcmp(st->hooks[i].mechanism, "off") != 0);
+			hook_attached(st->hooks[i].state));
 	family(f, "zdevmon_process_cpu_seconds_total", "counter",
 	       "CPU time zdevmon itself used (user and system).");
 	fprintf(f, "zdevmon_process_cpu_seconds_total %.6f\n",

@@ -5,14 +5,15 @@
 
 #include <stddef.h>
 #include "kernel/status.h"
+#include "model/leaks.h"
 #include "model/tracker.h"
 
 /* zdevmon's own cost, for zdevmon_process_* metrics. */
 struct self_stats {
 	double cpu_seconds;
 	uint64_t resident_bytes;
-	uint64_t leak_findings[8]; /* by enum leak_rule */
-	uint64_t output_errors;	   /* NDJSON writes that failed */
+	uint64_t leak_findings[LEAK_RULE_MAX];
+	uint64_t output_errors; /* NDJSON writes that failed */
 };
 
 void self_stats_read(struct self_stats *s);

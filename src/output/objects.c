@@ -67,8 +67,8 @@ static json_object *pgmap_json(const struct tracker *t,
 	for (i = 0; i < p->nr_range && i < ZDEV_MAX_RANGES; i++) {
 		json_object *r = json_object_new_object();
 
-		json_add_u64(r, "pfn_start", p->ranges[i].start >> 12);
-		json_add_u64(r, "pfn_end", p->ranges[i].end >> 12);
+		json_add_u64(r, "pfn_start", zdev_phys_pfn(p->ranges[i].start));
+		json_add_u64(r, "pfn_end", zdev_phys_pfn(p->ranges[i].end));
 		json_object_array_add(ranges, r);
 	}
 	json_object_object_add(o, "ranges", ranges);
@@ -147,12 +147,28 @@ static json_object *events_by_kind(const struct tracker *t)
 	return o;
 }
 
+struct pgmap_array {
+	json_object *arr;
+	const struct tracker *t;
+	bool show_addresses;
+};
+
+static int add_pgmap_json(const struct zt_pgmap *p, void *ctx)
+{
+	struct pgmap_array *a = ctx;
+
+	json_object_array_add(a->arr, pgmap_json(a->t, p, a->show_addresses));
+	return 0;
+}
+
 json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final)
 {
 	json_object *o = header("snapshot");
 	json_object *pgmaps = json_object_new_array();
-	int i;
+	struct pgmap_array arr = { .arr = pgmaps,
+				   .t = t,
+				   .show_addresses = st->show_addresses };
 
 	json_object_object_add(o, "final", json_object_new_boolean(final));
 	json_object_object_add(o, "elapsed_s",
@@ -167,9 +183,7 @@ json_object *output_snapshot(const struct tracker *t,
 	json_add_u64(o, "live_folios", tracker_live_folios(t));
 	json_object_object_add(o, "cpu_seconds",
 			       json_object_new_double(st->cpu_seconds));
-	for (i = 0; i < t->nr_pgmaps; i++)
-		json_object_array_add(pgmaps, pgmap_json(t, t->pgmaps[i],
-							 st->show_addresses));
+	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
@@ -209,18 +223,29 @@ json_object *output_start(const struct zdev_status *st)
 	return o;
 }
 
+/* The newest pgmap at an address, gone or not. */
+struct newest_at {
+	uint64_t addr;
+	const struct zt_pgmap *p;
+};
+
+static int newest_at(const struct zt_pgmap *p, void *ctx)
+{
+	struct newest_at *at = ctx;
+
+	if (p->addr == at->addr)
+		at->p = p;
+	return 0;
+}
+
 json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 {
 	json_object *o = header("event");
-	const struct zt_pgmap *p = NULL;
-	int i;
+	struct newest_at at = { .addr = e->pgmap };
+	const struct zt_pgmap *p;
 
-	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
-		if (t->pgmaps[i]->addr == e->pgmap) {
-			p = t->pgmaps[i];
-			break;
-		}
-	}
+	tracker_foreach_pgmap(t, newest_at, &at);
+	p = at.p;
 	json_object_object_add(
 		o, "event", json_object_new_string(output_kind_name(e->kind)));
 	json_add_u64(o, "ts_ns", e->ts_ns);

@@ -378,23 +378,79 @@ json_object *report_alert_json(const struct report_ctx *c)
 	json_object_object_add(o, "kind", json_object_new_string("alert"));
 	/* in a log file, when the kernel began to hang matters most */
 	json_object_object_add(
-		o, "time", json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+		o, "time",
+		json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
 	return o;
+}
+
+struct junit {
+	FILE *out;
+	const struct report_ctx *c;
+	size_t failures;
+};
+
+static int junit_count(const struct zt_pgmap *p, void *ctx)
+{
+	struct junit *j = ctx;
+	char msg[200];
+	bool err;
+	int rule;
+
+	for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
+		free(case_text(j->c, p->id, rule, &err, msg, sizeof(msg)));
+		j->failures += err;
+	}
+	return 0;
+}
+
+static int junit_cases(const struct zt_pgmap *p, void *ctx)
+{
+	struct junit *j = ctx;
+	char msg[200];
+	bool err;
+	int rule;
+
+	for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
+		char *text =
+			case_text(j->c, p->id, rule, &err, msg, sizeof(msg));
+
+		fprintf(j->out,
+			"    <testcase "
+			"classname=\"zdevmon.pgmap%d.%s\" "
+			"name=\"%s\"",
+			p->id, tracker_type_name(p->type),
+			leak_rule_name(rule));
+		if (!text) {
+			fprintf(j->out, "/>\n");
+			continue;
+		}
+		if (err) {
+			fprintf(j->out,
+				">\n      <failure type=\"%s\" "
+				"message=\"",
+				leak_rule_name(rule));
+			xml_escaped(j->out, msg);
+			fprintf(j->out, "\">");
+			xml_escaped(j->out, text);
+			fprintf(j->out, "</failure>\n");
+		} else {
+			fprintf(j->out, ">\n      <system-out>");
+			xml_escaped(j->out, text);
+			fprintf(j->out, "</system-out>\n");
+		}
+		fprintf(j->out, "    </testcase>\n");
+		free(text);
+	}
+	return 0;
 }
 
 int report_junit(FILE *out, const struct report_ctx *c)
 {
-	size_t cases = (size_t)c->t->nr_pgmaps * LEAK_RULE_MAX, failures = 0;
-	char msg[200];
-	int i, rule;
-	bool err;
+	size_t cases = (size_t)c->t->nr_pgmaps * LEAK_RULE_MAX, failures;
+	struct junit j = { .out = out, .c = c };
 
-	for (i = 0; i < c->t->nr_pgmaps; i++)
-		for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
-			free(case_text(c, c->t->pgmaps[i]->id, rule, &err, msg,
-				       sizeof(msg)));
-			failures += err;
-		}
+	tracker_foreach_pgmap(c->t, junit_count, &j);
+	failures = j.failures;
 	/* the events-complete case: a verdict needs every event */
 	cases++;
 	failures += c->dropped_events || c->probe_misses;
@@ -416,41 +472,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 			c->dropped_events, c->probe_misses);
 	else
 		fprintf(out, "/>\n");
-	for (i = 0; i < c->t->nr_pgmaps; i++) {
-		const struct zt_pgmap *p = c->t->pgmaps[i];
-
-		for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
-			char *text = case_text(c, p->id, rule, &err, msg,
-					       sizeof(msg));
-
-			fprintf(out,
-				"    <testcase "
-				"classname=\"zdevmon.pgmap%d.%s\" "
-				"name=\"%s\"",
-				p->id, tracker_type_name(p->type),
-				leak_rule_name(rule));
-			if (!text) {
-				fprintf(out, "/>\n");
-				continue;
-			}
-			if (err) {
-				fprintf(out,
-					">\n      <failure type=\"%s\" "
-					"message=\"",
-					leak_rule_name(rule));
-				xml_escaped(out, msg);
-				fprintf(out, "\">");
-				xml_escaped(out, text);
-				fprintf(out, "</failure>\n");
-			} else {
-				fprintf(out, ">\n      <system-out>");
-				xml_escaped(out, text);
-				fprintf(out, "</system-out>\n");
-			}
-			fprintf(out, "    </testcase>\n");
-			free(text);
-		}
-	}
+	tracker_foreach_pgmap(c->t, junit_cases, &j);
 	fprintf(out, "  </testsuite>\n</testsuites>\n");
 	return fflush(out) == EOF ? -errno : 0;
 }

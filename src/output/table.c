@@ -17,14 +17,44 @@ const char *output_count(char *buf, size_t len, uint64_t n)
 	return buf;
 }
 
+struct table_row {
+	FILE *out;
+	const struct tracker *t;
+};
+
+static int table_row(const struct zt_pgmap *p, void *ctx)
+{
+	const struct table_row *row = ctx;
+	char c[9][12], range[48];
+
+	snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
+		 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
+	fprintf(row->out,
+		"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
+		"%6s %5s %4s\n",
+		p->id, tracker_type_name(p->type),
+		tracker_idle_refcount(row->t, p), range,
+		tracker_state_name(p->state),
+		output_count(c[0], 12, p->live_folios),
+		output_count(c[1], 12, p->live_pages),
+		output_count(c[2], 12, p->mapped_pages),
+		output_count(c[3], 12, p->c.inits),
+		output_count(c[4], 12, p->c.frees),
+		output_count(c[5], 12, p->c.migrated_to_device_pages),
+		output_count(c[6], 12, p->c.migrated_to_ram_pages),
+		output_count(c[7], 12, p->c.splits),
+		output_count(c[8], 12, tracker_anomalies(p)));
+	return 0;
+}
+
 void output_table(FILE *out, const struct tracker *t,
 		  const struct zdev_status *st)
 {
-	char c[9][12], range[48];
+	struct table_row row = { .out = out, .t = t };
 	int i, on = 0;
 
 	for (i = 0; i < st->nr_hooks; i++)
-		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+		on += hook_attached(st->hooks[i].state);
 	fprintf(out,
 		"zdevmon %s  up %.0fs  events %" PRIu64 "  dropped %" PRIu64
 		"  hooks %d/%d\n",
@@ -35,27 +65,7 @@ void output_table(FILE *out, const struct tracker *t,
 		"ID", "TYPE", "I", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",
 		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
 		"ANOM");
-	for (i = 0; i < t->nr_pgmaps; i++) {
-		const struct zt_pgmap *p = t->pgmaps[i];
-
-		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
-			 tracker_pgmap_pfn_start(p), tracker_pgmap_pfn_end(p));
-		fprintf(out,
-			"%3d %-8s %1d %-17.17s %-5.5s %6s %6s %6s %6s %6s %6s "
-			"%6s %5s %4s\n",
-			p->id, tracker_type_name(p->type),
-			tracker_idle_refcount(t, p), range,
-			tracker_state_name(p->state),
-			output_count(c[0], 12, p->live_folios),
-			output_count(c[1], 12, p->live_pages),
-			output_count(c[2], 12, p->mapped_pages),
-			output_count(c[3], 12, p->c.inits),
-			output_count(c[4], 12, p->c.frees),
-			output_count(c[5], 12, p->c.migrated_to_device_pages),
-			output_count(c[6], 12, p->c.migrated_to_ram_pages),
-			output_count(c[7], 12, p->c.splits),
-			output_count(c[8], 12, tracker_anomalies(p)));
-	}
+	tracker_foreach_pgmap(t, table_row, &row);
 	if (!t->nr_pgmaps)
 		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
 	fflush(out);
@@ -76,13 +86,13 @@ void output_features(FILE *out, const struct zdev_status *st,
 	int i, on = 0;
 
 	for (i = 0; i < st->nr_hooks; i++)
-		on += strcmp(st->hooks[i].mechanism, "off") != 0;
+		on += hook_attached(st->hooks[i].state);
 	fprintf(out, "zdevmon %s on Linux %s: %d of %d hooks\n",
 		ZDEVMON_VERSION, kernel, on, st->nr_hooks);
 	fprintf(out, "%-34s %-17s %s\n", "FUNCTION", "MECHANISM", "WITHOUT IT");
 	for (i = 0; i < st->nr_hooks; i++) {
 		const struct hook_status *h = &st->hooks[i];
-		bool off = !strcmp(h->mechanism, "off");
+		bool off = !hook_attached(h->state);
 
 		fprintf(out, "%-34s %-17s %s%s%s\n", h->func, h->mechanism,
 			off ? h->reason : "", off ? ": you lose " : "",

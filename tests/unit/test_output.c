@@ -32,6 +32,7 @@ static void fill(struct tracker *t, struct zdev_status *st)
 					     .mechanism = "fentry",
 					     .device_calls = 3 };
 	st->hooks[1] = (struct hook_status){ .func = "folio_remove_rmap_pud",
+					     .state = HOOK_OFF_MISSING,
 					     .mechanism = "off",
 					     .reason = "not in this kernel" };
 }
