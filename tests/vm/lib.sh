@@ -59,6 +59,15 @@ tb_download() {
 	echo "${f[0]}"
 }
 
+# tb_first PATH...: the first in sorted order of the PATHs that exist
+# (the caller's glob patterns expanded or not); nothing if none does.
+tb_first() {
+	local p
+	for p in "$@"; do
+		if [ -e "$p" ]; then printf '%s\n' "$p"; fi
+	done | sort | sed -n 1p
+}
+
 # The kernel directory of a version: $ZDEVMON_CACHE/k/<kver>
 tb_kdir() { echo "$ZDEVMON_CACHE/k/$1"; }
 
