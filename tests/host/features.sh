@@ -21,7 +21,7 @@ for kernel in "61:6.1:bookworm-security" "612:6.12:trixie" "72:7.2:sid"; do
 		cp "$src" "$btf"
 		echo "INFO: features/$name: BTF of Debian $suite's $(basename "$(dirname "$src")")"
 	else
-		why="no BTF of Debian $suite's kernel: $(tail -1 "$btf.err")"
+		why="no BTF of Debian $suite's kernel: $(sed -n 's/.*error: //p' "$btf.err" | tail -1)"
 	fi
 	if [ -n "${why:-}" ]; then
 		# CI must have them; elsewhere the network may be missing

@@ -19,7 +19,8 @@ resolve_kabi() {
 		[ -n "$cached" ] && { echo "$cached"; return; }
 	fi
 	tb_apt_setup
-	tb_apt apt-cache depends "linux-image-amd64/$suite" 2>/dev/null |
+	# apt-get update succeeds without the network: nothing resolves then
+	{ tb_apt apt-cache depends "linux-image-amd64/$suite" 2>/dev/null || true; } |
 		sed -n 's/^ *Depends: linux-image-\(.*-amd64\)$/\1/p' | head -1
 }
 
