@@ -1,19 +1,25 @@
 #!/bin/bash
-# make test: the unit tests on the host, then every guest scenario; ends
-# with the summary line "N passed, N failed, N skipped".
-cd "$(dirname "$0")/.."
+# make test: ShellCheck and the unit tests on the host, the BPF programs
+# against each guest kernel's BTF (those kernels fetched into
+# ~/.cache/zdevmon first), then every guest scenario; ends with the
+# summary line "N passed, N failed, N skipped".
+cd "$(dirname "$0")/.." || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # A runner that dies counts as a failure whatever it printed before.
+echo "== ShellCheck (host)"
+tests/shellcheck.sh | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: shellcheck: runner exited non-zero" >>"$log"
 echo "== unit tests (host)"
 tests/run-unit.sh "$@" | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: unit tests: runner exited non-zero" >>"$log"
+# fetches the guest kernels (tests/vm/kernel-btf.sh) before using them
 echo "== BPF programs against each kernel's BTF (host)"
 tests/host/features.sh | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: features: runner exited non-zero" >>"$log"
 echo "== guest test bed (QEMU)"
-tests/vm/run.sh 2>&1 | tee -a "$log"
+tests/vm/test.sh 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: guest test bed: runner exited non-zero" >>"$log"
 
 # PASS/FAIL: assertions about zdevmon; SKIP: did not run, expected there,

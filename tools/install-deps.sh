@@ -2,7 +2,16 @@
 # Debian packages zdevmon's build and its guest test bed need (bookworm
 # or newer). The guest kernels come later from a private apt setup under
 # ~/.cache/zdevmon; the machine's own apt sources are not touched.
+#   sudo tools/install-deps.sh     or, as root:   tools/install-deps.sh
 set -e
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		echo "install-deps.sh: not root: running it again with sudo" >&2
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps.sh: apt-get needs root, and there is no sudo here: run it as root" >&2
+	exit 1
+fi
 apt-get update -q
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	make gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
@@ -11,4 +20,4 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	libidn2-dev libtasn1-6-dev nettle-dev libgmp-dev \
 	qemu-system-x86 busybox-static debootstrap kmod zstd xz-utils cpio \
 	e2fsprogs ndctl daxctl python3 python3-jsonschema ca-certificates \
-	chromium fonts-dejavu-core
+	chromium fonts-dejavu-core shellcheck binutils

@@ -1,29 +1,40 @@
 #!/bin/bash
 # zdevmon's programs against the BTF of each Debian kernel we support
-# (../shared/btf: bookworm's 6.1, trixie's 6.12, sid's 7.2): selected by
-# BTF function presence, relocated (CO-RE) and loaded as kprobe twins,
-# verified by the running kernel. Prints PASS:/FAIL: lines.
-cd "$(dirname "$0")/../.."
-btfdir=${ZDEVMON_BTF_DIR:-../shared/btf}
+# (bookworm's 6.1, trixie's 6.12, sid's 7.2): selected by BTF function
+# presence, relocated (CO-RE) and loaded as kprobe twins, verified by the
+# running kernel. Prints PASS:/FAIL: lines.
+# The BTF comes from the kernels the guest test bed downloads into
+# ~/.cache/zdevmon (tests/vm/kernel-btf.sh: no boot, no other checkout);
+# ZDEVMON_BTF_DIR=DIR takes DIR/vmlinux-{61,612,72}.btf.xz instead.
+cd "$(dirname "$0")/../.." || exit 1
 PY=/usr/bin/python3
 [ -x $PY ] || PY=python3
 fails=0
 
-for pair in "61:6.1" "612:6.12" "72:7.2"; do
-	v=${pair%%:*} name=${pair#*:}
-	src=$btfdir/vmlinux-$v.btf.xz
-	if [ ! -f "$src" ]; then
-		# CI has shared/ beside the clone; elsewhere it may be absent
+for kernel in "61:6.1:bookworm-security" "612:6.12:trixie" "72:7.2:sid"; do
+	IFS=: read -r v name suite <<<"$kernel"
+	btf=$(mktemp)
+	if [ -n "${ZDEVMON_BTF_DIR:-}" ]; then
+		src=$ZDEVMON_BTF_DIR/vmlinux-$v.btf.xz
+		xz -dc "$src" >"$btf" 2>/dev/null || why="no $src"
+	elif src=$(tests/vm/kernel-btf.sh "$suite" 2>"$btf.err"); then
+		cp "$src" "$btf"
+		echo "INFO: features/$name: BTF of Debian $suite's $(basename "$(dirname "$src")")"
+	else
+		why="no BTF of Debian $suite's kernel: $(sed -n 's/.*error: //p' "$btf.err" | tail -1)"
+	fi
+	if [ -n "${why:-}" ]; then
+		# CI must have them; elsewhere the network may be missing
 		if [ -n "${CI:-}" ]; then
-			echo "FAIL: features/$name: no $src"
+			echo "FAIL: features/$name: $why"
 			fails=$((fails + 1))
 		else
-			echo "SKIP: features/$name: no $src (set ZDEVMON_BTF_DIR)"
+			echo "SKIP: features/$name: $why"
 		fi
+		rm -f "$btf" "$btf.err"
+		unset why
 		continue
 	fi
-	btf=$(mktemp)
-	xz -dc "$src" >"$btf"
 	if ! ./zdevmon features --json --btf "$btf" >"$btf.json" 2>"$btf.err"; then
 		echo "FAIL: features/$name: programs do not load: $(cat "$btf.err")"
 		fails=$((fails + 1))

@@ -11,10 +11,13 @@ out=$kdir/hmm
 [ -f "$out/.done" ] && exit 0
 
 # linux-source-X.Y of the same upstream version as the image.
-ver=$(ls "$TB_DEBS"/linux-modules-"$kabi"_*.deb "$TB_DEBS"/linux-image-"$kabi"_*.deb \
-	2>/dev/null | head -1 | sed 's/.*_\([^_]*\)_amd64.deb/\1/' || true)
-[ -n "$ver" ] || die "no downloaded kernel package for $kabi"
-series=$(echo "$kabi" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
+deb=$(tb_first "$TB_DEBS"/linux-modules-"$kabi"_*.deb \
+	"$TB_DEBS"/linux-image-"$kabi"_*.deb)
+[ -n "$deb" ] || die "no downloaded kernel package for $kabi"
+ver=${deb%_amd64.deb}
+ver=${ver##*_}
+IFS=. read -r major minor _ <<<"$kabi"
+series=$major.$minor
 tb_apt_setup
 srcdeb=$(tb_download "linux-source-$series=$ver")
 

@@ -16,9 +16,8 @@ if [ ! -f "$out/zdev_leak.ko" ]; then
 	rm -rf "$root/build/kmod" && mkdir -p "$root/build/kmod"
 	cp "$src"/*.c "$src"/*.h "$src"/Kbuild "$root/build/kmod/"
 	# the API of this kernel, read from its own headers
-	hdr=$(ls "$root"/usr/src/linux-headers-"${kabi%-amd64}"*/include/linux/memremap.h \
-		"$root"/usr/src/linux-headers-*common*/include/linux/memremap.h \
-		2>/dev/null | head -1 || true)
+	hdr=$(tb_first "$root"/usr/src/linux-headers-"${kabi%-amd64}"*/include/linux/memremap.h \
+		"$root"/usr/src/linux-headers-*common*/include/linux/memremap.h)
 	[ -n "$hdr" ] || die "no memremap.h in the $kabi headers"
 	flags=
 	grep -q 'zone_device_page_init(struct page \*page, struct dev_pagemap' "$hdr" &&

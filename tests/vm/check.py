@@ -18,6 +18,8 @@ import sys
 
 import jsonschema
 
+import matrix
+
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "../../docs/schema/v1")
 SCHEMAS = {}
 GRAFANA_DIR = os.path.join(os.path.dirname(__file__), "../../docs/grafana")
@@ -1049,10 +1051,9 @@ def check_daemon(c, out):
                 (last.get("trigger"), pages))
 
 
-CHECKS = {"dax": check_dax, "devdax": check_devdax,
-          "coherent": check_coherent, "p2p": check_p2p, "hmm": check_hmm,
-          "leak": check_leak, "daxgup": check_daxgup,
-          "anomaly": check_anomaly, "daemon": check_daemon}
+# every scenario of the matrix (matrix.tsv) has its check_NAME above
+CHECKS = {e.scenario: globals()[f"check_{e.scenario}"]
+          for e in matrix.load()}
 
 
 def main():

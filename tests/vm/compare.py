@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """fentry and kprobes must see the same thing: the final snapshot of each
 session a scenario ran under both, pgmap by pgmap, on the counters a
-deterministic workload fixes. Prints PASS:/FAIL: lines.
+deterministic workload fixes, for the scenarios matrix.tsv marks "agree:
+yes". Prints PASS:/FAIL: lines.
     compare.py OUT SUITE SCENARIO"""
 import glob
 import json
 import os
 import sys
+
+import matrix
 
 FIELDS = ("inits", "frees", "splits", "split_new_folios",
           "migrated_to_device_pages", "migrated_to_device_large",
@@ -27,7 +30,10 @@ def main():
     fdir = f"{out}/{suite}-fentry-{scen}/{scen}"
     kdir = f"{out}/{suite}-kprobe-{scen}/{scen}"
     fails = 0
-    label = scen if suite == "sid" else f"{suite}/{scen}"
+    label = matrix.label(suite, scen)
+    if not any(e.scenario == scen and e.agree for e in matrix.load()):
+        print(f"INFO: {label}: not compared (agree: no in matrix.tsv)")
+        return 0
     for fpath in sorted(glob.glob(f"{fdir}/*.ndjson")):
         name = os.path.basename(fpath)
         kpath = f"{kdir}/{name}"

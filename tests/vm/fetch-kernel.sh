@@ -13,12 +13,14 @@ resolve_kabi() {
 	local cached
 	# A warm cache answers without the network: newest version unpacked.
 	if [ -z "${ZDEVMON_REFRESH:-}" ]; then
-		cached=$(ls -d "$ZDEVMON_CACHE"/k/*/.suite-"$suite" 2>/dev/null |
-			sed 's,/.suite-.*,,;s,.*/,,' | sort -V | tail -1 || true)
+		cached=$(for f in "$ZDEVMON_CACHE"/k/*/.suite-"$suite"; do
+			if [ -e "$f" ]; then basename "$(dirname "$f")"; fi
+		done | sort -V | tail -1)
 		[ -n "$cached" ] && { echo "$cached"; return; }
 	fi
 	tb_apt_setup
-	tb_apt apt-cache depends "linux-image-amd64/$suite" 2>/dev/null |
+	# apt-get update succeeds without the network: nothing resolves then
+	{ tb_apt apt-cache depends "linux-image-amd64/$suite" 2>/dev/null || true; } |
 		sed -n 's/^ *Depends: linux-image-\(.*-amd64\)$/\1/p' | head -1
 }
 
@@ -48,11 +50,11 @@ for p in $pkgs; do
 	dpkg-deb -x "$deb" "$kdir/root"
 done
 
-moddir=$(ls -d "$kdir"/root/usr/lib/modules/"$kabi" "$kdir"/root/lib/modules/"$kabi" 2>/dev/null | head -1 || true)
+moddir=$(tb_first "$kdir"/root/usr/lib/modules/"$kabi" "$kdir"/root/lib/modules/"$kabi")
 [ -n "$moddir" ] || die "no modules directory in the $kabi packages"
 # The image and config sit in /boot (older releases) or beside the modules.
 for f in vmlinuz config; do
-	src=$(ls "$kdir/root/boot/$f-$kabi" "$moddir/$f" 2>/dev/null | head -1 || true)
+	src=$(tb_first "$kdir/root/boot/$f-$kabi" "$moddir/$f")
 	[ -n "$src" ] || die "no $f in the $kabi packages"
 	cp "$src" "$kdir/$f"
 done

@@ -3,12 +3,14 @@
 # /api/v1/snapshot and show every pgmap of a snapshot captured in the guest.
 # Prints PASS:/FAIL: lines (INFO: for the screenshot, OUT/page.png).
 #   browser-test.sh SNAPSHOT.json METRICS.txt OUT
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 snap=$1 metrics=$2 out=$3
 fail() { echo "FAIL: web: $*"; exit 1; }
 
 command -v chromium >/dev/null || fail "chromium is not installed"
-[ -s "$snap" ] && [ -s "$metrics" ] || fail "no captured snapshot ($snap)"
+if [ ! -s "$snap" ] || [ ! -s "$metrics" ]; then
+	fail "no captured snapshot ($snap)"
+fi
 mkdir -p "$out"
 port=$((20000 + RANDOM % 30000))
 build/webserve $port "$snap" "$metrics" >"$out/webserve.log" 2>&1 &
@@ -19,13 +21,13 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 # no network but loopback: keep Chromium from reaching out
-flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 	--disable-background-networking --disable-component-update
 	--disable-sync --disable-dev-shm-usage --hide-scrollbars
-	--user-data-dir=$out/profile --virtual-time-budget=4000"
-timeout 60 chromium $flags --dump-dom "http://127.0.0.1:$port/" \
+	"--user-data-dir=$out/profile" --virtual-time-budget=4000)
+timeout 60 chromium "${flags[@]}" --dump-dom "http://127.0.0.1:$port/" \
 	>"$out/dom.html" 2>"$out/chromium.log"
-timeout 60 chromium $flags --window-size=1280,820 \
+timeout 60 chromium "${flags[@]}" --window-size=1280,820 \
 	--screenshot="$out/page.png" "http://127.0.0.1:$port/" \
 	>>"$out/chromium.log" 2>&1
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers for guest scenarios: start zdevmon, wait until it is attached,
 # snapshot it while a workload holds its mappings, stop it.
 OUT=$1
@@ -6,12 +7,14 @@ ZFLAGS="-q -i 1"
 HTTP=127.0.0.1:9464
 # test_hmm's device-coherent devices (hmm_dmirror2, 3) over the 512 MiB the
 # guest reserves at 4 GiB (boot.sh): the whole upstream suite runs
+# shellcheck disable=SC2034 # for scen/hmm.sh
 TEST_HMM_COHERENT="spm_addr_dev0=0x100000000 spm_addr_dev1=0x110000000"
 
 # zdev_start NAME: zdevmon writing $OUT/NAME.ndjson; waits for "start".
 zdev_start() {
 	zjson=$OUT/$1.ndjson
 	rm -f "$zjson"
+	# shellcheck disable=SC2086 # ZFLAGS: several options
 	zdevmon $ZFLAGS --json "$zjson" 2>"$OUT/$1.stderr" &
 	zpid=$!
 	zdev_wait_start "$zjson" "$OUT/$1.stderr" || return 1
@@ -23,7 +26,7 @@ zdev_wait_start() {
 	i=0
 	until grep -q '"kind":"start"' "$1" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 600 ] || ! kill -0 $zpid 2>/dev/null; then
+		if [ $i -gt 600 ] || ! kill -0 "$zpid" 2>/dev/null; then
 			echo "zdevmon did not start:"; cat "$2"
 			return 1
 		fi
@@ -35,7 +38,7 @@ zdev_wait_start() {
 # a "task TID COMM" line before each.
 zdev_caps() {
 	case " $ZFLAGS " in *" --listen "*) echo "listen 1" ;; esac >"$OUT/$1.caps"
-	for t in /proc/$zpid/task/*; do
+	for t in /proc/"$zpid"/task/*; do
 		echo "task ${t##*/} $(cat "$t/comm")"
 		grep -E '^(Cap|NoNewPrivs|Uid|Gid)' "$t/status"
 	done >>"$OUT/$1.caps"
@@ -44,7 +47,7 @@ zdev_caps() {
 # zdev_snapshot: one snapshot now (SIGUSR1), waits until it is written.
 zdev_snapshot() {
 	n=$(grep -c '"trigger":"signal"' "$zjson")
-	kill -USR1 $zpid
+	kill -USR1 "$zpid"
 	until [ "$(grep -c '"trigger":"signal"' "$zjson")" -gt "$n" ]; do
 		sleep 0.1
 	done
@@ -84,8 +87,8 @@ zdev_http_dump() {
 }
 
 zdev_stop() {
-	kill -INT $zpid
-	wait $zpid
+	kill -INT "$zpid"
+	wait "$zpid"
 	echo "zdevmon exit $?" >>"$OUT/$(basename "$zjson" .ndjson).stderr"
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Anomalies injected on purpose through the project's zdev_leak module
 # (tests/kmod), each in its own zdevmon run: a double free, frees while
 # mapped, unmaps of unmapped folios. Each must be found exactly as many
@@ -5,6 +6,7 @@
 # call site. The module is loaded inside each run, so zdevmon sees the
 # pgmap created (a free of a folio it never saw born is a double free
 # only there) and torn down.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 RUN="zdevmon run --fail-on-leak"
 [ "$ZDEV_MODE" = kprobe ] && RUN="$RUN --force-kprobes"

@@ -1,7 +1,9 @@
+# shellcheck shell=sh
 # Device-coherent memory (MEMORY_DEVICE_COHERENT, no DEVICE_PRIVATE
 # needed) through the project's zdev_leak module over the 64 MiB the guest
 # reserves at 1.5 GiB: pages migrated to it are mapped as ordinary anon
 # PTEs, freed at munmap; the pgmap is torn down at rmmod.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 zdev_start zdevmon || exit 1
 insmod /bin/zdev_leak.ko coherent_base=0x60000000 || exit 1

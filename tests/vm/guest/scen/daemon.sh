@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The daemon's own promises, each against what the workload, the kernel
 # (/proc/uptime) or a client saw:
 #  1. --json-max-size rotation and logrotate-style moves + SIGHUP while
@@ -6,7 +7,9 @@
 #  2. -d 2 stops by itself, in time, with a final snapshot;
 #  5. the endpoint's per-address connection limit and request-head size
 #     boundary, monitoring going on.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
+# shellcheck disable=SC2012 # sysfs names: no odd characters
 p2p=$(ls -d /sys/bus/pci/devices/*/p2pmem 2>/dev/null | head -1)
 [ -n "$p2p" ] || { echo "no p2pmem device"; exit 1; }
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -17,7 +20,8 @@ mkdir -p $D
 # ten a second, at most 60 of them, so that no line is dropped by design.
 # Three moves meanwhile, each SIGHUP 0.3 s after its move as logrotate's
 # postrotate comes after its rename: lines keep filling the moved file.
-zdevmon $ZFLAGS --events --json $D/r.ndjson --json-max-size 64k \
+# shellcheck disable=SC2086 # ZFLAGS: several options
+zdevmon $ZFLAGS --events --json "$D/r.ndjson" --json-max-size 64k \
 	--json-keep 50 2>"$OUT/rot.stderr" &
 zpid=$!
 zdev_wait_start $D/r.ndjson "$OUT/rot.stderr" || exit 1
@@ -55,7 +59,8 @@ cp $D/r.ndjson* "$OUT/rot/"
 # launched, when its start object appeared, when it exited. A watchdog
 # stops it at 30 s if it does not.
 u0=$(up)
-zdevmon $ZFLAGS -d 2 --json $D/d.ndjson 2>"$OUT/duration.stderr" &
+# shellcheck disable=SC2086 # ZFLAGS: several options
+zdevmon $ZFLAGS -d 2 --json "$D/d.ndjson" 2>"$OUT/duration.stderr" &
 zpid=$!
 (sleep 30; kill -INT $zpid) 2>/dev/null &
 dog=$!
@@ -70,7 +75,8 @@ cp $D/d.ndjson "$OUT/duration.ndjson"
 
 # 5. the endpoint's limits, then p2pwork: monitoring went on. Its NDJSON
 # rotates at 8 KiB with 2 kept: --json-keep's bound.
-zdevmon $ZFLAGS --listen $HTTP -i 0.2 --json $D/k.ndjson --json-max-size 8k \
+# shellcheck disable=SC2086 # ZFLAGS: several options
+zdevmon $ZFLAGS --listen "$HTTP" -i 0.2 --json "$D/k.ndjson" --json-max-size 8k \
 	--json-keep 2 2>"$OUT/limits.stderr" &
 zpid=$!
 zdev_wait_start $D/k.ndjson "$OUT/limits.stderr" || exit 1

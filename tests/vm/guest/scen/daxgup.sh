@@ -1,7 +1,9 @@
+# shellcheck shell=sh
 # FS DAX on kernels where its pages idle at refcount 1 (v6.1/6.12 devmap
 # PTEs): mapping them shows nothing; pinning them does. process_vm_writev
 # into a DAX mapping pins every page and unpins it, through
 # __put_devmap_managed_*_refs.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 zdevmon features --json >"$OUT/features.json" 2>"$OUT/features.err"
 cat /proc/iomem >"$OUT/iomem.txt"

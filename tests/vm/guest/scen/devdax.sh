@@ -1,5 +1,7 @@
+# shellcheck shell=sh
 # device-dax: the pmem namespace reconfigured by ndctl while zdevmon
 # watches (its pgmap is created then), mapped by a user, unmapped.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 zdevmon features --json >"$OUT/features.json" 2>"$OUT/features.err"
 zdev_start zdevmon || exit 1

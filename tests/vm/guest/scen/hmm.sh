@@ -1,10 +1,13 @@
+# shellcheck shell=sh
 # Device-private memory through upstream test_hmm:
 #  1. hmmwork under zdevmon: exact migration counts (driver SNAPSHOT);
 #  2. hmm-tests without zdevmon, then under zdevmon (and migcount, a second
 #     minimal counter), then rmmod.
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 HMM_TESTS="/extra/hmm-tests -T benchmark_thp_migration"
 [ -n "$HMM_FULL" ] && HMM_TESTS=/extra/hmm-tests
+# shellcheck disable=SC2086 # two module parameters
 insmod /extra/test_hmm.ko $TEST_HMM_COHERENT || exit 1
 
 zdev_start work || exit 1

@@ -1,6 +1,8 @@
+# shellcheck shell=sh
 # zdevmon run in CI: a clean upstream hmm-tests run, then leaks injected
 # through the project's zdev_leak module (tests/kmod), the last of which
 # makes the module's teardown hang in memunmap_pages().
+# shellcheck source=../lib.sh
 . /scen/lib.sh
 RUN="zdevmon run --fail-on-leak"
 [ "$ZDEV_MODE" = kprobe ] && RUN="$RUN --force-kprobes"
@@ -13,6 +15,7 @@ echo $? >"$OUT/clean.rc"
 
 # a CI job's workload as an unprivileged user: it reports its own
 # identity and zdevmon's (its parent) from /proc
+# shellcheck disable=SC2016 # $PPID: the inner shell's
 $RUN --user 990:990 --report-json "$OUT/runuser.json" -- sh -c \
 	'grep -E "^(Uid|CapEff)" /proc/self/status; echo parent;
 	 grep -E "^(Uid|CapEff|CapBnd|NoNewPrivs)" /proc/$PPID/status' \
