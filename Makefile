@@ -144,14 +144,14 @@ unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
 vm-test: zdevmon $(OUT)/migcount
-	@tests/vm/run.sh
+	@tests/vm/test.sh
 
 # The README's test command: unit tests, then every guest scenario.
 test: zdevmon $(UNIT_TESTS) $(OUT)/webserve $(OUT)/migcount
 	@tests/run-all.sh $(UNIT_TESTS)
 
 demo: zdevmon $(OUT)/migcount
-	@tests/vm/run.sh --demo
+	@tests/vm/demo.sh
 
 # make bench's reference: a bare fentry counter (tests/bench)
 $(OUT)/barecount.bpf.o: tests/bench/barecount.bpf.c vmlinux.h
@@ -170,7 +170,7 @@ $(OUT)/migcount: tests/vm/truth/migcount.c $(OUT)/migcount.skel.h
 	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(LDLIBS)
 
 bench: zdevmon $(OUT)/barecount $(OUT)/migcount
-	@tests/vm/run.sh --bench
+	@tests/vm/bench.sh
 
 # .clang-format (the kernel's style) over every C file we own
 FORMAT_FILES = $(shell find src include bpf tests/unit -name '*.[ch]')
