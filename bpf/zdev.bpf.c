@@ -187,8 +187,8 @@ event_reserve(int kind, int hook, struct zdev_hook_stats *st)
  */
 static __always_inline void event_submit(struct zdev_event *e)
 {
-	bool wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-		    ring_wake_bytes;
+	bool wake =
+		bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ring_wake_bytes;
 
 	bpf_ringbuf_submit(e, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
@@ -357,8 +357,7 @@ static __always_inline int on_page_init(void *ctx, __u64 page)
 }
 
 /* at exit: pgmap, order and refcount are set by then (v7.x sets pgmap) */
-EXIT_HOOK(page_init, zone_device_page_init, ZDEV_HOOK_PAGE_INIT,
-	  on_page_init)
+EXIT_HOOK(page_init, zone_device_page_init, ZDEV_HOOK_PAGE_INIT, on_page_init)
 
 static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 {

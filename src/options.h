@@ -19,7 +19,7 @@ struct config {
 	bool stacks;		/* kernel stacks at births, frees, changes */
 	const char *listen;	/* HTTP endpoint, or NULL */
 	bool show_addresses;	/* kernel pointers in the JSON */
-	bool bpf_stats;	/* kernel run-time statistics per hook */
+	bool bpf_stats;		/* kernel run-time statistics per hook */
 	bool force_kprobes;
 	bool verbose;
 

@@ -89,7 +89,7 @@ static int rotate(struct ndjson *n)
 		err = -errno;
 		if (err != -ENOENT || open_path(n))
 			return err; /* keep appending where we are */
-		close(old); /* moved just now: go on at path */
+		close(old);	    /* moved just now: go on at path */
 		return 0;
 	}
 	for (i = n->keep - 1; i >= 1; i--) {

@@ -268,8 +268,8 @@ static void test_teardown_no_folio(void **state)
 	assert_int_equal(r.findings[0].rule, LEAK_TEARDOWN_LIVE);
 	assert_int_equal(r.findings[0].folios, 0);
 	assert_int_equal(r.findings[0].stack_id, -1);
-	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
-			       "held by no folio"));
+	assert_non_null(
+		strstr(leak_finding_text(&r.findings[0]), "held by no folio"));
 	leaks_release(&r);
 	tracker_release(&t);
 }

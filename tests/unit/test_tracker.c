@@ -325,9 +325,8 @@ static void test_teardown(void **state)
 	assert_int_equal(p->live_at_kill, 1);
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 0);
 	/* waiting, but not for long yet */
-	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 999, 1000,
-						 ids, 4),
-			 0);
+	assert_int_equal(
+		tracker_stuck_teardowns(t, p->kill_ns + 999, 1000, ids, 4), 0);
 	feed_free(t, PRIV, DEV_PFN, 0);
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 0);
 	feed_marker(t, ZDEV_EV_PGMAP_DRAINED, PRIV);
@@ -353,14 +352,12 @@ static void test_teardown_stuck(void **state)
 	feed_init(t, PRIV, DEV_PFN, 0);
 	feed_marker(t, ZDEV_EV_PGMAP_KILL, PRIV);
 	p = pgmap(t, 1);
-	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 1000, 1000,
-						 ids, 4),
-			 1);
+	assert_int_equal(
+		tracker_stuck_teardowns(t, p->kill_ns + 1000, 1000, ids, 4), 1);
 	assert_int_equal(ids[0], 1);
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
-	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000,
-						 ids, 4),
-			 0);
+	assert_int_equal(
+		tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000, ids, 4), 0);
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
 }
 
@@ -378,9 +375,8 @@ static void test_teardown_fsdax(void **state)
 	feed_map(t, PRIV, DEV_PFN, 0, 1, 0);
 	feed_marker(t, ZDEV_EV_PGMAP_KILL, PRIV);
 	p = pgmap(t, 1);
-	assert_int_equal(tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000,
-						 ids, 4),
-			 0);
+	assert_int_equal(
+		tracker_stuck_teardowns(t, p->kill_ns + 5000, 1000, ids, 4), 0);
 	feed_marker(t, ZDEV_EV_PGMAP_GONE, PRIV);
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
 }
