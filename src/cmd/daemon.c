@@ -5,16 +5,10 @@
 
 int daemon_drop_privileges(struct session *s, char *err, size_t errlen)
 {
-	struct privs_user user = {};
-	int ret;
+	struct privs_user user;
 
-	if (s->cfg.user) {
-		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
-					errlen);
-		if (ret)
-			return ret;
-	}
-	return privs_drop(NULL, 0, &user, err, errlen);
+	return privs_lookup_option(s->cfg.user, &user, err, errlen)
+		       ?: privs_drop(NULL, 0, &user, err, errlen);
 }
 
 /* The daemon: until a signal or --duration. */

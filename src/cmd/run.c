@@ -101,15 +101,11 @@ static int exit_code(const struct session *s, const struct leak_report *r,
  */
 static int run_prepare(struct session *s, char *err, size_t errlen)
 {
-	struct privs_user user = {};
-	int ret;
+	struct privs_user user;
+	int ret = privs_lookup_option(s->cfg.user, &user, err, errlen);
 
-	if (s->cfg.user) {
-		ret = privs_lookup_user(s->cfg.user, NULL, NULL, &user, err,
-					errlen);
-		if (ret)
-			return ret;
-	}
+	if (ret)
+		return ret;
 	ret = runcmd_prepare(&s->cmd, s->cfg.cmd, &user);
 	if (!ret && s->cfg.teardown)
 		ret = runcmd_prepare_shell(&s->teardown, s->cfg.teardown);

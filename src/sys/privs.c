@@ -110,6 +110,13 @@ found:
 	return 0;
 }
 
+int privs_lookup_option(const char *name, struct privs_user *u, char *err,
+			size_t errlen)
+{
+	memset(u, 0, sizeof(*u));
+	return name ? privs_lookup_user(name, NULL, NULL, u, err, errlen) : 0;
+}
+
 int privs_become(const struct privs_user *u)
 {
 	/* glibc applies the set*id calls to every thread of the process */

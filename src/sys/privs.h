@@ -35,6 +35,10 @@ int privs_lookup_user(const char *name, const char *passwd_path,
 		      const char *group_path, struct privs_user *u, char *err,
 		      size_t errlen);
 
+/* --user NAME as privs_lookup_user() finds it; NULL: no user (unset). */
+int privs_lookup_option(const char *name, struct privs_user *u, char *err,
+			size_t errlen);
+
 /* Become u (groups, gid, uid); for a child before exec too. 0 or -errno. */
 int privs_become(const struct privs_user *u);
 
