@@ -197,7 +197,6 @@ static __always_inline void event_submit(struct zdev_event *e)
 static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
 {
 	struct dev_pagemap *pgmap = (void *)addr;
-	struct zdev_hook_stats *st = hook_stats(hook);
 	__u64 off = bpf_core_field_offset(struct dev_pagemap, range);
 	struct zdev_event *e;
 	__u8 one = 1;
