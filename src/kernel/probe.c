@@ -595,25 +595,6 @@ int probes_events_fd(const struct probes *p)
 }
 
 /* What the kernel counted for the programs of one hook. */
-static void prog_stats(const struct hook_def *d, const struct hook_run *h,
-		       uint64_t *ns, uint64_t *runs)
-{
-	struct bpf_program *const *progs = hook_progs(d, h);
-	int k;
-
-	for (k = 0; k < 2; k++) {
-		struct bpf_program *pr = progs[k];
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (!pr ||
-		    bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info, &len))
-			continue;
-		*ns += info.run_time_ns;
-		*runs += info.run_cnt;
-	}
-}
-
 /*
  * A kprobe perf link's bpf_link_info (v6.7, "bpf: Add missed value to
  * kprobe perf link info"), which Debian 12's UAPI headers predate. Older
@@ -632,25 +613,30 @@ struct kprobe_link_info {
 #define PERF_EVENT_KRETPROBE 4 /* BPF_PERF_EVENT_KRETPROBE */
 
 /*
- * Calls a hook's programs never saw: BPF's recursion guard skipped them
- * (another of our programs ran on that CPU), or the kprobe did (nested
- * kprobes, a kretprobe out of instances). Each may be a lost event.
+ * What the kernel keeps of a hook's programs, one info read each: calls
+ * they never saw (BPF's recursion guard skipped them because another of
+ * our programs ran on that CPU, or the kprobe did: nested kprobes, a
+ * kretprobe out of instances), each maybe a lost event; and, with
+ * --bpf-stats, their run time and runs.
  */
-static uint64_t hook_misses(const struct hook_def *d, const struct hook_run *h)
+static void hook_prog_info(const struct hook_def *d, const struct hook_run *h,
+			   struct hook_status *hs)
 {
 	struct bpf_program *const *progs = hook_progs(d, h);
-	uint64_t n = 0;
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct bpf_program *pr = progs[k];
 		struct kprobe_link_info li = {};
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (pr &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(pr), &info, &len))
-			n += info.recursion_misses;
+		if (progs[k] &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(progs[k]), &info,
+					    &len)) {
+			hs->misses += info.recursion_misses;
+			hs->run_ns += info.run_time_ns;
+			hs->runs += info.run_cnt;
+		}
 		len = sizeof(li);
 		if (h->links[k] &&
 		    !bpf_obj_get_info_by_fd(bpf_link__fd(h->links[k]), &li,
@@ -658,9 +644,8 @@ static uint64_t hook_misses(const struct hook_def *d, const struct hook_run *h)
 		    li.type == LINK_TYPE_PERF_EVENT &&
 		    (li.perf_event_type == PERF_EVENT_KPROBE ||
 		     li.perf_event_type == PERF_EVENT_KRETPROBE))
-			n += li.missed;
+			hs->misses += li.missed;
 	}
-	return n;
 }
 
 void probes_status(const struct probes *p, struct zdev_status *st)
@@ -692,11 +677,10 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		hs->loses = h->state == HOOK_OFF_COVERED ? "nothing" : d->loses;
 		hs->reason = on ? NULL : h->reason;
 		hs->device_calls = hs->dropped = hs->anomalies = 0;
-		hs->run_ns = hs->runs = 0;
-		hs->misses = on ? hook_misses(d, h) : 0;
+		hs->run_ns = hs->runs = hs->misses = 0;
+		if (on)
+			hook_prog_info(d, h, hs);
 		st->probe_misses += hs->misses;
-		if (p->stats_fd >= 0 && on)
-			prog_stats(d, h, &hs->run_ns, &hs->runs);
 	}
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
