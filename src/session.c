@@ -159,8 +159,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 		const struct zt_pgmap *p =
 			tracker_pgmap_of(&s->tracker, e->pgmap);
 
-		if (p && p->live_folios && !p->teardown_judged &&
-		    !tracker_teardown_waits(p))
+		if (p && tracker_gone_with_live(p))
 			teardown_alert(s, p);
 	}
 	tracker_event(&s->tracker, e);

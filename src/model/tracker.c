@@ -481,8 +481,7 @@ static void on_teardown(struct tracker *t, struct zt_pgmap *p,
 		p->drained_ns = e->ts_ns;
 		break;
 	case ZDEV_EV_PGMAP_GONE:
-		if (p->live_folios && !p->teardown_judged &&
-		    !tracker_teardown_waits(p)) {
+		if (tracker_gone_with_live(p)) {
 			p->teardown_judged = true;
 			anomaly(p, ZT_AN_TEARDOWN_LIVE, e);
 		}
@@ -676,6 +675,12 @@ const char *tracker_type_name(uint32_t type)
 bool tracker_teardown_waits(const struct zt_pgmap *p)
 {
 	return p->type != ZDEV_PGMAP_FSDAX && p->type != ZDEV_PGMAP_GENERIC;
+}
+
+bool tracker_gone_with_live(const struct zt_pgmap *p)
+{
+	return p->live_folios && !p->teardown_judged &&
+	       !tracker_teardown_waits(p);
 }
 
 int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,

@@ -147,6 +147,11 @@ int tracker_idle_refcount(const struct tracker *t, const struct zt_pgmap *p);
  */
 bool tracker_teardown_waits(const struct zt_pgmap *p);
 /*
+ * Whether this pgmap's memunmap_pages() returning now leaves folios live
+ * that its teardown did not wait for, not yet told: a use after unmap.
+ */
+bool tracker_gone_with_live(const struct zt_pgmap *p);
+/*
  * Pgmaps whose memunmap_pages() has waited for after_ns by now_ns without
  * draining, not judged before: each is marked judged, counted as a
  * teardown_live anomaly and its id stored in ids (at most max). Returns
