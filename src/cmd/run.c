@@ -79,17 +79,17 @@ static int write_junit(const char *path, const struct report_ctx *rc)
 	return err;
 }
 
-static int exit_code(const struct session *s, const struct leak_report *r,
-		     uint64_t dropped, int cmd_status, const struct child *td,
-		     bool td_timeout)
+static int exit_code(const struct session *s, const struct report_ctx *rc,
+		     const struct child *td)
 {
 	if (s->json_on && s->json.last_errno)
 		return EXIT_ZDEVMON_FAILED; /* the final snapshot is lost */
-	if (s->cfg.fail_on_leak && dropped)
+	if (s->cfg.fail_on_leak && report_inconclusive(rc))
 		return EXIT_INCONCLUSIVE;
-	if (s->cfg.fail_on_leak && leaks_count(r, LEAK_ERROR))
+	if (s->cfg.fail_on_leak && leaks_count(rc->r, LEAK_ERROR))
 		return EXIT_LEAKS;
-	if (cmd_status < 0 || runcmd_failed(cmd_status) || td_timeout ||
+	if (rc->cmd_status < 0 || runcmd_failed(rc->cmd_status) ||
+	    rc->teardown_timed_out ||
 	    (td->pid > 0 && td->ended && runcmd_failed(td->status)))
 		return EXIT_CMD_FAILED;
 	return EXIT_CLEAN;
@@ -192,8 +192,7 @@ int run_mode(struct session *s)
 		.stack_overflows = st.stack_overflows,
 	};
 	session_tick(s, "final");
-	ret = exit_code(s, &verdict, st.dropped_events + st.probe_misses,
-			cmd.status, &td, td_timeout);
+	ret = exit_code(s, &rc, &td);
 	rc.exit_code = ret;
 	report_text(stderr, &rc);
 	if ((s->cfg.report_json &&

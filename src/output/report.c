@@ -169,13 +169,18 @@ static void status_text(char *buf, size_t len, int status)
 		snprintf(buf, len, "status %#x", status);
 }
 
+bool report_inconclusive(const struct report_ctx *c)
+{
+	return c->dropped_events || c->probe_misses;
+}
+
 /*
  * A lost event can hide a free (a false leak) or a birth (a false clean):
  * with any loss, neither verdict can be given.
  */
 const char *report_verdict(const struct report_ctx *c)
 {
-	if (c->dropped_events || c->probe_misses)
+	if (report_inconclusive(c))
 		return "inconclusive";
 	return leaks_count(c->r, LEAK_ERROR) ? "leaks" : "clean";
 }
@@ -198,7 +203,7 @@ void report_text(FILE *out, const struct report_ctx *c)
 		}
 	}
 	status_text(cmd, sizeof(cmd), c->cmd_status);
-	if (c->dropped_events || c->probe_misses)
+	if (report_inconclusive(c))
 		fprintf(out,
 			"zdevmon: INCONCLUSIVE: %" PRIu64 " events were "
 			"dropped and %" PRIu64 " hooked calls missed, so "
@@ -207,9 +212,9 @@ void report_text(FILE *out, const struct report_ctx *c)
 	fprintf(out,
 		"zdevmon: %s: %zu finding%s (%zu critical, %zu error, %zu "
 		"warning); the command %s\n",
-		c->dropped_events || c->probe_misses ? "inconclusive"
-		: crit + err			     ? "LEAKS"
-						     : "clean",
+		report_inconclusive(c) ? "inconclusive"
+		: crit + err	       ? "LEAKS"
+				       : "clean",
 		c->r->nr, c->r->nr == 1 ? "" : "s", crit, err, warn, cmd);
 	for (i = 0; i < c->r->nr; i++)
 		text_finding(out, c, &c->r->findings[i]);
@@ -453,7 +458,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 	failures = j.failures;
 	/* the events-complete case: a verdict needs every event */
 	cases++;
-	failures += c->dropped_events || c->probe_misses;
+	failures += report_inconclusive(c);
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"zdevmon\" tests=\"%zu\" "
@@ -463,7 +468,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 		cases, failures, cases, failures);
 	fprintf(out, "    <testcase classname=\"zdevmon\" "
 		     "name=\"events-complete\"");
-	if (c->dropped_events || c->probe_misses)
+	if (report_inconclusive(c))
 		fprintf(out,
 			">\n      <failure type=\"inconclusive\" "
 			"message=\"%" PRIu64 " events dropped, %" PRIu64

@@ -42,6 +42,8 @@ struct report_ctx {
  */
 int report_site(const struct ksyms *ks, const uint64_t *ips, int n);
 
+/* Were events lost (dropped, or calls missed)? Then no verdict holds. */
+bool report_inconclusive(const struct report_ctx *c);
 /* "inconclusive" (events were lost), "leaks" or "clean". */
 const char *report_verdict(const struct report_ctx *c);
 void report_text(FILE *out, const struct report_ctx *c);

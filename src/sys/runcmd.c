@@ -75,8 +75,7 @@ void runcmd_cancel(struct runcmd *c)
 	if (c->pid > 0 && c->go_fd >= 0) {
 		close(c->go_fd);
 		c->go_fd = -1;
-		if (c->pid > 0)
-			waitpid(c->pid, NULL, 0);
+		waitpid(c->pid, NULL, 0);
 	}
 	c->pid = 0;
 }
