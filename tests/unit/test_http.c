@@ -261,6 +261,29 @@ static bool peer_closed(int fd, bool *answered)
 #define MARGIN_MS   500L /* scheduling slack on a shared machine */
 
 /*
+ * Send first at once, then a byte every 500 ms, until the server closes
+ * (or well past its deadline); the ms from t0 it took.
+ */
+static long trickle(int fd, long t0, const char *first, bool *closed,
+		    bool *answered)
+{
+	long t = 0, next = 0;
+
+	while (!*closed && (t = now_ms() - t0) < DEADLINE_MS + HTTP_SWEEP_MS +
+							 2 * MARGIN_MS) {
+		if (t >= next) {
+			if (!send_all(fd, next ? "a" : first))
+				*closed = true;
+			next += 500;
+		}
+		if (!*closed)
+			*closed = peer_closed(fd, answered);
+		sleep_ms(20);
+	}
+	return t;
+}
+
+/*
  * A client trickling a request head a byte every 500 ms is cut off at the
  * deadline, not before, and not later than deadline + sweep period.
  */
@@ -268,7 +291,7 @@ static void test_slow_client(void **state)
 {
 	char head[128];
 	bool answered = false, closed = false;
-	long t0, t = 0, next = 0;
+	long t0, t;
 	int fd;
 
 	snprintf(head, sizeof(head),
@@ -277,17 +300,7 @@ static void test_slow_client(void **state)
 	fd = connect_from(NULL);
 	t0 = now_ms();
 	assert_true(send_all(fd, head));
-	while (!closed && (t = now_ms() - t0) <
-				  DEADLINE_MS + HTTP_SWEEP_MS + 2 * MARGIN_MS) {
-		if (t >= next) {
-			if (!send_all(fd, "a"))
-				closed = true;
-			next += 500;
-		}
-		if (!closed)
-			closed = peer_closed(fd, &answered);
-		sleep_ms(20);
-	}
+	t = trickle(fd, t0, "a", &closed, &answered);
 	close(fd);
 	printf("slow client cut after %ld ms (deadline %ld ms + sweep %d ms)\n",
 	       t, DEADLINE_MS, HTTP_SWEEP_MS);
@@ -306,7 +319,7 @@ static void test_slow_second_request(void **state)
 {
 	char req[160];
 	bool answered = false, closed = false;
-	long t0, t = 0, next = 0;
+	long t0, t;
 	int fd = connect_from(NULL);
 
 	snprintf(req, sizeof(req),
@@ -319,20 +332,8 @@ static void test_slow_second_request(void **state)
 	}
 	assert_true(answered);
 	answered = false;
-	t0 = now_ms();
-	while (!closed && (t = now_ms() - t0) <
-				  DEADLINE_MS + HTTP_SWEEP_MS + 2 * MARGIN_MS) {
-		if (t >= next) {
-			if (!send_all(fd,
-				      next ? "a"
-					   : "GET /healthz HTTP/1.1\r\nX: "))
-				closed = true;
-			next += 500;
-		}
-		if (!closed)
-			closed = peer_closed(fd, &answered);
-		sleep_ms(20);
-	}
+	t = trickle(fd, now_ms(), "GET /healthz HTTP/1.1\r\nX: ", &closed,
+		    &answered);
 	close(fd);
 	printf("slow second request cut after %ld ms\n", t);
 	assert_true(closed);

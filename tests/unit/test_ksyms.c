@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "fake_file.h"
 #include "kernel/ksyms.h"
 
 /* Core text, init text, then two modules and a BPF program. */
@@ -32,20 +33,9 @@ static const char modules[] =
 	"zdev_leak 16384 0 - Live 0xffffffffc0100000 (O)\n"
 	"other 8192 1 zdev_leak, Live 0xffffffffc0200000\n";
 
-static int file_of(const char *text)
-{
-	char path[] = "/tmp/zdevmon-ksyms-XXXXXX";
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	unlink(path);
-	return fd;
-}
-
 static struct ksyms *load(const char *syms, const char *mods)
 {
-	int kfd = file_of(syms), mfd = mods ? file_of(mods) : -1;
+	int kfd = fake_file(syms), mfd = mods ? fake_file(mods) : -1;
 	struct ksyms *ks = ksyms_load_fds(kfd, mfd);
 
 	close(kfd);
@@ -143,7 +133,7 @@ static void test_module_bound(void **state)
 /* Loaded twice from the same fds, which stay open, from their start. */
 static void test_reload_fds(void **state)
 {
-	int kfd = file_of(kallsyms), mfd = file_of(modules);
+	int kfd = fake_file(kallsyms), mfd = fake_file(modules);
 	struct ksyms *ks = ksyms_load_fds(kfd, mfd);
 
 	assert_non_null(ks);

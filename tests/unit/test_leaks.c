@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <cmocka.h>
+#include "fake_file.h"
 #include "events.h"
 #include "kernel/ksyms.h"
 #include "model/leaks.h"
@@ -31,18 +32,6 @@ static int fake_stack(void *ctx, int32_t id, uint64_t *ips, int max)
 
 	memcpy(ips, s, n * sizeof(*ips));
 	return n;
-}
-
-/* A fabricated file holding text; unlinked, its fd stays readable. */
-static int fake_file(const char *text)
-{
-	char path[] = "/tmp/zdevmon-ksyms-XXXXXX";
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	unlink(path);
-	return fd;
 }
 
 static struct ksyms *fake_ksyms(void)
