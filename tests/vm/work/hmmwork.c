@@ -69,6 +69,30 @@ static char *map_anon(unsigned long size, int advice)
 	return m;
 }
 
+/* Base pages of known content: each page's first byte its index. */
+static char *map_pages(unsigned long n)
+{
+	char *a = map_anon(n * PAGE_SZ, MADV_NOHUGEPAGE);
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		a[i * PAGE_SZ] = (char)i;
+	return a;
+}
+
+/* The content map_pages() wrote, back in RAM whatever moved it. */
+static void check_pages(const char *a, unsigned long n, const char *what)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (a[i * PAGE_SZ] != (char)i) {
+			fprintf(stderr, "hmmwork: %s data lost at page %lu\n",
+				what, i);
+			exit(1);
+		}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, i, pmd, d0, d1, d2, to_dev = 0, to_ram = 0;
@@ -90,9 +114,7 @@ int main(int argc, char **argv)
 		die("malloc");
 
 	/* Base pages: to the device, half back by ioctl, half by CPU touch. */
-	a = map_anon(n * PAGE_SZ, MADV_NOHUGEPAGE);
-	for (i = 0; i < n; i++)
-		a[i * PAGE_SZ] = (char)i;
+	a = map_pages(n);
 	cmd(HMM_DMIRROR_MIGRATE_TO_DEV, a, n, mirror);
 	d0 = on_device(a, n, &pmd);
 	to_dev += d0;
@@ -107,11 +129,7 @@ int main(int argc, char **argv)
 	truth("base_on_device", d0);
 	truth("base_back_by_ioctl", d0 - d1);
 	truth("base_back_by_fault", d1 - d2);
-	for (i = 0; i < n; i++)
-		if (a[i * PAGE_SZ] != (char)i) {
-			fprintf(stderr, "hmmwork: data lost at page %lu\n", i);
-			return 1;
-		}
+	check_pages(a, n, "migrated");
 	munmap(a, n * PAGE_SZ);
 
 	/* One THP: to the device whole, back by ioctl. */
@@ -136,9 +154,7 @@ int main(int argc, char **argv)
 	 * Eviction: base pages on the device when the driver gives its
 	 * memory back (RELEASE: migrate_device_range, as at unbind).
 	 */
-	a = map_anon(n * PAGE_SZ, MADV_NOHUGEPAGE);
-	for (i = 0; i < n; i++)
-		a[i * PAGE_SZ] = (char)i;
+	a = map_pages(n);
 	cmd(HMM_DMIRROR_MIGRATE_TO_DEV, a, n, mirror);
 	d0 = on_device(a, n, &pmd);
 	to_dev += d0;
@@ -147,11 +163,7 @@ int main(int argc, char **argv)
 	d1 = on_device(a, n, &pmd);
 	to_ram += d0 - d1;
 	truth("evicted_pages", d0 - d1);
-	for (i = 0; i < n; i++)
-		if (a[i * PAGE_SZ] != (char)i) {
-			fprintf(stderr, "hmmwork: evicted data lost at %lu\n", i);
-			return 1;
-		}
+	check_pages(a, n, "evicted");
 	munmap(a, n * PAGE_SZ);
 
 	truth("to_device_pages", to_dev);

@@ -13,6 +13,17 @@
 p2p=$(ls -d /sys/bus/pci/devices/*/p2pmem 2>/dev/null | head -1)
 [ -n "$p2p" ] || { echo "no p2pmem device"; exit 1; }
 up() { cut -d' ' -f1 /proc/uptime; }
+
+# stop_collect SIGNAL NAME PREFIX: stop zdevmon with SIGNAL; its exit
+# status, the mode and size of every PREFIX* file, and the files, as NAME
+stop_collect() {
+	kill -"$1" "$zpid"
+	wait "$zpid"
+	echo $? >"$OUT/$2.rc"
+	mkdir -p "$OUT/$2"
+	stat -c '%a %s %n' "$3"* >"$OUT/$2.files"
+	cp "$3"* "$OUT/$2/"
+}
 D=/tmp/zd
 mkdir -p $D
 
@@ -48,12 +59,7 @@ sleep 0.4
 touch $D/stop
 wait $wl
 sleep 2 # the last events consumed
-kill -TERM $zpid
-wait $zpid
-echo $? >"$OUT/rot.rc"
-mkdir -p "$OUT/rot"
-stat -c '%a %s %n' $D/r.ndjson* >"$OUT/rot.files"
-cp $D/r.ndjson* "$OUT/rot/"
+stop_collect TERM rot "$D/r.ndjson"
 
 # 2. --duration 2: exits by itself; /proc/uptime when zdevmon was
 # launched, when its start object appeared, when it exited. A watchdog
@@ -86,9 +92,4 @@ for n in 32544 32545 32769 40000; do
 done
 p2pwork "$p2p/allocate" 64 >"$OUT/keep.truth"
 sleep 2
-kill -INT $zpid
-wait $zpid
-echo $? >"$OUT/keep.rc"
-mkdir -p "$OUT/keep"
-stat -c '%a %s %n' $D/k.ndjson* >"$OUT/keep.files"
-cp $D/k.ndjson* "$OUT/keep/"
+stop_collect INT keep "$D/k.ndjson"
