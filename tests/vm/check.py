@@ -1080,16 +1080,16 @@ def burst_module(c, name, t, hold):
                   (BURST, BURST), t)
 
 
-def burst_info(c, name, t, snap=None, extra=""):
+def burst_info(c, name, t, snap=None):
     """How long it took and what was lost, for the record (no verdict)."""
     lost = "" if snap is None else (
         f", zdevmon: {snap['events']} events read, "
         f"{snap['dropped_events']} dropped, {snap['probe_misses']} probe "
         "misses")
+    load = f", insmod {t['load_cs'] / 100:.1f} s" if "load_cs" in t else ""
     print(f"INFO: {c.tag('burst/' + name)}: session "
-          f"{t.get('session_cs', 0) / 100:.1f} s, insmod "
-          f"{t.get('load_cs', 0) / 100:.1f} s (the module's own clock: "
-          f"{t.get('module_ms')} ms){lost}{extra}")
+          f"{t.get('session_cs', 0) / 100:.1f} s{load} (the burst by the "
+          f"module's own clock: {t.get('module_ms')} ms){lost}")
 
 
 def check_burst_daemon(c, out, name):

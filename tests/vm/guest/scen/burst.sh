@@ -93,19 +93,19 @@ mem_sample() {
 }
 
 # daemon: the machine's live folios before, the burst, the teardown
-t=$(cs)
+st=$(cs)
 zdev_start daemon || exit 1
 zdev_snapshot
 burst_load daemon || exit 1
 burst_unload daemon
 zdev_settle
 zdev_stop
-session_time daemon "$t"
+session_time daemon "$st"
 
 # ring: the same through a 4 KiB ring with every event streamed, into
 # the guest's /tmp (a million lines or so); the stream's init and free
 # lines counted here, a sample of them and every other object kept
-t=$(cs)
+st=$(cs)
 zjson=/tmp/ring.ndjson
 # shellcheck disable=SC2086 # ZFLAGS: several options
 zdevmon $ZFLAGS --ring-size 4096 --events --json "$zjson" \
@@ -126,32 +126,32 @@ grep -v '"kind":"event"' "$zjson" >"$OUT/ring.ndjson"
 } >"$OUT/ring.lines"
 grep -m 1000 '"kind":"event"' "$zjson" >"$OUT/ring-events.ndjson"
 rm -f "$zjson"
-session_time ring "$t"
+session_time ring "$st"
 
 # ci: a driver's load and unload as run's command, through the smallest
 # ring; the module's counts read inside it, before rmmod
-t=$(cs)
+st=$(cs)
 $RUN --ring-size 4096 --json "$OUT/ci.ndjson" --report-json "$OUT/ci.json" \
 	-- sh -c "insmod $KO && for p in pages born freed pfn; do
 		echo truth \$p \$(cat $P/\$p); done && rmmod zdev_burst" \
 	>"$OUT/ci.truth" 2>"$OUT/ci.err"
 echo $? >"$OUT/ci.rc"
 burst_unloaded ci
-session_time ci "$t"
+session_time ci "$st"
 
 # held: the module keeps its million pages past run's end: a leak of
 # every one of them. Unloaded once zdevmon ended: it frees them then, and
 # memunmap_pages() returns.
-t=$(cs)
+st=$(cs)
 $RUN --json "$OUT/held.ndjson" --report-json "$OUT/held.json" \
 	-- insmod $KO hold=1 >"$OUT/held.out" 2>"$OUT/held.err"
 echo $? >"$OUT/held.rc"
 burst_truth held
 burst_unload held
-session_time held "$t"
+session_time held "$st"
 
 # mem: the daemon idle, then with a million folios live
-t=$(cs)
+st=$(cs)
 zdev_start mem || exit 1
 zdev_settle
 mem_sample idle >>"$OUT/mem.truth"
@@ -161,4 +161,4 @@ mem_sample held >>"$OUT/mem.truth"
 burst_unload mem
 zdev_settle
 zdev_stop
-session_time mem "$t"
+session_time mem "$st"
