@@ -1212,9 +1212,13 @@ def check_burst(c, out):
     t = truth(f"{out}/mem.truth")
     burst_module(c, "mem", t, hold=True)
     burst_info(c, "mem", t)
+    # what zdevmon kept of them: all, once it drops no birth
+    snaps = [o for o in stream(f"{out}/mem.ndjson")
+             if o.get("kind") == "snapshot"]
+    tracked = max((o["live_folios"] for o in snaps), default=None)
     kib = 1024
     print(f"INFO: {c.tag('burst/mem')}: zdevmon with {t.get('born')} "
-          f"folios live: VmRSS {t.get('held_vmrss_kb', 0) / kib:.1f} MiB "
+          f"folios live ({tracked} tracked): VmRSS {t.get('held_vmrss_kb', 0) / kib:.1f} MiB "
           f"(idle {t.get('idle_vmrss_kb', 0) / kib:.1f} MiB, peak "
           f"{t.get('held_vmhwm_kb', 0) / kib:.1f} MiB); BPF maps' memlock "
           f"{t.get('held_memlock_bytes', 0) / kib / kib:.1f} MiB in "
