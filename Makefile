@@ -63,7 +63,8 @@ obj = $(patsubst src/%.c,$(OUT)/%.o,$(1))
 asan_obj = $(patsubst src/%.c,$(ASAN)/%.o,$(1))
 
 UNIT_TESTS := $(addprefix $(OUT)/tests/unit/,test_tracker test_output \
-	test_leaks test_options test_http test_ndjson test_privs test_ksyms)
+	test_leaks test_options test_http test_ndjson test_privs test_ksyms \
+	test_records)
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 # the sanitized objects are intermediates of a pattern chain: keep them

@@ -904,22 +904,29 @@ struct split_walk {
 	__u64 rec;  /* CI mode: the pieces' record, the head's with its order */
 	__s32 slot;
 	__u32 new_order;
-	__u64 untracked;
 };
 
-/* Piece i + 1 of a split: live like its head. */
+/*
+ * Piece i + 1 of a split: live like its head. What finds no room is
+ * counted in the slot's map values, not in *w: the verifier would follow
+ * a counter on the stack as a constant, one state per iteration.
+ */
 static int split_piece(__u32 i, struct split_walk *w)
 {
 	struct zdev_slot *s = slot_at(w->slot);
+	struct zdev_pgmap_counters *c = slot_counters(w->slot);
 	__u64 pfn = w->pfn + (__u64)(i + 1) * w->step;
+	int ret;
 
-	if (!s)
+	if (!s || !c)
 		return 1;
-	if (folio_records) {
-		if (piece_insert(w->slot, pfn, w->rec) < 0)
-			w->untracked++;
-	} else if (bit_flip(s, pfn, true) < 0) {
-		w->untracked++;
+	if (folio_records)
+		ret = piece_insert(w->slot, pfn, w->rec);
+	else
+		ret = bit_flip(s, pfn, true);
+	if (ret < 0) {
+		c->untracked++;
+		unrecorded_add(s);
 	}
 	return 0;
 }
@@ -978,9 +985,7 @@ static __always_inline int on_split(void *ctx, __u64 addr, __u32 old_order,
 		}
 	}
 	bpf_loop(pieces - 1, split_piece, &w, 0);
-	c->untracked += w.untracked + (live < 0);
-	if (w.untracked)
-		__sync_fetch_and_add(&s->unrecorded, w.untracked);
+	c->untracked += live < 0;
 	c->split_new_folios += pieces - 1;
 	c->live_folios += pieces - 1;
 
