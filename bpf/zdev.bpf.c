@@ -52,10 +52,13 @@ struct {
 	__type(value, struct zdev_hook_stats);
 } stats SEC(".maps");
 
-/* Call sites: bounded; what does not fit is counted, never silent. */
+/*
+ * Call sites: bounded; what does not fit is counted, never silent. Every
+ * id fits a record's stack field (ZDEV_REC_STACK_MASK - 1 at most).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
+	__uint(max_entries, ZDEV_REC_STACK_MASK);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, ZDEV_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");

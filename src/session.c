@@ -193,7 +193,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	    e->kind == ZDEV_EV_PGMAP_DRAINED || e->kind == ZDEV_EV_PGMAP_GONE)
 		sync_state(s);
 	tracker_event(&s->tracker, e);
-	if (s->cfg.events)
+	/* anomalies are in the snapshot and the findings, not event objects */
+	if (s->cfg.events && e->kind != ZDEV_EV_ANOMALY)
 		session_json_put(s, output_event(&s->tracker, e));
 	return 0;
 }

@@ -810,14 +810,31 @@ def check_coherent(c, out):
     base = 0x60000000 >> 12
     c.eq("coherent: its pfn range is the reserved 64 MiB",
          (pm["pfn_start"], pm["pfn_end"]), (base, base + 16384 - 1))
-    held = of_type(snapshots(objs, "signal")[0], "coherent")[0]
+    f = truth(f"{out}/fork.txt")
+    c.need("coherent: the forking workload migrated and forked",
+           f.get("migrated", 0) > 0 and
+           f.get("mapped_forked") == f.get("mapped_child_gone") ==
+           f["migrated"], f)
+    signals = [of_type(s, "coherent")[0]
+               for s in snapshots(objs, "signal")]
+    if not c.eq("coherent: a snapshot at each hold", len(signals), 3):
+        return
+    held, forked, child_gone = signals
     c.eq("coherent: held: live folios", held["live_folios"], t["migrated"])
     c.eq("coherent: held: mapped pages", held["mapped_pages"],
          t["migrated"])
+    # mapped pages count pages some page table maps, however many
+    c.eq("coherent: parent and forked child map them: mapped pages",
+         forked["mapped_pages"], f["mapped_forked"])
+    c.eq("coherent: the child exited: mapped pages",
+         child_gone["mapped_pages"], f["mapped_child_gone"])
+    c.eq("coherent: the child exited: live folios",
+         child_gone["live_folios"], f["migrated"])
+    both = t["migrated"] + f["migrated"]
     c.eq("coherent: pages migrated to the device",
-         pm["migrated_to_device_pages"], t["migrated"])
-    c.eq("coherent: folios born", pm["inits"], t["migrated"])
-    c.eq("coherent: folios freed at munmap", pm["frees"], t["migrated"])
+         pm["migrated_to_device_pages"], both)
+    c.eq("coherent: folios born", pm["inits"], both)
+    c.eq("coherent: folios freed at munmap", pm["frees"], both)
     c.eq("coherent: torn down at rmmod, nothing live",
          (pm["state"], pm["live_folios"]), ("gone", 0))
 
