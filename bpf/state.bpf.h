@@ -18,11 +18,11 @@
 #define EEXIST 17 /* errno: not in vmlinux.h */
 
 /* Set by the loader (src/kernel/probe.c). */
-const volatile bool folio_records = false; /* CI mode: per-folio records */
-const volatile bool emit_events = false;   /* --events: one record each */
+const volatile bool folio_records = false;     /* CI mode: per-folio records */
+const volatile bool emit_events = false;       /* --events: one record each */
 const volatile bool fsdax_idle_at_one = false; /* v6.1/6.12 devmap scheme */
-const volatile __u64 session_start_ns = 0; /* bpf_ktime_get_ns() base */
-const volatile __u64 live_bits_cap = 64;   /* bits in live_bits */
+const volatile __u64 session_start_ns = 0;     /* bpf_ktime_get_ns() base */
+const volatile __u64 live_bits_cap = 64;       /* bits in live_bits */
 
 struct zdev_slot slots[ZDEV_MAX_SLOTS];
 __u64 next_bit;	     /* live_bits: first bit not handed out */

@@ -306,7 +306,8 @@ static __noinline int slot_new(__u64 addr, int hook, __u32 flags)
 	slot_describe(s, c.slot, addr);
 	idx = c.slot;
 	if (bpf_map_update_elem(&pgmap_slot, &addr, &idx, BPF_NOEXIST)) {
-		/* another CPU described it first: use its slot, give ours back */
+		/* another CPU described it first: use its slot, give ours back
+		 */
 		old = bpf_map_lookup_elem(&pgmap_slot, &addr);
 		if (s->bit_len)
 			__sync_val_compare_and_swap(&next_bit,
@@ -342,7 +343,7 @@ struct folio_facts {
 	__u32 order;
 	__u32 nr; /* pages the rmap operation covers */
 	__s32 refcount;
-	__s32 maps, entire;		/* after the call */
+	__s32 maps, entire; /* after the call */
 	__s32 maps_before, entire_before;
 };
 
@@ -455,8 +456,8 @@ static __always_inline void folio_found(__s32 slot, struct zdev_slot *s,
 	c->live_folios++;
 	c->live_pages += 1LL << f->order;
 	if (census)
-		c->mapped_pages += zdev_mapped_pages(f->maps, f->entire,
-						     f->order);
+		c->mapped_pages +=
+			zdev_mapped_pages(f->maps, f->entire, f->order);
 }
 
 /* A folio went back to idle (freed, or unmapped at refcount 1). */
@@ -476,9 +477,10 @@ static __always_inline void folio_died(void *ctx, int hook, __s32 slot,
 	if (was == 0) {
 		if (check)
 			anomaly(ctx, hook, slot, c,
-				s->flags & (ZDEV_SLOT_CREATED | ZDEV_SLOT_CENSUS) ?
-					ZDEV_AN_DOUBLE_FREE :
-					ZDEV_AN_FREE_UNTRACKED,
+				s->flags & (ZDEV_SLOT_CREATED |
+					    ZDEV_SLOT_CENSUS)
+					? ZDEV_AN_DOUBLE_FREE
+					: ZDEV_AN_FREE_UNTRACKED,
 				f, s->pgmap);
 		return;
 	}
@@ -552,10 +554,9 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 		if (f.maps < 0 || f.entire < 0)
 			anomaly(ctx, hook, slot, c, ZDEV_AN_MAPCOUNT_NEGATIVE,
 				&f, head.pgmap);
-		mapped_delta =
-			zdev_mapped_pages(f.maps, f.entire, f.order) -
-			zdev_mapped_pages(f.maps_before, f.entire_before,
-					  f.order);
+		mapped_delta = zdev_mapped_pages(f.maps, f.entire, f.order) -
+			       zdev_mapped_pages(f.maps_before, f.entire_before,
+						 f.order);
 		c->mapped_pages += mapped_delta;
 		live = folio_live_test(s, slot, f.pfn);
 		if (live < 0)

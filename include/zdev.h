@@ -290,8 +290,8 @@ struct zdev_census {
  *   bits 34..63  birth, in 2^22 ns after the session began, + 1
  *                (0: alive before it, found by the census)
  */
-#define ZDEV_REC_ORDER_MASK 0x1fULL
-#define ZDEV_REC_MAPPED	    (1ULL << 5)
+#define ZDEV_REC_ORDER_MASK  0x1fULL
+#define ZDEV_REC_MAPPED	     (1ULL << 5)
 #define ZDEV_REC_STACK_SHIFT 6
 #define ZDEV_REC_STACK_MASK  0x3fffULL
 #define ZDEV_REC_IDLE_SHIFT  20
@@ -310,12 +310,12 @@ static inline __u64 zdev_folio_key(__u32 slot, __u64 pfn)
 static inline __u64 zdev_rec_new(__u64 since_start_ns, __u32 order,
 				 __s32 stack_id, bool census)
 {
-	__u64 birth = census ? 0 :
-			       ((since_start_ns >> ZDEV_REC_BIRTH_UNIT) + 1) &
+	__u64 birth = census ? 0
+			     : ((since_start_ns >> ZDEV_REC_BIRTH_UNIT) + 1) &
 				       ZDEV_REC_BIRTH_MASK;
-	__u64 stack = stack_id >= 0 && stack_id < (__s32)ZDEV_REC_STACK_MASK ?
-			      (__u64)stack_id + 1 :
-			      0;
+	__u64 stack = stack_id >= 0 && stack_id < (__s32)ZDEV_REC_STACK_MASK
+			      ? (__u64)stack_id + 1
+			      : 0;
 
 	if (!census && !birth)
 		birth = 1;
@@ -355,8 +355,7 @@ static inline __u64 zdev_rec_last_ns(__u64 rec)
 }
 
 /* The record after a mapping change at since_start ns. */
-static inline __u64 zdev_rec_touch(__u64 rec, __u64 since_start_ns,
-				   bool mapped)
+static inline __u64 zdev_rec_touch(__u64 rec, __u64 since_start_ns, bool mapped)
 {
 	__u64 birth = zdev_rec_birth_ns(rec), idle = 0;
 
@@ -376,8 +375,7 @@ static inline __u64 zdev_rec_touch(__u64 rec, __u64 since_start_ns,
  * from the folio itself: mappings fork duplicated without a hook are in
  * the folio's counts, so the difference stays right.
  */
-static inline __s64 zdev_mapped_pages(__s32 mapcount, __s32 entire,
-				      __u32 order)
+static inline __s64 zdev_mapped_pages(__s32 mapcount, __s32 entire, __u32 order)
 {
 	__s64 nr = 1LL << order;
 
@@ -426,8 +424,7 @@ _Static_assert(sizeof(struct zdev_anomaly_info) ==
 _Static_assert(sizeof(struct zdev_pgmap_counters) ==
 		       (17 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
-_Static_assert(sizeof(struct zdev_slot) ==
-		       80 + sizeof(struct zdev_pgmap_info),
+_Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),
 	       "slots: no hidden padding");
 
 #endif /* ZDEV_H */

@@ -396,8 +396,9 @@ int session_open_events(struct session *s)
 	s->tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s->probes);
 	err = kstate_open(&s->kstate, s->probes);
 	if (err) {
-		fprintf(stderr, "zdevmon: cannot map the kernel side's state: "
-				"%s\n",
+		fprintf(stderr,
+			"zdevmon: cannot map the kernel side's state: "
+			"%s\n",
 			strerror(-err));
 		return err;
 	}

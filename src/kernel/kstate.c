@@ -117,11 +117,12 @@ void kstate_census(struct kstate *k, struct census_result *res)
 		for (pfn = lo; !err && pfn < end; pfn += CENSUS_CHUNK) {
 			memset(&args, 0, sizeof(args));
 			args.start_pfn = pfn;
-			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn :
-								  CENSUS_CHUNK;
+			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn
+								: CENSUS_CHUNK;
 			/* a partial last subsection still gets looked at */
-			args.nr_pfns = (args.nr_pfns + ZDEV_SUBSECTION_PAGES -
-					1) & ~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
+			args.nr_pfns =
+				(args.nr_pfns + ZDEV_SUBSECTION_PAGES - 1) &
+				~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
 			err = census_run(fd, &args);
 			res->scanned += args.scanned;
 			res->found += args.found;
@@ -232,7 +233,8 @@ static void records_clear(int fd, uint32_t slot)
 
 void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 {
-	struct zt_pgmap *p = (struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
+	struct zt_pgmap *p =
+		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
 	int fd = bpf_map__fd(k->skel->maps.counters);
 	struct zdev_slot *s;
 	uint32_t slot;
@@ -303,8 +305,8 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 	tracker_folios_clear(t);
 	if (!k->records)
 		return 0;
-	return folios_of(k, t, bpf_map__fd(k->skel->maps.folios)) ?:
-		       folios_of(k, t, bpf_map__fd(k->skel->maps.pieces));
+	return folios_of(k, t, bpf_map__fd(k->skel->maps.folios))
+		       ?: folios_of(k, t, bpf_map__fd(k->skel->maps.pieces));
 }
 
 void kstate_status(struct kstate *k, struct zdev_status *st)

@@ -456,17 +456,18 @@ static bool fsdax_idle_at_one(const struct probes *p)
 static int size_state(struct probes *p, const struct probe_opts *opts,
 		      char *err, size_t errlen)
 {
-	uint64_t pages = opts->max_device_pages ? opts->max_device_pages :
-						  PROBE_MAX_DEVICE_PAGES;
-	uint64_t folios = opts->max_folios ? opts->max_folios :
-					     PROBE_MAX_FOLIOS;
+	uint64_t pages = opts->max_device_pages ? opts->max_device_pages
+						: PROBE_MAX_DEVICE_PAGES;
+	uint64_t folios =
+		opts->max_folios ? opts->max_folios : PROBE_MAX_FOLIOS;
 	uint64_t words = opts->records ? 1 : (pages + 63) / 64;
 	struct timespec ts;
 	int ret;
 
 	if (words > UINT32_MAX || folios > UINT32_MAX) {
-		snprintf(err, errlen, "the per-folio state's bound is too "
-				      "large");
+		snprintf(err, errlen,
+			 "the per-folio state's bound is too "
+			 "large");
 		return -E2BIG;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -23,10 +23,10 @@ struct probe_opts {
 	 */
 	const char *btf_path;
 	bool bpf_stats; /* the kernel's run-time statistics of our programs */
-	uint64_t ring_size; /* the events ring in bytes; 0: the default */
-	bool records;	    /* CI mode: a record per live folio, not a bit */
-	bool events;	    /* the opt-in per-event stream (--events) */
-	uint64_t max_folios;	   /* CI mode: records at most */
+	uint64_t ring_size;  /* the events ring in bytes; 0: the default */
+	bool records;	     /* CI mode: a record per live folio, not a bit */
+	bool events;	     /* the opt-in per-event stream (--events) */
+	uint64_t max_folios; /* CI mode: records at most */
 	uint64_t max_device_pages; /* daemon mode: pages live_bits covers */
 };
 

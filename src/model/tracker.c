@@ -150,7 +150,8 @@ void tracker_folios_clear(struct tracker *t)
 int tracker_folio_add(struct tracker *t, int pgmap_id,
 		      const struct zt_folio_view *v)
 {
-	struct zt_pgmap *p = (struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
+	struct zt_pgmap *p =
+		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
 	struct zt_folio *f = folio_find(t, v->pfn);
 
 	if (f) { /* two pgmaps never share a pfn: a newer record wins */

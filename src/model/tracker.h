@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include "zdev.h"
 
-
 enum zt_pgmap_state {
 	ZT_PGMAP_LIVE,	  /* in use (or seen in use) */
 	ZT_PGMAP_KILLING, /* memunmap_pages entered, waiting for refs */
@@ -72,9 +71,9 @@ struct zt_pgmap {
 	uint64_t live_folios;
 	uint64_t live_pages;
 	uint64_t mapped_pages;
-	uint64_t untracked;	  /* events whose per-folio state was full */
-	bool folio_state_full;	  /* no room for its per-folio state */
-	struct zt_counters c;	  /* the kernel's, plus judged */
+	uint64_t untracked;	    /* events whose per-folio state was full */
+	bool folio_state_full;	    /* no room for its per-folio state */
+	struct zt_counters c;	    /* the kernel's, plus judged */
 	uint64_t judged[ZT_AN_MAX]; /* anomalies judged here (teardowns) */
 	int32_t anomaly_stack[ZT_AN_MAX]; /* stack of the latest, or -1 */
 	uint64_t anomaly_pfn[ZT_AN_MAX];  /* its folio */

@@ -31,7 +31,7 @@ struct report_ctx {
 	bool teardown_timed_out;
 	/* lost events (zdev_status.lost_events); any: "inconclusive" */
 	uint64_t dropped_events;
-	uint64_t probe_misses;	 /* likewise */
+	uint64_t probe_misses; /* likewise */
 	uint64_t stack_collisions;
 	uint64_t stack_overflows;
 	int exit_code;
