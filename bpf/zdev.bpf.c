@@ -209,6 +209,61 @@ static __always_inline __s32 stack_of(void *ctx, struct zdev_hook_stats *st)
 	return -1;
 }
 
+/*
+ * Births come in runs from one call site (a driver allocating for a
+ * migration, a fault loop): walking the same stack for each is most of
+ * what stacks cost. A small per-CPU cache remembers the last walks by
+ * task, hook and the offset of our own frame in the kernel stack, which
+ * is the same for the same call chain and differs between chains; a hit
+ * within STACK_REUSE_NS of the walk reuses its id. Two chains at the same
+ * depth in one task within that time would share a site: rare, and only
+ * the attribution, never a count, could be wrong.
+ */
+#define STACK_CACHE	8
+#define STACK_REUSE_NS	(10 * 1000 * 1000)
+#define KSTACK_OFF_MASK 0x3fffULL /* THREAD_SIZE - 1 (16 KiB) */
+
+struct stack_hit {
+	__u64 key;
+	__u64 ts;
+	__s32 id;
+	__u32 pad;
+};
+
+struct stack_cache {
+	struct stack_hit hit[STACK_CACHE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_cache);
+} stack_cache SEC(".maps");
+
+static __always_inline __s32 stack_cached(void *ctx, struct zdev_hook_stats *st,
+					  int hook)
+{
+	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_ns(), key;
+	struct stack_cache *sc;
+	struct stack_hit *h;
+	__u32 zero = 0;
+
+	key = (bpf_get_current_task() << 16) ^ ((here & KSTACK_OFF_MASK) << 5) ^
+	      hook;
+	sc = bpf_map_lookup_elem(&stack_cache, &zero);
+	if (!sc)
+		return stack_of(ctx, st);
+	h = &sc->hit[(key ^ (key >> 13)) & (STACK_CACHE - 1)];
+	/* walked again past the window: a wrong reuse does not last */
+	if (h->key == key && h->id >= 0 && now - h->ts < STACK_REUSE_NS)
+		return h->id;
+	h->key = key;
+	h->ts = now;
+	h->id = stack_of(ctx, st);
+	return h->id;
+}
+
 /* ---- pgmap slots ---------------------------------------------------- */
 
 struct claim {
@@ -410,7 +465,7 @@ static __always_inline void folio_born(void *ctx, int hook, __s32 slot,
 
 	/* births are where a leaked reference comes from */
 	if (capture_stacks)
-		stack = stack_of(ctx, st);
+		stack = stack_cached(ctx, st, hook);
 	*stack_id = stack;
 	was = folio_live_set(s, slot, f->pfn, f->order, stack, false);
 	c->inits++;
