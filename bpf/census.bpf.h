@@ -17,6 +17,12 @@
 
 extern const void iomem_resource __ksym __weak;
 
+/* What the last run found (read by the daemon through .bss). */
+struct zdev_range census_regions[ZDEV_CENSUS_REGIONS];
+__u32 census_nr_regions;
+__u64 census_scanned; /* device pages looked at */
+__u64 census_found;   /* live folios found, not seen born before */
+
 static __always_inline bool page_flags_read(__u64 pfn, __u64 *flags)
 {
 	return !bpf_probe_read_kernel(flags, sizeof(*flags),
@@ -24,8 +30,8 @@ static __always_inline bool page_flags_read(__u64 pfn, __u64 *flags)
 }
 
 struct census_walk {
-	struct zdev_census *args;
-	__u64 pfn;  /* first pfn of the current subsection */
+	__u64 start; /* first pfn of the walk */
+	__u64 pfn;   /* first pfn of the current subsection */
 	__u64 next; /* first pfn not inside a folio already looked at */
 };
 
@@ -52,7 +58,7 @@ static int census_page(__u32 i, struct census_walk *w)
 		return 0;
 	if (!(s->flags & ZDEV_SLOT_CENSUS))
 		__sync_fetch_and_or(&s->flags, ZDEV_SLOT_CENSUS);
-	w->args->scanned++;
+	census_scanned++;
 	if (head.refcount <= idle_refcount(s->info.type))
 		return 0;
 	f.pfn = pfn;
@@ -64,7 +70,7 @@ static int census_page(__u32 i, struct census_walk *w)
 	f.maps = f.order ? folio_total_maps(folio, f.order) : head.maps;
 	f.entire = folio_entire_maps(folio, f.order);
 	if (folio_live_test(s, slot, pfn) == 0)
-		w->args->found++;
+		census_found++;
 	folio_found(slot, s, c, &f, true);
 	return 0;
 }
@@ -73,7 +79,7 @@ static int census_subsection(__u32 i, struct census_walk *w)
 {
 	__u64 flags;
 
-	w->pfn = w->args->start_pfn + (__u64)i * ZDEV_SUBSECTION_PAGES;
+	w->pfn = w->start + (__u64)i * ZDEV_SUBSECTION_PAGES;
 	if (!page_flags_read(w->pfn, &flags) || !zone_is_device(flags))
 		return 0;
 	bpf_loop(ZDEV_SUBSECTION_PAGES, census_page, w, 0);
@@ -81,22 +87,20 @@ static int census_subsection(__u32 i, struct census_walk *w)
 }
 
 struct census_list {
-	struct zdev_census *args;
 	__u64 res; /* struct resource *, 0 at the end */
 };
 
 static int census_region(__u32 i, struct census_list *l)
 {
 	struct resource *r = (void *)l->res;
-	struct zdev_census *a = l->args;
-	__u32 n = a->nr_regions;
+	__u32 n = census_nr_regions;
 
 	if (!l->res || n >= ZDEV_CENSUS_REGIONS)
 		return 1;
 	if (!(BPF_CORE_READ(r, flags) & IORESOURCE_SYSRAM)) {
-		a->regions[n].start = BPF_CORE_READ(r, start);
-		a->regions[n].end = BPF_CORE_READ(r, end);
-		a->nr_regions = n + 1;
+		census_regions[n].start = BPF_CORE_READ(r, start);
+		census_regions[n].end = BPF_CORE_READ(r, end);
+		census_nr_regions = n + 1;
 	}
 	l->res = (__u64)BPF_CORE_READ(r, sibling);
 	return 0;
@@ -105,20 +109,20 @@ static int census_region(__u32 i, struct census_list *l)
 SEC("syscall")
 int census(struct zdev_census *args)
 {
-	struct census_walk w = { .args = args };
-	struct census_list l = { .args = args };
+	struct census_walk w = { .start = args->start_pfn };
+	struct census_list l = {};
+	__u64 nr = args->nr_pfns;
 
-	if (!args->nr_pfns) {
-		args->nr_regions = 0;
+	if (!nr) {
+		census_nr_regions = 0;
 		if (&iomem_resource)
 			l.res = (__u64)BPF_CORE_READ(
 				(struct resource *)&iomem_resource, child);
 		bpf_loop(1024, census_region, &l, 0);
 		return 0;
 	}
-	w.next = args->start_pfn;
-	bpf_loop(args->nr_pfns / ZDEV_SUBSECTION_PAGES, census_subsection, &w,
-		 0);
+	w.next = w.start;
+	bpf_loop(nr / ZDEV_SUBSECTION_PAGES, census_subsection, &w, 0);
 	return 0;
 }
 

@@ -33,7 +33,7 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIGRATE_PFN_MIGRATE  (1UL << 1)
 #define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
 #define MIGRATE_PFN_SHIFT    6
-#define MIG_CHUNK	     16
+#define MIG_CHUNK	     8 /* v6.1: 512 bytes of stack for a whole call chain */
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
 

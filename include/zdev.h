@@ -260,19 +260,16 @@ struct zdev_pgmap_counters {
 /*
  * The census program's context (BPF_PROG_TEST_RUN of a syscall program).
  * nr_pfns 0: list the candidate regions (iomem's top-level entries that
- * are not System RAM); else walk [start_pfn, +nr_pfns) and mark the live
- * device folios found there, counted preexisting.
+ * are not System RAM) into census_regions[]; else walk [start_pfn,
+ * +nr_pfns) and mark the live device folios found there, counted
+ * preexisting. Results go to .bss (census_*): v6.1 allows no ctx access
+ * at a variable offset.
  */
 #define ZDEV_CENSUS_REGIONS 64
 
 struct zdev_census {
 	__u64 start_pfn;
 	__u64 nr_pfns;
-	__u64 scanned; /* out: device pages looked at */
-	__u64 found;   /* out: live folios found, not seen born before */
-	__u32 nr_regions;
-	__u32 pad;
-	struct zdev_range regions[ZDEV_CENSUS_REGIONS]; /* out: physical */
 };
 
 /* The census looks at one struct page per subsection first (2 MiB). */

@@ -97,37 +97,40 @@ static int census_run(int fd, struct zdev_census *args)
 void kstate_census(struct kstate *k, struct census_result *res)
 {
 	int fd = bpf_program__fd(k->skel->progs.census);
-	struct zdev_census args = {}, list = {};
+	struct zdev_census args = {};
+	struct zdev_range regions[ZDEV_CENSUS_REGIONS];
 	double t0 = now_s();
-	uint32_t i;
+	uint32_t i, nr;
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	k->skel->bss->census_active = 1;
-	err = census_run(fd, &list);
-	for (i = 0; !err && i < list.nr_regions && i < ZDEV_CENSUS_REGIONS;
-	     i++) {
+	k->skel->bss->census_scanned = k->skel->bss->census_found = 0;
+	err = census_run(fd, &args);
+	nr = k->skel->bss->census_nr_regions;
+	if (nr > ZDEV_CENSUS_REGIONS)
+		nr = ZDEV_CENSUS_REGIONS;
+	memcpy(regions, k->skel->bss->census_regions, sizeof(regions));
+	for (i = 0; !err && i < nr; i++) {
 		/* whole subsections: memremap_pages() maps no less */
-		uint64_t lo = zdev_phys_pfn(list.regions[i].start) &
+		uint64_t lo = zdev_phys_pfn(regions[i].start) &
 			      ~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
-		uint64_t end = zdev_phys_pfn(list.regions[i].end) + 1, pfn;
+		uint64_t end = zdev_phys_pfn(regions[i].end) + 1, pfn;
 
 		res->regions++;
 		res->pfns += end - lo;
 		for (pfn = lo; !err && pfn < end; pfn += CENSUS_CHUNK) {
-			memset(&args, 0, sizeof(args));
 			args.start_pfn = pfn;
-			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn
-								: CENSUS_CHUNK;
+			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn :
+								  CENSUS_CHUNK;
 			/* a partial last subsection still gets looked at */
-			args.nr_pfns =
-				(args.nr_pfns + ZDEV_SUBSECTION_PAGES - 1) &
-				~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
+			args.nr_pfns = (args.nr_pfns + ZDEV_SUBSECTION_PAGES -
+					1) & ~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
 			err = census_run(fd, &args);
-			res->scanned += args.scanned;
-			res->found += args.found;
 		}
 	}
+	res->scanned = k->skel->bss->census_scanned;
+	res->found = k->skel->bss->census_found;
 	k->skel->bss->census_active = 0;
 	res->err = err;
 	res->seconds = now_s() - t0;
