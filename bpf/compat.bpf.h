@@ -110,22 +110,32 @@ struct head_fields {
 };
 
 /*
- * One relocated read per field: three bpf_probe_read_kernel() calls of 8,
- * 4 and 4 bytes (the v6.1..v6.14 or v6.15+ pgmap read is chosen at load
- * time). Device folios only; a failed read leaves 0.
+ * Two bpf_probe_read_kernel() calls: pgmap (the v6.1..v6.14 or v6.15+
+ * place chosen at load time), and _mapcount with _refcount, side by side.
+ * Device folios only; a failed read leaves 0.
  */
 static __always_inline void folio_head_read(struct folio *folio,
 					    struct head_fields *h)
 {
 	struct page___pre615 *old = (void *)folio;
-	int ref, map;
+	__u32 map_off = bpf_core_field_offset(struct folio, _mapcount);
+	__u32 ref_off = bpf_core_field_offset(struct folio, _refcount);
+	int ref, map, both[2];
 
 	if (bpf_core_field_exists(folio->pgmap))
 		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &folio->pgmap);
 	else
 		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &old->pgmap);
-	bpf_core_read(&ref, sizeof(ref), &folio->_refcount.counter);
-	bpf_core_read(&map, sizeof(map), &folio->_mapcount.counter);
+	/* side by side in every layout we know: one read for both */
+	if (ref_off == map_off + 4) {
+		bpf_probe_read_kernel(both, sizeof(both),
+				      (void *)folio + map_off);
+		map = both[0];
+		ref = both[1];
+	} else {
+		bpf_core_read(&ref, sizeof(ref), &folio->_refcount.counter);
+		bpf_core_read(&map, sizeof(map), &folio->_mapcount.counter);
+	}
 	h->refcount = ref;
 	h->maps = map + 1;
 }

@@ -133,6 +133,18 @@ static __always_inline __u64 ptr_to_u64(const void *ptr)
 	return val;
 }
 
+/*
+ * The same for fentry/fexit programs, from their context: the verifier
+ * inlines bpf_get_func_arg() into a load, where a probe read is a call.
+ */
+static __always_inline __u64 arg_u64(void *ctx, __u32 n)
+{
+	__u64 val = 0;
+
+	bpf_get_func_arg(ctx, n, &val);
+	return val;
+}
+
 static __always_inline __u64 read_flags(__u64 addr)
 {
 	__u64 flags = 0;
@@ -377,17 +389,47 @@ static __noinline int slot_new(__u64 addr, int hook, __u32 flags)
 	return c.slot;
 }
 
+/*
+ * The slot each CPU used last: events come in runs on one pgmap, and a
+ * per-CPU array lookup is a few inlined instructions where the hash is a
+ * call. Valid while that slot still holds the pgmap and it is not gone.
+ */
+struct slot_hint {
+	__u64 pgmap;
+	__s32 slot;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slot_hint);
+} slot_hints SEC(".maps");
+
 /* The slot of a pgmap, given one on first sight; -1 if none is free. */
 static __always_inline int slot_of(__u64 pgmap, int hook)
 {
-	__u32 *slot;
+	struct zdev_slot *s;
+	struct slot_hint *h;
+	__u32 zero = 0, *slot;
+	int found;
 
 	if (!pgmap)
 		return -1;
+	h = bpf_map_lookup_elem(&slot_hints, &zero);
+	if (h && h->pgmap == pgmap) {
+		s = slot_at(h->slot);
+		if (s && s->pgmap == pgmap && s->state != ZDEV_SLOT_GONE)
+			return h->slot;
+	}
 	slot = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
-	if (slot)
-		return *slot;
-	return slot_new(pgmap, hook, 0);
+	found = slot ? *slot : slot_new(pgmap, hook, 0);
+	if (h && found >= 0) {
+		h->pgmap = pgmap;
+		h->slot = found;
+	}
+	return found;
 }
 
 /* ---- folio events --------------------------------------------------- */
@@ -685,7 +727,7 @@ static __always_inline bool unstash_args(__u32 hook, struct stash *out)
 	SEC("fexit/" #func)                            \
 	int BPF_PROG(name##_fexit, void *arg0)         \
 	{                                              \
-		return handler(ctx, ptr_to_u64(arg0)); \
+		return handler(ctx, arg_u64(ctx, 0)); \
 	}                                              \
 	SEC("kprobe/" #func)                           \
 	int BPF_KPROBE(name##_kprobe, void *arg0)      \
@@ -730,7 +772,7 @@ static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(free_fentry, struct folio *folio)
 {
-	__u64 addr = ptr_to_u64(folio);
+	__u64 addr = arg_u64(ctx, 0);
 
 	return on_free(ctx, addr, read_flags(addr));
 }
@@ -757,7 +799,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
-		return folio_event(ctx, kind, hook, ptr_to_u64(folio), flags, \
+		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags, \
 				   nr, evflags, maps, entire);                \
 	}                                                                     \
 	SEC("kprobe/" #func)                                                  \
@@ -810,7 +852,7 @@ int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
 
 	if (!zone_is_device(flags))
 		return 0;
-	return on_new_anon(ctx, ptr_to_u64(folio), flags);
+	return on_new_anon(ctx, arg_u64(ctx, 0), flags);
 }
 
 SEC("kprobe/folio_add_new_anon_rmap")
@@ -850,7 +892,7 @@ int BPF_PROG(page_add_anon_rmap_fentry, struct page *page, void *vma,
 	     unsigned long address, unsigned int rmap_flags)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_ANON_PTES,
-			 ptr_to_u64(page), rmap_flags & RMAP_COMPOUND, 0);
+			 arg_u64(ctx, 0), rmap_flags & RMAP_COMPOUND, 0);
 }
 
 SEC("kprobe/page_add_anon_rmap")
@@ -864,7 +906,7 @@ int BPF_KPROBE(page_add_anon_rmap_kprobe, struct page *page, void *vma,
 SEC("fentry/page_add_new_anon_rmap")
 int BPF_PROG(page_add_new_anon_rmap_fentry, struct page *page)
 {
-	__u64 addr = ptr_to_u64(page);
+	__u64 addr = arg_u64(ctx, 0);
 	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
 
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
@@ -885,7 +927,7 @@ int BPF_PROG(page_add_file_rmap_fentry, struct page *page, void *vma,
 	     bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_FILE_PTES,
-			 ptr_to_u64(page), compound, 0);
+			 arg_u64(ctx, 0), compound, 0);
 }
 
 SEC("kprobe/page_add_file_rmap")
@@ -901,7 +943,7 @@ int BPF_PROG(page_remove_rmap_fentry, struct page *page, void *vma,
 	     bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_UNMAP, ZDEV_HOOK_REMOVE_PTES,
-			 ptr_to_u64(page), compound, 0);
+			 arg_u64(ctx, 0), compound, 0);
 }
 
 SEC("kprobe/page_remove_rmap")
@@ -935,7 +977,7 @@ int BPF_PROG(devmap_put_fexit, void *page)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return on_devmap_put(ctx, ptr_to_u64(page), (bool)ret);
+	return on_devmap_put(ctx, arg_u64(ctx, 0), (bool)ret);
 }
 
 SEC("kprobe/__put_devmap_managed_folio_refs")
@@ -1089,7 +1131,7 @@ static __always_inline int split_exit(void *ctx, long ret)
 SEC("fentry/__folio_freeze_and_split_unmapped")
 int BPF_PROG(split_fentry, struct folio *folio, unsigned int new_order)
 {
-	split_enter(ptr_to_u64(folio), new_order);
+	split_enter(arg_u64(ctx, 0), new_order);
 	return 0;
 }
 
@@ -1361,7 +1403,7 @@ static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
 SEC("fexit/migrate_vma_setup")
 int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
 {
-	return on_migrate_vma_setup(ptr_to_u64(args), ret);
+	return on_migrate_vma_setup(arg_u64(ctx, 0), ret);
 }
 
 EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, ZDEV_HOOK_MIGRATE_VMA_PAGES,
@@ -1372,8 +1414,8 @@ SEC("fexit/migrate_device_pages")
 int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
 	     unsigned long npages)
 {
-	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, ptr_to_u64(src),
-			     ptr_to_u64(dst), npages, ZDEV_F_EVICT, 0);
+	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, arg_u64(ctx, 0),
+			     arg_u64(ctx, 1), npages, ZDEV_F_EVICT, 0);
 }
 
 SEC("kprobe/migrate_vma_setup")
@@ -1512,7 +1554,7 @@ SEC("fexit/memremap_pages")
 int BPF_PROG(memremap_pages_fexit, struct dev_pagemap *pgmap, int nid,
 	     void *ret)
 {
-	return on_memremap_ret(ptr_to_u64(pgmap), (long)ret);
+	return on_memremap_ret(arg_u64(ctx, 0), (long)ret);
 }
 
 SEC("kprobe/memremap_pages")
@@ -1536,14 +1578,14 @@ SEC("fentry/memunmap_pages")
 int BPF_PROG(memunmap_pages_fentry, struct dev_pagemap *pgmap)
 {
 	return pgmap_marker(ZDEV_EV_PGMAP_KILL, ZDEV_HOOK_MEMUNMAP,
-			    ptr_to_u64(pgmap));
+			    arg_u64(ctx, 0));
 }
 
 SEC("fexit/memunmap_pages")
 int BPF_PROG(memunmap_pages_fexit, struct dev_pagemap *pgmap)
 {
 	return pgmap_marker(ZDEV_EV_PGMAP_GONE, ZDEV_HOOK_MEMUNMAP,
-			    ptr_to_u64(pgmap));
+			    arg_u64(ctx, 0));
 }
 
 SEC("kprobe/memunmap_pages")
@@ -1576,7 +1618,7 @@ static __always_inline int on_percpu_release(__u64 ref)
 SEC("fentry/dev_pagemap_percpu_release")
 int BPF_PROG(percpu_release_fentry, struct percpu_ref *ref)
 {
-	return on_percpu_release(ptr_to_u64(ref));
+	return on_percpu_release(arg_u64(ctx, 0));
 }
 
 SEC("kprobe/dev_pagemap_percpu_release")
