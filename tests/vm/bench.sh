@@ -1,18 +1,90 @@
 #!/bin/bash
-# make bench: zdevmon's overhead in a sid guest, nothing vs a bare fentry
-# counter (tests/bench) vs zdevmon, reported by bench-report.py.
-#   BENCH_ROUNDS=N BENCH_CONFIGS=base,zdevmon bench.sh
+# make bench: the overhead of tracing ZONE_DEVICE folios, in one Debian sid
+# guest booted once for all workloads and configurations, reported by
+# bench-report.py as ratios to "no tracing" against the targets.
+#
+# The guest runs under QEMU TCG with -icount shift=0,sleep=off (boot.sh's
+# TB_ICOUNT): its clock counts the instructions it executes, 1 ns each, so
+# the times do not depend on what else this host runs. Guest seconds are
+# not real seconds; their ratios are what counts.
+#
+#   BENCH_ROUNDS=N          rounds, each running every configuration
+#                           once (default 3)
+#   BENCH_CONFIGS=a,b,...   of base bare zdevmon stacks run bpftrace
+#                           (default all of them) and profile
+#                           (zdevmon --bpf-stats)
+#   BENCH_WORKLOADS=a,b,... of thp faults dax (default all)
+#   BENCH_MEM_PAGES=N       live device folios for the memory part
+#                           (default 1048576; 0: skip it); needs
+#                           zdev_burst.ko, built beside zdev_leak.ko
+#   BENCH_TIMEOUT=SECONDS   the guest's limit, in host seconds (7200)
+# The bpftrace configuration runs sid's bpftrace from a chroot of its own
+# ($ZDEVMON_CACHE/chroot/bpftrace, debootstrapped once), which the guest
+# mounts read-only over 9p (boot.sh's TB_SHARE).
 source "$(dirname "$0")/lib.sh"
-[ $# = 0 ] || die "bench.sh takes no argument (BENCH_ROUNDS, BENCH_CONFIGS)"
-tb_prepare
+[ $# = 0 ] || die "bench.sh takes no argument (see its header for the BENCH_* variables)"
 
+configs=${BENCH_CONFIGS:-base,bare,zdevmon,stacks,run,bpftrace}
+workloads=${BENCH_WORKLOADS:-thp,faults,dax}
+mempages=${BENCH_MEM_PAGES:-1048576}
+for c in ${configs//,/ }; do
+	case $c in base | bare | zdevmon | stacks | run | bpftrace | profile) ;;
+	*) die "unknown configuration '$c' in BENCH_CONFIGS" ;;
+	esac
+done
+for w in ${workloads//,/ }; do
+	case $w in thp | faults | dax) ;;
+	*) die "unknown workload '$w' in BENCH_WORKLOADS" ;;
+	esac
+done
+
+# The bpftrace chroot: Debian sid, minbase plus bpftrace, debootstrapped
+# from the mirror (the machine's apt sources are neither used nor touched);
+# refreshed when older than a week.
+bpftrace_root() {
+	local root=$ZDEVMON_CACHE/chroot/bpftrace
+	local stamp=$root/.bpftrace-done logf=$ZDEVMON_CACHE/debootstrap-bpftrace.log
+	if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mtime +7)" ]; then
+		log "debootstrap sid with bpftrace into $root"
+		rm -rf "$root"
+		mkdir -p "$root"
+		debootstrap --variant=minbase --include=bpftrace sid "$root" \
+			"$DEBIAN_MIRROR" >"$logf" 2>&1 ||
+			die "debootstrap of the bpftrace chroot failed: $(tail -3 "$logf")"
+		[ -x "$root/usr/bin/bpftrace" ] || die "no bpftrace in $root"
+		touch "$stamp"
+	fi
+	echo "$root"
+}
+
+tb_prepare
 dir=$OUT/bench
-log "benchmarking in the guest (several minutes under TCG)"
-TB_APPEND="benchrounds=${BENCH_ROUNDS:-3} ${BENCH_CONFIGS:+benchcfg=$BENCH_CONFIGS}" \
-	"$TB_SRCDIR/boot.sh" "$kabi" "$initrd" "$dir" bench fentry 3600 || true
+mkdir -p "$dir"
+share=
+if [[ ,$configs, == *,bpftrace,* ]]; then
+	share=$(bpftrace_root)
+	cp "$TB_ROOT/tests/bench/devleak.bt" "$dir/"
+fi
+# the burst module comes from tests/kmod when it has one
+leak=$("$TB_SRCDIR/build-kmod.sh" "$kabi")
+if [ "$mempages" != 0 ]; then
+	burst=$(tb_first "$(dirname "$leak")/zdev_burst.ko" "$BIN/zdev_burst.ko")
+	if [ -n "$burst" ]; then
+		cp "$burst" "$dir/"
+	else
+		log "no zdev_burst.ko beside $leak: the memory part will be skipped"
+	fi
+fi
+
+log "benchmarking in the guest: $configs on $workloads, ${BENCH_ROUNDS:-3} rounds (about half an hour under TCG -icount)"
+start=$SECONDS
+TB_ICOUNT=1 TB_SHARE=$share \
+	TB_APPEND="benchrounds=${BENCH_ROUNDS:-3} benchcfg=$configs benchwl=$workloads benchmem=$mempages" \
+	"$TB_SRCDIR/boot.sh" "$kabi" "$initrd" "$dir" bench fentry \
+	"${BENCH_TIMEOUT:-7200}" || true
 if [ ! -s "$dir/bench/results" ]; then
 	tb_show_failure "$dir" bench
 	die "no benchmark results"
 fi
-echo "== make bench: Debian sid $kabi under QEMU TCG (2 vCPUs)"
+echo "== make bench: Debian sid $kabi, QEMU TCG -icount shift=0,sleep=off (2 vCPUs, one guest boot for all workloads; $((SECONDS - start)) s of host time)"
 python3 "$TB_SRCDIR/bench-report.py" "$dir/bench"
