@@ -17,6 +17,8 @@
 #   BENCH_MEM_PAGES=N       live device folios for the memory part
 #                           (default 1048576; 0: skip it); needs
 #                           zdev_burst.ko, built beside zdev_leak.ko
+#   BENCH_BURST_KO=FILE     that module from elsewhere (a branch not
+#                           merged yet), built for the guest's kernel
 #   BENCH_TIMEOUT=SECONDS   the guest's limit, in host seconds (7200)
 # The bpftrace configuration runs sid's bpftrace from a chroot of its own
 # ($ZDEVMON_CACHE/chroot/bpftrace, debootstrapped once), which the guest
@@ -68,9 +70,10 @@ fi
 # the burst module comes from tests/kmod when it has one
 leak=$("$TB_SRCDIR/build-kmod.sh" "$kabi")
 if [ "$mempages" != 0 ]; then
-	burst=$(tb_first "$(dirname "$leak")/zdev_burst.ko" "$BIN/zdev_burst.ko")
+	burst=${BENCH_BURST_KO:-$(tb_first "$(dirname "$leak")/zdev_burst.ko" \
+		"$BIN/zdev_burst.ko")}
 	if [ -n "$burst" ]; then
-		cp "$burst" "$dir/"
+		cp "$burst" "$dir/zdev_burst.ko"
 	else
 		log "no zdev_burst.ko beside $leak: the memory part will be skipped"
 	fi

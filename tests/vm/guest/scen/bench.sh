@@ -87,6 +87,7 @@ bt_setup() {
 		mount -t tracefs tracefs $BT/sys/kernel/tracing &&
 		mount -t debugfs debugfs $BT/sys/kernel/debug &&
 		mount -t devtmpfs dev $BT/dev &&
+		{ [ -e $BT/dev/fd ] || ln -s /proc/self/fd $BT/dev/fd; } &&
 		mount -t tmpfs tmp $BT/tmp &&
 		cp /out/devleak.bt $BT/tmp/ &&
 		chroot $BT bpftrace --version
@@ -113,7 +114,7 @@ tracer_start() {
 	bpftrace)
 		chroot $BT bpftrace /tmp/devleak.bt >"$OUT/bpftrace-$2.out" 2>&1 &
 		tpid=$!
-		wait_for "$OUT/bpftrace-$2.out" 'devleak: attached' $tpid \
+		wait_for "$OUT/bpftrace-$2.out" '^devleak: attached' $tpid \
 			bpftrace ;;
 	esac
 }
@@ -121,7 +122,7 @@ tracer_start() {
 # tracer_stop CONFIG ROUND
 tracer_stop() {
 	[ -n "$tpid" ] || return 0
-	rss=$(sed -n 's/^VmHWM: *\([0-9]*\).*/\1/p' /proc/"$tpid"/status)
+	rss=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\).*/\1/p' /proc/"$tpid"/status)
 	echo "$1 $2 rss_kb $rss" >>"$OUT/results"
 	kill -INT "$tpid"
 	wait "$tpid"
@@ -142,7 +143,7 @@ mem_record() {
 	done
 	grep '"trigger":"signal"' "$3" | tail -n 1 >"$OUT/mem-$1.json"
 	{
-		sed -n 's/^VmRSS: *\([0-9]*\).*/rss_kb \1/p' /proc/"$2"/status
+		sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/rss_kb \1/p' /proc/"$2"/status
 		for f in /proc/"$2"/fdinfo/*; do
 			grep -q '^map_type:' "$f" 2>/dev/null || continue
 			sed -n 's/^memlock:[^0-9]*\([0-9]*\).*/\1/p' "$f"
