@@ -38,9 +38,18 @@ done
 BURST=/out/zdev_burst.ko
 BT=/bt # the bpftrace chroot
 
+# settle: the same memory state before every timed run (THP allocations
+# succeed or fall back by fragmentation)
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo 1 >/proc/sys/vm/compact_memory
+}
+
 # run_workloads CONFIG ROUND: each workload, warmed up, then timed
 run_workloads() {
 	for w in $WORKLOADS; do
+		settle
 		case $w in
 		thp)
 			/extra/hmm-tests -t migrate >/dev/null 2>&1
