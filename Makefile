@@ -23,7 +23,7 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
 # later embed tagged structs anonymously, e.g. "struct ns_tree;" as a
 # member): clang accepts that only with the same flag.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
-	-fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Iinclude -Ibpf
+	-mcpu=v3 -fms-extensions -Wno-microsoft-anon-tag -Wall -I. -Iinclude -Ibpf
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -std=gnu11 -Isrc -Iinclude -I$(OUT) \
@@ -44,7 +44,8 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 	-l:libunistring.a -lpthread
 
 # The pipeline, one folder a stage (README: Layout).
-KERNEL_SRCS := src/kernel/probe.c src/kernel/zone_layout.c src/kernel/ksyms.c
+KERNEL_SRCS := src/kernel/probe.c src/kernel/kstate.c src/kernel/zone_layout.c \
+	src/kernel/ksyms.c
 MODEL_SRCS := src/model/tracker.c src/model/leaks.c
 OUTPUT_SRCS := src/output/table.c src/output/objects.c src/output/report.c \
 	src/output/metrics.c src/output/ndjson.c src/output/outfile.c \
@@ -62,7 +63,8 @@ obj = $(patsubst src/%.c,$(OUT)/%.o,$(1))
 asan_obj = $(patsubst src/%.c,$(ASAN)/%.o,$(1))
 
 UNIT_TESTS := $(addprefix $(OUT)/tests/unit/,test_tracker test_output \
-	test_leaks test_options test_http test_ndjson test_privs test_ksyms)
+	test_leaks test_options test_http test_ndjson test_privs test_ksyms \
+	test_records)
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 # the sanitized objects are intermediates of a pattern chain: keep them
@@ -79,7 +81,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@
 
 # the loader includes the skeleton: there before its first compile
-$(call obj,src/kernel/probe.c): $(OUT)/zdev.skel.h
+$(call obj,src/kernel/probe.c) $(call obj,src/kernel/kstate.c): $(OUT)/zdev.skel.h
 
 $(OUT)/%.o: src/%.c
 	@mkdir -p $(@D)

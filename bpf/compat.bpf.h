@@ -80,6 +80,21 @@ static __always_inline __u64 page_head(__u64 page)
 	return word & 1 ? word - 1 : page;
 }
 
+/*
+ * Whether a struct page is a tail of a compound page (bit 0 of its
+ * compound_head, compound_info from 7.2). A tail's pgmap word is that
+ * word (v6.15+ keeps pgmap in the folio, over it): never read it as one.
+ */
+static __always_inline bool page_is_tail(__u64 page)
+{
+	struct page___pre_compound_info *old = (void *)page;
+	struct page *p = (void *)page;
+
+	if (bpf_core_field_exists(p->compound_info))
+		return BPF_CORE_READ(p, compound_info) & 1;
+	return BPF_CORE_READ(old, compound_head) & 1;
+}
+
 static __always_inline struct dev_pagemap *folio_pgmap(struct folio *folio)
 {
 	if (bpf_core_field_exists(folio->pgmap))

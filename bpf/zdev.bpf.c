@@ -20,11 +20,11 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by the loader from the kernel config and BTF (see src/probe.c). */
+/* Set by the loader from the kernel config and BTF (see src/kernel/). */
 const volatile __u32 zone_shift = 0;
 const volatile __u32 zone_mask = 0;
 const volatile __u32 zone_device = 0;
-/* kernel stacks at birth and at mapping changes (zdevmon run, --stacks) */
+/* kernel stacks at births and anomalies (zdevmon run, --stacks) */
 const volatile bool capture_stacks = false;
 /* a 256 MiB chunk evicted at once is 65536 entries */
 const volatile __u32 max_migrate_entries = 1 << 20;
@@ -34,7 +34,6 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
 #define MIGRATE_PFN_SHIFT    6
 #define MIG_CHUNK	     16
-#define EEXIST		     17 /* errno: not in vmlinux.h */
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
 
@@ -53,24 +52,22 @@ struct {
 	__type(value, struct zdev_hook_stats);
 } stats SEC(".maps");
 
-/* Call sites: bounded; what does not fit is counted, never silent. */
+/*
+ * Call sites: bounded; what does not fit is counted, never silent. Every
+ * id fits a record's stack field (ZDEV_REC_STACK_MASK - 1 at most).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
+	__uint(max_entries, ZDEV_REC_STACK_MASK);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, ZDEV_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* pgmaps already described to userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u8);
-} seen_pgmaps SEC(".maps");
+#include "state.bpf.h"
 
 /*
- * Entry arguments for kretprobe twins, by task and hook: hooked functions
+ * Entry arguments for kretprobe twins (and what fentry programs must read
+ * before the function changes it), by task and hook: hooked functions
  * nest (migrate_vma_pages -> folio_split_unmapped ->
  * __folio_freeze_and_split_unmapped on 7.x), and one slot per task would
  * let the inner call overwrite and delete the outer one's.
@@ -154,9 +151,11 @@ static __always_inline __u64 pfn_to_page(__u64 pfn)
 	return vmemmap_start() + pfn * bpf_core_type_size(struct page);
 }
 
+/* ---- the ring buffer: rare records only ----------------------------- */
+
 /* kind is a constant at every (inlined) call: so is the record size */
 static __always_inline struct zdev_event *
-event_reserve(int kind, int hook, struct zdev_hook_stats *st)
+event_reserve(int kind, int hook, int stream, struct zdev_hook_stats *st)
 {
 	struct zdev_event *e;
 
@@ -165,6 +164,7 @@ event_reserve(int kind, int hook, struct zdev_hook_stats *st)
 	else
 		e = bpf_ringbuf_reserve(&events, ZDEV_EVENT_SMALL_SIZE, 0);
 	if (!e) {
+		count_drop(stream);
 		if (st)
 			st->dropped++;
 		return NULL;
@@ -182,63 +182,18 @@ event_reserve(int kind, int hook, struct zdev_hook_stats *st)
 }
 
 /*
- * Waking the reader for every event costs more than the event: wake it
- * only when a quarter of the ring is used; it drains on its own timer too.
+ * Waking the reader for every record costs more than the record: the
+ * per-event stream wakes it only when a quarter of the ring is used (it
+ * drains on its own timer too); lifecycle and anomalies wake it at once.
  */
-static __always_inline void event_submit(struct zdev_event *e)
+static __always_inline void event_submit(struct zdev_event *e, bool urgent)
 {
-	bool wake =
-		bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ring_wake_bytes;
+	bool wake = urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+				      ring_wake_bytes;
 
 	bpf_ringbuf_submit(e, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-/* Describe a pgmap: once on first sight, again when (re)created. */
-static __always_inline void pgmap_describe(__u64 addr, int hook, bool created)
-{
-	struct dev_pagemap *pgmap = (void *)addr;
-	__u64 off = bpf_core_field_offset(struct dev_pagemap, range);
-	struct zdev_event *e;
-	__u8 one = 1;
-	__u32 nr, i;
-
-	if (!addr)
-		return;
-	/* the common case, without the bucket lock an update takes */
-	if (!created && bpf_map_lookup_elem(&seen_pgmaps, &addr))
-		return;
-	if (bpf_map_update_elem(&seen_pgmaps, &addr, &one,
-				created ? BPF_ANY : BPF_NOEXIST))
-		return; /* described meanwhile, on another CPU */
-	/* not a lost event when it fails: the next event describes it */
-	e = event_reserve(ZDEV_EV_PGMAP, hook, NULL);
-	if (!e) {
-		/* describe it at the next event instead */
-		bpf_map_delete_elem(&seen_pgmaps, &addr);
-		return;
-	}
-	e->pgmap = addr;
-	e->flags = created ? ZDEV_F_CREATED : 0;
-	e->pgmap_info.type = BPF_CORE_READ(pgmap, type);
-	nr = BPF_CORE_READ(pgmap, nr_range);
-	e->pgmap_info.nr_range = nr;
-	e->pgmap_info.owner = (__u64)BPF_CORE_READ(pgmap, owner);
-	e->pgmap_info.vmemmap_shift = BPF_CORE_READ(pgmap, vmemmap_shift);
-	for (i = 0; i < ZDEV_MAX_RANGES; i++) {
-		if (i >= nr)
-			break;
-		bpf_probe_read_kernel(
-			&e->pgmap_info.ranges[i], sizeof(struct zdev_range),
-			(void *)(addr + off + i * sizeof(struct zdev_range)));
-	}
-	event_submit(e);
-}
-
-/*
- * A lifecycle event of a device folio: init, free, map, unmap. Mapcounts
- * are sampled from the folio (fork duplications are invisible to probes)
- * and adjusted by this operation's own delta where it runs at entry.
- */
 static __always_inline __s32 stack_of(void *ctx, struct zdev_hook_stats *st)
 {
 	long id = bpf_get_stackid(ctx, &stacks, 0);
@@ -254,44 +209,445 @@ static __always_inline __s32 stack_of(void *ctx, struct zdev_hook_stats *st)
 	return -1;
 }
 
+/*
+ * Births come in runs from one call site (a driver allocating for a
+ * migration, a fault loop): walking the same stack for each is most of
+ * what stacks cost. A small per-CPU cache remembers the last walks by
+ * task, hook and the offset of our own frame in the kernel stack, which
+ * is the same for the same call chain and differs between chains; a hit
+ * within STACK_REUSE_NS of the walk reuses its id. Two chains at the same
+ * depth in one task within that time would share a site: rare, and only
+ * the attribution, never a count, could be wrong.
+ */
+#define STACK_CACHE	8
+#define STACK_REUSE_NS	(10 * 1000 * 1000)
+#define KSTACK_OFF_MASK 0x3fffULL /* THREAD_SIZE - 1 (16 KiB) */
+
+struct stack_hit {
+	__u64 key;
+	__u64 ts;
+	__s32 id;
+	__u32 pad;
+};
+
+struct stack_cache {
+	struct stack_hit hit[STACK_CACHE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_cache);
+} stack_cache SEC(".maps");
+
+static __always_inline __s32 stack_cached(void *ctx, struct zdev_hook_stats *st,
+					  int hook)
+{
+	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_ns(), key;
+	struct stack_cache *sc;
+	struct stack_hit *h;
+	__u32 zero = 0;
+
+	key = (bpf_get_current_task() << 16) ^ ((here & KSTACK_OFF_MASK) << 5) ^
+	      hook;
+	sc = bpf_map_lookup_elem(&stack_cache, &zero);
+	if (!sc)
+		return stack_of(ctx, st);
+	h = &sc->hit[(key ^ (key >> 13)) & (STACK_CACHE - 1)];
+	/* walked again past the window: a wrong reuse does not last */
+	if (h->key == key && h->id >= 0 && now - h->ts < STACK_REUSE_NS)
+		return h->id;
+	h->key = key;
+	h->ts = now;
+	h->id = stack_of(ctx, st);
+	return h->id;
+}
+
+/* ---- pgmap slots ---------------------------------------------------- */
+
+struct claim {
+	__u64 pgmap;
+	__s32 slot;
+};
+
+static int claim_one(__u32 i, struct claim *c)
+{
+	if (i >= ZDEV_MAX_SLOTS)
+		return 1;
+	if (slots[i].pgmap)
+		return 0;
+	if (__sync_val_compare_and_swap(&slots[i].pgmap, 0, c->pgmap))
+		return 0; /* taken meanwhile, on another CPU */
+	c->slot = i;
+	return 1;
+}
+
+/* Read a pgmap's description into its slot. */
+static __always_inline void slot_describe(struct zdev_slot *s, __u32 i,
+					  __u64 addr)
+{
+	struct dev_pagemap *pgmap = (void *)addr;
+	__u64 off = bpf_core_field_offset(struct dev_pagemap, range);
+	__u64 pages = 0;
+	__u32 nr, j;
+
+	s->info.type = BPF_CORE_READ(pgmap, type);
+	nr = BPF_CORE_READ(pgmap, nr_range);
+	s->info.nr_range = nr;
+	s->info.owner = (__u64)BPF_CORE_READ(pgmap, owner);
+	s->info.vmemmap_shift = BPF_CORE_READ(pgmap, vmemmap_shift);
+	s->info.slot = i;
+	for (j = 0; j < ZDEV_MAX_RANGES; j++) {
+		if (j >= nr)
+			break;
+		bpf_probe_read_kernel(
+			&s->info.ranges[j], sizeof(struct zdev_range),
+			(void *)(addr + off + j * sizeof(struct zdev_range)));
+		pages += zdev_phys_pfn(s->info.ranges[j].end) -
+			 zdev_phys_pfn(s->info.ranges[j].start) + 1;
+	}
+	bits_alloc(s, pages);
+}
+
+/* Tell the daemon about a slot's pgmap (lifecycle stream). */
+static __always_inline void slot_announce(__s32 i, int hook)
+{
+	struct zdev_slot *s = slot_at(i);
+	struct zdev_event *e;
+
+	if (!s)
+		return;
+	count_kind(ZDEV_EV_PGMAP);
+	e = event_reserve(ZDEV_EV_PGMAP, hook, ZDEV_STREAM_LIFECYCLE, NULL);
+	if (!e)
+		return; /* the daemon finds it in slots[] at its next tick */
+	e->pgmap = s->pgmap;
+	e->flags = (s->flags & ZDEV_SLOT_CREATED) ? ZDEV_F_CREATED : 0;
+	e->pgmap_info = s->info;
+	event_submit(e, true);
+}
+
+/*
+ * A slot for a pgmap seen for the first time (or created again at an
+ * address whose old pgmap we never saw go). -1 when every slot is taken.
+ */
+static __noinline int slot_new(__u64 addr, int hook, __u32 flags)
+{
+	struct claim c = { .pgmap = addr, .slot = -1 };
+	struct zdev_slot *s;
+	__u32 *old, idx;
+
+	old = bpf_map_lookup_elem(&pgmap_slot, &addr);
+	if (old) {
+		s = slot_at(*old);
+		if (!(flags & ZDEV_SLOT_CREATED) || !s)
+			return *old;
+		/* its memunmap_pages went unseen: that pgmap is gone */
+		s->gone_ns = bpf_ktime_get_ns();
+		__sync_lock_test_and_set(&s->state, ZDEV_SLOT_GONE);
+		bpf_map_delete_elem(&pgmap_slot, &addr);
+	}
+	bpf_loop(ZDEV_MAX_SLOTS, claim_one, &c, 0);
+	s = slot_at(c.slot);
+	if (!s) {
+		__sync_fetch_and_add(&slots_full, 1);
+		return -1;
+	}
+	s->flags = flags;
+	s->gen = __sync_fetch_and_add(&slot_gen, 1) + 1;
+	s->created_ns = (flags & ZDEV_SLOT_CREATED) ? bpf_ktime_get_ns() : 0;
+	s->kill_ns = s->drained_ns = s->gone_ns = 0;
+	slot_describe(s, c.slot, addr);
+	idx = c.slot;
+	if (bpf_map_update_elem(&pgmap_slot, &addr, &idx, BPF_NOEXIST)) {
+		/* another CPU described it first: use its slot, give ours back
+		 */
+		old = bpf_map_lookup_elem(&pgmap_slot, &addr);
+		if (s->bit_len)
+			__sync_val_compare_and_swap(&next_bit,
+						    s->bit_base + s->bit_len,
+						    s->bit_base);
+		s->state = ZDEV_SLOT_FREE;
+		__sync_lock_test_and_set(&s->pgmap, 0);
+		return old ? *old : -1;
+	}
+	__sync_lock_test_and_set(&s->state, ZDEV_SLOT_LIVE);
+	slot_announce(c.slot, hook);
+	return c.slot;
+}
+
+/* The slot of a pgmap, given one on first sight; -1 if none is free. */
+static __always_inline int slot_of(__u64 pgmap, int hook)
+{
+	__u32 *slot;
+
+	if (!pgmap)
+		return -1;
+	slot = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
+	if (slot)
+		return *slot;
+	return slot_new(pgmap, hook, 0);
+}
+
+/* ---- folio events --------------------------------------------------- */
+
+/* What an event found: the folio before the call and after it. */
+struct folio_facts {
+	__u64 pfn;
+	__u32 order;
+	__u32 nr; /* pages the rmap operation covers */
+	__s32 refcount;
+	__s32 maps, entire; /* after the call */
+	__s32 maps_before, entire_before;
+};
+
+static __always_inline void anomaly(void *ctx, int hook, __s32 slot,
+				    struct zdev_pgmap_counters *c, int which,
+				    struct folio_facts *f, __u64 pgmap)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	struct zdev_event *e;
+
+	if (which < 0 || which >= ZDEV_AN_MAX)
+		return;
+	if (c)
+		c->anomalies[which]++;
+	e = event_reserve(ZDEV_EV_ANOMALY, hook, ZDEV_STREAM_ANOMALY, st);
+	if (!e)
+		return;
+	e->pgmap = pgmap;
+	e->anomaly.pfn = f->pfn;
+	e->anomaly.order = f->order;
+	e->anomaly.anomaly = which;
+	e->anomaly.refcount = f->refcount;
+	e->anomaly.mapcount = f->maps;
+	if (capture_stacks)
+		e->stack_id = stack_of(ctx, st);
+	event_submit(e, true);
+}
+
+/* The opt-in per-event stream (--events). */
+static __always_inline void event_emit(int kind, int hook, __u64 pgmap,
+				       __u16 evflags, struct folio_facts *f,
+				       __s32 stack_id,
+				       struct zdev_hook_stats *st)
+{
+	struct zdev_event *e;
+
+	if (!emit_events)
+		return;
+	e = event_reserve(kind, hook, ZDEV_STREAM_EVENTS, st);
+	if (!e)
+		return;
+	e->pgmap = pgmap;
+	e->flags = evflags;
+	e->stack_id = stack_id;
+	e->folio.pfn = f->pfn;
+	e->folio.order = f->order;
+	e->folio.nr = f->nr;
+	e->folio.refcount = f->refcount;
+	e->folio.mapcount = f->maps;
+	e->folio.entire_maps = f->entire;
+	event_submit(e, false);
+}
+
+/* A folio became live: counted once, whatever the per-folio state says. */
+static __always_inline void folio_born(void *ctx, int hook, __s32 slot,
+				       struct zdev_slot *s,
+				       struct zdev_pgmap_counters *c,
+				       struct folio_facts *f, bool check,
+				       __s32 *stack_id)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	__s32 stack = -1;
+	int was;
+
+	/* births are where a leaked reference comes from */
+	if (capture_stacks)
+		stack = stack_cached(ctx, st, hook);
+	*stack_id = stack;
+	was = folio_live_set(s, slot, f->pfn, f->order, stack, false);
+	c->inits++;
+	if (was == 1) {
+		/* the census found it between its init and our program */
+		if (census_active) {
+			c->preexisting--;
+			return;
+		}
+		if (check)
+			anomaly(ctx, hook, slot, c, ZDEV_AN_DOUBLE_INIT, f,
+				s->pgmap);
+		return;
+	}
+	if (was < 0) {
+		c->untracked++;
+		unrecorded_add(s);
+	}
+	c->live_folios++;
+	c->live_pages += 1LL << f->order;
+}
+
+/* A folio found live where no birth was seen: alive before we started. */
+static __always_inline void folio_found(__s32 slot, struct zdev_slot *s,
+					struct zdev_pgmap_counters *c,
+					struct folio_facts *f, bool census)
+{
+	int was;
+
+	/* a birth we saw but had no room to mark: marked now, counted then */
+	if (!census && unrecorded_take(s)) {
+		folio_live_set(s, slot, f->pfn, f->order, -1, true);
+		return;
+	}
+	was = folio_live_set(s, slot, f->pfn, f->order, -1, true);
+	if (was == 1)
+		return;
+	if (was < 0) {
+		c->untracked++;
+		unrecorded_add(s);
+	}
+	c->preexisting++;
+	c->live_folios++;
+	c->live_pages += 1LL << f->order;
+	if (census)
+		c->mapped_pages +=
+			zdev_mapped_pages(f->maps, f->entire, f->order);
+}
+
+/* A folio went back to idle (freed, or unmapped at refcount 1). */
+static __always_inline void folio_died(void *ctx, int hook, __s32 slot,
+				       struct zdev_slot *s,
+				       struct zdev_pgmap_counters *c,
+				       struct folio_facts *f, bool check)
+{
+	__u32 order = f->order;
+	int was = folio_live_clear(s, slot, f->pfn, &order);
+
+	c->frees++;
+	/* a live folio we had no room to mark (counted then): not a double
+	 * free */
+	if (was == 0 && unrecorded_take(s))
+		was = 2;
+	if (was == 0) {
+		if (check)
+			anomaly(ctx, hook, slot, c,
+				s->flags & (ZDEV_SLOT_CREATED |
+					    ZDEV_SLOT_CENSUS)
+					? ZDEV_AN_DOUBLE_FREE
+					: ZDEV_AN_FREE_UNTRACKED,
+				f, s->pgmap);
+		return;
+	}
+	if (was < 0)
+		c->untracked++;
+	c->live_folios--;
+	c->live_pages -= 1LL << (order & 31);
+}
+
+/*
+ * A lifecycle event of a device folio: init, free, map, unmap, devmap
+ * put. Mapcounts are read from the folio at the call (before it, for
+ * rmap entry programs: maps_delta and entire_delta give the after).
+ */
 static __always_inline int folio_event(void *ctx, int kind, int hook,
 				       __u64 addr, __u64 flags, __u32 nr,
 				       __u16 evflags, int maps_delta,
 				       int entire_delta)
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
+	struct zdev_pgmap_counters *c;
 	struct folio *folio = (void *)addr;
+	struct folio_facts f = {};
 	struct head_fields head;
-	struct zdev_event *e;
-	__u32 order;
+	struct zdev_slot *s;
+	__s32 slot, stack = -1;
+	__s64 mapped_delta;
+	__u32 type;
+	int idle, live;
 
 	if (st)
 		st->device++;
+	count_kind(kind);
 	folio_head_read(folio, &head);
-	pgmap_describe(head.pgmap, hook, false);
-
-	e = event_reserve(kind, hook, st);
-	if (!e)
+	slot = slot_of(head.pgmap, hook);
+	s = slot_at(slot);
+	c = slot_counters(slot);
+	if (!s || !c)
 		return 0;
-	order = folio_order_of(folio, flags);
-	e->pgmap = head.pgmap;
-	e->flags = evflags;
-	e->folio.pfn = page_to_pfn(addr);
-	e->folio.order = order;
-	e->folio.nr = nr ? nr : 1U << order;
-	e->folio.refcount = head.refcount;
-	e->folio.mapcount =
-		(order ? folio_total_maps(folio, order) : head.maps) +
-		maps_delta;
-	e->folio.entire_maps = folio_entire_maps(folio, order) + entire_delta;
-	/*
-	 * births and mapping changes: where a leaked reference came from;
-	 * frees: who freed a folio twice or while mapped (the tracker knows
-	 * only once the event is in, so every free carries its stack)
-	 */
-	if (capture_stacks)
-		e->stack_id = stack_of(ctx, st);
-	event_submit(e);
+	f.pfn = page_to_pfn(addr);
+	f.order = folio_order_of(folio, flags);
+	f.refcount = head.refcount;
+	if (f.order > ZDEV_MAX_ORDER) {
+		anomaly(ctx, hook, slot, c, ZDEV_AN_BAD_ORDER, &f, head.pgmap);
+		return 0;
+	}
+	f.nr = nr ? nr : 1U << f.order;
+	f.maps_before = f.order ? folio_total_maps(folio, f.order) : head.maps;
+	f.entire_before = folio_entire_maps(folio, f.order);
+	f.maps = f.maps_before + maps_delta;
+	f.entire = f.entire_before + entire_delta;
+	type = s->info.type;
+	idle = idle_refcount(type);
+
+	switch (kind) {
+	case ZDEV_EV_INIT:
+		folio_born(ctx, hook, slot, s, c, &f, true, &stack);
+		break;
+	case ZDEV_EV_FREE:
+		if (f.maps > 0)
+			anomaly(ctx, hook, slot, c, ZDEV_AN_FREE_MAPPED, &f,
+				head.pgmap);
+		folio_died(ctx, hook, slot, s, c, &f, true);
+		break;
+	case ZDEV_EV_MAP:
+	case ZDEV_EV_UNMAP:
+		if (kind == ZDEV_EV_MAP)
+			c->maps++;
+		else
+			c->unmaps++;
+		if (f.maps < 0 || f.entire < 0)
+			anomaly(ctx, hook, slot, c, ZDEV_AN_MAPCOUNT_NEGATIVE,
+				&f, head.pgmap);
+		mapped_delta = zdev_mapped_pages(f.maps, f.entire, f.order) -
+			       zdev_mapped_pages(f.maps_before, f.entire_before,
+						 f.order);
+		c->mapped_pages += mapped_delta;
+		live = folio_live_test(s, slot, f.pfn);
+		if (live < 0)
+			c->untracked++;
+		else if (!live && kind == ZDEV_EV_MAP && born_at_map(type))
+			folio_born(ctx, hook, slot, s, c, &f, false, &stack);
+		else if (!live)
+			folio_found(slot, s, c, &f, false);
+		folio_touch(slot, f.pfn, f.maps > 0);
+		/*
+		 * Folios that idle at refcount 1 (device-dax) never reach
+		 * the free path: the last unmap returns them to idle.
+		 */
+		if (kind == ZDEV_EV_UNMAP && idle && f.maps <= 0 &&
+		    f.entire <= 0)
+			folio_died(ctx, hook, slot, s, c, &f, false);
+		break;
+	case ZDEV_EV_DEVMAP_PUT:
+		/*
+		 * v6.1/6.12 devmap pages idle at refcount 1; only their puts
+		 * are seen. Back at idle: a release (a folio not seen live
+		 * was born and released unseen). Above idle: live.
+		 */
+		if (f.refcount <= idle) {
+			if (folio_live_test(s, slot, f.pfn) == 0) {
+				c->inits++;
+				c->frees++;
+			} else {
+				folio_died(ctx, hook, slot, s, c, &f, false);
+			}
+		} else if (folio_live_test(s, slot, f.pfn) == 0) {
+			folio_born(ctx, hook, slot, s, c, &f, false, &stack);
+		}
+		break;
+	}
+	event_emit(kind, hook, head.pgmap, evflags, &f, stack, st);
 	return 0;
 }
 
@@ -601,53 +957,162 @@ int BPF_KRETPROBE(devmap_put_kretprobe, long ret)
 
 /* ---- splits of large device folios -------------------------------- */
 
-static __always_inline int on_split(__u64 addr, __u32 new_order, long ret)
+struct split_walk {
+	__u64 pfn;  /* the head */
+	__u64 step; /* pages per piece */
+	__u64 rec;  /* CI mode: the pieces' record, the head's with its order */
+	__s32 slot;
+	__u32 new_order;
+};
+
+/*
+ * Piece i + 1 of a split: live like its head. What finds no room is
+ * counted in the slot's map values, not in *w: the verifier would follow
+ * a counter on the stack as a constant, one state per iteration.
+ */
+static int split_piece(__u32 i, struct split_walk *w)
 {
-	__u64 flags = read_flags(addr);
+	struct zdev_slot *s = slot_at(w->slot);
+	struct zdev_pgmap_counters *c = slot_counters(w->slot);
+	__u64 pfn = w->pfn + (__u64)(i + 1) * w->step;
+	int ret;
+
+	if (!s || !c)
+		return 1;
+	if (folio_records)
+		ret = piece_insert(w->slot, pfn, w->rec);
+	else
+		ret = bit_flip(s, pfn, true);
+	if (ret < 0) {
+		c->untracked++;
+		unrecorded_add(s);
+	}
+	return 0;
+}
+
+/* A large folio became 2^(order - new_order) folios of new_order. */
+static __always_inline int on_split(void *ctx, __u64 addr, __u32 old_order,
+				    __u32 new_order, long ret)
+{
+	__u64 flags = read_flags(addr), *rec, pieces;
 	struct zdev_hook_stats *st;
+	bool piece;
+	struct zdev_pgmap_counters *c;
+	struct folio_facts f = {};
+	struct split_walk w = {};
+	struct zdev_slot *s;
 	struct zdev_event *e;
+	__u64 pgmap;
+	int live;
 
 	if (ret || !zone_is_device(flags))
 		return 0;
 	st = hook_stats(ZDEV_HOOK_SPLIT);
 	if (st)
 		st->device++;
-	e = event_reserve(ZDEV_EV_SPLIT, ZDEV_HOOK_SPLIT, st);
+	count_kind(ZDEV_EV_SPLIT);
+	pgmap = (__u64)folio_pgmap((struct folio *)addr);
+	w.slot = slot_of(pgmap, ZDEV_HOOK_SPLIT);
+	s = slot_at(w.slot);
+	c = slot_counters(w.slot);
+	if (!s || !c)
+		return 0;
+	f.pfn = w.pfn = page_to_pfn(addr);
+	f.order = new_order;
+	c->splits++;
+	if (new_order > ZDEV_MAX_ORDER || old_order > ZDEV_MAX_ORDER) {
+		anomaly(ctx, ZDEV_HOOK_SPLIT, w.slot, c, ZDEV_AN_BAD_ORDER, &f,
+			pgmap);
+		return 0;
+	}
+	live = folio_live_test(s, w.slot, w.pfn);
+	if (live == 0) {
+		anomaly(ctx, ZDEV_HOOK_SPLIT, w.slot, c,
+			ZDEV_AN_SPLIT_UNTRACKED, &f, pgmap);
+		return 0;
+	}
+	if (new_order >= old_order)
+		return 0;
+	pieces = 1ULL << (old_order - new_order);
+	w.step = 1ULL << new_order;
+	w.new_order = new_order;
+	if (folio_records) {
+		rec = rec_find(w.slot, w.pfn, &piece);
+		if (rec) {
+			w.rec = (*rec & ~ZDEV_REC_ORDER_MASK) | new_order;
+			*rec = w.rec;
+		}
+	}
+	bpf_loop(pieces - 1, split_piece, &w, 0);
+	c->untracked += live < 0;
+	c->split_new_folios += pieces - 1;
+	c->live_folios += pieces - 1;
+
+	if (!emit_events)
+		return 0;
+	e = event_reserve(ZDEV_EV_SPLIT, ZDEV_HOOK_SPLIT, ZDEV_STREAM_EVENTS,
+			  st);
 	if (!e)
 		return 0;
-	e->pgmap = (__u64)folio_pgmap((struct folio *)addr);
-	e->folio.pfn = page_to_pfn(addr);
+	e->pgmap = pgmap;
+	e->folio.pfn = w.pfn;
+	e->folio.order = old_order;
 	e->folio.new_order = new_order;
-	e->folio.order = new_order;
-	event_submit(e);
+	event_submit(e, false);
 	return 0;
 }
 
-/* The common tail of __folio_split() and folio_split_unmapped() (v6.19). */
+/*
+ * The common tail of __folio_split() and folio_split_unmapped() (v6.19).
+ * Its exit sees the pieces; the order before comes from its entry.
+ */
+static __always_inline void split_enter(__u64 folio, __u32 new_order)
+{
+	__u64 flags = read_flags(folio);
+
+	if (!zone_is_device(flags))
+		return;
+	stash_args(ZDEV_HOOK_SPLIT, folio,
+		   ((__u64)folio_order_of((struct folio *)folio, flags) << 32) |
+			   new_order);
+}
+
+static __always_inline int split_exit(void *ctx, long ret)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_SPLIT, &s))
+		return 0;
+	return on_split(ctx, s.arg0, s.arg1 >> 32, (__u32)s.arg1, ret);
+}
+
+SEC("fentry/__folio_freeze_and_split_unmapped")
+int BPF_PROG(split_fentry, struct folio *folio, unsigned int new_order)
+{
+	split_enter(ptr_to_u64(folio), new_order);
+	return 0;
+}
+
 SEC("fexit/__folio_freeze_and_split_unmapped")
 int BPF_PROG(split_fexit, struct folio *folio, unsigned int new_order)
 {
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return on_split(ptr_to_u64(folio), new_order, (int)ret);
+	return split_exit(ctx, (int)ret);
 }
 
 SEC("kprobe/__folio_freeze_and_split_unmapped")
 int BPF_KPROBE(split_kprobe, struct folio *folio, unsigned int new_order)
 {
-	stash_args(ZDEV_HOOK_SPLIT, (__u64)folio, new_order);
+	split_enter((__u64)folio, new_order);
 	return 0;
 }
 
 SEC("kretprobe/__folio_freeze_and_split_unmapped")
 int BPF_KRETPROBE(split_kretprobe, long ret)
 {
-	struct stash s;
-
-	if (!unstash_args(ZDEV_HOOK_SPLIT, &s))
-		return 0;
-	return on_split(s.arg0, s.arg1, ret);
+	return split_exit(ctx, ret);
 }
 
 /* ---- migration ------------------------------------------------------ */
@@ -665,22 +1130,39 @@ struct migrate_walk {
 
 static __always_inline void migrate_flush(struct migrate_walk *w)
 {
-	struct zdev_hook_stats *st = hook_stats(w->hook);
+	struct zdev_pgmap_counters *c;
 	struct zdev_event *e;
 
 	/* pgmap 0: no device entry seen yet; collected waits for one */
 	if (!w->pgmap || (!w->pages && !w->collected))
 		return;
-	e = event_reserve(ZDEV_EV_MIGRATE, w->hook, st);
-	if (!e)
-		return;
-	e->pgmap = w->pgmap;
-	e->flags = w->flags;
-	e->migrate.pages = w->pages;
-	e->migrate.large = w->large;
-	e->migrate.entries = w->npages;
-	e->migrate.collected = w->collected;
-	event_submit(e);
+	c = slot_counters(slot_of(w->pgmap, w->hook));
+	if (c) {
+		c->collected_pages += w->collected;
+		if (w->flags & ZDEV_F_TO_DEVICE) {
+			c->migrated_to_device_pages += w->pages;
+			c->migrated_to_device_large += w->large;
+		} else {
+			c->migrated_to_ram_pages += w->pages;
+			c->migrated_to_ram_large += w->large;
+			if (w->flags & ZDEV_F_EVICT)
+				c->evicted_pages += w->pages;
+		}
+	}
+	count_kind(ZDEV_EV_MIGRATE);
+	if (emit_events) {
+		e = event_reserve(ZDEV_EV_MIGRATE, w->hook, ZDEV_STREAM_EVENTS,
+				  hook_stats(w->hook));
+		if (e) {
+			e->pgmap = w->pgmap;
+			e->flags = w->flags;
+			e->migrate.pages = w->pages;
+			e->migrate.large = w->large;
+			e->migrate.entries = w->npages;
+			e->migrate.collected = w->collected;
+			event_submit(e, false);
+		}
+	}
 	w->pages = w->large = w->collected = 0;
 }
 
@@ -696,7 +1178,7 @@ static __always_inline void migrate_locate(struct migrate_walk *w, __u64 pfn)
 	if (pgmap != w->pgmap) {
 		migrate_flush(w);
 		w->pgmap = pgmap;
-		pgmap_describe(pgmap, w->hook, false);
+		slot_of(pgmap, w->hook);
 	}
 	w->lo = w->hi = pfn;
 	nr = BPF_CORE_READ(pm, nr_range);
@@ -979,21 +1461,41 @@ COUNT_HOOK(migrate_device_finalize, ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE)
 
 /* ---- pgmap lifecycle ------------------------------------------------ */
 
+/*
+ * Teardown steps: the slot's state first (the daemon's source of truth),
+ * then a record that wakes the daemon to look at once.
+ */
 static __always_inline int pgmap_marker(int kind, int hook, __u64 pgmap)
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
+	__s32 slot = slot_of(pgmap, hook);
+	struct zdev_slot *s = slot_at(slot);
+	__u64 now = bpf_ktime_get_ns();
 	struct zdev_event *e;
 
 	if (st)
 		st->device++;
-	pgmap_describe(pgmap, hook, false);
-	e = event_reserve(kind, hook, st);
+	count_kind(kind);
+	if (s) {
+		if (kind == ZDEV_EV_PGMAP_KILL) {
+			s->kill_ns = now;
+			__sync_lock_test_and_set(&s->state, ZDEV_SLOT_KILLING);
+		} else if (kind == ZDEV_EV_PGMAP_DRAINED) {
+			s->drained_ns = now;
+			__sync_lock_test_and_set(&s->state, ZDEV_SLOT_DRAINED);
+		} else {
+			s->gone_ns = now;
+			__sync_lock_test_and_set(&s->state, ZDEV_SLOT_GONE);
+			/* a new pgmap at this address gets a new slot */
+			bpf_map_delete_elem(&pgmap_slot, &pgmap);
+		}
+	}
+	e = event_reserve(kind, hook, ZDEV_STREAM_LIFECYCLE, st);
 	if (!e)
 		return 0;
 	e->pgmap = pgmap;
-	event_submit(e);
-	if (kind == ZDEV_EV_PGMAP_GONE)
-		bpf_map_delete_elem(&seen_pgmaps, &pgmap);
+	e->ts_ns = now;
+	event_submit(e, true);
 	return 0;
 }
 
@@ -1002,7 +1504,7 @@ static __always_inline int on_memremap_ret(__u64 pgmap, long ret)
 	count_call(ZDEV_HOOK_MEMREMAP);
 	if (ret < 0 && ret > -4096)
 		return 0; /* ERR_PTR: no pgmap was created */
-	pgmap_describe(pgmap, ZDEV_HOOK_MEMREMAP, true);
+	slot_new(pgmap, ZDEV_HOOK_MEMREMAP, ZDEV_SLOT_CREATED);
 	return 0;
 }
 
@@ -1082,3 +1584,5 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 {
 	return on_percpu_release((__u64)ref);
 }
+
+#include "census.bpf.h"

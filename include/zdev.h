@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Event layouts shared by bpf/zdev.bpf.c and the daemon (the libbpf-tools
- * "tool.h" role). Fixed-size, no pointers: the tracker consumes these the
- * same way from the ring buffer, from unit tests and from a replay.
+ * The contract between bpf/ and the daemon (the libbpf-tools "tool.h"
+ * role): what the kernel side keeps in its maps (per-pgmap slots and
+ * counters, per-folio state) and the layout of the few records that cross
+ * the ring buffer. Fixed-size, no pointers.
  */
 #ifndef ZDEV_H
 #define ZDEV_H
 
 #ifndef __VMLINUX_H__
+#include <stdbool.h>
 #include <linux/types.h>
 #endif
 
@@ -38,6 +40,7 @@ enum zdev_kind {
 	ZDEV_EV_SPLIT,	       /* a large device folio split into new_order */
 	ZDEV_EV_MIGRATE,       /* pages migrated by one migrate_* call */
 	ZDEV_EV_DEVMAP_PUT, /* v6.1/6.12: a put of a page idle at refcount 1 */
+	ZDEV_EV_ANOMALY,    /* one found in the kernel: zdev_event.anomaly */
 	ZDEV_EV_KIND_MAX,
 };
 
@@ -85,6 +88,37 @@ enum zdev_pgmap_type {
 #define ZDEV_F_LARGE_MAP 0x8  /* MAP/UNMAP: a PMD/PUD (entire) mapping */
 #define ZDEV_F_NEW_ANON	 0x10 /* MAP: folio_add_new_anon_rmap */
 
+/*
+ * The ring buffer's streams, each with its own drop counter: pgmap
+ * lifecycle (descriptions, teardown), anomalies found in the kernel, and
+ * the opt-in per-event stream (--events). Counters never go through it.
+ */
+enum zdev_stream {
+	ZDEV_STREAM_LIFECYCLE,
+	ZDEV_STREAM_ANOMALY,
+	ZDEV_STREAM_EVENTS,
+	ZDEV_STREAM_MAX,
+};
+
+/* Things that should not happen; counted per pgmap. */
+enum zdev_anomaly {
+	ZDEV_AN_DOUBLE_INIT,	   /* init of a folio already live */
+	ZDEV_AN_FREE_UNTRACKED,	   /* free of a folio never seen born */
+	ZDEV_AN_DOUBLE_FREE,	   /* the same, where every birth was seen */
+	ZDEV_AN_FREE_MAPPED,	   /* freed while still mapped */
+	ZDEV_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
+	ZDEV_AN_SPLIT_UNTRACKED,   /* split of a folio never seen born */
+	ZDEV_AN_TEARDOWN_LIVE,	   /* judged by the daemon: teardown stuck */
+	ZDEV_AN_BAD_ORDER,	   /* an order no folio can have (racy read) */
+	ZDEV_AN_MAX,
+};
+
+/*
+ * The largest order a folio can have: a PUD-sized device-dax folio, 1 GiB
+ * of 4 KiB pages on x86-64. An event with more is a torn read.
+ */
+#define ZDEV_MAX_ORDER 18
+
 struct zdev_range {
 	__u64 start; /* physical, inclusive */
 	__u64 end;   /* physical, inclusive */
@@ -105,7 +139,7 @@ struct zdev_pgmap_info {
 	__u32 nr_range;
 	__u64 owner; /* driver cookie; only compared, never shown raw */
 	__u32 vmemmap_shift;
-	__u32 pad;
+	__u32 slot; /* its index in slots[] and the counters */
 	struct zdev_range ranges[ZDEV_MAX_RANGES];
 };
 
@@ -114,6 +148,16 @@ struct zdev_migrate_info {
 	__u64 large;	 /* compound entries among them */
 	__u64 entries;	 /* entries the call was given */
 	__u64 collected; /* migrate_vma_setup: cpages */
+};
+
+/* ZDEV_EV_ANOMALY: the folio part, and which anomaly (enum zdev_anomaly) */
+struct zdev_anomaly_info {
+	__u64 pfn;
+	__u32 order;
+	__u32 anomaly;
+	__s32 refcount;
+	__s32 mapcount;
+	__u64 pad;
 };
 
 struct zdev_event {
@@ -128,6 +172,7 @@ struct zdev_event {
 		struct zdev_folio_info folio;
 		struct zdev_pgmap_info pgmap_info;
 		struct zdev_migrate_info migrate;
+		struct zdev_anomaly_info anomaly;
 	};
 };
 
@@ -148,7 +193,198 @@ struct zdev_hook_stats {
 	__u64 stack_overflows;	/* stack ids lost to a full stack map */
 };
 
-#define ZDEV_STACK_DEPTH 32
+/* Frames kept per call site: enough to name the driver calling in. */
+#define ZDEV_STACK_DEPTH 16
+
+/* ---- state kept in the kernel ------------------------------------------ */
+
+/* pgmaps watched at once; a gone one's slot is reused once read. */
+#define ZDEV_MAX_SLOTS 256
+
+enum zdev_slot_state {
+	ZDEV_SLOT_FREE,
+	ZDEV_SLOT_LIVE,	   /* in use (or seen in use) */
+	ZDEV_SLOT_KILLING, /* memunmap_pages entered, waiting for refs */
+	ZDEV_SLOT_DRAINED, /* last reference dropped */
+	ZDEV_SLOT_GONE,	   /* memunmap_pages returned; the daemon frees it */
+};
+
+/* zdev_slot.flags */
+#define ZDEV_SLOT_CREATED 0x1 /* memremap_pages seen: every birth seen */
+#define ZDEV_SLOT_CENSUS  0x2 /* the census walked it at start */
+#define ZDEV_SLOT_NO_BITS 0x4 /* no room in live_bits: counters only */
+
+/*
+ * One pgmap as the kernel side knows it (a global array the daemon reads
+ * through the skeleton's mmap of .bss). Filled before state turns LIVE;
+ * gen tells apart successive pgmaps in the same slot.
+ */
+struct zdev_slot {
+	__u64 pgmap; /* kernel address; 0: free */
+	__u32 state; /* enum zdev_slot_state */
+	__u32 flags; /* ZDEV_SLOT_* */
+	__u64 gen;
+	__u64 created_ns, kill_ns, drained_ns, gone_ns;
+	__u64 bit_base; /* its region of live_bits, in bits (daemon mode) */
+	__u64 bit_len;
+	__u64 unrecorded; /* live folios it found no room to mark */
+	struct zdev_pgmap_info info;
+};
+
+/*
+ * Per-pgmap counters, per CPU (summed by the daemon at each tick). The
+ * live and mapped numbers are signed deltas: only their sum over CPUs
+ * means something.
+ */
+struct zdev_pgmap_counters {
+	__u64 inits;		/* folios born (init, or first map) */
+	__u64 frees;		/* folios freed (refcount reached 0) */
+	__u64 splits;		/* large folios split */
+	__u64 split_new_folios; /* folios a split added (pieces - 1) */
+	__u64 preexisting;	/* folios alive before monitoring began */
+	__u64 maps;		/* rmap add operations */
+	__u64 unmaps;		/* rmap remove operations */
+	__u64 migrated_to_device_pages;
+	__u64 migrated_to_device_large;
+	__u64 migrated_to_ram_pages;
+	__u64 migrated_to_ram_large;
+	__u64 evicted_pages;   /* of migrated_to_ram: by migrate_device_* */
+	__u64 collected_pages; /* migrate_vma_setup candidates */
+	__s64 live_folios;
+	__s64 live_pages;
+	__s64 mapped_pages;
+	__u64 untracked; /* folio events whose per-folio state was full */
+	__u64 anomalies[ZDEV_AN_MAX];
+};
+
+/*
+ * The census program's context (BPF_PROG_TEST_RUN of a syscall program).
+ * nr_pfns 0: list the candidate regions (iomem's top-level entries that
+ * are not System RAM); else walk [start_pfn, +nr_pfns) and mark the live
+ * device folios found there, counted preexisting.
+ */
+#define ZDEV_CENSUS_REGIONS 64
+
+struct zdev_census {
+	__u64 start_pfn;
+	__u64 nr_pfns;
+	__u64 scanned; /* out: device pages looked at */
+	__u64 found;   /* out: live folios found, not seen born before */
+	__u32 nr_regions;
+	__u32 pad;
+	struct zdev_range regions[ZDEV_CENSUS_REGIONS]; /* out: physical */
+};
+
+/* The census looks at one struct page per subsection first (2 MiB). */
+#define ZDEV_SUBSECTION_PAGES 512
+
+/*
+ * Per-folio state, by mode. Daemon mode: one bit per device page in
+ * live_bits (set while the folio headed there is live). CI mode (run,
+ * --stacks): one u64 record per live folio in a hash keyed by
+ * zdev_folio_key(), packed as below so that an element is 64 bytes:
+ *   bits  0..4   order
+ *   bit   5      mapped (some page table maps it)
+ *   bits  6..19  birth stack id + 1 (0: none)
+ *   bits 20..33  last mapping change, in 2^30 ns after birth (saturates)
+ *   bits 34..63  birth, in 2^22 ns after the session began, + 1
+ *                (0: alive before it, found by the census)
+ */
+#define ZDEV_REC_ORDER_MASK  0x1fULL
+#define ZDEV_REC_MAPPED	     (1ULL << 5)
+#define ZDEV_REC_STACK_SHIFT 6
+#define ZDEV_REC_STACK_MASK  0x3fffULL
+#define ZDEV_REC_IDLE_SHIFT  20
+#define ZDEV_REC_IDLE_MASK   0x3fffULL
+#define ZDEV_REC_IDLE_UNIT   30 /* log2 ns */
+#define ZDEV_REC_BIRTH_SHIFT 34
+#define ZDEV_REC_BIRTH_MASK  0x3fffffffULL
+#define ZDEV_REC_BIRTH_UNIT  22 /* log2 ns */
+
+static inline __u64 zdev_folio_key(__u32 slot, __u64 pfn)
+{
+	return ((__u64)slot << 48) | (pfn & ((1ULL << 48) - 1));
+}
+
+/* A record born at since_start ns after the session began (0: census). */
+static inline __u64 zdev_rec_new(__u64 since_start_ns, __u32 order,
+				 __s32 stack_id, bool census)
+{
+	__u64 birth = census ? 0
+			     : ((since_start_ns >> ZDEV_REC_BIRTH_UNIT) + 1) &
+				       ZDEV_REC_BIRTH_MASK;
+	__u64 stack = stack_id >= 0 && stack_id < (__s32)ZDEV_REC_STACK_MASK
+			      ? (__u64)stack_id + 1
+			      : 0;
+
+	if (!census && !birth)
+		birth = 1;
+	return (birth << ZDEV_REC_BIRTH_SHIFT) |
+	       (stack << ZDEV_REC_STACK_SHIFT) | (order & ZDEV_REC_ORDER_MASK);
+}
+
+static inline __u32 zdev_rec_order(__u64 rec)
+{
+	return rec & ZDEV_REC_ORDER_MASK;
+}
+
+static inline __s32 zdev_rec_stack(__u64 rec)
+{
+	return (__s32)((rec >> ZDEV_REC_STACK_SHIFT) & ZDEV_REC_STACK_MASK) - 1;
+}
+
+static inline bool zdev_rec_census(__u64 rec)
+{
+	return !(rec >> ZDEV_REC_BIRTH_SHIFT);
+}
+
+/* Birth in ns after the session began (0 for the census's). */
+static inline __u64 zdev_rec_birth_ns(__u64 rec)
+{
+	__u64 b = rec >> ZDEV_REC_BIRTH_SHIFT;
+
+	return b ? (b - 1) << ZDEV_REC_BIRTH_UNIT : 0;
+}
+
+/* The last mapping change, in ns after the session began. */
+static inline __u64 zdev_rec_last_ns(__u64 rec)
+{
+	__u64 idle = (rec >> ZDEV_REC_IDLE_SHIFT) & ZDEV_REC_IDLE_MASK;
+
+	return zdev_rec_birth_ns(rec) + (idle << ZDEV_REC_IDLE_UNIT);
+}
+
+/* The record after a mapping change at since_start ns. */
+static inline __u64 zdev_rec_touch(__u64 rec, __u64 since_start_ns, bool mapped)
+{
+	__u64 birth = zdev_rec_birth_ns(rec), idle = 0;
+
+	if (since_start_ns > birth)
+		idle = (since_start_ns - birth) >> ZDEV_REC_IDLE_UNIT;
+	if (idle > ZDEV_REC_IDLE_MASK)
+		idle = ZDEV_REC_IDLE_MASK;
+	rec &= ~(ZDEV_REC_MAPPED | (ZDEV_REC_IDLE_MASK << ZDEV_REC_IDLE_SHIFT));
+	return rec | (idle << ZDEV_REC_IDLE_SHIFT) |
+	       (mapped ? ZDEV_REC_MAPPED : 0);
+}
+
+/*
+ * Pages of a folio that some page table maps, from its mapcounts: all of
+ * them with a PMD/PUD mapping, else at most one per mapping. Mapped pages
+ * move by the difference of this before and after each rmap call, read
+ * from the folio itself: mappings fork duplicated without a hook are in
+ * the folio's counts, so the difference stays right.
+ */
+static inline __s64 zdev_mapped_pages(__s32 mapcount, __s32 entire, __u32 order)
+{
+	__s64 nr = 1LL << order;
+
+	if (mapcount <= 0)
+		return 0;
+	if (entire > 0)
+		return nr;
+	return mapcount < nr ? mapcount : nr;
+}
 
 /*
  * The layout both sides rely on: BPF reserves ZDEV_EVENT_SMALL_SIZE bytes
@@ -182,5 +418,13 @@ _Static_assert(sizeof(struct zdev_event) == 32 + sizeof(struct zdev_pgmap_info),
 _Static_assert(sizeof(struct zdev_range) == 16, "struct range: two u64");
 _Static_assert(sizeof(struct zdev_hook_stats) == 5 * sizeof(__u64),
 	       "per-CPU counters: u64s only");
+_Static_assert(sizeof(struct zdev_anomaly_info) ==
+		       sizeof(struct zdev_folio_info),
+	       "anomaly records are small records");
+_Static_assert(sizeof(struct zdev_pgmap_counters) ==
+		       (17 + ZDEV_AN_MAX) * sizeof(__u64),
+	       "pgmap counters: u64s only");
+_Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),
+	       "slots: no hidden padding");
 
 #endif /* ZDEV_H */

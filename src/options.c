@@ -87,6 +87,8 @@ enum {
 	OPT_BPF_STATS,
 	OPT_USER,
 	OPT_RING_SIZE,
+	OPT_MAX_FOLIOS,
+	OPT_MAX_DEVICE_MEMORY,
 };
 
 static const char features_doc[] =
@@ -113,7 +115,8 @@ static const struct argp_option common_options[] = {
 	{ "json-keep", OPT_JSON_KEEP, "N", 0,
 	  "Rotated NDJSON files kept: FILE.1 .. FILE.N (default 5)" },
 	{ "events", OPT_EVENTS, NULL, 0,
-	  "Also write every folio and pgmap event to the NDJSON stream" },
+	  "Also write every folio and pgmap event to the NDJSON stream (an "
+	  "opt-in ring-buffer stream; its drops never change a count)" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
 	{ "quiet", 'q', NULL, 0, "No live table" },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
@@ -125,8 +128,8 @@ static const struct argp_option common_options[] = {
 	  "Ask the kernel for our programs' run time (run_ns, runs per hook "
 	  "in the snapshot); it costs a little itself" },
 	{ "stacks", OPT_STACKS, NULL, 0,
-	  "Capture kernel stacks at births, frees and mapping changes "
-	  "(always on with run)" },
+	  "Keep a record per live folio with its birth's kernel stack (CI "
+	  "mode; always on with run)" },
 	{ "force-kprobes", OPT_FORCE_KPROBES, NULL, 0,
 	  "Attach kprobe/kretprobe twins instead of fentry/fexit" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's log and load details" },
@@ -137,6 +140,14 @@ static const struct argp_option common_options[] = {
 	  "The kernel-to-zdevmon event ring: a power of two from 4k to 1G "
 	  "(default 8M); a small one drops events under bursts, each "
 	  "counted" },
+	{ "max-device-memory", OPT_MAX_DEVICE_MEMORY, "SIZE", 0,
+	  "Daemon mode: device memory the live-folio bitmap covers, one bit "
+	  "per 4 KiB page (default 64G: 2 MiB); pgmaps beyond it get "
+	  "counters only, and say so" },
+	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
+	  "CI mode (run, --stacks): live folios recorded at most (default "
+	  "2M: 64 bytes each, plus 16 bytes per slot of N rounded up to a "
+	  "power of two); beyond it, counted and inconclusive" },
 	{ "user", OPT_USER, "NAME", 0,
 	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
 	  "with no capability; with run: run CMD as NAME" },
@@ -304,6 +315,28 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			argp_error(state,
 				   "--ring-size wants a power of two from 4k "
 				   "to 1G, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_MAX_DEVICE_MEMORY:
+		if (ndjson_parse_size(arg, &cfg->max_device_pages) ||
+		    cfg->max_device_pages < 4096 ||
+		    cfg->max_device_pages > (1ULL << 50)) {
+			argp_error(state,
+				   "--max-device-memory wants a size from 4k "
+				   "to 1P, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->max_device_pages /= 4096;
+		break;
+	case OPT_MAX_FOLIOS:
+		if (ndjson_parse_size(arg, &cfg->max_folios) ||
+		    !cfg->max_folios || cfg->max_folios > (1ULL << 31)) {
+			argp_error(state,
+				   "--max-folios wants a count from 1 to 2G "
+				   "(k, M, G suffixes), not '%s'",
 				   arg);
 			return EINVAL;
 		}

@@ -8,18 +8,20 @@
 #include <stdint.h>
 
 struct config {
-	double interval_s;	/* table and snapshot period */
-	double duration_s;	/* 0: until a signal */
-	const char *json_path;	/* NDJSON destination, "-" for stdout */
-	uint64_t json_max_size; /* rotate beyond this many bytes; 0: never */
-	int json_keep;		/* rotated files kept */
-	uint64_t ring_size;	/* events ring in bytes; 0: the default */
-	bool events;		/* every event into the NDJSON stream */
-	bool quiet;		/* no live table */
-	bool stacks;		/* kernel stacks at births, frees, changes */
-	const char *listen;	/* HTTP endpoint, or NULL */
-	bool show_addresses;	/* kernel pointers in the JSON */
-	bool bpf_stats;		/* kernel run-time statistics per hook */
+	double interval_s;	   /* table and snapshot period */
+	double duration_s;	   /* 0: until a signal */
+	const char *json_path;	   /* NDJSON destination, "-" for stdout */
+	uint64_t json_max_size;	   /* rotate beyond this many bytes; 0: never */
+	int json_keep;		   /* rotated files kept */
+	uint64_t ring_size;	   /* events ring in bytes; 0: the default */
+	uint64_t max_folios;	   /* CI mode: live folio records; 0: default */
+	uint64_t max_device_pages; /* daemon: live_bits pages; 0: default */
+	bool events;		   /* every event into the NDJSON stream */
+	bool quiet;		   /* no live table */
+	bool stacks;		   /* kernel stacks at births (CI mode) */
+	const char *listen;	   /* HTTP endpoint, or NULL */
+	bool show_addresses;	   /* kernel pointers in the JSON */
+	bool bpf_stats;		   /* kernel run-time statistics per hook */
 	bool force_kprobes;
 	bool verbose;
 

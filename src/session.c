@@ -106,6 +106,7 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
 
+	session_folios(s);
 	if (leaks_teardown(&s->tracker, p, &now) || !now.nr)
 		goto out;
 	rc.ks = session_ksyms(s, true);
@@ -131,10 +132,43 @@ out:
 	leaks_release(&now);
 }
 
+void session_folios(struct session *s)
+{
+	int err = kstate_folios(s->kstate, &s->tracker);
+
+	if (err)
+		fprintf(stderr, "zdevmon: reading the live folios failed: %s\n",
+			strerror(-err));
+}
+
+/* Brings the tracker up to date; not reentrant through handle_event. */
+static void sync_state(struct session *s)
+{
+	int gone[16], n, i;
+
+	n = kstate_sync(s->kstate, &s->tracker, gone, 16);
+	for (i = 0; i < n; i++) {
+		struct zt_pgmap *p = (struct zt_pgmap *)tracker_pgmap_by_id(
+			&s->tracker, gone[i]);
+
+		/* judged before the pgmap's folios are forgotten */
+		if (p && tracker_judge_gone(&s->tracker, p))
+			teardown_alert(s, p);
+		kstate_release(s->kstate, &s->tracker, gone[i]);
+	}
+}
+
+void session_sync(struct session *s)
+{
+	ring_buffer__consume(s->rb);
+	sync_state(s);
+}
+
 void session_judge_teardowns(struct session *s, double after_s)
 {
 	int ids[16], n, i;
 
+	sync_state(s);
 	n = tracker_stuck_teardowns(&s->tracker,
 				    (uint64_t)(session_now() * 1e9),
 				    (uint64_t)(after_s * 1e9), ids, 16);
@@ -154,17 +188,20 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < ZDEV_EVENT_SMALL_SIZE)
 		return 0;
 	memcpy(&full, data, len < sizeof(full) ? len : sizeof(full));
-	if (e->kind == ZDEV_EV_PGMAP_GONE) {
-		/* judged before the tracker forgets the pgmap's folios */
-		const struct zt_pgmap *p =
-			tracker_pgmap_of(&s->tracker, e->pgmap);
-
-		if (p && tracker_gone_with_live(p))
-			teardown_alert(s, p);
-	}
+	/* a pgmap's description or teardown: look at its slot now */
+	if (e->kind == ZDEV_EV_PGMAP || e->kind == ZDEV_EV_PGMAP_KILL ||
+	    e->kind == ZDEV_EV_PGMAP_DRAINED || e->kind == ZDEV_EV_PGMAP_GONE)
+		sync_state(s);
 	tracker_event(&s->tracker, e);
-	if (s->cfg.events)
+	/* anomalies are in the snapshot and the findings, not event objects */
+	if (s->cfg.events && e->kind != ZDEV_EV_ANOMALY)
 		session_json_put(s, output_event(&s->tracker, e));
+	return 0;
+}
+
+static int add_untracked(const struct zt_pgmap *p, void *ctx)
+{
+	*(uint64_t *)ctx += p->untracked;
 	return 0;
 }
 
@@ -173,6 +210,15 @@ void session_status(struct session *s, struct zdev_status *st)
 	struct self_stats self = {};
 
 	probes_status(s->probes, st);
+	st->folio_state_used = tracker_live_folios(&s->tracker);
+	kstate_status(s->kstate, st);
+	st->untracked = 0;
+	tracker_foreach_pgmap(&s->tracker, add_untracked, &st->untracked);
+	st->lost_events = st->dropped_by_stream[ZDEV_STREAM_LIFECYCLE] +
+			  st->dropped_by_stream[ZDEV_STREAM_ANOMALY] +
+			  st->slots_full + st->untracked;
+	st->census_found = s->census.found;
+	st->census_seconds = s->census.seconds;
 	self_stats_read(&self);
 	st->cpu_seconds = self.cpu_seconds;
 	st->resident_bytes = self.resident_bytes;
@@ -208,7 +254,7 @@ void session_tick(struct session *s, const char *trigger)
 	struct zdev_status st;
 	json_object *snap;
 
-	ring_buffer__consume(s->rb);
+	session_sync(s);
 	session_status(s, &st);
 	if (s->table) {
 		if (s->table_tty && !final)
@@ -334,12 +380,41 @@ int session_open(struct session *s, char *err, size_t errlen)
 	popts.btf_path = s->cfg.btf_path;
 	popts.bpf_stats = s->cfg.bpf_stats;
 	popts.ring_size = s->cfg.ring_size;
+	/* CI mode: the rules need each live folio, its age and birth site */
+	popts.records = s->cfg.run || s->cfg.stacks;
+	popts.events = s->cfg.events;
+	popts.max_folios = s->cfg.max_folios;
+	popts.max_device_pages = s->cfg.max_device_pages;
+	s->tracker.folio_records = popts.records;
 	return probes_open(&s->probes, &popts, err, errlen);
 }
 
 int session_open_events(struct session *s)
 {
+	int err;
+
 	s->tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s->probes);
+	err = kstate_open(&s->kstate, s->probes);
+	if (err) {
+		fprintf(stderr,
+			"zdevmon: cannot map the kernel side's state: "
+			"%s\n",
+			strerror(-err));
+		return err;
+	}
+	/* the hooks are attached: whatever is born from now on is seen */
+	kstate_census(s->kstate, &s->census);
+	if (s->census.err)
+		fprintf(stderr,
+			"zdevmon: the census of live folios failed (%s): "
+			"folios alive before zdevmon started are not known\n",
+			strerror(-s->census.err));
+	else if (s->cfg.verbose)
+		fprintf(stderr,
+			"zdevmon: census: %d regions, %" PRIu64
+			" device pages, %" PRIu64 " live folios in %.2fs\n",
+			s->census.regions, s->census.scanned, s->census.found,
+			s->census.seconds);
 	s->rb = ring_buffer__new(probes_events_fd(s->probes), handle_event, s,
 				 NULL);
 	if (!s->rb) {
@@ -396,6 +471,7 @@ void session_close(struct session *s)
 	runcmd_cancel(&s->teardown);
 	http_stop(s->http);
 	ring_buffer__free(s->rb);
+	kstate_close(s->kstate);
 	probes_close(s->probes);
 	if (s->json_on)
 		ndjson_close(&s->json);

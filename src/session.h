@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "kernel/ksyms.h"
+#include "kernel/kstate.h"
 #include "kernel/probe.h"
 #include "kernel/status.h"
 #include "model/leaks.h"
@@ -25,6 +26,8 @@ struct session {
 	struct config cfg;
 	struct tracker tracker;
 	struct probes *probes;
+	struct kstate *kstate;	     /* what the kernel side keeps */
+	struct census_result census; /* folios alive before we started */
 	struct ring_buffer *rb;
 	struct ndjson json; /* --json; json.fd < 0: none */
 	bool json_on;
@@ -82,6 +85,13 @@ void session_json_put(struct session *s, json_object *obj);
  * as a critical alert and kept for the verdict.
  */
 void session_judge_teardowns(struct session *s, double after_s);
+/*
+ * Read what the kernel side keeps into the tracker (the ring's records
+ * first): counters, states; gone pgmaps judged, their slots given back.
+ */
+void session_sync(struct session *s);
+/* CI mode: the tracker's live folios, fresh from the kernel's records. */
+void session_folios(struct session *s);
 /* Kernel symbols, (re)loaded now: modules come and go. */
 const struct ksyms *session_ksyms(struct session *s, bool reload);
 

@@ -143,13 +143,15 @@ int run_mode(struct session *s)
 		waitpid(cmd.pid, &cmd.status, 0);
 		cmd.ended = true;
 	}
-	ring_buffer__consume(s->rb);
+	session_sync(s);
 	/* modules the command used may be gone after the teardown */
 	session_ksyms(s, true);
-	if (s->cfg.older_than_s > 0)
+	if (s->cfg.older_than_s > 0) {
+		session_folios(s);
 		/* bpf_ktime_get_ns() and session_now() share CLOCK_MONOTONIC */
 		leaks_unmapped(&s->tracker, (uint64_t)(session_now() * 1e9),
 			       (uint64_t)(s->cfg.older_than_s * 1e9), &verdict);
+	}
 
 	if (s->teardown.pid > 0 && !session_signal) {
 		td.pid = s->teardown.pid;
@@ -169,7 +171,8 @@ int run_mode(struct session *s)
 	}
 	if (!session_signal)
 		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
-	ring_buffer__consume(s->rb);
+	session_sync(s);
+	session_folios(s);
 
 	leaks_merge(&verdict, &s->alerts);
 	leaks_after_run(&s->tracker, &verdict);
@@ -186,7 +189,7 @@ int run_mode(struct session *s)
 		.teardown = s->cfg.teardown,
 		.teardown_status = td.status,
 		.teardown_timed_out = td_timeout,
-		.dropped_events = st.dropped_events,
+		.dropped_events = st.lost_events,
 		.probe_misses = st.probe_misses,
 		.stack_collisions = st.stack_collisions,
 		.stack_overflows = st.stack_overflows,

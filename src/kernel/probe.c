@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -151,8 +152,9 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		{ ZDEV_HOOK_SPLIT,
 		  false,
 		  "splits of large device folios: frees then outnumber inits",
-		  { V("__folio_freeze_and_split_unmapped", PROG(split_fexit),
-		      NULL, PROG(split_kprobe), PROG(split_kretprobe)) } },
+		  { V("__folio_freeze_and_split_unmapped", PROG(split_fentry),
+		      PROG(split_fexit), PROG(split_kprobe),
+		      PROG(split_kretprobe)) } },
 		{ ZDEV_HOOK_MIGRATE_VMA_SETUP,
 		  false,
 		  "pages collected for migration",
@@ -296,6 +298,8 @@ static void select_programs(struct probes *p)
 
 	bpf_object__for_each_program(pr, p->skel->obj)
 		bpf_program__set_autoload(pr, false);
+	/* run by the daemon (BPF_PROG_TEST_RUN), never attached */
+	bpf_program__set_autoload(p->skel->progs.census, true);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_run *h = &p->hooks[i];
 		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
@@ -434,6 +438,55 @@ static void no_hook_sentence(struct probes *p, int fentry_err, int kprobe_err,
 				     : "");
 }
 
+/* FS DAX pages idle at refcount 1 (v6.1/6.12): the devmap put hook. */
+static bool fsdax_idle_at_one(const struct probes *p)
+{
+	size_t i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (p->defs[i].hook == ZDEV_HOOK_DEVMAP_PUT)
+			return p->hooks[i].variant >= 0;
+	return false;
+}
+
+/*
+ * The per-folio state's mode and bounds, and what the programs must know
+ * before they load: the session's time base, the idle refcount.
+ */
+static int size_state(struct probes *p, const struct probe_opts *opts,
+		      char *err, size_t errlen)
+{
+	uint64_t pages = opts->max_device_pages ? opts->max_device_pages
+						: PROBE_MAX_DEVICE_PAGES;
+	uint64_t folios =
+		opts->max_folios ? opts->max_folios : PROBE_MAX_FOLIOS;
+	uint64_t words = opts->records ? 1 : (pages + 63) / 64;
+	struct timespec ts;
+	int ret;
+
+	if (words > UINT32_MAX || folios > UINT32_MAX) {
+		snprintf(err, errlen,
+			 "the per-folio state's bound is too "
+			 "large");
+		return -E2BIG;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	p->skel->rodata->session_start_ns =
+		(uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	p->skel->rodata->folio_records = opts->records;
+	p->skel->rodata->emit_events = opts->events;
+	p->skel->rodata->fsdax_idle_at_one = fsdax_idle_at_one(p);
+	p->skel->rodata->live_bits_cap = words * 64;
+	ret = bpf_map__set_max_entries(p->skel->maps.live_bits, words);
+	if (!ret)
+		ret = bpf_map__set_max_entries(p->skel->maps.folios,
+					       opts->records ? folios : 1);
+	if (ret)
+		snprintf(err, errlen, "cannot size the per-folio state: %s",
+			 strerror(-ret));
+	return ret;
+}
+
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		size_t errlen)
 {
@@ -522,6 +575,9 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		}
 	}
 	select_programs(p);
+	ret = size_state(p, opts, err, errlen);
+	if (ret)
+		goto cleanup;
 
 	ret = zdev__load(p->skel);
 	if (ret) {
@@ -581,12 +637,12 @@ cleanup:
 
 bool probes_fsdax_idle_at_one(const struct probes *p)
 {
-	size_t i;
+	return fsdax_idle_at_one(p);
+}
 
-	for (i = 0; i < NR_HOOKS; i++)
-		if (p->defs[i].hook == ZDEV_HOOK_DEVMAP_PUT)
-			return p->hooks[i].variant >= 0;
-	return false;
+struct zdev *probes_skel(struct probes *p)
+{
+	return p->skel;
 }
 
 int probes_events_fd(const struct probes *p)

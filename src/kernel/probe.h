@@ -23,8 +23,16 @@ struct probe_opts {
 	 */
 	const char *btf_path;
 	bool bpf_stats; /* the kernel's run-time statistics of our programs */
-	uint64_t ring_size; /* the events ring in bytes; 0: the default */
+	uint64_t ring_size;  /* the events ring in bytes; 0: the default */
+	bool records;	     /* CI mode: a record per live folio, not a bit */
+	bool events;	     /* the opt-in per-event stream (--events) */
+	uint64_t max_folios; /* CI mode: records at most */
+	uint64_t max_device_pages; /* daemon mode: pages live_bits covers */
 };
+
+/* Defaults of the per-folio state's bounds (zdevmon(8), --max-*). */
+#define PROBE_MAX_FOLIOS       (1ULL << 21)
+#define PROBE_MAX_DEVICE_PAGES (1ULL << 24) /* 64 GiB: a 2 MiB bitmap */
 
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */
 bool probes_fsdax_idle_at_one(const struct probes *p);
@@ -38,6 +46,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 int probes_events_fd(const struct probes *p);
 /* Hooks, their mechanisms and per-CPU counters summed. */
 void probes_status(const struct probes *p, struct zdev_status *st);
+/* The skeleton, for the reader of the kernel side's state (kstate.c). */
+struct zdev *probes_skel(struct probes *p);
 /* The frames of a captured stack, innermost first; their number or 0. */
 int probes_stack(void *probes, int32_t id, uint64_t *ips, int max);
 void probes_close(struct probes *p);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "zdev.h"
 
 /* What the loader made of one hook. */
 enum hook_state {
@@ -42,8 +43,24 @@ struct hook_status {
 };
 
 struct zdev_status {
-	double elapsed_s;	   /* since the probes were attached */
-	uint64_t dropped_events;   /* ring-buffer reserves that failed */
+	double elapsed_s;	 /* since the probes were attached */
+	uint64_t dropped_events; /* ring-buffer reserves that failed */
+	uint64_t dropped_by_stream[ZDEV_STREAM_MAX];
+	/*
+	 * What the picture lost: lifecycle and anomaly records dropped,
+	 * events of pgmaps no slot was left for, and of folios whose state
+	 * found its map full. Any makes run's verdict inconclusive; the
+	 * opt-in --events stream's drops do not.
+	 */
+	uint64_t lost_events;
+	uint64_t slots_full;
+	uint64_t untracked;
+	const char *folio_state;       /* "bitmap" (daemon) or "records" (CI) */
+	uint64_t folio_state_capacity; /* bits, or records */
+	uint64_t folio_state_used;     /* bits handed out, or live records */
+	uint64_t folio_state_bytes;    /* kernel memory they take */
+	uint64_t census_found;	       /* folios alive before we started */
+	double census_seconds;
 	uint64_t probe_misses;	   /* calls our programs missed: events lost */
 	uint64_t bpf_anomalies;	   /* kernel-side sanity checks that failed */
 	uint64_t stack_collisions; /* call sites lost to stack-id collisions */

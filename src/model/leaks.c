@@ -148,6 +148,7 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 	struct walk w = {
 		.t = t, .r = r, .rule = LEAK_TEARDOWN_LIVE, .pgmap_id = p->id
 	};
+	struct leak_finding *f;
 
 	tracker_foreach_folio(t, add_folio, &w);
 	if (w.err)
@@ -157,7 +158,15 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		if (r->findings[i].rule == LEAK_TEARDOWN_LIVE &&
 		    r->findings[i].pgmap_id == p->id)
 			return 0;
-	return finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1) ? 0 : -ENOMEM;
+	f = finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1);
+	if (!f)
+		return -ENOMEM;
+	/* daemon mode keeps no folio records: the counts say how many */
+	if (!t->folio_records) {
+		f->folios = p->live_folios;
+		f->pages = p->live_pages;
+	}
+	return 0;
 }
 
 int leaks_unmapped(const struct tracker *t, uint64_t now_ns,

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-pgmap refcount and mapcount picture, rebuilt from lifecycle events.
+ * The daemon's picture of every pgmap: what the kernel side keeps (its
+ * slot and per-CPU counters, brought in by src/kernel/kstate.c at each
+ * sync), the teardown judgements made here, and, when the leak rules need
+ * them, the live folios the kernel recorded (CI mode), as a cache.
  *
- * Rules that shape it:
- *  - device-private/coherent folios are born in zone_device_page_init;
- *    FS DAX, device-dax and P2PDMA folios never pass there and are born
- *    at their first mapping;
- *  - a large device folio may split and then die as order-0 pieces, so
- *    inits and frees reconcile only once splits are followed;
- *  - mapcounts come sampled from the folio with each event, never summed
- *    from deltas (fork duplicates mappings without any hook firing).
+ * Per-event rules (births, frees, maps, splits) live in the kernel side
+ * (bpf/zdev.bpf.c); this file only interprets what they left.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,15 +28,12 @@ struct zt_folio {
 	struct zt_pgmap *pgmap;
 	uint32_t order;
 	int32_t mapcount;
-	int32_t entire_maps;
-	uint32_t mapped_pages;
 	uint64_t birth_ns;
 	uint64_t last_ns;
 	uint32_t last_kind;
 	bool preexisting;
 	int32_t birth_stack;
 	int32_t last_stack;
-	struct zt_folio *next_spare; /* on the tracker's free list */
 	UT_hash_handle hh;
 };
 
@@ -49,18 +44,9 @@ void tracker_init(struct tracker *t)
 
 void tracker_release(struct tracker *t)
 {
-	struct zt_folio *f, *tmp;
 	int i;
 
-	HASH_ITER (hh, t->folios, f, tmp) {
-		HASH_DEL(t->folios, f);
-		free(f);
-	}
-	/* the recycled records too */
-	while ((f = t->spare)) {
-		t->spare = f->next_spare;
-		free(f);
-	}
+	tracker_folios_clear(t);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);
@@ -92,32 +78,19 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
 }
 
 /*
- * The pgmap at a kernel address. A gone pgmap's address may be reused by
- * a new one, which gets a new id. Events may reach us before the pgmap's
- * description (another CPU described it): keep a placeholder until then.
+ * The pgmap not yet final at a kernel address, newest first. A final
+ * pgmap's address may be reused by a new one, which gets a new id.
  */
-/* The pgmap not yet gone at a kernel address, newest first. */
 static struct zt_pgmap *pgmap_find(const struct tracker *t, uint64_t addr)
 {
 	int i;
 
-	for (i = t->nr_pgmaps - 1; i >= 0; i--)
-		if (t->pgmaps[i]->addr == addr &&
-		    t->pgmaps[i]->state != ZT_PGMAP_GONE)
-			return t->pgmaps[i];
-	return NULL;
-}
-
-static struct zt_pgmap *pgmap_get(struct tracker *t, uint64_t addr)
-{
-	struct zt_pgmap *last = t->last_pgmap, *p;
-
 	if (!addr)
 		return NULL;
-	if (last && last->addr == addr && last->state != ZT_PGMAP_GONE)
-		return last;
-	p = pgmap_find(t, addr);
-	return t->last_pgmap = p ? p : pgmap_new(t, addr);
+	for (i = t->nr_pgmaps - 1; i >= 0; i--)
+		if (t->pgmaps[i]->addr == addr && !t->pgmaps[i]->final)
+			return t->pgmaps[i];
+	return NULL;
 }
 
 static int owner_id(struct tracker *t, uint64_t owner)
@@ -135,42 +108,6 @@ static int owner_id(struct tracker *t, uint64_t owner)
 	return t->nr_owners;
 }
 
-static bool born_at_map(const struct zt_pgmap *p)
-{
-	return p->type == ZDEV_PGMAP_FSDAX || p->type == ZDEV_PGMAP_GENERIC ||
-	       p->type == ZDEV_PGMAP_P2PDMA;
-}
-
-/* Pages of a folio that some page table maps. */
-static uint32_t folio_mapped_pages(const struct zt_folio *f)
-{
-	uint32_t nr = 1U << f->order;
-
-	if (f->mapcount <= 0)
-		return 0;
-	if (f->entire_maps > 0)
-		return nr;
-	return (uint32_t)f->mapcount < nr ? (uint32_t)f->mapcount : nr;
-}
-
-static void folio_account(struct zt_folio *f, int sign)
-{
-	struct zt_pgmap *p = f->pgmap;
-	uint64_t nr = 1ULL << f->order;
-
-	if (!p)
-		return;
-	if (sign > 0) {
-		p->live_folios++;
-		p->live_pages += nr;
-		p->mapped_pages += f->mapped_pages;
-	} else {
-		p->live_folios--;
-		p->live_pages -= nr;
-		p->mapped_pages -= f->mapped_pages;
-	}
-}
-
 static struct zt_folio *folio_find(const struct tracker *t, uint64_t pfn)
 {
 	struct zt_folio *f;
@@ -179,384 +116,186 @@ static struct zt_folio *folio_find(const struct tracker *t, uint64_t pfn)
 	return f;
 }
 
-/* Device folios come and go by the million: recycle their records. */
-static struct zt_folio *folio_alloc(struct tracker *t)
-{
-	struct zt_folio *f = t->spare;
-
-	if (!f)
-		return calloc(1, sizeof(*f));
-	t->spare = f->next_spare;
-	t->nr_spare--;
-	memset(f, 0, sizeof(*f));
-	return f;
-}
-
-static void folio_release(struct tracker *t, struct zt_folio *f)
-{
-	if (t->nr_spare >= 65536) { /* keep a bounded reserve */
-		free(f);
-		return;
-	}
-	f->next_spare = t->spare;
-	t->spare = f;
-	t->nr_spare++;
-}
-
 static struct zt_folio *folio_add(struct tracker *t, struct zt_pgmap *p,
-				  uint64_t pfn, uint32_t order, uint64_t ns)
+				  const struct zt_folio_view *v)
 {
-	struct zt_folio *f = folio_alloc(t);
+	struct zt_folio *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
-	f->pfn = pfn;
+	f->pfn = v->pfn;
 	f->pgmap = p;
-	f->order = order;
-	f->birth_ns = ns;
-	f->last_ns = ns;
-	f->birth_stack = -1;
-	f->last_stack = -1;
+	f->order = v->order;
+	f->mapcount = v->mapcount;
+	f->birth_ns = v->birth_ns;
+	f->last_ns = v->last_ns;
+	f->last_kind = v->last_kind;
+	f->preexisting = v->preexisting;
+	f->birth_stack = v->birth_stack;
+	f->last_stack = v->last_stack;
 	HASH_ADD(hh, t->folios, pfn, sizeof(f->pfn), f);
-	folio_account(f, +1);
 	return f;
 }
 
-static void folio_del(struct tracker *t, struct zt_folio *f)
-{
-	folio_account(f, -1);
-	HASH_DEL(t->folios, f);
-	folio_release(t, f);
-}
-
-/* Take the sampled mapcounts and order of an event into a folio. */
-static void folio_sample(struct zt_folio *f, const struct zdev_event *e)
-{
-	folio_account(f, -1);
-	f->order = e->folio.order;
-	f->mapcount = e->folio.mapcount < 0 ? 0 : e->folio.mapcount;
-	f->entire_maps = e->folio.entire_maps < 0 ? 0 : e->folio.entire_maps;
-	f->mapped_pages = folio_mapped_pages(f);
-	folio_account(f, +1);
-	f->last_ns = e->ts_ns;
-	f->last_kind = e->kind;
-	if (e->stack_id >= 0)
-		f->last_stack = e->stack_id;
-}
-
-static void anomaly(struct zt_pgmap *p, enum zt_anomaly a,
-		    const struct zdev_event *e)
-{
-	if (!p)
-		return;
-	p->c.anomalies[a]++;
-	p->anomaly_stack[a] = e->stack_id;
-	p->anomaly_pfn[a] = e->folio.pfn;
-}
-
-static void on_pgmap(struct tracker *t, const struct zdev_event *e)
-{
-	struct zt_pgmap *p = pgmap_get(t, e->pgmap);
-	uint32_t n;
-
-	if (!p)
-		return;
-	/* A pgmap created again at an address we still hold as live. */
-	if ((e->flags & ZDEV_F_CREATED) && p->described && p->created_ns &&
-	    p->created_ns != e->ts_ns) {
-		p->state = ZT_PGMAP_GONE;
-		p = pgmap_new(t, e->pgmap);
-		if (!p)
-			return;
-	}
-	p->described = true;
-	p->type = e->pgmap_info.type;
-	n = e->pgmap_info.nr_range;
-	p->nr_range = n;
-	if (n > ZDEV_MAX_RANGES)
-		n = ZDEV_MAX_RANGES;
-	memcpy(p->ranges, e->pgmap_info.ranges, n * sizeof(p->ranges[0]));
-	p->owner_id = owner_id(t, e->pgmap_info.owner);
-	p->vmemmap_shift = e->pgmap_info.vmemmap_shift;
-	if (e->flags & ZDEV_F_CREATED)
-		p->created_ns = e->ts_ns;
-}
-
-static void on_init(struct tracker *t, struct zt_pgmap *p,
-		    const struct zdev_event *e)
-{
-	struct zt_folio *f = folio_find(t, e->folio.pfn);
-
-	if (f) {
-		anomaly(p, ZT_AN_DOUBLE_INIT, e);
-		folio_del(t, f);
-	}
-	if (p)
-		p->c.inits++;
-	f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
-	if (f) {
-		f->birth_stack = e->stack_id;
-		folio_sample(f, e);
-	}
-}
-
-static void on_free(struct tracker *t, struct zt_pgmap *p,
-		    const struct zdev_event *e)
-{
-	struct zt_folio *f = folio_find(t, e->folio.pfn);
-
-	if (p)
-		p->c.frees++;
-	if (!f) {
-		/* a pgmap created under our eyes: we saw every birth */
-		anomaly(p,
-			p && p->created_ns ? ZT_AN_DOUBLE_FREE
-					   : ZT_AN_FREE_UNTRACKED,
-			e);
-		return;
-	}
-	if (e->folio.mapcount > 0)
-		anomaly(p, ZT_AN_FREE_MAPPED, e);
-	folio_del(t, f);
-}
-
-static void on_map(struct tracker *t, struct zt_pgmap *p,
-		   const struct zdev_event *e)
-{
-	struct zt_folio *f = folio_find(t, e->folio.pfn);
-
-	if (p) {
-		if (e->kind == ZDEV_EV_MAP)
-			p->c.maps++;
-		else
-			p->c.unmaps++;
-	}
-	if (e->folio.mapcount < 0 || e->folio.entire_maps < 0)
-		anomaly(p, ZT_AN_MAPCOUNT_NEGATIVE, e);
-	if (!f) {
-		bool birth = p && born_at_map(p) && e->kind == ZDEV_EV_MAP;
-
-		f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
-		if (!f)
-			return;
-		f->birth_stack = e->stack_id;
-		if (birth) {
-			p->c.inits++;
-		} else {
-			f->preexisting = true;
-			if (p)
-				p->c.preexisting++;
-		}
-	}
-	folio_sample(f, e);
-	/*
-	 * Folios that idle at refcount 1 (device-dax) never reach the free
-	 * path: the last unmap returns them to idle.
-	 */
-	if (e->kind == ZDEV_EV_UNMAP && p && tracker_idle_refcount(t, p) &&
-	    f->mapcount == 0 && f->entire_maps == 0) {
-		p->c.frees++;
-		folio_del(t, f);
-	}
-}
-
-/* A large folio became 2^(order - new_order) folios of new_order. */
-static void on_split(struct tracker *t, struct zt_pgmap *p,
-		     const struct zdev_event *e)
-{
-	struct zt_folio *f = folio_find(t, e->folio.pfn);
-	uint32_t old_order, new_order = e->folio.new_order;
-	uint64_t pfn, step, i, pieces, birth;
-	bool mapped, pre;
-	int32_t bstack, lstack;
-
-	if (p)
-		p->c.splits++;
-	if (!f) {
-		anomaly(p, ZT_AN_SPLIT_UNTRACKED, e);
-		return;
-	}
-	old_order = f->order;
-	if (new_order >= old_order)
-		return;
-	pfn = f->pfn;
-	birth = f->birth_ns;
-	pre = f->preexisting;
-	bstack = f->birth_stack;
-	lstack = f->last_stack;
-	mapped = f->mapped_pages == (1U << old_order);
-	folio_del(t, f);
-
-	step = 1ULL << new_order;
-	pieces = 1ULL << (old_order - new_order);
-	if (p)
-		p->c.split_new_folios += pieces - 1;
-	for (i = 0; i < pieces; i++) {
-		struct zt_folio *n =
-			folio_add(t, p, pfn + i * step, new_order, birth);
-
-		if (!n)
-			return;
-		n->preexisting = pre;
-		n->birth_stack = bstack;
-		n->last_stack = lstack;
-		n->last_ns = e->ts_ns;
-		n->last_kind = e->kind;
-		if (mapped) {
-			folio_account(n, -1);
-			n->mapcount = 1 << new_order;
-			n->mapped_pages = step;
-			folio_account(n, +1);
-		}
-	}
-}
-
-/*
- * v6.1/6.12 devmap pages idle at refcount 1; only their puts are seen.
- * Back at idle: a release (the get before it was invisible: a folio not
- * seen before is born and released at once). Above idle: live.
- */
-static void on_devmap_put(struct tracker *t, struct zt_pgmap *p,
-			  const struct zdev_event *e)
-{
-	struct zt_folio *f = folio_find(t, e->folio.pfn);
-	int idle = p ? tracker_idle_refcount(t, p) : 1;
-
-	if (e->folio.refcount <= idle) {
-		if (p) {
-			p->c.frees++;
-			if (!f)
-				p->c.inits++;
-		}
-		if (f)
-			folio_del(t, f);
-		return;
-	}
-	if (!f) {
-		f = folio_add(t, p, e->folio.pfn, e->folio.order, e->ts_ns);
-		if (!f)
-			return;
-		f->birth_stack = e->stack_id;
-		if (p)
-			p->c.inits++;
-	}
-	folio_sample(f, e);
-}
-
-static void on_migrate(struct zt_pgmap *p, const struct zdev_event *e)
-{
-	if (!p)
-		return;
-	p->c.collected_pages += e->migrate.collected;
-	if (e->flags & ZDEV_F_TO_DEVICE) {
-		p->c.migrated_to_device_pages += e->migrate.pages;
-		p->c.migrated_to_device_large += e->migrate.large;
-	} else {
-		p->c.migrated_to_ram_pages += e->migrate.pages;
-		p->c.migrated_to_ram_large += e->migrate.large;
-		if (e->flags & ZDEV_F_EVICT)
-			p->c.evicted_pages += e->migrate.pages;
-	}
-}
-
-static void on_teardown(struct tracker *t, struct zt_pgmap *p,
-			const struct zdev_event *e)
+void tracker_folios_clear(struct tracker *t)
 {
 	struct zt_folio *f, *tmp;
 
-	if (!p)
-		return;
-	switch (e->kind) {
-	case ZDEV_EV_PGMAP_KILL:
-		/*
-		 * Not an anomaly yet: the kernel waits for these folios, and
-		 * a driver's last puts often come during that wait.
-		 */
-		p->state = ZT_PGMAP_KILLING;
-		p->kill_ns = e->ts_ns;
-		p->live_at_kill = p->live_folios;
-		break;
-	case ZDEV_EV_PGMAP_DRAINED:
-		p->state = ZT_PGMAP_DRAINED;
-		p->drained_ns = e->ts_ns;
-		break;
-	case ZDEV_EV_PGMAP_GONE:
-		if (tracker_gone_with_live(p)) {
-			p->teardown_judged = true;
-			anomaly(p, ZT_AN_TEARDOWN_LIVE, e);
-		}
-		/* Its struct pages are gone: so is whatever we still held. */
-		HASH_ITER (hh, t->folios, f, tmp) {
-			if (f->pgmap == p)
-				folio_del(t, f);
-		}
-		p->state = ZT_PGMAP_GONE;
-		p->gone_ns = e->ts_ns;
-		break;
+	HASH_ITER (hh, t->folios, f, tmp) {
+		HASH_DEL(t->folios, f);
+		free(f);
 	}
 }
 
-/* An event giving its folio an order no folio has: ignored but counted. */
-static bool order_impossible(const struct zdev_event *e)
+int tracker_folio_add(struct tracker *t, int pgmap_id,
+		      const struct zt_folio_view *v)
 {
-	switch (e->kind) {
-	case ZDEV_EV_INIT:
-	case ZDEV_EV_MAP:
-	case ZDEV_EV_UNMAP:
-	case ZDEV_EV_DEVMAP_PUT:
-		return e->folio.order > ZT_MAX_ORDER;
-	case ZDEV_EV_SPLIT:
-		return e->folio.new_order > ZT_MAX_ORDER;
-	default: /* a free takes no order from its event */
-		return false;
+	struct zt_pgmap *p =
+		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
+	struct zt_folio *f = folio_find(t, v->pfn);
+
+	if (f) { /* two pgmaps never share a pfn: a newer record wins */
+		HASH_DEL(t->folios, f);
+		free(f);
 	}
+	return folio_add(t, p, v) ? 0 : -ENOMEM;
+}
+
+static enum zt_pgmap_state state_of(uint32_t slot_state)
+{
+	switch (slot_state) {
+	case ZDEV_SLOT_KILLING:
+		return ZT_PGMAP_KILLING;
+	case ZDEV_SLOT_DRAINED:
+		return ZT_PGMAP_DRAINED;
+	case ZDEV_SLOT_GONE:
+		return ZT_PGMAP_GONE;
+	default:
+		return ZT_PGMAP_LIVE;
+	}
+}
+
+static uint64_t clamp0(int64_t v)
+{
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* The pgmap a slot holds now: the same slot and generation, not final. */
+static struct zt_pgmap *pgmap_of_slot(struct tracker *t, uint32_t slot,
+				      uint64_t gen)
+{
+	int i;
+
+	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
+		struct zt_pgmap *p = t->pgmaps[i];
+
+		if (p->slot == (int)slot && p->gen == gen && !p->final)
+			return p;
+	}
+	return NULL;
+}
+
+struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
+				      const struct zdev_slot *s,
+				      const struct zdev_pgmap_counters *sum)
+{
+	struct zt_pgmap *p = pgmap_of_slot(t, s->info.slot, s->gen);
+	enum zt_pgmap_state state = state_of(s->state);
+	uint32_t n = s->info.nr_range;
+	int a;
+
+	if (!p) {
+		p = pgmap_new(t, s->pgmap);
+		if (!p)
+			return NULL;
+		p->slot = s->info.slot;
+		p->gen = s->gen;
+	}
+	p->addr = s->pgmap;
+	p->described = true;
+	p->type = s->info.type;
+	p->nr_range = n;
+	if (n > ZDEV_MAX_RANGES)
+		n = ZDEV_MAX_RANGES;
+	memcpy(p->ranges, s->info.ranges, n * sizeof(p->ranges[0]));
+	p->owner_id = owner_id(t, s->info.owner);
+	p->vmemmap_shift = s->info.vmemmap_shift;
+	p->created_ns = s->created_ns;
+	p->kill_ns = s->kill_ns;
+	p->drained_ns = s->drained_ns;
+	p->gone_ns = s->gone_ns;
+	p->folio_state_full = !!(s->flags & ZDEV_SLOT_NO_BITS);
+
+	p->c.inits = sum->inits;
+	p->c.frees = sum->frees;
+	p->c.splits = sum->splits;
+	p->c.split_new_folios = sum->split_new_folios;
+	p->c.preexisting = sum->preexisting;
+	p->c.maps = sum->maps;
+	p->c.unmaps = sum->unmaps;
+	p->c.migrated_to_device_pages = sum->migrated_to_device_pages;
+	p->c.migrated_to_device_large = sum->migrated_to_device_large;
+	p->c.migrated_to_ram_pages = sum->migrated_to_ram_pages;
+	p->c.migrated_to_ram_large = sum->migrated_to_ram_large;
+	p->c.evicted_pages = sum->evicted_pages;
+	p->c.collected_pages = sum->collected_pages;
+	p->untracked = sum->untracked;
+	for (a = 0; a < ZT_AN_MAX; a++)
+		p->c.anomalies[a] = sum->anomalies[a] + p->judged[a];
+	p->live_folios = clamp0(sum->live_folios);
+	p->live_pages = clamp0(sum->live_pages);
+	p->mapped_pages = clamp0(sum->mapped_pages);
+
+	/* memunmap_pages() began: what it found live is its judgement's */
+	if (state != ZT_PGMAP_LIVE && p->state == ZT_PGMAP_LIVE)
+		p->live_at_kill = p->live_folios;
+	p->state = state;
+	return p;
+}
+
+void tracker_pgmap_final(struct tracker *t, struct zt_pgmap *p)
+{
+	struct zt_folio *f, *tmp;
+
+	/* Its struct pages are gone: so is whatever we still held. */
+	HASH_ITER (hh, t->folios, f, tmp) {
+		if (f->pgmap == p) {
+			HASH_DEL(t->folios, f);
+			free(f);
+		}
+	}
+	p->state = ZT_PGMAP_GONE;
+	p->final = true;
+	p->live_folios = p->live_pages = p->mapped_pages = 0;
+}
+
+bool tracker_judge_gone(struct tracker *t, struct zt_pgmap *p)
+{
+	if (!tracker_gone_with_live(p))
+		return false;
+	p->teardown_judged = true;
+	p->judged[ZT_AN_TEARDOWN_LIVE]++;
+	p->c.anomalies[ZT_AN_TEARDOWN_LIVE]++;
+	return true;
 }
 
 void tracker_event(struct tracker *t, const struct zdev_event *e)
 {
-	struct zt_pgmap *p = NULL;
+	struct zt_pgmap *p;
+	uint32_t a;
 
-	t->events++;
-	if (e->kind < ZDEV_EV_KIND_MAX)
-		t->events_by_kind[e->kind]++;
+	t->records++;
 	if (e->ts_ns > t->last_ns)
 		t->last_ns = e->ts_ns;
-	if (e->kind != ZDEV_EV_PGMAP)
-		p = pgmap_get(t, e->pgmap);
-	if (order_impossible(e)) {
-		anomaly(p, ZT_AN_BAD_ORDER, e);
+	if (e->kind != ZDEV_EV_ANOMALY)
 		return;
-	}
-
-	switch (e->kind) {
-	case ZDEV_EV_PGMAP:
-		on_pgmap(t, e);
-		break;
-	case ZDEV_EV_INIT:
-		on_init(t, p, e);
-		break;
-	case ZDEV_EV_FREE:
-		on_free(t, p, e);
-		break;
-	case ZDEV_EV_MAP:
-	case ZDEV_EV_UNMAP:
-		on_map(t, p, e);
-		break;
-	case ZDEV_EV_SPLIT:
-		on_split(t, p, e);
-		break;
-	case ZDEV_EV_MIGRATE:
-		on_migrate(p, e);
-		break;
-	case ZDEV_EV_DEVMAP_PUT:
-		on_devmap_put(t, p, e);
-		break;
-	case ZDEV_EV_PGMAP_KILL:
-	case ZDEV_EV_PGMAP_DRAINED:
-	case ZDEV_EV_PGMAP_GONE:
-		on_teardown(t, p, e);
-		break;
-	}
+	/* the counts are the kernel's; the record names the folio and site */
+	a = e->anomaly.anomaly;
+	p = pgmap_find(t, e->pgmap);
+	if (!p || a >= ZT_AN_MAX)
+		return;
+	p->anomaly_stack[a] = e->stack_id;
+	p->anomaly_pfn[a] = e->anomaly.pfn;
 }
 
 const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id)
@@ -576,9 +315,14 @@ uint64_t tracker_anomalies(const struct zt_pgmap *p)
 	return sum;
 }
 
-size_t tracker_live_folios(const struct tracker *t)
+uint64_t tracker_live_folios(const struct tracker *t)
 {
-	return HASH_COUNT(t->folios);
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < t->nr_pgmaps; i++)
+		n += t->pgmaps[i]->live_folios;
+	return n;
 }
 
 static void folio_view(const struct zt_folio *f, struct zt_folio_view *out)
@@ -696,6 +440,7 @@ int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
 		    now_ns - p->kill_ns < after_ns)
 			continue;
 		p->teardown_judged = true;
+		p->judged[ZT_AN_TEARDOWN_LIVE]++;
 		p->c.anomalies[ZT_AN_TEARDOWN_LIVE]++;
 		ids[n++] = p->id;
 	}

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tracker: per-pgmap and per-folio state rebuilt from zdev_events.
- * It knows nothing of BPF: the ring buffer, the unit tests and a replay
- * feed it the same plain structs.
+ * The tracker: the daemon's picture of every pgmap, from what the kernel
+ * side keeps (struct zdev_slot, summed struct zdev_pgmap_counters) and
+ * the rare records of the ring buffer (anomalies), plus a cache of live
+ * folios (CI mode) for the leak rules. It knows nothing of BPF: the
+ * kernel reader, the unit tests and a replay feed it the same plain
+ * structs.
  */
 #ifndef ZDEVMON_TRACKER_H
 #define ZDEVMON_TRACKER_H
@@ -11,14 +14,6 @@
 #include <stdint.h>
 #include "zdev.h"
 
-/*
- * The largest order a folio can have: a PUD-sized device-dax folio, 1 GiB
- * of 4 KiB pages on x86-64 (PUD_SHIFT 30 - PAGE_SHIFT 12). An event with
- * more is a torn read in BPF: it would shift past 63 bits and make a
- * split allocate 2^order records.
- */
-#define ZT_MAX_ORDER 18
-
 enum zt_pgmap_state {
 	ZT_PGMAP_LIVE,	  /* in use (or seen in use) */
 	ZT_PGMAP_KILLING, /* memunmap_pages entered, waiting for refs */
@@ -26,17 +21,17 @@ enum zt_pgmap_state {
 	ZT_PGMAP_GONE,	  /* memunmap_pages returned */
 };
 
-/* Things that should not happen; each counted per pgmap. */
+/* Things that should not happen; each counted per pgmap (zdev.h). */
 enum zt_anomaly {
-	ZT_AN_DOUBLE_INIT,	 /* init of a folio already live */
-	ZT_AN_FREE_UNTRACKED,	 /* free of a folio never seen born */
-	ZT_AN_DOUBLE_FREE,	 /* the same, where every birth was seen */
-	ZT_AN_FREE_MAPPED,	 /* freed while still mapped */
-	ZT_AN_MAPCOUNT_NEGATIVE, /* an unmap took the mapcount below 0 */
-	ZT_AN_SPLIT_UNTRACKED,	 /* split of a folio never seen born */
-	ZT_AN_TEARDOWN_LIVE,	 /* teardown stuck, or done with folios live */
-	ZT_AN_BAD_ORDER,	 /* an order no folio can have (racy read) */
-	ZT_AN_MAX,
+	ZT_AN_DOUBLE_INIT = ZDEV_AN_DOUBLE_INIT,
+	ZT_AN_FREE_UNTRACKED = ZDEV_AN_FREE_UNTRACKED,
+	ZT_AN_DOUBLE_FREE = ZDEV_AN_DOUBLE_FREE,
+	ZT_AN_FREE_MAPPED = ZDEV_AN_FREE_MAPPED,
+	ZT_AN_MAPCOUNT_NEGATIVE = ZDEV_AN_MAPCOUNT_NEGATIVE,
+	ZT_AN_SPLIT_UNTRACKED = ZDEV_AN_SPLIT_UNTRACKED,
+	ZT_AN_TEARDOWN_LIVE = ZDEV_AN_TEARDOWN_LIVE, /* judged here */
+	ZT_AN_BAD_ORDER = ZDEV_AN_BAD_ORDER,
+	ZT_AN_MAX = ZDEV_AN_MAX,
 };
 
 struct zt_counters {
@@ -58,6 +53,9 @@ struct zt_counters {
 
 struct zt_pgmap {
 	int id;		/* stable small integer, in order of discovery */
+	int slot;	/* the kernel side's slot, while not final */
+	uint64_t gen;	/* and its generation there */
+	bool final;	/* gone, judged, its slot given back */
 	uint64_t addr;	/* kernel address: identity only, never shown */
 	bool described; /* its description event has arrived */
 	uint32_t type;	/* enum zdev_pgmap_type */
@@ -73,7 +71,10 @@ struct zt_pgmap {
 	uint64_t live_folios;
 	uint64_t live_pages;
 	uint64_t mapped_pages;
-	struct zt_counters c;
+	uint64_t untracked;	    /* events whose per-folio state was full */
+	bool folio_state_full;	    /* no room for its per-folio state */
+	struct zt_counters c;	    /* the kernel's, plus judged */
+	uint64_t judged[ZT_AN_MAX]; /* anomalies judged here (teardowns) */
 	int32_t anomaly_stack[ZT_AN_MAX]; /* stack of the latest, or -1 */
 	uint64_t anomaly_pfn[ZT_AN_MAX];  /* its folio */
 };
@@ -84,16 +85,15 @@ struct tracker {
 	struct zt_pgmap **pgmaps; /* by id - 1 */
 	int nr_pgmaps;
 	int cap_pgmaps;
-	struct zt_folio *folios; /* uthash by pfn */
-	struct zt_folio *spare;	 /* freed records, for reuse */
-	int nr_spare;
-	struct zt_pgmap *last_pgmap; /* the one the last event named */
-	uint64_t owners[64];	     /* owner cookies, id = index + 1 */
+	struct zt_folio *folios; /* cache of live folios by pfn (CI mode) */
+	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
 	int nr_owners;
-	uint64_t events; /* events consumed */
+	uint64_t events; /* device events the kernel side counted */
 	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];
-	uint64_t last_ns;	/* timestamp of the newest event */
+	uint64_t records;	/* ring-buffer records consumed */
+	uint64_t last_ns;	/* timestamp of the newest record */
 	bool fsdax_idle_at_one; /* v6.1/6.12: FS DAX idles at refcount 1 */
+	bool folio_records;	/* CI mode: the kernel keeps live folios */
 };
 
 /* What the tracker knows of one folio (exposed for reports and tests). */
@@ -112,11 +112,31 @@ struct zt_folio_view {
 
 void tracker_init(struct tracker *t);
 void tracker_release(struct tracker *t);
+/* A ring-buffer record: anomalies name their folio and call site. */
 void tracker_event(struct tracker *t, const struct zdev_event *e);
+/*
+ * A slot's pgmap as the kernel side describes and counts it (sum: its
+ * per-CPU counters added up): the tracker's pgmap, created on first sight
+ * of that slot and generation.
+ */
+struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
+				      const struct zdev_slot *s,
+				      const struct zdev_pgmap_counters *sum);
+/*
+ * memunmap_pages() returned and left folios live it did not wait for
+ * (FS DAX, device-dax), not yet judged: mark it judged, count it.
+ */
+bool tracker_judge_gone(struct tracker *t, struct zt_pgmap *p);
+/* A gone pgmap, judged: forget its folios; its slot is given back. */
+void tracker_pgmap_final(struct tracker *t, struct zt_pgmap *p);
+/* The cache of live folios (CI mode), refilled before the rules run. */
+void tracker_folios_clear(struct tracker *t);
+int tracker_folio_add(struct tracker *t, int pgmap_id,
+		      const struct zt_folio_view *v);
 
 const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id);
 uint64_t tracker_anomalies(const struct zt_pgmap *p);
-size_t tracker_live_folios(const struct tracker *t);
+uint64_t tracker_live_folios(const struct tracker *t);
 bool tracker_folio(const struct tracker *t, uint64_t pfn,
 		   struct zt_folio_view *out);
 /* Call fn for every live folio; stops early when fn returns non-zero. */

@@ -164,6 +164,26 @@ static void render(FILE *f, const struct tracker *t,
 	scalar(f, "zdevmon_dropped_events_total", "counter",
 	       "Events lost: ring-buffer reservations that failed.",
 	       st->dropped_events);
+	family(f, "zdevmon_dropped_events_by_stream_total", "counter",
+	       "Ring-buffer records lost, by stream: lifecycle and anomaly "
+	       "records matter to the picture, the opt-in events stream not.");
+	fprintf(f,
+		"zdevmon_dropped_events_by_stream_total{stream=\"lifecycle\"} "
+		"%" PRIu64 "\n"
+		"zdevmon_dropped_events_by_stream_total{stream=\"anomaly\"} "
+		"%" PRIu64 "\n"
+		"zdevmon_dropped_events_by_stream_total{stream=\"events\"} "
+		"%" PRIu64 "\n",
+		st->dropped_by_stream[ZDEV_STREAM_LIFECYCLE],
+		st->dropped_by_stream[ZDEV_STREAM_ANOMALY],
+		st->dropped_by_stream[ZDEV_STREAM_EVENTS]);
+	scalar(f, "zdevmon_lost_events_total", "counter",
+	       "Events the picture lost: lifecycle or anomaly records "
+	       "dropped, or no slot or per-folio room to follow them.",
+	       st->lost_events);
+	scalar(f, "zdevmon_folio_state_bytes", "gauge",
+	       "Kernel memory of the per-folio state (bitmap or records).",
+	       st->folio_state_bytes);
 	scalar(f, "zdevmon_probe_misses_total", "counter",
 	       "Hooked calls our programs missed (recursion guard, kprobe "
 	       "misses): events that may be lost.",

@@ -9,7 +9,7 @@
 
 const char *output_kind_name(uint32_t kind)
 {
-	static const char *const names[] = {
+	static const char *const names[ZDEV_EV_KIND_MAX] = {
 		[ZDEV_EV_PGMAP] = "pgmap",
 		[ZDEV_EV_PGMAP_KILL] = "pgmap_teardown",
 		[ZDEV_EV_PGMAP_DRAINED] = "pgmap_drained",
@@ -21,6 +21,7 @@ const char *output_kind_name(uint32_t kind)
 		[ZDEV_EV_SPLIT] = "split",
 		[ZDEV_EV_MIGRATE] = "migrate",
 		[ZDEV_EV_DEVMAP_PUT] = "devmap_put",
+		[ZDEV_EV_ANOMALY] = "anomaly",
 	};
 
 	if (kind >= ZDEV_EV_KIND_MAX || !names[kind])
@@ -95,6 +96,9 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_add_u64(o, "migrated_to_ram_large", p->c.migrated_to_ram_large);
 	json_add_u64(o, "evicted_pages", p->c.evicted_pages);
 	json_add_u64(o, "collected_pages", p->c.collected_pages);
+	json_add_u64(o, "untracked", p->untracked);
+	json_object_object_add(o, "folio_state_full",
+			       json_object_new_boolean(p->folio_state_full));
 	for (i = 0; i < ZT_AN_MAX; i++)
 		json_add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
 	json_object_object_add(o, "anomalies", an);
@@ -161,6 +165,40 @@ static int add_pgmap_json(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+static json_object *streams_json(const struct zdev_status *st)
+{
+	static const char *const names[ZDEV_STREAM_MAX] = {
+		[ZDEV_STREAM_LIFECYCLE] = "lifecycle",
+		[ZDEV_STREAM_ANOMALY] = "anomaly",
+		[ZDEV_STREAM_EVENTS] = "events",
+	};
+	json_object *o = json_object_new_object();
+	int i;
+
+	for (i = 0; i < ZDEV_STREAM_MAX; i++)
+		json_add_u64(o, names[i], st->dropped_by_stream[i]);
+	return o;
+}
+
+/* What the kernel side keeps per folio, and what it found at start. */
+static json_object *folio_state_json(const struct zdev_status *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(
+		o, "mode",
+		json_object_new_string(st->folio_state ? st->folio_state : ""));
+	json_add_u64(o, "capacity", st->folio_state_capacity);
+	json_add_u64(o, "used", st->folio_state_used);
+	json_add_u64(o, "kernel_bytes", st->folio_state_bytes);
+	json_add_u64(o, "slots_full", st->slots_full);
+	json_add_u64(o, "untracked", st->untracked);
+	json_add_u64(o, "census_folios", st->census_found);
+	json_object_object_add(o, "census_seconds",
+			       json_object_new_double(st->census_seconds));
+	return o;
+}
+
 json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final)
 {
@@ -176,6 +214,8 @@ json_object *output_snapshot(const struct tracker *t,
 	json_add_u64(o, "events", t->events);
 	json_object_object_add(o, "events_by_kind", events_by_kind(t));
 	json_add_u64(o, "dropped_events", st->dropped_events);
+	json_object_object_add(o, "dropped_by_stream", streams_json(st));
+	json_add_u64(o, "lost_events", st->lost_events);
 	json_add_u64(o, "probe_misses", st->probe_misses);
 	json_add_u64(o, "bpf_anomalies", st->bpf_anomalies);
 	json_add_u64(o, "stack_collisions", st->stack_collisions);
@@ -183,6 +223,7 @@ json_object *output_snapshot(const struct tracker *t,
 	json_add_u64(o, "live_folios", tracker_live_folios(t));
 	json_object_object_add(o, "cpu_seconds",
 			       json_object_new_double(st->cpu_seconds));
+	json_object_object_add(o, "folio_state", folio_state_json(st));
 	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "hooks", hooks_json(st));

@@ -206,7 +206,8 @@ void report_text(FILE *out, const struct report_ctx *c)
 	if (report_inconclusive(c))
 		fprintf(out,
 			"zdevmon: INCONCLUSIVE: %" PRIu64 " events were "
-			"dropped and %" PRIu64 " hooked calls missed, so "
+			"lost (records dropped, or no room to follow their "
+			"folios) and %" PRIu64 " hooked calls missed, so "
 			"findings may be missing or false\n",
 			c->dropped_events, c->probe_misses);
 	fprintf(out,
@@ -228,7 +229,7 @@ void report_text(FILE *out, const struct report_ctx *c)
 			c->teardown);
 	if (c->dropped_events || c->stack_collisions || c->stack_overflows)
 		fprintf(out,
-			"  note: %" PRIu64 " events dropped, %" PRIu64
+			"  note: %" PRIu64 " events lost, %" PRIu64
 			" stacks lost to collisions, %" PRIu64
 			" to a full stack map: counts may be short\n",
 			c->dropped_events, c->stack_collisions,
@@ -471,7 +472,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 	if (report_inconclusive(c))
 		fprintf(out,
 			">\n      <failure type=\"inconclusive\" "
-			"message=\"%" PRIu64 " events dropped, %" PRIu64
+			"message=\"%" PRIu64 " events lost, %" PRIu64
 			" calls missed: the verdict is inconclusive\"/>\n"
 			"    </testcase>\n",
 			c->dropped_events, c->probe_misses);

@@ -29,8 +29,9 @@ struct report_ctx {
 	const char *teardown; /* the teardown command, or NULL */
 	int teardown_status;
 	bool teardown_timed_out;
-	uint64_t dropped_events; /* any: the verdict is "inconclusive" */
-	uint64_t probe_misses;	 /* likewise */
+	/* lost events (zdev_status.lost_events); any: "inconclusive" */
+	uint64_t dropped_events;
+	uint64_t probe_misses; /* likewise */
 	uint64_t stack_collisions;
 	uint64_t stack_overflows;
 	int exit_code;

@@ -14,6 +14,7 @@
 #include "kernel/ksyms.h"
 #include "model/leaks.h"
 #include "output/report.h"
+#include "schema.h"
 
 #define PRIV 0xffff888001000000ULL
 #define PFN  0xfce0000ULL
@@ -30,7 +31,9 @@ static int fake_stack(void *ctx, int32_t id, uint64_t *ips, int max)
 	const uint64_t *s = id == 1 ? stack1 : id == 2 ? stack2 : NULL;
 	int n = id == 1 ? 4 : id == 2 ? 1 : 0;
 
-	memcpy(ips, s, n * sizeof(*ips));
+	/* any other id: gone from the stack map */
+	if (s)
+		memcpy(ips, s, n * sizeof(*ips));
 	return n;
 }
 
@@ -52,15 +55,31 @@ static struct ksyms *fake_ksyms(void)
 	return ks;
 }
 
-static void feed_born(struct tracker *t, uint64_t pfn, int32_t stack)
-{
-	struct zdev_event e = ev_base(ZDEV_EV_INIT, PRIV);
+/* The session's start: folio records count their times from it. */
+#define START_NS 1000000000ULL
 
-	e.folio.pfn = pfn;
-	e.folio.nr = 1;
-	e.folio.refcount = 1;
-	e.stack_id = stack;
-	tracker_event(t, &e);
+/* A pgmap seen created (every birth seen), synced, in CI mode. */
+static struct zt_pgmap *priv_pgmap(struct tracker *t, struct kpgmap *k)
+{
+	tracker_init(t);
+	t->folio_records = true;
+	k_pgmap(k, 0, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, true);
+	return k_sync(t, k);
+}
+
+/*
+ * A folio born under monitoring at since ns into the session, at a
+ * stack: counted by the kernel side, recorded, read back into the cache.
+ */
+static void born(struct tracker *t, struct kpgmap *k, uint64_t pfn,
+		 uint64_t since, int32_t stack)
+{
+	k_born(k, 0, 0);
+	k_sync(t, k);
+	assert_int_equal(k_rec_add(t, 1, pfn,
+				   zdev_rec_new(since, 0, stack, false),
+				   START_NS),
+			 0);
 }
 
 static const struct leak_finding *find(const struct leak_report *r,
@@ -81,16 +100,24 @@ static void test_live_after_run(void **state)
 	struct tracker t;
 	struct leak_report r = {};
 	const struct leak_finding *f;
+	struct kpgmap k;
 	int i;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	priv_pgmap(&t, &k);
 	for (i = 0; i < 48; i++)
-		feed_born(&t, PFN + i, 1);
-	for (i = 0; i < 3; i++)
-		feed_born(&t, PFN + 100 + i, 2);
-	feed_free(&t, PRIV, PFN + 100, 0);
-	feed_unmap(&t, PRIV, PFN + 500, 0, 0, 0); /* alive before us */
+		born(&t, &k, PFN + i, 0, 1);
+	/* three born at stack 2, one of them freed: its record gone */
+	for (i = 1; i < 3; i++)
+		born(&t, &k, PFN + 100 + i, 0, 2);
+	k_born(&k, 1, 0);
+	k_freed(&k, 0, 0);
+	/* alive before us: the census's record */
+	k_found(&k, 1, 0, 0, 0);
+	k_sync(&t, &k);
+	assert_int_equal(k_rec_add(&t, 1, PFN + 500,
+				   zdev_rec_new(0, 0, -1, true), START_NS),
+			 0);
+	assert_int_equal(tracker_live_folios(&t), 51);
 	assert_int_equal(leaks_after_run(&t, &r), 0);
 	assert_int_equal(r.nr, 2);
 	f = find(&r, LEAK_LIVE_AFTER_RUN, 1);
@@ -98,10 +125,53 @@ static void test_live_after_run(void **state)
 	assert_int_equal(f->folios, 48);
 	assert_int_equal(f->pages, 48);
 	assert_int_equal(f->pgmap_id, 1);
+	assert_int_equal(f->pgmap_type, ZDEV_PGMAP_PRIVATE);
+	assert_true(f->example_pfn >= PFN && f->example_pfn < PFN + 48);
 	f = find(&r, LEAK_LIVE_AFTER_RUN, 2);
+	assert_non_null(f);
 	assert_int_equal(f->folios, 2);
 	assert_int_equal(r.preexisting_live, 1);
 	assert_int_equal(leaks_count(&r, LEAK_ERROR), 2);
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
+/* Large folios count their pages; another pgmap's folios its own. */
+static void test_live_after_run_pages(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	const struct leak_finding *f;
+	struct kpgmap k, d;
+	size_t i;
+
+	priv_pgmap(&t, &k);
+	k_pgmap(&d, 1, PRIV + 0x1000, ZDEV_PGMAP_GENERIC, PFN + 65536, 65536,
+		true);
+	k_born(&k, 0, 9);
+	k_born(&k, 0, 0);
+	k_born(&d, 0, 9);
+	k_sync(&t, &k);
+	k_sync(&t, &d);
+	k_rec_add(&t, 1, PFN, zdev_rec_new(0, 9, 3, false), START_NS);
+	k_rec_add(&t, 1, PFN + 512, zdev_rec_new(0, 0, 3, false), START_NS);
+	k_rec_add(&t, 2, PFN + 65536, zdev_rec_new(0, 9, 3, false), START_NS);
+	assert_int_equal(leaks_after_run(&t, &r), 0);
+	assert_int_equal(r.nr, 2);
+	for (i = 0; i < r.nr; i++) {
+		f = &r.findings[i];
+		assert_int_equal(f->stack_id, 3);
+		if (f->pgmap_id == 1) {
+			assert_int_equal(f->folios, 2);
+			assert_int_equal(f->pages, 513);
+		} else {
+			assert_int_equal(f->pgmap_id, 2);
+			assert_int_equal(f->pgmap_type, ZDEV_PGMAP_GENERIC);
+			assert_int_equal(f->folios, 1);
+			assert_int_equal(f->pages, 512);
+			assert_int_equal(f->example_pfn, PFN + 65536);
+		}
+	}
 	leaks_release(&r);
 	tracker_release(&t);
 }
@@ -111,58 +181,173 @@ static void test_teardown_and_unmapped(void **state)
 	struct tracker t;
 	struct leak_report r = {};
 	const struct zt_pgmap *p;
+	struct kpgmap k;
+	uint64_t rec;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
-	test_clock = 1000000000ULL;
-	feed_born(&t, PFN, 1);
-	feed_born(&t, PFN + 1, 1);
-	feed_map(&t, PRIV, PFN + 1, 0, 1, 0); /* mapped: not "unmapped" */
-	p = tracker_pgmap_by_id(&t, 1);
+	p = priv_pgmap(&t, &k);
+	/* born at the session's start */
+	born(&t, &k, PFN, 0, 1);
+	/* mapped: not "unmapped" */
+	rec = zdev_rec_touch(zdev_rec_new(0, 0, 1, false), 1ULL << 30, true);
+	k_born(&k, 1, 0);
+	k_sync(&t, &k);
+	k_rec_add(&t, 1, PFN + 1, rec, START_NS);
 	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
 	assert_int_equal(r.findings[0].rule, LEAK_TEARDOWN_LIVE);
 	assert_int_equal(r.findings[0].folios, 2);
+	assert_int_equal(r.findings[0].pages, 2);
+	assert_int_equal(r.findings[0].stack_id, 1);
 	assert_int_equal(leaks_count(&r, LEAK_CRITICAL), 1);
+	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
+			       "waits for them forever"));
 	leaks_release(&r);
 
 	/* idle 0.5 s: younger than 1 s; idle 2 s: older */
-	leaks_unmapped(&t, 1500000000ULL, 1000000000ULL, &r);
+	leaks_unmapped(&t, START_NS + 500000000ULL, 1000000000ULL, &r);
 	assert_int_equal(r.nr, 0);
-	leaks_unmapped(&t, 3000000000ULL, 1000000000ULL, &r);
+	leaks_unmapped(&t, START_NS + 2000000000ULL, 1000000000ULL, &r);
 	assert_int_equal(r.nr, 1);
 	assert_int_equal(r.findings[0].rule, LEAK_UNMAPPED_NOT_FREED);
 	assert_int_equal(r.findings[0].folios, 1);
+	assert_int_equal(r.findings[0].example_pfn, PFN);
 	assert_int_equal(leaks_count(&r, LEAK_ERROR), 0);
+	leaks_release(&r);
+
+	/* unmapped 2^30 ns after its birth: idle counts from then */
+	rec = zdev_rec_touch(rec, 2ULL << 30, false);
+	k_rec_add(&t, 1, PFN + 1, rec, START_NS);
+	leaks_unmapped(&t, START_NS + (2ULL << 30) + 500000000ULL,
+		       1000000000ULL, &r);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].folios, 1);
+	assert_int_equal(r.findings[0].example_pfn, PFN);
+	leaks_release(&r);
+	leaks_unmapped(&t, START_NS + (2ULL << 30) + 1500000000ULL,
+		       1000000000ULL, &r);
+	assert_int_equal(r.findings[0].folios, 2);
+	leaks_release(&r);
+
+	/* alive before us: never judged unmapped */
+	tracker_folios_clear(&t);
+	k_rec_add(&t, 1, PFN + 7, zdev_rec_new(0, 0, -1, true), START_NS);
+	leaks_unmapped(&t, START_NS + 100000000000ULL, 1000000000ULL, &r);
+	assert_int_equal(r.nr, 0);
 	leaks_release(&r);
 	tracker_release(&t);
 }
 
-/* Anomaly rules; a double free only where every birth was seen. */
+/*
+ * A teardown's findings: only its pgmap's folios, pre-existing ones too
+ * (their struct pages go with it), by birth stack.
+ */
+static void test_teardown_grouping(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	const struct leak_finding *f;
+	struct zt_pgmap *p;
+	struct kpgmap k, other;
+
+	tracker_init(&t);
+	t.folio_records = true;
+	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_FSDAX, PFN, 65536, true);
+	k_pgmap(&other, 1, PRIV + 0x1000, ZDEV_PGMAP_PRIVATE, PFN + 65536,
+		65536, true);
+	k_born(&k, 0, 9);
+	k_born(&k, 1, 0);
+	k_found(&k, 0, 0, 1, 0);
+	k_born(&other, 0, 0);
+	p = k_sync(&t, &k);
+	k_sync(&t, &other);
+	k_rec_add(&t, 1, PFN, zdev_rec_new(0, 9, 4, false), START_NS);
+	k_rec_add(&t, 1, PFN + 512, zdev_rec_new(0, 0, 5, false), START_NS);
+	k_rec_add(&t, 1, PFN + 513, zdev_rec_new(0, 0, -1, true), START_NS);
+	k_rec_add(&t, 2, PFN + 65536, zdev_rec_new(0, 0, 4, false), START_NS);
+	k_kill(&k);
+	k_gone(&k);
+	k_sync(&t, &k);
+	assert_true(tracker_judge_gone(&t, p));
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 3);
+	f = find(&r, LEAK_TEARDOWN_LIVE, 4);
+	assert_non_null(f);
+	assert_int_equal(f->pgmap_id, 1);
+	assert_int_equal(f->folios, 1);
+	assert_int_equal(f->pages, 512);
+	f = find(&r, LEAK_TEARDOWN_LIVE, 5);
+	assert_int_equal(f->folios, 1);
+	f = find(&r, LEAK_TEARDOWN_LIVE, -1);
+	assert_non_null(f);
+	assert_int_equal(f->folios, 1);
+	assert_int_equal(f->example_pfn, PFN + 513);
+	assert_non_null(strstr(leak_finding_text(f), "a use after unmap"));
+	/* teardown findings do not count pre-existing folios as unjudged */
+	assert_int_equal(r.preexisting_live, 0);
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
+/*
+ * Anomaly rules, from the kernel's counts; the kernel tells a double free
+ * (every birth seen) from a free of a folio never seen born.
+ */
 static void test_anomaly_rules(void **state)
 {
 	struct tracker t;
 	struct leak_report r = {};
+	struct kpgmap k;
+	struct zdev_event e;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
-	feed_born(&t, PFN, 1);
-	feed_free(&t, PRIV, PFN, 0);
-	feed_free(&t, PRIV, PFN, 0);
-	feed_born(&t, PFN + 1, 1);
-	feed_folio(&t, ZDEV_EV_FREE, PRIV, PFN + 1, 0, 1, 0, 0);
+	priv_pgmap(&t, &k);
+	k_born(&k, 0, 0);
+	k_freed(&k, 0, 0);
+	k_anomaly(&k, 1, ZDEV_AN_DOUBLE_FREE);
+	k_born(&k, 0, 0);
+	k_anomaly(&k, 0, ZDEV_AN_FREE_MAPPED);
+	k_freed(&k, 0, 0);
+	k_sync(&t, &k);
+	e = ev_anomaly(PRIV, ZDEV_AN_DOUBLE_FREE, PFN, 0, -1);
+	tracker_event(&t, &e);
 	leaks_after_run(&t, &r);
 	assert_int_equal(r.nr, 2);
 	assert_string_equal(leak_rule_name(r.findings[0].rule), "double-free");
 	assert_int_equal(r.findings[0].folios, 1);
+	assert_int_equal(r.findings[0].pages, 1);
+	assert_int_equal(r.findings[0].example_pfn, PFN);
+	assert_int_equal(r.findings[0].stack_id, -1);
 	assert_string_equal(leak_rule_name(r.findings[1].rule),
 			    "free-while-mapped");
+	assert_int_equal(leaks_count(&r, LEAK_ERROR), 2);
+	leaks_release(&r);
+
+	/* counted twice: one finding of two */
+	k_anomaly(&k, 0, ZDEV_AN_DOUBLE_FREE);
+	k_sync(&t, &k);
+	leaks_after_run(&t, &r);
+	assert_int_equal(r.nr, 2);
+	assert_int_equal(find(&r, LEAK_DOUBLE_FREE, -1)->folios, 2);
 	leaks_release(&r);
 	tracker_release(&t);
 
-	/* a pgmap older than us: an unknown free is not a double free */
+	/*
+	 * A pgmap older than us: an unknown free is free_untracked, no
+	 * finding; no more are the kernel's other anomalies, nor a
+	 * teardown judged (its findings come as alerts).
+	 */
 	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 0);
-	feed_free(&t, PRIV, PFN, 0);
+	t.folio_records = true;
+	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, false);
+	k_anomaly(&k, 0, ZDEV_AN_FREE_UNTRACKED);
+	k_anomaly(&k, 0, ZDEV_AN_DOUBLE_INIT);
+	k_anomaly(&k, 1, ZDEV_AN_SPLIT_UNTRACKED);
+	k_anomaly(&k, 1, ZDEV_AN_BAD_ORDER);
+	k_kill(&k);
+	k_sync(&t, &k);
+	assert_int_equal(
+		tracker_stuck_teardowns(&t, test_clock, 0, (int[1]){ 0 }, 1),
+		1);
+	assert_int_equal(tracker_anomalies(tracker_pgmap_by_id(&t, 1)), 5);
 	leaks_after_run(&t, &r);
 	assert_int_equal(r.nr, 0);
 	leaks_release(&r);
@@ -170,52 +355,45 @@ static void test_anomaly_rules(void **state)
 }
 
 /*
- * An anomaly finding's call site is the stack of the event that showed it:
- * a free's own (the BPF side captures stacks at frees for this), an
- * unmap's own for a negative mapcount.
+ * An anomaly finding's call site is the stack of the event that showed it
+ * (its anomaly record): a free's own for a double free or a free while
+ * mapped, an unmap's own for a negative mapcount.
  */
 static void test_anomaly_stacks(void **state)
 {
 	struct tracker t;
 	struct leak_report r = {};
 	struct zdev_event e;
+	struct kpgmap k;
 	size_t i;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
-	feed_born(&t, PFN, 1);
-	feed_free(&t, PRIV, PFN, 0);
-	e = ev_base(ZDEV_EV_FREE, PRIV); /* freed again */
-	e.folio.pfn = PFN;
-	e.folio.nr = 1;
-	e.stack_id = 7;
+	priv_pgmap(&t, &k);
+	k_anomaly(&k, 0, ZDEV_AN_DOUBLE_FREE);
+	e = ev_anomaly(PRIV, ZDEV_AN_DOUBLE_FREE, PFN, 0, 7);
 	tracker_event(&t, &e);
-	feed_born(&t, PFN + 1, 1);
-	e = ev_base(ZDEV_EV_FREE, PRIV); /* freed while mapped */
-	e.folio.pfn = PFN + 1;
-	e.folio.nr = 1;
-	e.folio.mapcount = 1;
-	e.stack_id = 8;
+	k_anomaly(&k, 1, ZDEV_AN_FREE_MAPPED);
+	e = ev_anomaly(PRIV, ZDEV_AN_FREE_MAPPED, PFN + 1, 0, 8);
 	tracker_event(&t, &e);
-	feed_born(&t, PFN + 2, 1);
-	e = ev_base(ZDEV_EV_UNMAP, PRIV); /* unmapped, not mapped */
-	e.folio.pfn = PFN + 2;
-	e.folio.nr = 1;
-	e.folio.mapcount = -1;
-	e.stack_id = 9;
+	k_anomaly(&k, 0, ZDEV_AN_MAPCOUNT_NEGATIVE);
+	e = ev_anomaly(PRIV, ZDEV_AN_MAPCOUNT_NEGATIVE, PFN + 2, 0, 9);
 	tracker_event(&t, &e);
-	feed_free(&t, PRIV, PFN + 2, 0);
+	k_sync(&t, &k);
 	leaks_after_run(&t, &r);
 	assert_int_equal(r.nr, 3);
 	for (i = 0; i < r.nr; i++) {
 		const char *rule = leak_rule_name(r.findings[i].rule);
 
-		if (!strcmp(rule, "double-free"))
+		if (!strcmp(rule, "double-free")) {
 			assert_int_equal(r.findings[i].stack_id, 7);
-		else if (!strcmp(rule, "free-while-mapped"))
+			assert_int_equal(r.findings[i].example_pfn, PFN);
+		} else if (!strcmp(rule, "free-while-mapped")) {
 			assert_int_equal(r.findings[i].stack_id, 8);
-		else if (!strcmp(rule, "mapcount-negative"))
+			assert_int_equal(r.findings[i].example_pfn, PFN + 1);
+		} else {
+			assert_string_equal(rule, "mapcount-negative");
 			assert_int_equal(r.findings[i].stack_id, 9);
+			assert_int_equal(r.findings[i].example_pfn, PFN + 2);
+		}
 	}
 	leaks_release(&r);
 	tracker_release(&t);
@@ -248,15 +426,77 @@ static void test_teardown_no_folio(void **state)
 	struct tracker t;
 	struct leak_report r = {};
 	const struct zt_pgmap *p;
+	struct kpgmap k;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
-	p = tracker_pgmap_by_id(&t, 1);
+	p = priv_pgmap(&t, &k);
 	assert_int_equal(leaks_teardown(&t, p, &r), 0);
 	assert_int_equal(r.nr, 1);
 	assert_int_equal(r.findings[0].rule, LEAK_TEARDOWN_LIVE);
 	assert_int_equal(r.findings[0].folios, 0);
 	assert_int_equal(r.findings[0].stack_id, -1);
+	assert_non_null(
+		strstr(leak_finding_text(&r.findings[0]), "held by no folio"));
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
+/*
+ * Daemon mode keeps no folio records, only counts: a teardown finding
+ * says how many folios and pages were live, with no call site.
+ */
+static void test_teardown_daemon_mode(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	struct zt_pgmap *p;
+	struct kpgmap k;
+	int ids[2];
+
+	tracker_init(&t);
+	assert_false(t.folio_records);
+	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, true);
+	k_born(&k, 0, 9);
+	k_born(&k, 1, 0);
+	k_born(&k, 1, 0);
+	k_freed(&k, 0, 0);
+	k_kill(&k);
+	p = k_sync(&t, &k);
+	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 2), 1);
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].rule, LEAK_TEARDOWN_LIVE);
+	assert_int_equal(r.findings[0].pgmap_id, 1);
+	assert_int_equal(r.findings[0].folios, 2);
+	assert_int_equal(r.findings[0].pages, 513);
+	assert_int_equal(r.findings[0].stack_id, -1);
+	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
+			       "waits for them forever"));
+	leaks_release(&r);
+
+	/* device-dax gone with a folio live: the count, a use after unmap */
+	k_pgmap(&k, 1, PRIV + 0x1000, ZDEV_PGMAP_GENERIC, PFN + 65536, 65536,
+		true);
+	k_born(&k, 0, 9);
+	k_kill(&k);
+	k_gone(&k);
+	p = k_sync(&t, &k);
+	assert_true(tracker_judge_gone(&t, p));
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].pgmap_id, 2);
+	assert_int_equal(r.findings[0].folios, 1);
+	assert_int_equal(r.findings[0].pages, 512);
+	assert_non_null(
+		strstr(leak_finding_text(&r.findings[0]), "a use after unmap"));
+	leaks_release(&r);
+
+	/* none live any more: held elsewhere */
+	k_pgmap(&k, 2, PRIV + 0x2000, ZDEV_PGMAP_PRIVATE, PFN + 2 * 65536,
+		65536, true);
+	k_kill(&k);
+	p = k_sync(&t, &k);
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.findings[0].folios, 0);
 	assert_non_null(
 		strstr(leak_finding_text(&r.findings[0]), "held by no folio"));
 	leaks_release(&r);
@@ -277,15 +517,15 @@ static void test_inconclusive(void **state)
 	size_t len = 0;
 	FILE *f;
 	json_object *o, *v;
+	struct kpgmap k;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	priv_pgmap(&t, &k);
 	leaks_after_run(&t, &r);
 	assert_string_equal(report_verdict(&rc), "inconclusive");
 	f = open_memstream(&buf, &len);
 	report_text(f, &rc);
 	fclose(f);
-	assert_non_null(strstr(buf, "INCONCLUSIVE: 3 events were dropped"));
+	assert_non_null(strstr(buf, "INCONCLUSIVE: 3 events were lost"));
 	assert_null(strstr(buf, "clean"));
 	free(buf);
 	o = report_json(&rc);
@@ -327,12 +567,12 @@ static void test_reports(void **state)
 	FILE *f;
 	json_object *o, *fs, *one, *v;
 	struct timespec t0, t1;
+	struct kpgmap k;
 	int i;
 
-	tracker_init(&t);
-	feed_pgmap(&t, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, 1);
+	priv_pgmap(&t, &k);
 	for (i = 0; i < 48; i++)
-		feed_born(&t, PFN + i, 1);
+		born(&t, &k, PFN + i, 0, 1);
 	leaks_after_run(&t, &r);
 
 	f = open_memstream(&buf, &len);
@@ -392,17 +632,76 @@ static void test_reports(void **state)
 	ksyms_free(ks);
 }
 
+/* Reports and alerts of every rule, as docs/schema/v1 describes them. */
+static void test_report_schema(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	struct ksyms *ks;
+	char *argv[] = { "./driver-tests", NULL };
+	struct report_ctx rc = { .t = &t,
+				 .r = &r,
+				 .stack = fake_stack,
+				 .argv = argv,
+				 .cmd_status = 0,
+				 .exit_code = 3 };
+	struct kpgmap k;
+	struct zdev_event e;
+	json_object *o;
+	int ids[1];
+
+	schema_here();
+	rc.ks = ks = fake_ksyms();
+	priv_pgmap(&t, &k);
+	born(&t, &k, PFN, 0, 1);
+	born(&t, &k, PFN + 1, 0, 2);
+	born(&t, &k, PFN + 2, 0, 7); /* a stack no longer in the map */
+	k_anomaly(&k, 0, ZDEV_AN_DOUBLE_FREE);
+	k_anomaly(&k, 0, ZDEV_AN_FREE_MAPPED);
+	k_anomaly(&k, 0, ZDEV_AN_MAPCOUNT_NEGATIVE);
+	e = ev_anomaly(PRIV, ZDEV_AN_DOUBLE_FREE, PFN + 9, 0, 2);
+	tracker_event(&t, &e);
+	k_kill(&k);
+	k_sync(&t, &k);
+	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 1), 1);
+	assert_int_equal(leaks_teardown(&t, tracker_pgmap_by_id(&t, 1), &r), 0);
+	leaks_unmapped(&t, START_NS + 10000000000ULL, 1000000000ULL, &r);
+	leaks_after_run(&t, &r);
+	/* live-after-run, teardown, unmapped: 3 stacks each; 3 anomalies */
+	assert_int_equal(r.nr, 12);
+	o = report_json(&rc);
+	schema_validate("report", o);
+	json_object_put(o);
+	o = report_alert_json(&rc);
+	schema_validate("report", o);
+	json_object_put(o);
+	/* did not run, and inconclusive */
+	rc.cmd_status = -1;
+	rc.argv = NULL;
+	rc.dropped_events = 1;
+	o = report_json(&rc);
+	schema_validate("report", o);
+	json_object_put(o);
+	leaks_release(&r);
+	tracker_release(&t);
+	ksyms_free(ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_after_run),
+		cmocka_unit_test(test_live_after_run_pages),
 		cmocka_unit_test(test_teardown_and_unmapped),
 		cmocka_unit_test(test_teardown_no_folio),
+		cmocka_unit_test(test_teardown_daemon_mode),
+		cmocka_unit_test(test_teardown_grouping),
 		cmocka_unit_test(test_inconclusive),
 		cmocka_unit_test(test_anomaly_rules),
 		cmocka_unit_test(test_anomaly_stacks),
 		cmocka_unit_test(test_ksyms),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_report_schema),
 	};
 
 	return cmocka_run_group_tests_name("leaks", tests, NULL, NULL);

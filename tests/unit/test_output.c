@@ -8,25 +8,47 @@
 #include "events.h"
 #include "output/objects.h"
 #include "output/table.h"
+#include "schema.h"
 
 #define PRIV 0xffff888001000000ULL
 #define DAX  0xffff888002000000ULL
 
+/*
+ * Two pgmaps as a sync leaves them: a device-private one (3 folios, one
+ * mapped, much migrated) and a boot-time FS DAX one (a PMD folio) whose
+ * teardown has begun.
+ */
 static void fill(struct tracker *t, struct zdev_status *st)
 {
+	struct kpgmap priv, dax;
 	int i;
 
 	tracker_init(t);
-	feed_pgmap(t, PRIV, ZDEV_PGMAP_PRIVATE, 0xfce0000, 65536, 1);
-	feed_pgmap(t, DAX, ZDEV_PGMAP_FSDAX, 0x40000, 0x10000, 0);
+	k_pgmap(&priv, 0, PRIV, ZDEV_PGMAP_PRIVATE, 0xfce0000, 65536, true);
+	k_pgmap(&dax, 1, DAX, ZDEV_PGMAP_FSDAX, 0x40000, 0x10000, false);
 	for (i = 0; i < 3; i++)
-		feed_init(t, PRIV, 0xfce0000 + i, 0);
-	feed_map(t, PRIV, 0xfce0000, 0, 1, 0);
-	feed_migrate(t, PRIV, 123456789, 2, ZDEV_F_TO_DEVICE);
-	feed_map(t, DAX, 0x4a000, 9, 1, 1);
+		k_born(&priv, i % K_NCPUS, 0);
+	k_rmap(&priv, 1, true, 0, 0, 0, 1, 0);
+	k_migrate(&priv, 0, 123456789, 2, ZDEV_F_TO_DEVICE);
+	k_anomaly(&priv, 1, ZDEV_AN_DOUBLE_FREE);
+	k_born(&dax, 1, 9);
+	k_rmap(&dax, 0, true, 9, 0, 0, 1, 1);
+	k_kill(&dax);
+	k_sync(t, &priv);
+	k_sync(t, &dax);
+	/* what the kernel side counted, by kind */
+	t->events_by_kind[ZDEV_EV_INIT] = 3;
+	t->events_by_kind[ZDEV_EV_MAP] = 2;
+	t->events_by_kind[ZDEV_EV_MIGRATE] = 1;
+	t->events = 6;
 	memset(st, 0, sizeof(*st));
 	st->elapsed_s = 12.5;
 	st->dropped_events = 7;
+	st->dropped_by_stream[ZDEV_STREAM_EVENTS] = 7;
+	st->folio_state = "bitmap";
+	st->folio_state_capacity = 1 << 20;
+	st->folio_state_used = 65536 + 65536;
+	st->folio_state_bytes = (1 << 20) / 8;
 	st->nr_hooks = 2;
 	st->hooks[0] = (struct hook_status){ .func = "free_zone_device_folio",
 					     .mechanism = "fentry",
@@ -81,6 +103,17 @@ static void test_snapshot_json(void **state)
 	assert_true(json_object_get_boolean(field(back, "final")));
 	assert_int_equal(json_object_get_uint64(field(back, "dropped_events")),
 			 7);
+	assert_int_equal(json_object_get_uint64(field(back, "events")), 6);
+	assert_int_equal(json_object_get_uint64(
+				 field(field(back, "events_by_kind"), "init")),
+			 3);
+	assert_int_equal(json_object_get_uint64(field(
+				 field(back, "dropped_by_stream"), "events")),
+			 7);
+	assert_int_equal(json_object_get_uint64(field(back, "live_folios")), 4);
+	p = field(back, "folio_state");
+	assert_string_equal(json_object_get_string(field(p, "mode")), "bitmap");
+	assert_int_equal(json_object_get_uint64(field(p, "capacity")), 1 << 20);
 	pgmaps = field(back, "pgmaps");
 	assert_int_equal(json_object_array_length(pgmaps), 2);
 	p = json_object_array_get_idx(pgmaps, 0);
@@ -93,14 +126,26 @@ static void test_snapshot_json(void **state)
 			 0xfce0000);
 	assert_int_equal(json_object_get_uint64(field(p, "pfn_end")),
 			 0xfce0000 + 65535);
+	assert_string_equal(json_object_get_string(field(p, "state")), "live");
 	assert_int_equal(json_object_get_uint64(field(p, "live_folios")), 3);
 	assert_int_equal(json_object_get_uint64(field(p, "mapped_pages")), 1);
+	assert_int_equal(json_object_get_uint64(field(p, "inits")), 3);
 	assert_int_equal(
 		json_object_get_uint64(field(p, "migrated_to_device_pages")),
 		123456789);
+	assert_int_equal(
+		json_object_get_uint64(field(p, "migrated_to_device_large")),
+		2);
+	assert_int_equal(json_object_get_uint64(
+				 field(field(p, "anomalies"), "double_free")),
+			 1);
+	assert_int_equal(json_object_get_int(field(p, "idle_refcount")), 0);
 	p = json_object_array_get_idx(pgmaps, 1);
 	assert_string_equal(json_object_get_string(field(p, "type")), "fsdax");
+	assert_string_equal(json_object_get_string(field(p, "state")),
+			    "killing");
 	assert_int_equal(json_object_get_uint64(field(p, "live_pages")), 512);
+	assert_int_equal(json_object_get_uint64(field(p, "mapped_pages")), 512);
 	/* no raw kernel address anywhere */
 	assert_null(strstr(text, "ffff888"));
 	assert_null(strstr(text, "18446612"));
@@ -124,6 +169,7 @@ static void test_start_and_event_json(void **state)
 	struct zdev_status st;
 	struct zdev_event e = ev_base(ZDEV_EV_MIGRATE, PRIV);
 	json_object *o, *hooks, *h;
+	struct kpgmap k;
 
 	fill(&t, &st);
 	o = output_start(&st);
@@ -148,6 +194,98 @@ static void test_start_and_event_json(void **state)
 	assert_int_equal(json_object_get_int(field(o, "pgmap")), 1);
 	assert_int_equal(json_object_get_uint64(field(o, "pages")), 512);
 	json_object_put(o);
+
+	/* a folio event of the FS DAX pgmap (--events) */
+	e = ev_base(ZDEV_EV_MAP, DAX);
+	e.folio.pfn = 0x4a000;
+	e.folio.order = 9;
+	e.folio.nr = 512;
+	e.folio.refcount = 2;
+	e.folio.mapcount = 1;
+	o = output_event(&t, &e);
+	assert_string_equal(json_object_get_string(field(o, "event")), "map");
+	assert_int_equal(json_object_get_int(field(o, "pgmap")), 2);
+	assert_int_equal(json_object_get_uint64(field(o, "pfn")), 0x4a000);
+	assert_int_equal(json_object_get_uint64(field(o, "order")), 9);
+	assert_int_equal(json_object_get_int(field(o, "mapcount")), 1);
+	json_object_put(o);
+
+	/* a gone pgmap's records still name it, until a new one is there */
+	tracker_pgmap_final(&t, (struct zt_pgmap *)tracker_pgmap_by_id(&t, 1));
+	e = ev_base(ZDEV_EV_PGMAP_GONE, PRIV);
+	o = output_event(&t, &e);
+	assert_string_equal(json_object_get_string(field(o, "event")),
+			    "pgmap_gone");
+	assert_int_equal(json_object_get_int(field(o, "pgmap")), 1);
+	json_object_put(o);
+	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_PRIVATE, 0xfce0000, 65536, true);
+	assert_int_equal(k_sync(&t, &k)->id, 3);
+	e = ev_base(ZDEV_EV_PGMAP, PRIV);
+	e.pgmap_info = k.s.info;
+	o = output_event(&t, &e);
+	assert_int_equal(json_object_get_int(field(o, "pgmap")), 3);
+	assert_string_equal(json_object_get_string(field(o, "type")),
+			    "private");
+	json_object_put(o);
+	/* of no pgmap known: 0 */
+	e = ev_base(ZDEV_EV_FREE, 0xffff888009000000ULL);
+	o = output_event(&t, &e);
+	assert_int_equal(json_object_get_int(field(o, "pgmap")), 0);
+	json_object_put(o);
+	tracker_release(&t);
+}
+
+/* Every object as docs/schema/v1 describes it. */
+static void test_schemas(void **state)
+{
+	static const uint32_t kinds[] = {
+		ZDEV_EV_PGMAP,	    ZDEV_EV_PGMAP_KILL, ZDEV_EV_PGMAP_DRAINED,
+		ZDEV_EV_PGMAP_GONE, ZDEV_EV_INIT,	ZDEV_EV_FREE,
+		ZDEV_EV_MAP,	    ZDEV_EV_UNMAP,	ZDEV_EV_SPLIT,
+		ZDEV_EV_MIGRATE,    ZDEV_EV_DEVMAP_PUT,
+	};
+	struct tracker t;
+	struct zdev_status st;
+	struct zdev_event e;
+	json_object *o;
+	size_t i;
+
+	schema_here();
+	fill(&t, &st);
+	st.bpf_stats = true;
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	json_object_put(o);
+	st.show_addresses = true;
+	o = output_snapshot(&t, &st, true);
+	schema_validate("snapshot", o);
+	json_object_put(o);
+	o = output_start(&st);
+	schema_validate("start", o);
+	json_object_put(o);
+	o = output_features_json(&st, "6.19.0", false);
+	/* features.c adds what only it knows */
+	json_object_object_add(o, "load_only", json_object_new_boolean(0));
+	schema_validate("features", o);
+	json_object_put(o);
+	/* the --events stream: every kind it carries */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		e = ev_base(kinds[i], i & 1 ? PRIV : DAX);
+		e.folio.pfn = 0x4a000;
+		e.folio.order = 9;
+		e.folio.nr = 512;
+		e.folio.refcount = 1;
+		if (kinds[i] == ZDEV_EV_MIGRATE) {
+			e.flags = ZDEV_F_TO_DEVICE;
+			e.migrate.pages = 512;
+			e.migrate.large = 1;
+		} else if (kinds[i] == ZDEV_EV_PGMAP) {
+			e.pgmap_info.type = ZDEV_PGMAP_FSDAX;
+		}
+		o = output_event(&t, &e);
+		schema_validate("event", o);
+		json_object_put(o);
+	}
 	tracker_release(&t);
 }
 
@@ -202,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_json),
 		cmocka_unit_test(test_start_and_event_json),
+		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_line_write_error),

@@ -1,16 +1,19 @@
 #!/bin/bash
-# Build the project's own test module (tests/kmod) out of tree for a guest
+# Build the project's own test modules (tests/kmod) out of tree for a guest
 # kernel, in the chroot holding that kernel's compiler and headers; cached
 # by kernel version and source hash.
-#   build-kmod.sh KABI      prints the path of zdev_leak.ko
+#   build-kmod.sh KABI [MODULE]   prints the path of MODULE.ko (zdev_leak,
+#                                 zdev_burst; default zdev_leak)
 source "$(dirname "$0")/lib.sh"
 
-kabi=$1
+kabi=$1 mod=${2:-zdev_leak}
+MODULES="zdev_leak zdev_burst"
+case " $MODULES " in *" $mod "*) ;; *) die "no test module $mod" ;; esac
 kdir=$(tb_kdir "$kabi")
 src=$TB_ROOT/tests/kmod
 hash=$(cat "$src"/*.c "$src"/*.h "$src"/Kbuild "$0" | sha256sum | cut -c1-12)
 out=$kdir/kmod-$hash
-if [ ! -f "$out/zdev_leak.ko" ]; then
+if [ ! -f "$out/.done" ]; then
 	root=$("$TB_SRCDIR/build-chroot.sh" "$kabi")
 	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$kdir/config")
 	rm -rf "$root/build/kmod" && mkdir -p "$root/build/kmod"
@@ -32,6 +35,7 @@ if [ ! -f "$out/zdev_leak.ko" ]; then
 	umount "$root/proc" 2>/dev/null || true
 	[ $rc = 0 ] || die "tests/kmod build failed: $(tail -15 "$kdir/kmod-build.log")"
 	mkdir -p "$out"
-	cp "$root/build/kmod/zdev_leak.ko" "$out/"
+	for m in $MODULES; do cp "$root/build/kmod/$m.ko" "$out/"; done
+	touch "$out/.done"
 fi
-echo "$out/zdev_leak.ko"
+echo "$out/$mod.ko"

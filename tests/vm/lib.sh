@@ -89,11 +89,13 @@ tb_prepare() {
 	kabi=$("$TB_SRCDIR/fetch-kernel.sh" sid)
 	log "guest kernel: Debian sid $kabi"
 	"$TB_SRCDIR/build-hmm.sh" "$kabi"
-	local kdir w
+	local kdir w m
 	kdir=$(tb_kdir "$kabi")
 
 	cp zdevmon "$BIN/"
-	cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$BIN/"
+	for m in zdev_leak zdev_burst; do
+		cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi" $m)" "$BIN/"
+	done
 	if [ -x build/barecount ]; then cp build/barecount "$BIN/"; fi
 	cp build/migcount "$BIN/"
 	for w in daxwork devdaxwork p2pwork hmmwork leakwork benchwork \
@@ -113,7 +115,7 @@ tb_prepare() {
 # sid, the initramfs of tb_prepare with the test module built for that
 # kernel by its own compiler.
 tb_prepare_kernel() {
-	local suite=$1
+	local suite=$1 m
 	if [ "$suite" = sid ]; then
 		kabi=$SID_KABI initrd=$OUT/initrd.img
 		return
@@ -123,7 +125,9 @@ tb_prepare_kernel() {
 	initrd=$OUT/initrd-$suite.img
 	rm -rf "$OUT/bin-$suite"
 	cp -a "$BIN" "$OUT/bin-$suite"
-	cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi")" "$OUT/bin-$suite/"
+	for m in zdev_leak zdev_burst; do
+		cp "$("$TB_SRCDIR/build-kmod.sh" "$kabi" $m)" "$OUT/bin-$suite/"
+	done
 	"$TB_SRCDIR/mkinitrd.sh" "$kabi" "$OUT/bin-$suite" "$initrd"
 }
 

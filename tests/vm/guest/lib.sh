@@ -93,17 +93,16 @@ zdev_stop() {
 }
 
 # hold_run TRUTH CMD...: run a workload that stops itself (SIGSTOP) while
-# its mappings are live; snapshot zdevmon then, and let it finish.
+# its mappings are live; snapshot zdevmon each time, and let it go on.
 hold_run() {
 	truthf=$1; shift
 	ZDEV_HOLD=1 "$@" >"$truthf" &
 	wpid=$!
 	while :; do
 		st=$(cut -d' ' -f3 /proc/$wpid/stat 2>/dev/null)
-		[ "$st" = T ] && break
 		[ -z "$st" ] && break
+		[ "$st" = T ] && zdev_snapshot && kill -CONT $wpid
 		sleep 0.05
 	done
-	[ "$st" = T ] && zdev_snapshot && kill -CONT $wpid
 	wait $wpid
 }

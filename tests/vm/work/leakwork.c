@@ -7,6 +7,9 @@
  *   leakwork hold NPAGES [SECONDS]  the driver keeps NPAGES unmapped
  *                                   device pages; sleep SECONDS
  *   leakwork release                the driver drops what it keeps
+ *   leakwork fork NPAGES            migrate NPAGES, fork: hold while
+ *                                   parent and child map them, hold
+ *                                   again once the child exited, unmap
  * Anomalies injected on purpose, NPAGES each (truth: how many the
  * module saw the kernel do):
  *   leakwork doublefree NPAGES      pages freed, then freed again
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include "truth.h"
 #include "zdev_leak.h"
 
@@ -74,6 +78,38 @@ int main(int argc, char **argv)
 			buf[i * PAGE_SZ] = 1;
 		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
 		truth("leaked", zl(fd, ZL_LEAK, NULL, extra));
+		hold();
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "fork")) {
+		int go[2];
+		pid_t child;
+
+		buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED ||
+		    madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE) || pipe(go))
+			die("mmap");
+		for (i = 0; i < n; i++)
+			buf[i * PAGE_SZ] = 1;
+		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
+		/* fork copies the PTEs: no rmap hook sees the new mappings */
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			char c;
+
+			close(go[1]);
+			if (read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0); /* its exit unmaps its copies */
+		}
+		close(go[0]);
+		truth("mapped_forked", walk_mapping(buf, n).present);
+		hold();
+		close(go[1]);
+		waitpid(child, NULL, 0);
+		truth("mapped_child_gone", walk_mapping(buf, n).present);
 		hold();
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "hold")) {

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the kernel side keeps between events, so that nothing per event
+ * has to cross the ring buffer:
+ *  - a slot per pgmap: its description and lifecycle, in a global array
+ *    the daemon reads through the skeleton's mmap of .bss;
+ *  - per-CPU counters per slot, summed by the daemon at each tick: a full
+ *    ring buffer can never change them;
+ *  - per-folio state, only what the leak rules need: a bit per device page
+ *    while the folio headed there is live (daemon mode), or a packed
+ *    64-byte record per live folio (CI mode: run, --stacks).
+ * What does not fit (slots, bitmap room, records) is counted, never lost
+ * silently; the daemon reports it and run's verdict becomes inconclusive.
+ */
+#ifndef ZDEV_STATE_BPF_H
+#define ZDEV_STATE_BPF_H
+
+#define EEXIST 17 /* errno: not in vmlinux.h */
+
+/* Set by the loader (src/kernel/probe.c). */
+const volatile bool folio_records = false;     /* CI mode: per-folio records */
+const volatile bool emit_events = false;       /* --events: one record each */
+const volatile bool fsdax_idle_at_one = false; /* v6.1/6.12 devmap scheme */
+const volatile __u64 session_start_ns = 0;     /* bpf_ktime_get_ns() base */
+const volatile __u64 live_bits_cap = 64;       /* bits in live_bits */
+
+struct zdev_slot slots[ZDEV_MAX_SLOTS];
+__u64 next_bit;	     /* live_bits: first bit not handed out */
+__u64 slot_gen;	     /* last generation handed out */
+__u64 slots_full;    /* pgmaps seen with no slot free: their events lost */
+__u64 census_active; /* the census is walking: births may meet its marks */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZDEV_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct zdev_pgmap_counters);
+} counters SEC(".maps");
+
+/* The slot of each pgmap not yet gone, by kernel address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * ZDEV_MAX_SLOTS);
+	__type(key, __u64);
+	__type(value, __u32);
+} pgmap_slot SEC(".maps");
+
+/* Daemon mode: bit per device page; sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} live_bits SEC(".maps");
+
+/*
+ * CI mode: a record per live folio (zdev_rec_*). Not preallocated: an
+ * element is allocated at birth, 48 bytes of htab_elem + key + value = 64.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} folios SEC(".maps");
+
+/*
+ * CI mode: the pieces of split folios. A split inserts hundreds at once,
+ * often with interrupts off, where the allocator of the map above cannot
+ * refill: these are preallocated. Looked up only while some exist.
+ */
+#define PIECES_MAX 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PIECES_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} pieces SEC(".maps");
+__u64 pieces_live; /* records in pieces */
+
+/* Device events by kind (events_by_kind), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZDEV_EV_KIND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} kinds SEC(".maps");
+
+/* Ring reserves that failed, per stream and CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZDEV_STREAM_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stream_drops SEC(".maps");
+
+static __always_inline void count_kind(int kind)
+{
+	__u32 key = kind;
+	__u64 *n = bpf_map_lookup_elem(&kinds, &key);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void count_drop(int stream)
+{
+	__u32 key = stream;
+	__u64 *n = bpf_map_lookup_elem(&stream_drops, &key);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline struct zdev_slot *slot_at(__s32 i)
+{
+	if (i < 0 || i >= ZDEV_MAX_SLOTS)
+		return NULL;
+	return &slots[i];
+}
+
+static __always_inline struct zdev_pgmap_counters *slot_counters(__s32 i)
+{
+	__u32 key = i;
+
+	if (i < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&counters, &key);
+}
+
+/* The refcount of an idle folio of this type (see tracker.h). */
+static __always_inline int idle_refcount(__u32 type)
+{
+	if (type == ZDEV_PGMAP_GENERIC)
+		return 1;
+	if (type == ZDEV_PGMAP_FSDAX)
+		return fsdax_idle_at_one;
+	return 0;
+}
+
+/* FS DAX, device-dax and P2PDMA folios are born at their first map. */
+static __always_inline bool born_at_map(__u32 type)
+{
+	return type == ZDEV_PGMAP_FSDAX || type == ZDEV_PGMAP_GENERIC ||
+	       type == ZDEV_PGMAP_P2PDMA;
+}
+
+static __always_inline __u64 since_start(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	return now > session_start_ns ? now - session_start_ns : 0;
+}
+
+/* ---- daemon mode: live_bits ------------------------------------------ */
+
+/* The bit of a pfn in its slot's region, or -1. */
+static __always_inline __s64 bit_of(struct zdev_slot *s, __u64 pfn)
+{
+	__u64 off = 0, lo, hi;
+	__u32 j, nr = s->info.nr_range;
+
+	if (!s->bit_len)
+		return -1;
+	for (j = 0; j < ZDEV_MAX_RANGES; j++) {
+		if (j >= nr)
+			break;
+		lo = zdev_phys_pfn(s->info.ranges[j].start);
+		hi = zdev_phys_pfn(s->info.ranges[j].end);
+		if (pfn >= lo && pfn <= hi)
+			return s->bit_base + off + (pfn - lo);
+		off += hi - lo + 1;
+	}
+	return -1;
+}
+
+/* Set or clear a folio's bit: 1 if it was set, 0 if not, -1 no bit. */
+static __always_inline int bit_flip(struct zdev_slot *s, __u64 pfn, bool on)
+{
+	__s64 bit = bit_of(s, pfn);
+	__u64 *word, mask, old;
+	__u32 w;
+
+	if (bit < 0)
+		return -1;
+	w = bit >> 6;
+	word = bpf_map_lookup_elem(&live_bits, &w);
+	if (!word)
+		return -1;
+	mask = 1ULL << (bit & 63);
+	if (on)
+		old = __sync_fetch_and_or(word, mask);
+	else
+		old = __sync_fetch_and_and(word, ~mask);
+	return !!(old & mask);
+}
+
+/* A region of live_bits for a pgmap of this many pages, or NO_BITS. */
+static __always_inline void bits_alloc(struct zdev_slot *s, __u64 pages)
+{
+	__u64 len = (pages + 63) & ~63ULL, base;
+
+	s->bit_len = 0;
+	if (folio_records || !len)
+		return;
+	base = __sync_fetch_and_add(&next_bit, len);
+	if (base + len > live_bits_cap) {
+		__sync_fetch_and_add(&next_bit, -len);
+		s->flags |= ZDEV_SLOT_NO_BITS;
+		return;
+	}
+	s->bit_base = base;
+	s->bit_len = len;
+}
+
+/* ---- CI mode: records ----------------------------------------------- */
+
+/* The record of a live folio, wherever it is kept, or NULL. */
+static __always_inline __u64 *rec_find(__u32 slot, __u64 pfn, bool *piece)
+{
+	__u64 key = zdev_folio_key(slot, pfn), *rec;
+
+	*piece = false;
+	rec = bpf_map_lookup_elem(&folios, &key);
+	if (rec || !pieces_live)
+		return rec;
+	rec = bpf_map_lookup_elem(&pieces, &key);
+	*piece = rec != NULL;
+	return rec;
+}
+
+/* Insert a record: 0 inserted, 1 one was there (replaced), -1 no room. */
+static __always_inline int rec_insert(__u32 slot, __u64 pfn, __u64 rec)
+{
+	__u64 key = zdev_folio_key(slot, pfn);
+	long err = bpf_map_update_elem(&folios, &key, &rec, BPF_NOEXIST);
+
+	if (err == -EEXIST) {
+		bpf_map_update_elem(&folios, &key, &rec, BPF_EXIST);
+		return 1;
+	}
+	if (err)
+		return -1;
+	/* a live piece of a split folio born again */
+	if (pieces_live && !bpf_map_delete_elem(&pieces, &key)) {
+		__sync_fetch_and_add(&pieces_live, -1);
+		return 1;
+	}
+	return 0;
+}
+
+/* A piece of a split folio: 0 inserted, 1 one was there, -1 no room. */
+static __always_inline int piece_insert(__u32 slot, __u64 pfn, __u64 rec)
+{
+	__u64 key = zdev_folio_key(slot, pfn);
+	long err = bpf_map_update_elem(&pieces, &key, &rec, BPF_NOEXIST);
+
+	if (err == -EEXIST)
+		return 1;
+	if (err)
+		return -1;
+	__sync_fetch_and_add(&pieces_live, 1);
+	return 0;
+}
+
+/* Remove a record: 1 and *old if it was there, else 0. */
+static __always_inline int rec_remove(__u32 slot, __u64 pfn, __u64 *old)
+{
+	__u64 key = zdev_folio_key(slot, pfn);
+	bool piece;
+	__u64 *rec = rec_find(slot, pfn, &piece);
+
+	if (!rec)
+		return 0;
+	*old = *rec;
+	if (!piece)
+		return bpf_map_delete_elem(&folios, &key) ? 0 : 1;
+	if (bpf_map_delete_elem(&pieces, &key))
+		return 0;
+	__sync_fetch_and_add(&pieces_live, -1);
+	return 1;
+}
+
+/* ---- either mode ---------------------------------------------------- */
+
+/*
+ * A live folio found no room in the per-folio state: its slot counts it,
+ * so that its free (or next mapping) is not taken for a double free or a
+ * folio alive before we started.
+ */
+static __always_inline void unrecorded_add(struct zdev_slot *s)
+{
+	__sync_fetch_and_add(&s->unrecorded, 1);
+}
+
+static __always_inline bool unrecorded_take(struct zdev_slot *s)
+{
+	__u64 n = s->unrecorded;
+
+	return n && __sync_val_compare_and_swap(&s->unrecorded, n, n - 1) == n;
+}
+
+/*
+ * Mark a folio live: 1 it already was, 0 it was not, -1 no room to tell
+ * (counted untracked by the caller). A record keeps the birth stack.
+ */
+static __always_inline int folio_live_set(struct zdev_slot *s, __u32 slot,
+					  __u64 pfn, __u32 order,
+					  __s32 stack_id, bool census)
+{
+	if (!folio_records)
+		return bit_flip(s, pfn, true);
+	return rec_insert(slot, pfn,
+			  zdev_rec_new(since_start(), order, stack_id, census));
+}
+
+/*
+ * Mark a folio dead: 1 it was live (its recorded order in *order, if a
+ * record knew it), 0 it was not, -1 no room to tell.
+ */
+static __always_inline int folio_live_clear(struct zdev_slot *s, __u32 slot,
+					    __u64 pfn, __u32 *order)
+{
+	__u64 rec = 0;
+
+	if (!folio_records)
+		return bit_flip(s, pfn, false);
+	if (!rec_remove(slot, pfn, &rec))
+		return 0;
+	*order = zdev_rec_order(rec);
+	return 1;
+}
+
+/* Whether a folio is live, without changing it (bitmap: 1 / 0 / -1). */
+static __always_inline int folio_live_test(struct zdev_slot *s, __u32 slot,
+					   __u64 pfn)
+{
+	bool piece;
+	__s64 bit;
+	__u64 *word;
+	__u32 w;
+
+	if (folio_records)
+		return rec_find(slot, pfn, &piece) ? 1 : 0;
+	bit = bit_of(s, pfn);
+	if (bit < 0)
+		return -1;
+	w = bit >> 6;
+	word = bpf_map_lookup_elem(&live_bits, &w);
+	if (!word)
+		return -1;
+	return !!(*word & (1ULL << (bit & 63)));
+}
+
+/* CI mode: the mapped bit and the time of the last mapping change. */
+static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped)
+{
+	__u64 *rec, old;
+	bool piece;
+
+	if (!folio_records)
+		return;
+	rec = rec_find(slot, pfn, &piece);
+	if (!rec)
+		return;
+	old = *rec;
+	/* another CPU touching the same folio wins; both are the same age */
+	__sync_val_compare_and_swap(rec, old,
+				    zdev_rec_touch(old, since_start(), mapped));
+}
+
+#endif /* ZDEV_STATE_BPF_H */

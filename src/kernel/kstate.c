@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel side's state, read back. Slots live in the skeleton's .bss,
+ * mapped into this process when it was loaded; counters are per-CPU array
+ * elements (one lookup per live slot returns every CPU's); records are a
+ * hash walked in batches; live_bits is mapped to clear a gone pgmap's
+ * region. None of it needs a capability once the descriptors are open.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kstate.h"
+#include "zdev.skel.h"
+
+struct kstate {
+	struct zdev *skel;
+	int ncpus;
+	bool records; /* CI mode */
+	uint64_t start_ns;
+	struct zdev_pgmap_counters *percpu; /* ncpus of them */
+	uint64_t *bits;			    /* live_bits, mapped */
+	size_t bits_size;
+	/* the tracker pgmap of each slot, while it holds one */
+	int pgmap_of[ZDEV_MAX_SLOTS];
+};
+
+int kstate_open(struct kstate **out, struct probes *p)
+{
+	struct zdev *skel = probes_skel(p);
+	struct kstate *k = calloc(1, sizeof(*k));
+	const struct bpf_map *bm = skel->maps.live_bits;
+	int err;
+
+	if (!k)
+		return -ENOMEM;
+	k->skel = skel;
+	k->ncpus = libbpf_num_possible_cpus();
+	k->records = skel->rodata->folio_records;
+	k->start_ns = skel->rodata->session_start_ns;
+	k->percpu = calloc(k->ncpus > 0 ? k->ncpus : 1, sizeof(*k->percpu));
+	if (!k->percpu) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (!k->records) {
+		k->bits_size = (size_t)bpf_map__max_entries(bm) * sizeof(__u64);
+		k->bits = mmap(NULL, k->bits_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, bpf_map__fd(bm), 0);
+		if (k->bits == MAP_FAILED) {
+			err = -errno;
+			k->bits = NULL;
+			goto fail;
+		}
+	}
+	*out = k;
+	return 0;
+fail:
+	kstate_close(k);
+	return err;
+}
+
+void kstate_close(struct kstate *k)
+{
+	if (!k)
+		return;
+	if (k->bits)
+		munmap(k->bits, k->bits_size);
+	free(k->percpu);
+	free(k);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A syscall program's context comes back where it came from. */
+static int census_run(int fd, struct zdev_census *args)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = sizeof(*args));
+
+	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+}
+
+/* Walk chunks of this many pfns per run: each run is one syscall. */
+#define CENSUS_CHUNK (ZDEV_SUBSECTION_PAGES * 4096ULL)
+
+void kstate_census(struct kstate *k, struct census_result *res)
+{
+	int fd = bpf_program__fd(k->skel->progs.census);
+	struct zdev_census args = {}, list = {};
+	double t0 = now_s();
+	uint32_t i;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	k->skel->bss->census_active = 1;
+	err = census_run(fd, &list);
+	for (i = 0; !err && i < list.nr_regions && i < ZDEV_CENSUS_REGIONS;
+	     i++) {
+		/* whole subsections: memremap_pages() maps no less */
+		uint64_t lo = zdev_phys_pfn(list.regions[i].start) &
+			      ~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
+		uint64_t end = zdev_phys_pfn(list.regions[i].end) + 1, pfn;
+
+		res->regions++;
+		res->pfns += end - lo;
+		for (pfn = lo; !err && pfn < end; pfn += CENSUS_CHUNK) {
+			memset(&args, 0, sizeof(args));
+			args.start_pfn = pfn;
+			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn
+								: CENSUS_CHUNK;
+			/* a partial last subsection still gets looked at */
+			args.nr_pfns =
+				(args.nr_pfns + ZDEV_SUBSECTION_PAGES - 1) &
+				~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
+			err = census_run(fd, &args);
+			res->scanned += args.scanned;
+			res->found += args.found;
+		}
+	}
+	k->skel->bss->census_active = 0;
+	res->err = err;
+	res->seconds = now_s() - t0;
+}
+
+static void counters_sum(struct kstate *k, uint32_t slot,
+			 struct zdev_pgmap_counters *sum)
+{
+	int fd = bpf_map__fd(k->skel->maps.counters);
+	int c, a;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(fd, &slot, k->percpu))
+		return;
+	for (c = 0; c < k->ncpus; c++) {
+		const struct zdev_pgmap_counters *p = &k->percpu[c];
+
+		sum->inits += p->inits;
+		sum->frees += p->frees;
+		sum->splits += p->splits;
+		sum->split_new_folios += p->split_new_folios;
+		sum->preexisting += p->preexisting;
+		sum->maps += p->maps;
+		sum->unmaps += p->unmaps;
+		sum->migrated_to_device_pages += p->migrated_to_device_pages;
+		sum->migrated_to_device_large += p->migrated_to_device_large;
+		sum->migrated_to_ram_pages += p->migrated_to_ram_pages;
+		sum->migrated_to_ram_large += p->migrated_to_ram_large;
+		sum->evicted_pages += p->evicted_pages;
+		sum->collected_pages += p->collected_pages;
+		sum->live_folios += p->live_folios;
+		sum->live_pages += p->live_pages;
+		sum->mapped_pages += p->mapped_pages;
+		sum->untracked += p->untracked;
+		for (a = 0; a < ZDEV_AN_MAX; a++)
+			sum->anomalies[a] += p->anomalies[a];
+	}
+}
+
+static void kinds_read(struct kstate *k, struct tracker *t)
+{
+	int fd = bpf_map__fd(k->skel->maps.kinds);
+	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
+	__u32 kind;
+	int c;
+
+	t->events = 0;
+	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++) {
+		uint64_t n = 0;
+
+		if (!bpf_map_lookup_elem(fd, &kind, per_cpu))
+			for (c = 0; c < k->ncpus; c++)
+				n += per_cpu[c];
+		t->events_by_kind[kind] = n;
+		t->events += n;
+	}
+}
+
+int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
+{
+	struct zdev_pgmap_counters sum;
+	int i, n = 0;
+
+	kinds_read(k, t);
+	for (i = 0; i < ZDEV_MAX_SLOTS; i++) {
+		/* a copy: the kernel side may be writing it */
+		struct zdev_slot s = k->skel->bss->slots[i];
+		struct zt_pgmap *p;
+
+		if (!s.pgmap || s.state == ZDEV_SLOT_FREE)
+			continue;
+		counters_sum(k, i, &sum);
+		s.info.slot = i;
+		p = tracker_pgmap_update(t, &s, &sum);
+		if (!p)
+			continue;
+		k->pgmap_of[i] = p->id;
+		if (p->state == ZT_PGMAP_GONE && !p->final && n < max)
+			gone[n++] = p->id;
+	}
+	return n;
+}
+
+/* Delete the records of one slot from one map, a batch of keys at a time. */
+static void records_clear(int fd, uint32_t slot)
+{
+	__u64 key, next, batch[256];
+	int n = 0, i;
+	bool more = !bpf_map_get_next_key(fd, NULL, &key);
+
+	while (more) {
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (key >> 48 == slot)
+			batch[n++] = key;
+		if (n == 256 || (!more && n)) {
+			for (i = 0; i < n; i++)
+				bpf_map_delete_elem(fd, &batch[i]);
+			n = 0;
+		}
+		key = next;
+	}
+}
+
+void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
+{
+	struct zt_pgmap *p =
+		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
+	int fd = bpf_map__fd(k->skel->maps.counters);
+	struct zdev_slot *s;
+	uint32_t slot;
+	uint64_t top;
+
+	if (!p || p->final || p->slot < 0 || p->slot >= ZDEV_MAX_SLOTS)
+		return;
+	slot = p->slot;
+	s = &k->skel->bss->slots[slot];
+	tracker_pgmap_final(t, p);
+	if (s->gen != p->gen || s->state != ZDEV_SLOT_GONE)
+		return;
+	/* its struct pages are gone: nothing writes this state any more */
+	if (k->records) {
+		records_clear(bpf_map__fd(k->skel->maps.folios), slot);
+		records_clear(bpf_map__fd(k->skel->maps.pieces), slot);
+	}
+	if (k->bits && s->bit_len &&
+	    (s->bit_base + s->bit_len) / 64 <= k->bits_size / 8) {
+		memset(&k->bits[s->bit_base / 64], 0, s->bit_len / 8);
+		/* the newest region comes back at once; others wait for it */
+		top = s->bit_base + s->bit_len;
+		__atomic_compare_exchange_n(&k->skel->bss->next_bit, &top,
+					    s->bit_base, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+	memset(k->percpu, 0, k->ncpus * sizeof(*k->percpu));
+	bpf_map_update_elem(fd, &slot, k->percpu, BPF_ANY);
+	s->state = ZDEV_SLOT_FREE;
+	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
+	k->pgmap_of[slot] = 0;
+}
+
+/* Add the live folios one map records to the tracker's cache. */
+static int folios_of(struct kstate *k, struct tracker *t, int fd)
+{
+	__u64 key, next, rec;
+	bool more = !bpf_map_get_next_key(fd, NULL, &key);
+	int err;
+
+	while (more) {
+		struct zt_folio_view v = {};
+		uint32_t slot = key >> 48;
+
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (!bpf_map_lookup_elem(fd, &key, &rec) &&
+		    slot < ZDEV_MAX_SLOTS && k->pgmap_of[slot]) {
+			v.pfn = key & ((1ULL << 48) - 1);
+			v.order = zdev_rec_order(rec);
+			v.pgmap_id = k->pgmap_of[slot];
+			v.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0;
+			v.preexisting = zdev_rec_census(rec);
+			v.birth_ns = k->start_ns + zdev_rec_birth_ns(rec);
+			v.last_ns = k->start_ns + zdev_rec_last_ns(rec);
+			v.birth_stack = zdev_rec_stack(rec);
+			v.last_stack = -1;
+			err = tracker_folio_add(t, v.pgmap_id, &v);
+			if (err)
+				return err;
+		}
+		key = next;
+	}
+	return 0;
+}
+
+int kstate_folios(struct kstate *k, struct tracker *t)
+{
+	tracker_folios_clear(t);
+	if (!k->records)
+		return 0;
+	return folios_of(k, t, bpf_map__fd(k->skel->maps.folios))
+		       ?: folios_of(k, t, bpf_map__fd(k->skel->maps.pieces));
+}
+
+void kstate_status(struct kstate *k, struct zdev_status *st)
+{
+	int fd = bpf_map__fd(k->skel->maps.stream_drops);
+	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
+	const struct bpf_map *m = k->skel->maps.folios;
+	__u32 i;
+	int c;
+
+	for (i = 0; i < ZDEV_STREAM_MAX; i++) {
+		st->dropped_by_stream[i] = 0;
+		if (!bpf_map_lookup_elem(fd, &i, per_cpu))
+			for (c = 0; c < k->ncpus; c++)
+				st->dropped_by_stream[i] += per_cpu[c];
+	}
+	st->slots_full = k->skel->bss->slots_full;
+	if (k->records) {
+		uint64_t buckets = 1;
+
+		while (buckets < bpf_map__max_entries(m))
+			buckets <<= 1;
+		st->folio_state = "records";
+		st->folio_state_capacity = bpf_map__max_entries(m);
+		/* used: the live folios, which the caller knows */
+		/* and the pieces' map, preallocated */
+		st->folio_state_bytes =
+			ZDEV_RECORD_BYTES * st->folio_state_used +
+			ZDEV_BUCKET_BYTES * buckets +
+			(ZDEV_RECORD_BYTES + ZDEV_BUCKET_BYTES) *
+				bpf_map__max_entries(k->skel->maps.pieces);
+	} else {
+		st->folio_state = "bitmap";
+		st->folio_state_capacity = k->bits_size * 8;
+		st->folio_state_used = k->skel->bss->next_bit;
+		st->folio_state_bytes = k->bits_size;
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the kernel side keeps, read back (bpf/state.bpf.h): slots and
+ * their per-CPU counters into the tracker at each sync, the census at
+ * start, the per-folio records (CI mode) when the leak rules need folios,
+ * and gone pgmaps' slots given back once judged. Reads only through
+ * descriptors and mappings made while privileged.
+ */
+#ifndef ZDEVMON_KSTATE_H
+#define ZDEVMON_KSTATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "model/tracker.h"
+#include "probe.h"
+#include "status.h"
+
+struct kstate;
+
+/*
+ * CI mode's cost in kernel memory: a record is one 64-byte htab_elem
+ * (48 bytes of header, an 8-byte key, an 8-byte value); the hash's
+ * buckets (16 bytes each, a power of two >= --max-folios) are allocated
+ * when the map is.
+ */
+#define ZDEV_RECORD_BYTES 64
+#define ZDEV_BUCKET_BYTES 16
+
+struct census_result {
+	int regions;	  /* iomem regions walked */
+	uint64_t pfns;	  /* pfns they span */
+	uint64_t scanned; /* device pages looked at */
+	uint64_t found;	  /* live folios found: preexisting */
+	double seconds;
+	int err; /* the first failure, -errno; 0 if none */
+};
+
+int kstate_open(struct kstate **out, struct probes *p);
+void kstate_close(struct kstate *k);
+
+/* Mark the folios alive before monitoring began (hooks attached). */
+void kstate_census(struct kstate *k, struct census_result *res);
+
+/*
+ * Bring the tracker up to date with every slot. The pgmaps that went
+ * gone since are stored in gone (ids, at most max) for the caller to
+ * judge before kstate_release() gives their slots back; their number is
+ * returned.
+ */
+int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max);
+/* A gone pgmap judged: its per-folio state cleared, its slot reused. */
+void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id);
+
+/* CI mode: refill the tracker's folio cache from the kernel's records. */
+int kstate_folios(struct kstate *k, struct tracker *t);
+
+/*
+ * What the kernel side's own bookkeeping says: drops per stream, slots
+ * lacking, per-folio state (st->folio_state_used: live records in CI
+ * mode, set by the caller beforehand).
+ */
+void kstate_status(struct kstate *k, struct zdev_status *st);
+
+#endif /* ZDEVMON_KSTATE_H */
