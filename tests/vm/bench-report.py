@@ -156,7 +156,7 @@ def mem_part(out):
     print(f"zdevmon's memory with {asked} live device folios "
           "(zdev_burst pages=N hold=1): VmRSS + memlock of its BPF maps")
     labels = {"daemon": "daemon (zdevmon -q -i 1 --json F)",
-              "run": "run (stacks always on)"}
+              "run": "zdevmon run (--stacks always on)"}
     for mode in ("daemon", "run"):
         m, idle = mem_of(out, mode), mem_of(out, mode + "-idle")
         if not m:
@@ -171,7 +171,8 @@ def mem_part(out):
         print(f"  {labels[mode]}: {total / 2**20:.1f} MiB "
               f"(RSS {m['rss'] / 2**20:.1f} MiB, maps {m['memlock'] / 2**20:.1f} MiB"
               f" in {m['maps']}), {live} folios live, "
-              f"{snap.get('dropped_events', '?')} events dropped")
+              f"{snap.get('dropped_events', '?')} events dropped, "
+              f"{snap.get('lost_events', 0)} lost")
         if live:
             line = f"    {total / live:.1f} bytes/folio"
             if pages:
@@ -183,6 +184,11 @@ def mem_part(out):
                 if pages:
                     line += f", {grow * 8 / pages:.2f} bits/device page"
             print(line)
+        fs = snap.get("folio_state")
+        if fs:
+            print(f"    kernel-side folio state: {fs.get('mode')}, "
+                  f"{fs.get('used')} of {fs.get('capacity')} used, "
+                  f"{fs.get('kernel_bytes', 0) / 2**20:.1f} MiB")
         rate = events_rate(snap)
         if rate:
             print(f"    tracker: {rate}")

@@ -15,10 +15,8 @@
 #                           (zdevmon --bpf-stats)
 #   BENCH_WORKLOADS=a,b,... of thp faults dax (default all)
 #   BENCH_MEM_PAGES=N       live device folios for the memory part
-#                           (default 1048576; 0: skip it); needs
-#                           zdev_burst.ko, built beside zdev_leak.ko
-#   BENCH_BURST_KO=FILE     that module from elsewhere (a branch not
-#                           merged yet), built for the guest's kernel
+#                           (default 1048576; 0: skip it), held by
+#                           tests/kmod's zdev_burst.ko (skipped without)
 #   BENCH_TIMEOUT=SECONDS   the guest's limit, in host seconds (7200)
 # The bpftrace configuration runs sid's bpftrace from a chroot of its own
 # ($ZDEVMON_CACHE/chroot/bpftrace, debootstrapped once), which the guest
@@ -67,16 +65,8 @@ if [[ ,$configs, == *,bpftrace,* ]]; then
 	share=$(bpftrace_root)
 	cp "$TB_ROOT/tests/bench/devleak.bt" "$dir/"
 fi
-# the burst module comes from tests/kmod when it has one
-leak=$("$TB_SRCDIR/build-kmod.sh" "$kabi")
-if [ "$mempages" != 0 ]; then
-	burst=${BENCH_BURST_KO:-$(tb_first "$(dirname "$leak")/zdev_burst.ko" \
-		"$BIN/zdev_burst.ko")}
-	if [ -n "$burst" ]; then
-		cp "$burst" "$dir/zdev_burst.ko"
-	else
-		log "no zdev_burst.ko beside $leak: the memory part will be skipped"
-	fi
+if [ "$mempages" != 0 ] && [ ! -f "$BIN/zdev_burst.ko" ]; then
+	log "no zdev_burst.ko in the test bed: the memory part will be skipped"
 fi
 
 log "benchmarking in the guest: $configs on $workloads, ${BENCH_ROUNDS:-3} rounds (about half an hour under TCG -icount)"

@@ -35,7 +35,7 @@ for arg in $(cat /proc/cmdline); do
 	benchmem=*) MEMPAGES=${arg#benchmem=} ;;
 	esac
 done
-BURST=/out/zdev_burst.ko
+BURST=/bin/zdev_burst.ko
 BT=/bt # the bpftrace chroot
 
 # settle: the same memory state before every timed run (THP allocations
@@ -161,25 +161,26 @@ mem_record() {
 	} >"$OUT/mem-$1.txt"
 }
 
-# live_folios NDJSON: the live folios of its last interval snapshot (the
-# first "live_folios" of a snapshot is the whole tracker's)
-live_folios() {
-	grep '"trigger":"interval"' "$1" | tail -n 1 |
-		grep -o '"live_folios":[0-9]*' | head -n 1 | cut -d: -f2
+# counts NDJSON: the live folios and events of its last interval
+# snapshot (the first "live_folios" of a snapshot is the whole tracker's)
+counts() {
+	snap=$(grep '"trigger":"interval"' "$1" | tail -n 1)
+	echo "$snap" | grep -o '"live_folios":[0-9]*' | head -n 1 | cut -d: -f2
+	echo "$snap" | grep -o '"events":[0-9]*' | head -n 1
 }
 
 # mem_settle NDJSON PID: until two interval snapshots in a row count the
-# same live folios, more than none (15 minutes of guest time at most)
+# same live folios (more than none) and events (15 minutes at most)
 mem_settle() {
-	i=0 last=-1
+	i=0 last=
 	while [ $i -lt 900 ] && kill -0 "$2" 2>/dev/null; do
 		sleep 1
 		i=$((i + 1))
-		cur=$(live_folios "$1")
-		[ -n "$cur" ] && [ "$cur" -gt 0 ] && [ "$cur" = "$last" ] && return 0
-		last=${cur:--1}
+		cur=$(counts "$1" | tr '\n' ' ')
+		case $cur in [1-9]*" "*) [ "$cur" = "$last" ] && return 0 ;; esac
+		last=$cur
 	done
-	echo "live folios never settled (last $last)"
+	echo "zdevmon's counts never settled (last: $last)"
 	return 1
 }
 
@@ -258,7 +259,7 @@ done
 if [ "$MEMPAGES" = 0 ]; then
 	echo "memory: not asked (benchmem=0)" >"$OUT/mem-skipped"
 elif [ ! -f $BURST ]; then
-	echo "memory at $MEMPAGES live device folios: skipped, no zdev_burst.ko (tests/kmod, branch burst) was built" >"$OUT/mem-skipped"
+	echo "memory at $MEMPAGES live device folios: skipped, no $BURST in this test bed (tests/kmod/zdev_burst.c)" >"$OUT/mem-skipped"
 else
 	echo "$MEMPAGES" >"$OUT/mem-pages"
 	for mode in daemon run; do
