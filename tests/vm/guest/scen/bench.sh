@@ -17,12 +17,16 @@
 # Results: "CONFIG ROUND WORKLOAD SECONDS" lines in $OUT/results; the
 # workloads' output as $OUT/thp-CONFIG-ROUND.txt; zdevmon's final snapshots
 # as $OUT/final-CONFIG-ROUND.json; the memory part as $OUT/mem-MODE.*.
+# Each round done leaves $OUT/round-ROUND.done; benchfirst=N on the kernel
+# command line resumes at round N (tests/vm/bench.sh, after a guest killed
+# from outside).
 #   sh bench.sh OUT                      the benchmark
 #   sh bench.sh OUT work CONFIG ROUND    the workloads once (zdevmon run's
 #                                        command)
 # shellcheck source=../lib.sh
 . /scen/lib.sh
 ROUNDS=3
+FIRST=1
 CONFIGS="base bare zdevmon stacks run bpftrace"
 WORKLOADS="thp faults dax"
 MEMPAGES=1048576
@@ -30,6 +34,7 @@ MEMPAGES=1048576
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	benchrounds=*) ROUNDS=${arg#benchrounds=} ;;
+	benchfirst=*) FIRST=${arg#benchfirst=} ;;
 	benchcfg=*) CONFIGS=$(echo "${arg#benchcfg=}" | tr , ' ') ;;
 	benchwl=*) WORKLOADS=$(echo "${arg#benchwl=}" | tr , ' ') ;;
 	benchmem=*) MEMPAGES=${arg#benchmem=} ;;
@@ -238,7 +243,7 @@ case " $CONFIGS " in
 esac
 echo "configurations: $CONFIGS; workloads: $WORKLOADS; rounds: $ROUNDS"
 
-for round in $(seq "$ROUNDS"); do
+for round in $(seq "$FIRST" "$ROUNDS"); do
 	for cfg in $CONFIGS; do
 		if [ "$cfg" = run ]; then
 			zdevmon run --report-json "$OUT/run-$round.json" -- \
@@ -254,6 +259,7 @@ for round in $(seq "$ROUNDS"); do
 		fi
 		echo "round $round $cfg done at $(cut -d' ' -f1 /proc/uptime)s"
 	done
+	touch "$OUT/round-$round.done"
 done
 
 if [ "$MEMPAGES" = 0 ]; then
