@@ -75,14 +75,19 @@ log "benchmarking in the guest: $configs on $workloads, $rounds rounds (about ha
 # the guest lock: the rounds done are kept and the guest booted again for
 # the rest, BENCH_BOOTS times at most (default 4). Each round runs all its
 # configurations in one boot.
-start=$SECONDS boots=0 first=1
+start=$SECONDS boots=0 first=1 rc=
 while :; do
 	boots=$((boots + 1))
 	TB_ICOUNT=1 TB_SHARE=$share \
 		TB_APPEND="benchrounds=$rounds benchfirst=$first benchcfg=$configs benchwl=$workloads benchmem=$mempages" \
 		"$TB_SRCDIR/boot.sh" "$kabi" "$initrd" "$dir" bench fentry \
-		"${BENCH_TIMEOUT:-7200}" || true
-	grep -q 'terminating on signal' "$dir/qemu.log" 2>/dev/null || break
+		"${BENCH_TIMEOUT:-7200}" || rc=$?
+	# ended from outside: a signal to QEMU, but not the timeout's (124)
+	if [ "${rc:-0}" = 124 ] ||
+		! grep -q 'terminating on signal' "$dir/qemu.log" 2>/dev/null; then
+		break
+	fi
+	rc=
 	first=1
 	while [ -e "$dir/bench/round-$first.done" ]; do first=$((first + 1)); done
 	if [ "$boots" -ge "${BENCH_BOOTS:-4}" ]; then
