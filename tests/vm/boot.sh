@@ -11,6 +11,13 @@
 # cross-modifying code the way the kernel's text_poke_bp() relies on, and a
 # vCPU may then execute the transient int3 of a probe being attached
 # ("Oops: int3" in folio_add_file_rmap_ptes+0x5 under thread=multi).
+#
+# Opt-in, for make bench (tests/vm/bench.sh) only:
+#   TB_ICOUNT=1    -icount shift=0,sleep=off: the guest's clock counts its
+#                  own instructions (1 ns each) and skips its idle time,
+#                  so timings do not move with the host's load
+#   TB_SHARE=DIR   DIR shared read-only with the guest as the 9p tag
+#                  "share" (bench.sh's bpftrace chroot)
 source "$(dirname "$0")/lib.sh"
 
 kabi=$1 initrd=$2 out=$3 scens=$4 mode=$5 limit=${6:-900}
@@ -22,6 +29,11 @@ kdir=$(tb_kdir "$kabi")
 mkdir -p "$out"
 nvme=$out/nvme.img # sparse, one per boot: concurrent boots do not share it
 truncate -s 16M "$nvme"
+opt=()
+if [ -n "${TB_ICOUNT:-}" ]; then opt+=(-icount "shift=0,sleep=off"); fi
+if [ -n "${TB_SHARE:-}" ]; then
+	opt+=(-virtfs "local,path=$TB_SHARE,mount_tag=share,security_model=none,id=share,readonly=on")
+fi
 
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-machine q35 -accel tcg,thread=single -cpu max -smp 2 -m 3G \
@@ -31,7 +43,7 @@ timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-net none \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none,id=out" \
 	-drive "file=$nvme,if=none,format=raw,id=nv0" \
-	-device nvme,serial=zdev,cmb_size_mb=64,drive=nv0 \
+	-device nvme,serial=zdev,cmb_size_mb=64,drive=nv0 "${opt[@]}" \
 	>"$out/qemu.log" 2>&1
 rc=$?
 rm -f "$nvme"
