@@ -1206,12 +1206,40 @@ def check_burst_full(c, out):
              (pm["inits"], pm["frees"]), (t.get("born"), t.get("freed")))
 
 
+def check_burst_census(c, out, name):
+    """Folios alive before zdevmon started: found by the census, in the
+    first snapshot already, then freed without a false double free."""
+    t = truth(f"{out}/{name}.truth")
+    burst_module(c, name, t, hold=True)
+    objs = session(c, "burst", name, f"{out}/{name}.ndjson")
+    if not objs:
+        return
+    first = snapshots(objs, "signal")
+    final = snapshots(objs, "final")[0]
+    if c.eq(f"burst/{name}: one snapshot while held", len(first), 1):
+        pm = burst_pgmap(c, name, first[0], t)
+        if pm:
+            c.eq(f"burst/{name}: found alive at start: preexisting and live "
+                 "folios (the module's born)",
+                 (pm["preexisting_folios"], pm["live_folios"]),
+                 (t.get("born"), t.get("born")))
+            c.eq(f"burst/{name}: no birth seen", pm["inits"], 0)
+    pm = burst_pgmap(c, name, final, t)
+    if pm:
+        c.eq(f"burst/{name}: freed at rmmod (the module's freed)",
+             pm["frees"], t.get("unload_freed"))
+        c.eq(f"burst/{name}: no anomaly (a free of a folio found alive is "
+             "no double free)", sum(pm["anomalies"].values()), 0)
+
+
 def check_burst(c, out):
     """1 M device-private folios born in one go (tests/kmod/zdev_burst.c):
     every count against the module's own."""
     for name in ("daemon", "ring"):
         check_burst_daemon(c, out, name)
     check_burst_full(c, out)
+    for name in ("census", "censusrec"):
+        check_burst_census(c, out, name)
 
     # zdevmon run over a load and unload, through the smallest ring: clean
     t = truth(f"{out}/ci.truth")

@@ -12,6 +12,8 @@
 #  held    zdevmon run -- insmod hold=1: 1 M folios live after it, a leak;
 #          the module unloaded once zdevmon ended
 #  mem     the daemon's memory while 1 M folios are live
+#  census  the module loaded (hold=1) before zdevmon starts, daemon and
+#          --stacks: its million folios found alive at start, then freed
 #  full    per-folio state too small: the daemon's bitmap (64M of device
 #          memory) and run's records (100 k): counts exact, the lack
 #          reported, run's verdict inconclusive
@@ -188,3 +190,19 @@ $RUN --max-folios 100000 --json "$OUT/cifull.ndjson" \
 echo $? >"$OUT/cifull.rc"
 burst_unloaded cifull
 session_time cifull "$st"
+
+# census: a million folios alive before zdevmon starts, in each mode: found
+# at start (preexisting), then freed at rmmod without a false double free
+for mode in census censusrec; do
+	st=$(cs)
+	burst_load $mode hold=1 || exit 1
+	zflags=$ZFLAGS
+	[ $mode = censusrec ] && ZFLAGS="$ZFLAGS --stacks"
+	zdev_start $mode || exit 1
+	ZFLAGS=$zflags
+	zdev_snapshot
+	burst_unload $mode
+	zdev_settle
+	zdev_stop
+	session_time $mode "$st"
+done
