@@ -110,29 +110,41 @@ struct head_fields {
 };
 
 /*
- * Two bpf_probe_read_kernel() calls: pgmap (the v6.1..v6.14 or v6.15+
- * place chosen at load time), and _mapcount with _refcount, side by side.
+ * One bpf_probe_read_kernel() of the span holding pgmap, _mapcount and
+ * _refcount (40 bytes in every layout we know: pgmap in the second word,
+ * v6.1..v6.14 in struct page, v6.15+ in struct folio), offsets relocated
+ * at load time; field by field if a layout ever spreads them further.
  * Device folios only; a failed read leaves 0.
  */
+#define HEAD_SPAN 64
+
 static __always_inline void folio_head_read(struct folio *folio,
 					    struct head_fields *h)
 {
 	struct page___pre615 *old = (void *)folio;
+	__u32 pgmap_off = bpf_core_field_exists(folio->pgmap) ?
+				  bpf_core_field_offset(struct folio, pgmap) :
+				  bpf_core_field_offset(struct page___pre615,
+							pgmap);
 	__u32 map_off = bpf_core_field_offset(struct folio, _mapcount);
 	__u32 ref_off = bpf_core_field_offset(struct folio, _refcount);
-	int ref, map, both[2];
+	__u8 span[HEAD_SPAN] = {};
+	int ref = 0, map = 0;
 
-	if (bpf_core_field_exists(folio->pgmap))
-		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &folio->pgmap);
-	else
-		bpf_core_read(&h->pgmap, sizeof(h->pgmap), &old->pgmap);
-	/* side by side in every layout we know: one read for both */
-	if (ref_off == map_off + 4) {
-		bpf_probe_read_kernel(both, sizeof(both),
-				      (void *)folio + map_off);
-		map = both[0];
-		ref = both[1];
+	if (pgmap_off < map_off && ref_off == map_off + 4 &&
+	    ref_off + 4 - pgmap_off <= HEAD_SPAN) {
+		bpf_probe_read_kernel(span, ref_off + 4 - pgmap_off,
+				      (void *)folio + pgmap_off);
+		h->pgmap = *(__u64 *)&span[0];
+		map = *(int *)&span[(map_off - pgmap_off) & (HEAD_SPAN - 8)];
+		ref = *(int *)&span[(ref_off - pgmap_off) & (HEAD_SPAN - 4)];
 	} else {
+		if (bpf_core_field_exists(folio->pgmap))
+			bpf_core_read(&h->pgmap, sizeof(h->pgmap),
+				      &folio->pgmap);
+		else
+			bpf_core_read(&h->pgmap, sizeof(h->pgmap),
+				      &old->pgmap);
 		bpf_core_read(&ref, sizeof(ref), &folio->_refcount.counter);
 		bpf_core_read(&map, sizeof(map), &folio->_mapcount.counter);
 	}

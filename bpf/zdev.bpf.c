@@ -772,9 +772,8 @@ static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(free_fentry, struct folio *folio)
 {
-	__u64 addr = arg_u64(ctx, 0);
-
-	return on_free(ctx, addr, read_flags(addr));
+	/* a BTF pointer: its first word is a plain load */
+	return on_free(ctx, arg_u64(ctx, 0), *(__u64 *)folio);
 }
 
 SEC("kprobe/free_zone_device_folio")
