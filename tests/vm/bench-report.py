@@ -70,16 +70,19 @@ def load(out):
                 rss.setdefault(cfg, []).append(int(val))
             continue
         try:
-            times.setdefault((cfg, what), []).append(float(val))
+            t = float(val)
         except ValueError:
             failed.append(f"{cfg} round {rnd} {what}")
             continue
         if what == "thp":
+            # a failed benchmark stopped early: neither of its times counts
             s = thp_4k_seconds(os.path.join(out, f"thp-{cfg}-{rnd}.txt"))
             if s is None:
-                failed.append(f"{cfg} round {rnd} thp (no 4 KiB lines or not ok)")
-            else:
-                times.setdefault((cfg, "thp4k"), []).append(s)
+                failed.append(f"{cfg} round {rnd} thp: hmm-tests' benchmark did "
+                              f"not pass (thp-{cfg}-{rnd}.txt), not counted")
+                continue
+            times.setdefault((cfg, "thp4k"), []).append(s)
+        times.setdefault((cfg, what), []).append(t)
     return times, rss, failed
 
 
