@@ -275,6 +275,33 @@ struct zdev_census {
 /* The census looks at one struct page per subsection first (2 MiB). */
 #define ZDEV_SUBSECTION_PAGES 512
 
+/* Add one CPU's counters to a sum (the daemon's tick, its unit tests). */
+static inline void zdev_counters_add(struct zdev_pgmap_counters *sum,
+				     const struct zdev_pgmap_counters *p)
+{
+	int a;
+
+	sum->inits += p->inits;
+	sum->frees += p->frees;
+	sum->splits += p->splits;
+	sum->split_new_folios += p->split_new_folios;
+	sum->preexisting += p->preexisting;
+	sum->maps += p->maps;
+	sum->unmaps += p->unmaps;
+	sum->migrated_to_device_pages += p->migrated_to_device_pages;
+	sum->migrated_to_device_large += p->migrated_to_device_large;
+	sum->migrated_to_ram_pages += p->migrated_to_ram_pages;
+	sum->migrated_to_ram_large += p->migrated_to_ram_large;
+	sum->evicted_pages += p->evicted_pages;
+	sum->collected_pages += p->collected_pages;
+	sum->live_folios += p->live_folios;
+	sum->live_pages += p->live_pages;
+	sum->mapped_pages += p->mapped_pages;
+	sum->untracked += p->untracked;
+	for (a = 0; a < ZDEV_AN_MAX; a++)
+		sum->anomalies[a] += p->anomalies[a];
+}
+
 /*
  * Per-folio state, by mode. Daemon mode: one bit per device page in
  * live_bits (set while the folio headed there is live). CI mode (run,

@@ -140,34 +140,13 @@ static void counters_sum(struct kstate *k, uint32_t slot,
 			 struct zdev_pgmap_counters *sum)
 {
 	int fd = bpf_map__fd(k->skel->maps.counters);
-	int c, a;
+	int c;
 
 	memset(sum, 0, sizeof(*sum));
 	if (bpf_map_lookup_elem(fd, &slot, k->percpu))
 		return;
-	for (c = 0; c < k->ncpus; c++) {
-		const struct zdev_pgmap_counters *p = &k->percpu[c];
-
-		sum->inits += p->inits;
-		sum->frees += p->frees;
-		sum->splits += p->splits;
-		sum->split_new_folios += p->split_new_folios;
-		sum->preexisting += p->preexisting;
-		sum->maps += p->maps;
-		sum->unmaps += p->unmaps;
-		sum->migrated_to_device_pages += p->migrated_to_device_pages;
-		sum->migrated_to_device_large += p->migrated_to_device_large;
-		sum->migrated_to_ram_pages += p->migrated_to_ram_pages;
-		sum->migrated_to_ram_large += p->migrated_to_ram_large;
-		sum->evicted_pages += p->evicted_pages;
-		sum->collected_pages += p->collected_pages;
-		sum->live_folios += p->live_folios;
-		sum->live_pages += p->live_pages;
-		sum->mapped_pages += p->mapped_pages;
-		sum->untracked += p->untracked;
-		for (a = 0; a < ZDEV_AN_MAX; a++)
-			sum->anomalies[a] += p->anomalies[a];
-	}
+	for (c = 0; c < k->ncpus; c++)
+		zdev_counters_add(sum, &k->percpu[c]);
 }
 
 static void kinds_read(struct kstate *k, struct tracker *t)

@@ -164,32 +164,11 @@ static inline void k_anomaly(struct kpgmap *k, int cpu, int which)
 static inline void k_sum(const struct kpgmap *k,
 			 struct zdev_pgmap_counters *sum)
 {
-	int i, a;
+	int i;
 
 	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < K_NCPUS; i++) {
-		const struct zdev_pgmap_counters *p = &k->cpu[i];
-
-		sum->inits += p->inits;
-		sum->frees += p->frees;
-		sum->splits += p->splits;
-		sum->split_new_folios += p->split_new_folios;
-		sum->preexisting += p->preexisting;
-		sum->maps += p->maps;
-		sum->unmaps += p->unmaps;
-		sum->migrated_to_device_pages += p->migrated_to_device_pages;
-		sum->migrated_to_device_large += p->migrated_to_device_large;
-		sum->migrated_to_ram_pages += p->migrated_to_ram_pages;
-		sum->migrated_to_ram_large += p->migrated_to_ram_large;
-		sum->evicted_pages += p->evicted_pages;
-		sum->collected_pages += p->collected_pages;
-		sum->live_folios += p->live_folios;
-		sum->live_pages += p->live_pages;
-		sum->mapped_pages += p->mapped_pages;
-		sum->untracked += p->untracked;
-		for (a = 0; a < ZDEV_AN_MAX; a++)
-			sum->anomalies[a] += p->anomalies[a];
-	}
+	for (i = 0; i < K_NCPUS; i++)
+		zdev_counters_add(sum, &k->cpu[i]);
 }
 
 /* kstate_sync() for one slot: the tracker's pgmap, up to date. */
