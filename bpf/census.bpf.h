@@ -32,7 +32,7 @@ static __always_inline bool page_flags_read(__u64 pfn, __u64 *flags)
 struct census_walk {
 	__u64 start; /* first pfn of the walk */
 	__u64 pfn;   /* first pfn of the current subsection */
-	__u64 next; /* first pfn not inside a folio already looked at */
+	__u64 next;  /* first pfn not inside a folio already looked at */
 };
 
 static int census_page(__u32 i, struct census_walk *w)

@@ -122,10 +122,10 @@ static __always_inline void folio_head_read(struct folio *folio,
 					    struct head_fields *h)
 {
 	struct page___pre615 *old = (void *)folio;
-	__u32 pgmap_off = bpf_core_field_exists(folio->pgmap) ?
-				  bpf_core_field_offset(struct folio, pgmap) :
-				  bpf_core_field_offset(struct page___pre615,
-							pgmap);
+	__u32 pgmap_off =
+		bpf_core_field_exists(folio->pgmap)
+			? bpf_core_field_offset(struct folio, pgmap)
+			: bpf_core_field_offset(struct page___pre615, pgmap);
 	__u32 map_off = bpf_core_field_offset(struct folio, _mapcount);
 	__u32 ref_off = bpf_core_field_offset(struct folio, _refcount);
 	__u8 span[HEAD_SPAN] = {};
@@ -143,8 +143,7 @@ static __always_inline void folio_head_read(struct folio *folio,
 			bpf_core_read(&h->pgmap, sizeof(h->pgmap),
 				      &folio->pgmap);
 		else
-			bpf_core_read(&h->pgmap, sizeof(h->pgmap),
-				      &old->pgmap);
+			bpf_core_read(&h->pgmap, sizeof(h->pgmap), &old->pgmap);
 		bpf_core_read(&ref, sizeof(ref), &folio->_refcount.counter);
 		bpf_core_read(&map, sizeof(map), &folio->_mapcount.counter);
 	}

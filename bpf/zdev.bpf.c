@@ -723,26 +723,26 @@ static __always_inline bool unstash_args(__u32 hook, struct stash *out)
  * once func returns: the fexit program and its kprobe + kretprobe twin,
  * handler(ctx, arg0) shared.
  */
-#define EXIT_HOOK(name, func, hook, handler)           \
-	SEC("fexit/" #func)                            \
-	int BPF_PROG(name##_fexit, void *arg0)         \
-	{                                              \
+#define EXIT_HOOK(name, func, hook, handler)          \
+	SEC("fexit/" #func)                           \
+	int BPF_PROG(name##_fexit, void *arg0)        \
+	{                                             \
 		return handler(ctx, arg_u64(ctx, 0)); \
-	}                                              \
-	SEC("kprobe/" #func)                           \
-	int BPF_KPROBE(name##_kprobe, void *arg0)      \
-	{                                              \
-		stash_args(hook, (__u64)arg0, 0);      \
-		return 0;                              \
-	}                                              \
-	SEC("kretprobe/" #func)                        \
-	int BPF_KRETPROBE(name##_kretprobe)            \
-	{                                              \
-		struct stash s;                        \
-                                                       \
-		if (!unstash_args(hook, &s))           \
-			return 0;                      \
-		return handler(ctx, s.arg0);           \
+	}                                             \
+	SEC("kprobe/" #func)                          \
+	int BPF_KPROBE(name##_kprobe, void *arg0)     \
+	{                                             \
+		stash_args(hook, (__u64)arg0, 0);     \
+		return 0;                             \
+	}                                             \
+	SEC("kretprobe/" #func)                       \
+	int BPF_KRETPROBE(name##_kretprobe)           \
+	{                                             \
+		struct stash s;                       \
+                                                      \
+		if (!unstash_args(hook, &s))          \
+			return 0;                     \
+		return handler(ctx, s.arg0);          \
 	}
 
 static __always_inline int on_page_init(void *ctx, __u64 page)
@@ -798,7 +798,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
-		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags, \
+		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
 				   nr, evflags, maps, entire);                \
 	}                                                                     \
 	SEC("kprobe/" #func)                                                  \

@@ -121,11 +121,12 @@ void kstate_census(struct kstate *k, struct census_result *res)
 		res->pfns += end - lo;
 		for (pfn = lo; !err && pfn < end; pfn += CENSUS_CHUNK) {
 			args.start_pfn = pfn;
-			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn :
-								  CENSUS_CHUNK;
+			args.nr_pfns = end - pfn < CENSUS_CHUNK ? end - pfn
+								: CENSUS_CHUNK;
 			/* a partial last subsection still gets looked at */
-			args.nr_pfns = (args.nr_pfns + ZDEV_SUBSECTION_PAGES -
-					1) & ~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
+			args.nr_pfns =
+				(args.nr_pfns + ZDEV_SUBSECTION_PAGES - 1) &
+				~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
 			err = census_run(fd, &args);
 		}
 	}
