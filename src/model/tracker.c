@@ -23,17 +23,10 @@
 #include <uthash.h>
 #include "tracker.h"
 
+/* A cached live folio: its view (v.pfn, the head, is the hash key). */
 struct zt_folio {
-	uint64_t pfn; /* head pfn: hash key */
-	struct zt_pgmap *pgmap;
-	uint32_t order;
-	int32_t mapcount;
-	uint64_t birth_ns;
-	uint64_t last_ns;
-	uint32_t last_kind;
-	bool preexisting;
-	int32_t birth_stack;
-	int32_t last_stack;
+	struct zt_folio_view v;
+	struct zt_pgmap *pgmap; /* v.pgmap_id's, while it is not final */
 	UT_hash_handle hh;
 };
 
@@ -123,17 +116,9 @@ static struct zt_folio *folio_add(struct tracker *t, struct zt_pgmap *p,
 
 	if (!f)
 		return NULL;
-	f->pfn = v->pfn;
+	f->v = *v;
 	f->pgmap = p;
-	f->order = v->order;
-	f->mapcount = v->mapcount;
-	f->birth_ns = v->birth_ns;
-	f->last_ns = v->last_ns;
-	f->last_kind = v->last_kind;
-	f->preexisting = v->preexisting;
-	f->birth_stack = v->birth_stack;
-	f->last_stack = v->last_stack;
-	HASH_ADD(hh, t->folios, pfn, sizeof(f->pfn), f);
+	HASH_ADD(hh, t->folios, v.pfn, sizeof(f->v.pfn), f);
 	return f;
 }
 
@@ -327,16 +312,8 @@ uint64_t tracker_live_folios(const struct tracker *t)
 
 static void folio_view(const struct zt_folio *f, struct zt_folio_view *out)
 {
-	out->pfn = f->pfn;
-	out->order = f->order;
+	*out = f->v;
 	out->pgmap_id = f->pgmap ? f->pgmap->id : 0;
-	out->mapcount = f->mapcount;
-	out->birth_ns = f->birth_ns;
-	out->last_ns = f->last_ns;
-	out->last_kind = f->last_kind;
-	out->preexisting = f->preexisting;
-	out->birth_stack = f->birth_stack;
-	out->last_stack = f->last_stack;
 }
 
 bool tracker_folio(const struct tracker *t, uint64_t pfn,
