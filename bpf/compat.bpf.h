@@ -151,6 +151,24 @@ static __always_inline void folio_head_read(struct folio *folio,
 	h->maps = map + 1;
 }
 
+/*
+ * The same from a tracing (fentry/fexit) program, whose folio is a BTF
+ * pointer: plain loads, which the JIT guards with its exception table,
+ * where a probe read is a helper call. Kprobe programs cannot do this.
+ */
+static __always_inline void folio_head_load(struct folio *folio,
+					    struct head_fields *h)
+{
+	struct page___pre615 *old = (void *)folio;
+
+	if (bpf_core_field_exists(folio->pgmap))
+		h->pgmap = (__u64)folio->pgmap;
+	else
+		h->pgmap = (__u64)old->pgmap;
+	h->refcount = folio->_refcount.counter;
+	h->maps = folio->_mapcount.counter + 1;
+}
+
 /* Order of a head folio; flags must be the folio's first word. */
 static __always_inline __u32 folio_order_of(struct folio *folio, __u64 flags)
 {

@@ -33,7 +33,13 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 #define MIGRATE_PFN_MIGRATE  (1UL << 1)
 #define MIGRATE_PFN_COMPOUND (1UL << 4) /* v6.18+, unused bit before */
 #define MIGRATE_PFN_SHIFT    6
-#define MIG_CHUNK	     8 /* v6.1: 512 bytes of stack for a whole call chain */
+/*
+ * Entries read at once from migrate_vma's arrays: a chunk of src and one
+ * of dst, or a collect chunk of src alone, keeps the whole call chain
+ * within v6.1's 512 bytes of stack.
+ */
+#define MIG_CHUNK     16
+#define COLLECT_CHUNK 32
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
 
@@ -398,6 +404,9 @@ struct slot_hint {
 	__u64 pgmap;
 	__s32 slot;
 	__u32 pad;
+	__u64 gen;	    /* the slot's generation when hinted */
+	__u64 lo, hi;	    /* its first range, in pfns (hi < lo: no bits) */
+	__u64 bit;	    /* the bit of lo in live_bits */
 };
 
 struct {
@@ -420,16 +429,113 @@ static __always_inline int slot_of(__u64 pgmap, int hook)
 	h = bpf_map_lookup_elem(&slot_hints, &zero);
 	if (h && h->pgmap == pgmap) {
 		s = slot_at(h->slot);
-		if (s && s->pgmap == pgmap && s->state != ZDEV_SLOT_GONE)
+		if (s && s->pgmap == pgmap && s->gen == h->gen &&
+		    s->state != ZDEV_SLOT_GONE)
 			return h->slot;
 	}
 	slot = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
 	found = slot ? *slot : slot_new(pgmap, hook, 0);
-	if (h && found >= 0) {
+	s = slot_at(found);
+	if (h && s) {
 		h->pgmap = pgmap;
 		h->slot = found;
+		h->gen = s->gen;
+		h->lo = 1;
+		h->hi = 0;
+		if (s->bit_len && s->info.nr_range) {
+			h->lo = zdev_phys_pfn(s->info.ranges[0].start);
+			h->hi = zdev_phys_pfn(s->info.ranges[0].end);
+			h->bit = s->bit_base;
+		}
 	}
 	return found;
+}
+
+/*
+ * The fast path, for what nearly every device event is: a base folio in
+ * daemon mode, on the pgmap this CPU's hint names, its page in the first
+ * range. It does what folio_event() would in a few dozen instructions,
+ * and returns 0 before changing anything when folio_event() must decide
+ * (large folios, CI records, anomalies, the census, first sights).
+ */
+static __always_inline int folio_fast(int kind, int hook, __u64 addr,
+				      __u64 flags, const struct head_fields *h,
+				      int maps_delta)
+{
+	__u64 pg_head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
+	struct zdev_pgmap_counters *c;
+	struct zdev_hook_stats *st;
+	struct slot_hint *hint;
+	__u64 pfn, bit, mask, *word;
+	__s32 maps = h->maps + maps_delta;
+	__u32 zero = 0, w;
+	struct zdev_slot *s;
+	int born = 0;
+
+	if (folio_records || emit_events || census_active || (flags & pg_head))
+		return 0;
+	hint = bpf_map_lookup_elem(&slot_hints, &zero);
+	if (!hint || hint->pgmap != h->pgmap)
+		return 0;
+	s = slot_at(hint->slot);
+	if (!s || s->pgmap != h->pgmap || s->gen != hint->gen ||
+	    s->state == ZDEV_SLOT_GONE || s->unrecorded)
+		return 0;
+	pfn = page_to_pfn(addr);
+	if (pfn < hint->lo || pfn > hint->hi)
+		return 0;
+	bit = hint->bit + (pfn - hint->lo);
+	w = bit >> 6;
+	word = bpf_map_lookup_elem(&live_bits, &w);
+	c = slot_counters(hint->slot);
+	if (!word || !c)
+		return 0;
+	mask = 1ULL << (bit & 63);
+	switch (kind) {
+	case ZDEV_EV_INIT:
+		/* a double init (or one on another CPU meanwhile) */
+		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
+			return 0;
+		c->inits++;
+		born = 1;
+		break;
+	case ZDEV_EV_FREE:
+		if (h->maps > 0 || !(*word & mask) ||
+		    !(__sync_fetch_and_and(word, ~mask) & mask))
+			return 0;
+		c->frees++;
+		born = -1;
+		break;
+	case ZDEV_EV_MAP:
+	case ZDEV_EV_UNMAP:
+		/* device-dax idles at refcount 1: its last unmap is a death */
+		if (maps < 0 || (kind == ZDEV_EV_UNMAP && maps <= 0 &&
+				 idle_refcount(s->info.type)))
+			return 0;
+		if (kind == ZDEV_EV_MAP)
+			c->maps++;
+		else
+			c->unmaps++;
+		c->mapped_pages += (maps > 0) - (h->maps > 0);
+		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
+			break;
+		/* born at its first map, or alive before we started */
+		if (born_at_map(s->info.type))
+			c->inits++;
+		else
+			c->preexisting++;
+		born = 1;
+		break;
+	default:
+		return 0;
+	}
+	c->live_folios += born;
+	c->live_pages += born;
+	st = hook_stats(hook);
+	if (st)
+		st->device++;
+	count_kind(kind);
+	return 1;
 }
 
 /* ---- folio events --------------------------------------------------- */
@@ -593,25 +699,28 @@ static __always_inline void folio_died(void *ctx, int hook, __s32 slot,
  * rmap entry programs: maps_delta and entire_delta give the after).
  */
 static __always_inline int folio_event(void *ctx, int kind, int hook,
-				       __u64 addr, __u64 flags, __u32 nr,
+				       __u64 addr, __u64 flags,
+				       const struct head_fields *hp, __u32 nr,
 				       __u16 evflags, int maps_delta,
 				       int entire_delta)
 {
-	struct zdev_hook_stats *st = hook_stats(hook);
+	struct zdev_hook_stats *st;
 	struct zdev_pgmap_counters *c;
 	struct folio *folio = (void *)addr;
 	struct folio_facts f = {};
-	struct head_fields head;
+	struct head_fields head = *hp;
 	struct zdev_slot *s;
 	__s32 slot, stack = -1;
 	__s64 mapped_delta;
 	__u32 type;
 	int idle, live;
 
+	if (folio_fast(kind, hook, addr, flags, hp, maps_delta))
+		return 0;
+	st = hook_stats(hook);
 	if (st)
 		st->device++;
 	count_kind(kind);
-	folio_head_read(folio, &head);
 	slot = slot_of(head.pgmap, hook);
 	s = slot_at(slot);
 	c = slot_counters(slot);
@@ -745,18 +854,40 @@ static __always_inline bool unstash_args(__u32 hook, struct stash *out)
 		return handler(ctx, s.arg0);          \
 	}
 
-static __always_inline int on_page_init(void *ctx, __u64 page)
+/* at exit: pgmap, order and refcount are set by then (v7.x sets pgmap) */
+SEC("fexit/zone_device_page_init")
+int BPF_PROG(page_init_fexit, struct page *page)
 {
-	__u64 flags = read_flags(page);
+	struct folio *folio = (void *)page; /* a head page */
+	struct head_fields h;
 
-	return folio_event(ctx, ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, page, flags,
-			   0, 0, 0, 0);
+	folio_head_load(folio, &h);
+	return folio_event(ctx, ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT,
+			   arg_u64(ctx, 0), *(__u64 *)folio, &h, 0, 0, 0, 0);
 }
 
-/* at exit: pgmap, order and refcount are set by then (v7.x sets pgmap) */
-EXIT_HOOK(page_init, zone_device_page_init, ZDEV_HOOK_PAGE_INIT, on_page_init)
+SEC("kprobe/zone_device_page_init")
+int BPF_KPROBE(page_init_kprobe, void *page)
+{
+	stash_args(ZDEV_HOOK_PAGE_INIT, (__u64)page, 0);
+	return 0;
+}
 
-static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
+SEC("kretprobe/zone_device_page_init")
+int BPF_KRETPROBE(page_init_kretprobe)
+{
+	struct head_fields h;
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_PAGE_INIT, &s))
+		return 0;
+	folio_head_read((struct folio *)s.arg0, &h);
+	return folio_event(ctx, ZDEV_EV_INIT, ZDEV_HOOK_PAGE_INIT, s.arg0,
+			   read_flags(s.arg0), &h, 0, 0, 0, 0);
+}
+
+static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags,
+				   const struct head_fields *h)
 {
 	/* Only device folios get here: check the zone shift once more. */
 	if (!zone_is_device(flags)) {
@@ -765,21 +896,27 @@ static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags)
 		if (st)
 			st->anomalies++;
 	}
-	return folio_event(ctx, ZDEV_EV_FREE, ZDEV_HOOK_FREE, addr, flags, 0, 0,
-			   0, 0);
+	return folio_event(ctx, ZDEV_EV_FREE, ZDEV_HOOK_FREE, addr, flags, h, 0,
+			   0, 0, 0);
 }
 
 SEC("fentry/free_zone_device_folio")
 int BPF_PROG(free_fentry, struct folio *folio)
 {
-	/* a BTF pointer: its first word is a plain load */
-	return on_free(ctx, arg_u64(ctx, 0), *(__u64 *)folio);
+	struct head_fields h;
+
+	/* a BTF pointer: plain loads */
+	folio_head_load(folio, &h);
+	return on_free(ctx, arg_u64(ctx, 0), *(__u64 *)folio, &h);
 }
 
 SEC("kprobe/free_zone_device_folio")
 int BPF_KPROBE(free_kprobe, struct folio *folio)
 {
-	return on_free(ctx, (__u64)folio, read_flags((__u64)folio));
+	struct head_fields h;
+
+	folio_head_read(folio, &h);
+	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
@@ -795,22 +932,26 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 		     int nr_pages)                                            \
 	{                                                                     \
 		__u64 flags = *(__u64 *)folio;                                \
+		struct head_fields h;                                         \
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
+		folio_head_load(folio, &h);                                   \
 		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
-				   nr, evflags, maps, entire);                \
+				   &h, nr, evflags, maps, entire);            \
 	}                                                                     \
 	SEC("kprobe/" #func)                                                  \
 	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
 		       int nr_pages)                                          \
 	{                                                                     \
 		__u64 flags = read_flags((__u64)folio);                       \
+		struct head_fields h;                                         \
                                                                               \
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
-		return folio_event(ctx, kind, hook, (__u64)folio, flags, nr,  \
-				   evflags, maps, entire);                    \
+		folio_head_read(folio, &h);                                   \
+		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,  \
+				   nr, evflags, maps, entire);                \
 	}
 
 #define PMD_PAGES 0 /* 0: the folio's own size */
@@ -833,13 +974,14 @@ RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
 	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
 
 /* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
-static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags)
+static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags,
+				       const struct head_fields *h)
 {
 	bool large =
 		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
 
 	return folio_event(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
-			   flags, 0,
+			   flags, h, 0,
 			   ZDEV_F_NEW_ANON | (large ? ZDEV_F_LARGE_MAP : 0), 1,
 			   large ? 1 : 0);
 }
@@ -848,20 +990,24 @@ SEC("fentry/folio_add_new_anon_rmap")
 int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
 {
 	__u64 flags = *(__u64 *)folio;
+	struct head_fields h;
 
 	if (!zone_is_device(flags))
 		return 0;
-	return on_new_anon(ctx, arg_u64(ctx, 0), flags);
+	folio_head_load(folio, &h);
+	return on_new_anon(ctx, arg_u64(ctx, 0), flags, &h);
 }
 
 SEC("kprobe/folio_add_new_anon_rmap")
 int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
 {
 	__u64 flags = read_flags((__u64)folio);
+	struct head_fields h;
 
 	if (!zone_is_device(flags))
 		return 0;
-	return on_new_anon(ctx, (__u64)folio, flags);
+	folio_head_read(folio, &h);
+	return on_new_anon(ctx, (__u64)folio, flags, &h);
 }
 
 /*
@@ -874,13 +1020,15 @@ static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
 				     bool compound, __u16 evflags)
 {
 	__u64 flags = read_flags(page), head;
+	struct head_fields h;
 
 	if (!zone_is_device(flags))
 		return 0;
 	head = page_head(page);
 	if (head != page)
 		flags = read_flags(head);
-	return folio_event(ctx, kind, hook, head, flags, compound ? 0 : 1,
+	folio_head_read((struct folio *)head, &h);
+	return folio_event(ctx, kind, hook, head, flags, &h, compound ? 0 : 1,
 			   evflags | (compound ? ZDEV_F_LARGE_MAP : 0),
 			   kind == ZDEV_EV_MAP ? 1 : -1,
 			   compound ? (kind == ZDEV_EV_MAP ? 1 : -1) : 0);
@@ -962,12 +1110,14 @@ int BPF_KPROBE(page_remove_rmap_kprobe, struct page *page, void *vma,
 static __always_inline int on_devmap_put(void *ctx, __u64 page, bool done)
 {
 	__u64 head = page_head(page), flags = read_flags(head);
+	struct head_fields h;
 
 	/* false: not an FS DAX page; the caller puts it the ordinary way */
 	if (!done || !zone_is_device(flags))
 		return 0;
+	folio_head_read((struct folio *)head, &h);
 	return folio_event(ctx, ZDEV_EV_DEVMAP_PUT, ZDEV_HOOK_DEVMAP_PUT, head,
-			   flags, 0, 0, 0, 0);
+			   flags, &h, 0, 0, 0, 0);
 }
 
 SEC("fexit/__put_devmap_managed_folio_refs")
@@ -1264,17 +1414,20 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 	return 0;
 }
 
-/* Chunk idx of a src or dst array into buf: its entries, 0 past the end. */
-static __always_inline __u64 chunk_read(unsigned long *buf, __u64 arr,
-					__u64 npages, __u32 idx)
+/*
+ * Chunk idx (of `chunk' entries) of a src or dst array into buf: its
+ * entries, 0 past the end.
+ */
+static __always_inline __u64 chunk_read(unsigned long *buf, __u32 chunk,
+					__u64 arr, __u64 npages, __u32 idx)
 {
-	__u64 base = (__u64)idx * MIG_CHUNK, n;
+	__u64 base = (__u64)idx * chunk, n;
 
 	if (base >= npages)
 		return 0;
 	n = npages - base;
-	if (n > MIG_CHUNK)
-		n = MIG_CHUNK;
+	if (n > chunk)
+		n = chunk;
 	if (bpf_probe_read_kernel(buf, n * sizeof(long),
 				  (void *)(arr + base * sizeof(long))))
 		return 0;
@@ -1283,11 +1436,18 @@ static __always_inline __u64 chunk_read(unsigned long *buf, __u64 arr,
 
 static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 {
-	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK];
-	__u64 n = chunk_read(src, w->src, w->npages, idx);
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any = 0;
+	__u64 n = chunk_read(src, MIG_CHUNK, w->src, w->npages, idx);
 	int i;
 
-	if (!n || chunk_read(dst, w->dst, w->npages, idx) != n)
+	if (!n)
+		return 1;
+	for (i = 0; i < MIG_CHUNK && i < n; i++)
+		any |= src[i];
+	/* most chunks of a compound migration are empty: dst is not needed */
+	if (!(any & MIGRATE_PFN_MIGRATE) && w->pgmap)
+		return 0;
+	if (chunk_read(dst, MIG_CHUNK, w->dst, w->npages, idx) != n)
 		return 1;
 	for (i = 0; i < MIG_CHUNK && i < n; i++) {
 		/* most entries of a compound migration are empty */
@@ -1310,14 +1470,14 @@ struct collect_walk {
 
 static int collect_chunk(__u32 idx, struct collect_walk *w)
 {
-	unsigned long src[MIG_CHUNK];
-	__u64 n = chunk_read(src, w->src, w->npages, idx);
+	unsigned long src[COLLECT_CHUNK];
+	__u64 n = chunk_read(src, COLLECT_CHUNK, w->src, w->npages, idx);
 	int i;
 
 	if (!n)
 		return 1;
 	/* branch-free: a branch per entry multiplies the verifier's states */
-	for (i = 0; i < MIG_CHUNK && i < n; i++) {
+	for (i = 0; i < COLLECT_CHUNK && i < n; i++) {
 		__u64 migrate = (src[i] / MIGRATE_PFN_MIGRATE) & 1;
 		__u64 compound = (src[i] / MIGRATE_PFN_COMPOUND) & 1;
 
@@ -1393,7 +1553,8 @@ static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
 		return 0;
 	if (w.npages > max_migrate_entries)
 		w.npages = max_migrate_entries;
-	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, collect_chunk, &w, 0);
+	bpf_loop((w.npages + COLLECT_CHUNK - 1) / COLLECT_CHUNK, collect_chunk,
+		 &w, 0);
 	cpages = w.pages;
 	bpf_map_update_elem(&setup_cpages, &args, &cpages, BPF_ANY);
 	return 0;
