@@ -404,9 +404,9 @@ struct slot_hint {
 	__u64 pgmap;
 	__s32 slot;
 	__u32 pad;
-	__u64 gen;	    /* the slot's generation when hinted */
-	__u64 lo, hi;	    /* its first range, in pfns (hi < lo: no bits) */
-	__u64 bit;	    /* the bit of lo in live_bits */
+	__u64 gen;    /* the slot's generation when hinted */
+	__u64 lo, hi; /* its first range, in pfns (hi < lo: no bits) */
+	__u64 bit;    /* the bit of lo in live_bits */
 };
 
 struct {
