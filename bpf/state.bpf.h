@@ -354,15 +354,20 @@ static __always_inline int folio_live_test(struct zdev_slot *s, __u32 slot,
 	return !!(*word & (1ULL << (bit & 63)));
 }
 
-/* CI mode: the mapped bit and the time of the last mapping change. */
-static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped)
+/*
+ * CI mode: the mapped bit and the time of the last mapping change, in the
+ * record `rec' if the caller has it (NULL: looked up).
+ */
+static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped,
+					__u64 *rec)
 {
-	__u64 *rec, old;
+	__u64 old;
 	bool piece;
 
 	if (!folio_records)
 		return;
-	rec = rec_find(slot, pfn, &piece);
+	if (!rec)
+		rec = rec_find(slot, pfn, &piece);
 	if (!rec)
 		return;
 	old = *rec;

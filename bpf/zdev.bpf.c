@@ -161,7 +161,12 @@ static __always_inline __u64 read_flags(__u64 addr)
 
 static __always_inline __u64 page_to_pfn(__u64 page)
 {
-	return (page - vmemmap_start()) / bpf_core_type_size(struct page);
+	__u64 size = bpf_core_type_size(struct page);
+
+	/* a shift where struct page is 64 bytes (the loader drops the rest) */
+	if (size == 64)
+		return (page - vmemmap_start()) >> 6;
+	return (page - vmemmap_start()) / size;
 }
 
 static __always_inline __u64 pfn_to_page(__u64 pfn)
@@ -395,43 +400,30 @@ static __noinline int slot_new(__u64 addr, int hook, __u32 flags)
 	return c.slot;
 }
 
-/*
- * The slot each CPU used last: events come in runs on one pgmap, and a
- * per-CPU array lookup is a few inlined instructions where the hash is a
- * call. Valid while that slot still holds the pgmap and it is not gone.
- */
-struct slot_hint {
-	__u64 pgmap;
-	__s32 slot;
-	__u32 pad;
-	__u64 gen;    /* the slot's generation when hinted */
-	__u64 lo, hi; /* its first range, in pfns (hi < lo: no bits) */
-	__u64 bit;    /* the bit of lo in live_bits */
-};
-
+/* The fast path's per-CPU state (struct zdev_fast in zdev.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct slot_hint);
-} slot_hints SEC(".maps");
+	__type(value, struct zdev_fast);
+} fast SEC(".maps");
 
 /* The slot of a pgmap, given one on first sight; -1 if none is free. */
 static __always_inline int slot_of(__u64 pgmap, int hook)
 {
 	struct zdev_slot *s;
-	struct slot_hint *h;
+	struct zdev_fast *h;
 	__u32 zero = 0, *slot;
 	int found;
 
 	if (!pgmap)
 		return -1;
-	h = bpf_map_lookup_elem(&slot_hints, &zero);
+	h = bpf_map_lookup_elem(&fast, &zero);
 	if (h && h->pgmap == pgmap) {
-		s = slot_at(h->slot);
+		s = slot_at(h->slot & (ZDEV_MAX_SLOTS - 1));
 		if (s && s->pgmap == pgmap && s->gen == h->gen &&
 		    s->state != ZDEV_SLOT_GONE)
-			return h->slot;
+			return h->slot & (ZDEV_MAX_SLOTS - 1);
 	}
 	slot = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
 	found = slot ? *slot : slot_new(pgmap, hook, 0);
@@ -439,6 +431,7 @@ static __always_inline int slot_of(__u64 pgmap, int hook)
 	if (h && s) {
 		h->pgmap = pgmap;
 		h->slot = found;
+		h->type = s->info.type;
 		h->gen = s->gen;
 		h->lo = 1;
 		h->hi = 0;
@@ -464,21 +457,21 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 {
 	__u64 pg_head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
 	struct zdev_pgmap_counters *c;
-	struct zdev_hook_stats *st;
-	struct slot_hint *hint;
 	__u64 pfn, bit, mask, *word;
 	__s32 maps = h->maps + maps_delta;
-	__u32 zero = 0, w;
+	__u32 zero = 0, w, slot;
+	struct zdev_fast *hint;
 	struct zdev_slot *s;
 	int born = 0;
 
 	if (folio_records || emit_events || census_active || (flags & pg_head))
 		return 0;
-	hint = bpf_map_lookup_elem(&slot_hints, &zero);
+	hint = bpf_map_lookup_elem(&fast, &zero);
 	if (!hint || hint->pgmap != h->pgmap)
 		return 0;
-	s = slot_at(hint->slot);
-	if (!s || s->pgmap != h->pgmap || s->gen != hint->gen ||
+	slot = hint->slot & (ZDEV_MAX_SLOTS - 1);
+	s = &slots[slot];
+	if (s->pgmap != h->pgmap || s->gen != hint->gen ||
 	    s->state == ZDEV_SLOT_GONE || s->unrecorded)
 		return 0;
 	pfn = page_to_pfn(addr);
@@ -487,7 +480,7 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 	bit = hint->bit + (pfn - hint->lo);
 	w = bit >> 6;
 	word = bpf_map_lookup_elem(&live_bits, &w);
-	c = slot_counters(hint->slot);
+	c = bpf_map_lookup_elem(&counters, &slot);
 	if (!word || !c)
 		return 0;
 	mask = 1ULL << (bit & 63);
@@ -510,7 +503,7 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 	case ZDEV_EV_UNMAP:
 		/* device-dax idles at refcount 1: its last unmap is a death */
 		if (maps < 0 || (kind == ZDEV_EV_UNMAP && maps <= 0 &&
-				 idle_refcount(s->info.type)))
+				 idle_refcount(hint->type)))
 			return 0;
 		if (kind == ZDEV_EV_MAP)
 			c->maps++;
@@ -520,7 +513,7 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
 			break;
 		/* born at its first map, or alive before we started */
-		if (born_at_map(s->info.type))
+		if (born_at_map(hint->type))
 			c->inits++;
 		else
 			c->preexisting++;
@@ -531,10 +524,8 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 	}
 	c->live_folios += born;
 	c->live_pages += born;
-	st = hook_stats(hook);
-	if (st)
-		st->device++;
-	count_kind(kind);
+	if (hook >= 0 && hook < ZDEV_HOOK_MAX)
+		hint->device_calls[hook]++;
 	return 1;
 }
 
@@ -712,8 +703,10 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 	struct zdev_slot *s;
 	__s32 slot, stack = -1;
 	__s64 mapped_delta;
+	__u64 *rec;
 	__u32 type;
 	int idle, live;
+	bool piece;
 
 	if (folio_fast(kind, hook, addr, flags, hp, maps_delta))
 		return 0;
@@ -764,14 +757,19 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 			       zdev_mapped_pages(f.maps_before, f.entire_before,
 						 f.order);
 		c->mapped_pages += mapped_delta;
-		live = folio_live_test(s, slot, f.pfn);
+		/* CI mode: one lookup of a live folio's record for both */
+		rec = NULL;
+		if (folio_records)
+			rec = rec_find(slot, f.pfn, &piece);
+		live = folio_records ? rec != NULL
+				     : folio_live_test(s, slot, f.pfn);
 		if (live < 0)
 			c->untracked++;
 		else if (!live && kind == ZDEV_EV_MAP && born_at_map(type))
 			folio_born(ctx, hook, slot, s, c, &f, false, &stack);
 		else if (!live)
 			folio_found(slot, s, c, &f, false);
-		folio_touch(slot, f.pfn, f.maps > 0);
+		folio_touch(slot, f.pfn, f.maps > 0, rec);
 		/*
 		 * Folios that idle at refcount 1 (device-dax) never reach
 		 * the free path: the last unmap returns them to idle.

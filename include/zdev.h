@@ -193,6 +193,46 @@ struct zdev_hook_stats {
 	__u64 stack_overflows;	/* stack ids lost to a full stack map */
 };
 
+/*
+ * What each CPU keeps for the BPF fast path: the slot of the pgmap it saw
+ * last, with what the path needs of it (a per-CPU array lookup where the
+ * hash is a call), and the device calls that path counted, by hook: the
+ * daemon adds them to zdev_hook_stats.device and to their event kind, so
+ * that the path needs no lookup of stats or kinds.
+ */
+struct zdev_fast {
+	__u64 pgmap;
+	__u32 slot;
+	__u32 type;   /* enum zdev_pgmap_type */
+	__u64 gen;    /* the slot's generation when cached */
+	__u64 lo, hi; /* its first range, in pfns (hi < lo: no bits) */
+	__u64 bit;    /* the bit of lo in live_bits */
+	__u64 device_calls[ZDEV_HOOK_MAX];
+};
+
+/* The event kind of a hook's calls on the fast path; 0 for other hooks. */
+static inline int zdev_fast_kind(int hook)
+{
+	switch (hook) {
+	case ZDEV_HOOK_PAGE_INIT:
+		return ZDEV_EV_INIT;
+	case ZDEV_HOOK_FREE:
+		return ZDEV_EV_FREE;
+	case ZDEV_HOOK_ADD_NEW_ANON:
+	case ZDEV_HOOK_ADD_ANON_PTES:
+	case ZDEV_HOOK_ADD_ANON_PMD:
+	case ZDEV_HOOK_ADD_FILE_PTES:
+	case ZDEV_HOOK_ADD_FILE_PMD:
+	case ZDEV_HOOK_ADD_FILE_PUD:
+		return ZDEV_EV_MAP;
+	case ZDEV_HOOK_REMOVE_PTES:
+	case ZDEV_HOOK_REMOVE_PMD:
+	case ZDEV_HOOK_REMOVE_PUD:
+		return ZDEV_EV_UNMAP;
+	}
+	return 0;
+}
+
 /* Frames kept per call site: enough to name the driver calling in. */
 #define ZDEV_STACK_DEPTH 16
 

@@ -18,6 +18,7 @@
 #include "zdev.skel.h"
 
 struct kstate {
+	struct probes *probes;
 	struct zdev *skel;
 	int ncpus;
 	bool records; /* CI mode */
@@ -38,6 +39,7 @@ int kstate_open(struct kstate **out, struct probes *p)
 
 	if (!k)
 		return -ENOMEM;
+	k->probes = p;
 	k->skel = skel;
 	k->ncpus = libbpf_num_possible_cpus();
 	k->records = skel->rodata->folio_records;
@@ -154,8 +156,9 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 {
 	int fd = bpf_map__fd(k->skel->maps.kinds);
 	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
+	uint64_t fast_calls[ZDEV_HOOK_MAX];
 	__u32 kind;
-	int c;
+	int c, h;
 
 	t->events = 0;
 	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++) {
@@ -165,8 +168,14 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 			for (c = 0; c < k->ncpus; c++)
 				n += per_cpu[c];
 		t->events_by_kind[kind] = n;
-		t->events += n;
 	}
+	/* the fast path counts by hook, not by kind */
+	probes_fast_calls(k->probes, fast_calls);
+	for (h = 0; h < ZDEV_HOOK_MAX; h++)
+		t->events_by_kind[zdev_fast_kind(h)] += fast_calls[h];
+	t->events_by_kind[0] = 0;
+	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++)
+		t->events += t->events_by_kind[kind];
 }
 
 int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)

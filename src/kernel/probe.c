@@ -704,9 +704,24 @@ static void hook_prog_info(const struct hook_def *d, const struct hook_run *h,
 	}
 }
 
+void probes_fast_calls(const struct probes *p, uint64_t calls[ZDEV_HOOK_MAX])
+{
+	struct zdev_fast per_cpu[p->ncpus > 0 ? p->ncpus : 1];
+	int fd = bpf_map__fd(p->skel->maps.fast), c, h;
+	__u32 zero = 0;
+
+	memset(calls, 0, ZDEV_HOOK_MAX * sizeof(calls[0]));
+	if (bpf_map_lookup_elem(fd, &zero, per_cpu))
+		return;
+	for (c = 0; c < p->ncpus; c++)
+		for (h = 0; h < ZDEV_HOOK_MAX; h++)
+			calls[h] += per_cpu[c].device_calls[h];
+}
+
 void probes_status(const struct probes *p, struct zdev_status *st)
 {
 	struct zdev_hook_stats per_cpu[p->ncpus > 0 ? p->ncpus : 1];
+	uint64_t fast_calls[ZDEV_HOOK_MAX];
 	int fd = bpf_map__fd(p->skel->maps.stats);
 	__u32 key;
 	size_t i;
@@ -738,9 +753,10 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 			hook_prog_info(d, h, hs);
 		st->probe_misses += hs->misses;
 	}
+	probes_fast_calls(p, fast_calls);
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
-		struct zdev_hook_stats sum = {};
+		struct zdev_hook_stats sum = { .device = fast_calls[key] };
 
 		if (bpf_map_lookup_elem(fd, &key, per_cpu))
 			continue;

@@ -46,6 +46,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 int probes_events_fd(const struct probes *p);
 /* Hooks, their mechanisms and per-CPU counters summed. */
 void probes_status(const struct probes *p, struct zdev_status *st);
+/* The device calls the BPF fast path counted, by enum zdev_hook. */
+void probes_fast_calls(const struct probes *p, uint64_t calls[ZDEV_HOOK_MAX]);
 /* The skeleton, for the reader of the kernel side's state (kstate.c). */
 struct zdev *probes_skel(struct probes *p);
 /* The frames of a captured stack, innermost first; their number or 0. */
