@@ -147,9 +147,14 @@ static __always_inline bool born_at_map(__u32 type)
 	       type == ZDEV_PGMAP_P2PDMA;
 }
 
+/*
+ * Records keep time in 4 ms units at best: the coarse clock (the same
+ * CLOCK_MONOTONIC, read at the last tick) is fine enough, and costs a
+ * fraction of a clocksource read.
+ */
 static __always_inline __u64 since_start(void)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 
 	return now > session_start_ns ? now - session_start_ns : 0;
 }
@@ -361,7 +366,7 @@ static __always_inline int folio_live_test(struct zdev_slot *s, __u32 slot,
 static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped,
 					__u64 *rec)
 {
-	__u64 old;
+	__u64 old, new;
 	bool piece;
 
 	if (!folio_records)
@@ -371,9 +376,10 @@ static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped,
 	if (!rec)
 		return;
 	old = *rec;
+	new = zdev_rec_touch(old, since_start(), mapped);
 	/* another CPU touching the same folio wins; both are the same age */
-	__sync_val_compare_and_swap(rec, old,
-				    zdev_rec_touch(old, since_start(), mapped));
+	if (new != old)
+		__sync_val_compare_and_swap(rec, old, new);
 }
 
 #endif /* ZDEV_STATE_BPF_H */

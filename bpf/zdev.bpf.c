@@ -267,7 +267,7 @@ struct {
 static __always_inline __s32 stack_cached(void *ctx, struct zdev_hook_stats *st,
 					  int hook)
 {
-	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_ns(), key;
+	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_coarse_ns(), key;
 	struct stack_cache *sc;
 	struct stack_hit *h;
 	__u32 zero = 0;
