@@ -7,8 +7,9 @@
  *  - per-CPU counters per slot, summed by the daemon at each tick: a full
  *    ring buffer can never change them;
  *  - per-folio state, only what the leak rules need: a bit per device page
- *    while the folio headed there is live (daemon mode), or a packed
- *    64-byte record per live folio (CI mode: run, --stacks).
+ *    while the folio headed there is live, and in CI mode (run, --stacks)
+ *    a packed 8-byte record per device page beside it: array lookups, no
+ *    allocation at a birth, nothing to free at a death.
  * What does not fit (slots, bitmap room, records) is counted, never lost
  * silently; the daemon reports it and run's verdict becomes inconclusive.
  */
@@ -45,7 +46,7 @@ struct {
 	__type(value, __u32);
 } pgmap_slot SEC(".maps");
 
-/* Daemon mode: bit per device page; sized by the loader. */
+/* A bit per device page of every pgmap given room; sized by the loader. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -55,30 +56,18 @@ struct {
 } live_bits SEC(".maps");
 
 /*
- * CI mode: a record per live folio (zdev_rec_*). Not preallocated: an
- * element is allocated at birth, 48 bytes of htab_elem + key + value = 64.
+ * CI mode: the record (zdev_rec_*) of the live folio headed at each bit
+ * of live_bits, at the bit's index; sized by the loader (one entry in
+ * daemon mode). Written before its bit is set, zeroed after it is
+ * cleared: a reader that sees the bit sees the record.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, __u64);
-} folios SEC(".maps");
-
-/*
- * CI mode: the pieces of split folios. A split inserts hundreds at once,
- * often with interrupts off, where the allocator of the map above cannot
- * refill: these are preallocated. Looked up only while some exist.
- */
-#define PIECES_MAX 65536
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PIECES_MAX);
-	__type(key, __u64);
-	__type(value, __u64);
-} pieces SEC(".maps");
-__u64 pieces_live; /* records in pieces */
+} records SEC(".maps");
 
 /* Device events by kind (events_by_kind), per CPU. */
 struct {
@@ -181,10 +170,9 @@ static __always_inline __s64 bit_of(struct zdev_slot *s, __u64 pfn)
 	return -1;
 }
 
-/* Set or clear a folio's bit: 1 if it was set, 0 if not, -1 no bit. */
-static __always_inline int bit_flip(struct zdev_slot *s, __u64 pfn, bool on)
+/* Set or clear a bit: 1 if it was set, 0 if not, -1 no bit. */
+static __always_inline int bit_flip(__s64 bit, bool on)
 {
-	__s64 bit = bit_of(s, pfn);
 	__u64 *word, mask, old;
 	__u32 w;
 
@@ -208,7 +196,7 @@ static __always_inline void bits_alloc(struct zdev_slot *s, __u64 pages)
 	__u64 len = (pages + 63) & ~63ULL, base;
 
 	s->bit_len = 0;
-	if (folio_records || !len)
+	if (!len)
 		return;
 	base = __sync_fetch_and_add(&next_bit, len);
 	if (base + len > live_bits_cap) {
@@ -222,70 +210,14 @@ static __always_inline void bits_alloc(struct zdev_slot *s, __u64 pages)
 
 /* ---- CI mode: records ----------------------------------------------- */
 
-/* The record of a live folio, wherever it is kept, or NULL. */
-static __always_inline __u64 *rec_find(__u32 slot, __u64 pfn, bool *piece)
+/* The record at a bit of live_bits; NULL in daemon mode or without one. */
+static __always_inline __u64 *rec_at(__s64 bit)
 {
-	__u64 key = zdev_folio_key(slot, pfn), *rec;
+	__u32 i = bit;
 
-	*piece = false;
-	rec = bpf_map_lookup_elem(&folios, &key);
-	if (rec || !pieces_live)
-		return rec;
-	rec = bpf_map_lookup_elem(&pieces, &key);
-	*piece = rec != NULL;
-	return rec;
-}
-
-/* Insert a record: 0 inserted, 1 one was there (replaced), -1 no room. */
-static __always_inline int rec_insert(__u32 slot, __u64 pfn, __u64 rec)
-{
-	__u64 key = zdev_folio_key(slot, pfn);
-	long err = bpf_map_update_elem(&folios, &key, &rec, BPF_NOEXIST);
-
-	if (err == -EEXIST) {
-		bpf_map_update_elem(&folios, &key, &rec, BPF_EXIST);
-		return 1;
-	}
-	if (err)
-		return -1;
-	/* a live piece of a split folio born again */
-	if (pieces_live && !bpf_map_delete_elem(&pieces, &key)) {
-		__sync_fetch_and_add(&pieces_live, -1);
-		return 1;
-	}
-	return 0;
-}
-
-/* A piece of a split folio: 0 inserted, 1 one was there, -1 no room. */
-static __always_inline int piece_insert(__u32 slot, __u64 pfn, __u64 rec)
-{
-	__u64 key = zdev_folio_key(slot, pfn);
-	long err = bpf_map_update_elem(&pieces, &key, &rec, BPF_NOEXIST);
-
-	if (err == -EEXIST)
-		return 1;
-	if (err)
-		return -1;
-	__sync_fetch_and_add(&pieces_live, 1);
-	return 0;
-}
-
-/* Remove a record: 1 and *old if it was there, else 0. */
-static __always_inline int rec_remove(__u32 slot, __u64 pfn, __u64 *old)
-{
-	__u64 key = zdev_folio_key(slot, pfn);
-	bool piece;
-	__u64 *rec = rec_find(slot, pfn, &piece);
-
-	if (!rec)
-		return 0;
-	*old = *rec;
-	if (!piece)
-		return bpf_map_delete_elem(&folios, &key) ? 0 : 1;
-	if (bpf_map_delete_elem(&pieces, &key))
-		return 0;
-	__sync_fetch_and_add(&pieces_live, -1);
-	return 1;
+	if (!folio_records || bit < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&records, &i);
 }
 
 /* ---- either mode ---------------------------------------------------- */
@@ -315,10 +247,12 @@ static __always_inline int folio_live_set(struct zdev_slot *s, __u32 slot,
 					  __u64 pfn, __u32 order,
 					  __s32 stack_id, bool census)
 {
-	if (!folio_records)
-		return bit_flip(s, pfn, true);
-	return rec_insert(slot, pfn,
-			  zdev_rec_new(since_start(), order, stack_id, census));
+	__s64 bit = bit_of(s, pfn);
+	__u64 *rec = rec_at(bit);
+
+	if (rec)
+		*rec = zdev_rec_new(since_start(), order, stack_id, census);
+	return bit_flip(bit, true);
 }
 
 /*
@@ -328,28 +262,25 @@ static __always_inline int folio_live_set(struct zdev_slot *s, __u32 slot,
 static __always_inline int folio_live_clear(struct zdev_slot *s, __u32 slot,
 					    __u64 pfn, __u32 *order)
 {
-	__u64 rec = 0;
+	__s64 bit = bit_of(s, pfn);
+	int was = bit_flip(bit, false);
+	__u64 *rec = rec_at(bit);
 
-	if (!folio_records)
-		return bit_flip(s, pfn, false);
-	if (!rec_remove(slot, pfn, &rec))
-		return 0;
-	*order = zdev_rec_order(rec);
-	return 1;
+	if (was == 1 && rec) {
+		*order = zdev_rec_order(*rec);
+		*rec = 0;
+	}
+	return was;
 }
 
-/* Whether a folio is live, without changing it (bitmap: 1 / 0 / -1). */
+/* Whether a folio is live, without changing it: 1 / 0 / -1 no bit. */
 static __always_inline int folio_live_test(struct zdev_slot *s, __u32 slot,
 					   __u64 pfn)
 {
-	bool piece;
-	__s64 bit;
+	__s64 bit = bit_of(s, pfn);
 	__u64 *word;
 	__u32 w;
 
-	if (folio_records)
-		return rec_find(slot, pfn, &piece) ? 1 : 0;
-	bit = bit_of(s, pfn);
 	if (bit < 0)
 		return -1;
 	w = bit >> 6;
@@ -359,27 +290,24 @@ static __always_inline int folio_live_test(struct zdev_slot *s, __u32 slot,
 	return !!(*word & (1ULL << (bit & 63)));
 }
 
-/*
- * CI mode: the mapped bit and the time of the last mapping change, in the
- * record `rec' if the caller has it (NULL: looked up).
- */
-static __always_inline void folio_touch(__u32 slot, __u64 pfn, bool mapped,
-					__u64 *rec)
+/* CI mode: a record's mapped bit and the time of its last change. */
+static __always_inline void rec_touch(__u64 *rec, bool mapped)
 {
-	__u64 old, new;
-	bool piece;
+	__u64 old = *rec, new = zdev_rec_touch(old, since_start(), mapped);
 
-	if (!folio_records)
-		return;
-	if (!rec)
-		rec = rec_find(slot, pfn, &piece);
-	if (!rec)
-		return;
-	old = *rec;
-	new = zdev_rec_touch(old, since_start(), mapped);
 	/* another CPU touching the same folio wins; both are the same age */
 	if (new != old)
 		__sync_val_compare_and_swap(rec, old, new);
+}
+
+/* The same, found from the folio. */
+static __always_inline void folio_touch(struct zdev_slot *s, __u64 pfn,
+					bool mapped)
+{
+	__u64 *rec = rec_at(bit_of(s, pfn));
+
+	if (rec)
+		rec_touch(rec, mapped);
 }
 
 #endif /* ZDEV_STATE_BPF_H */

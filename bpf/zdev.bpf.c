@@ -451,20 +451,20 @@ static __always_inline int slot_of(__u64 pgmap, int hook)
  * and returns 0 before changing anything when folio_event() must decide
  * (large folios, CI records, anomalies, the census, first sights).
  */
-static __always_inline int folio_fast(int kind, int hook, __u64 addr,
+static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 				      __u64 flags, const struct head_fields *h,
 				      int maps_delta)
 {
 	__u64 pg_head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
+	__u64 pfn, bit, mask, *word, *rec = NULL;
 	struct zdev_pgmap_counters *c;
-	__u64 pfn, bit, mask, *word;
 	__s32 maps = h->maps + maps_delta;
 	__u32 zero = 0, w, slot;
 	struct zdev_fast *hint;
 	struct zdev_slot *s;
 	int born = 0;
 
-	if (folio_records || emit_events || census_active || (flags & pg_head))
+	if (emit_events || census_active || (flags & pg_head))
 		return 0;
 	hint = bpf_map_lookup_elem(&fast, &zero);
 	if (!hint || hint->pgmap != h->pgmap)
@@ -484,10 +484,25 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 	if (!word || !c)
 		return 0;
 	mask = 1ULL << (bit & 63);
+	if (folio_records) {
+		rec = rec_at(bit);
+		if (!rec)
+			return 0;
+	}
 	switch (kind) {
 	case ZDEV_EV_INIT:
 		/* a double init (or one on another CPU meanwhile) */
-		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
+		if (*word & mask)
+			return 0;
+		if (rec)
+			*rec = zdev_rec_new(
+				since_start(), 0,
+				capture_stacks
+					? stack_cached(ctx, hook_stats(hook),
+						       hook)
+					: -1,
+				false);
+		if (__sync_fetch_and_or(word, mask) & mask)
 			return 0;
 		c->inits++;
 		born = 1;
@@ -496,20 +511,31 @@ static __always_inline int folio_fast(int kind, int hook, __u64 addr,
 		if (h->maps > 0 || !(*word & mask) ||
 		    !(__sync_fetch_and_and(word, ~mask) & mask))
 			return 0;
+		if (rec)
+			*rec = 0;
 		c->frees++;
 		born = -1;
 		break;
 	case ZDEV_EV_MAP:
 	case ZDEV_EV_UNMAP:
-		/* device-dax idles at refcount 1: its last unmap is a death */
-		if (maps < 0 || (kind == ZDEV_EV_UNMAP && maps <= 0 &&
-				 idle_refcount(hint->type)))
+		/*
+		 * device-dax idles at refcount 1: its last unmap is a death;
+		 * CI records of folios born here come from folio_event()
+		 */
+		if (maps < 0 ||
+		    (kind == ZDEV_EV_UNMAP && maps <= 0 &&
+		     idle_refcount(hint->type)) ||
+		    (rec && !(*word & mask)))
 			return 0;
 		if (kind == ZDEV_EV_MAP)
 			c->maps++;
 		else
 			c->unmaps++;
 		c->mapped_pages += (maps > 0) - (h->maps > 0);
+		if (rec) {
+			rec_touch(rec, maps > 0);
+			break;
+		}
 		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
 			break;
 		/* born at its first map, or alive before we started */
@@ -703,12 +729,10 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 	struct zdev_slot *s;
 	__s32 slot, stack = -1;
 	__s64 mapped_delta;
-	__u64 *rec;
 	__u32 type;
 	int idle, live;
-	bool piece;
 
-	if (folio_fast(kind, hook, addr, flags, hp, maps_delta))
+	if (folio_fast(ctx, kind, hook, addr, flags, hp, maps_delta))
 		return 0;
 	st = hook_stats(hook);
 	if (st)
@@ -757,19 +781,14 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 			       zdev_mapped_pages(f.maps_before, f.entire_before,
 						 f.order);
 		c->mapped_pages += mapped_delta;
-		/* CI mode: one lookup of a live folio's record for both */
-		rec = NULL;
-		if (folio_records)
-			rec = rec_find(slot, f.pfn, &piece);
-		live = folio_records ? rec != NULL
-				     : folio_live_test(s, slot, f.pfn);
+		live = folio_live_test(s, slot, f.pfn);
 		if (live < 0)
 			c->untracked++;
 		else if (!live && kind == ZDEV_EV_MAP && born_at_map(type))
 			folio_born(ctx, hook, slot, s, c, &f, false, &stack);
 		else if (!live)
 			folio_found(slot, s, c, &f, false);
-		folio_touch(slot, f.pfn, f.maps > 0, rec);
+		folio_touch(s, f.pfn, f.maps > 0);
 		/*
 		 * Folios that idle at refcount 1 (device-dax) never reach
 		 * the free path: the last unmap returns them to idle.
@@ -1163,15 +1182,17 @@ static int split_piece(__u32 i, struct split_walk *w)
 {
 	struct zdev_slot *s = slot_at(w->slot);
 	struct zdev_pgmap_counters *c = slot_counters(w->slot);
-	__u64 pfn = w->pfn + (__u64)(i + 1) * w->step;
+	__u64 pfn = w->pfn + (__u64)(i + 1) * w->step, *rec;
+	__s64 bit;
 	int ret;
 
 	if (!s || !c)
 		return 1;
-	if (folio_records)
-		ret = piece_insert(w->slot, pfn, w->rec);
-	else
-		ret = bit_flip(s, pfn, true);
+	bit = bit_of(s, pfn);
+	rec = rec_at(bit);
+	if (rec)
+		*rec = w->rec;
+	ret = bit_flip(bit, true);
 	if (ret < 0) {
 		c->untracked++;
 		unrecorded_add(s);
@@ -1185,7 +1206,6 @@ static __always_inline int on_split(void *ctx, __u64 addr, __u32 old_order,
 {
 	__u64 flags = read_flags(addr), *rec, pieces;
 	struct zdev_hook_stats *st;
-	bool piece;
 	struct zdev_pgmap_counters *c;
 	struct folio_facts f = {};
 	struct split_walk w = {};
@@ -1225,12 +1245,10 @@ static __always_inline int on_split(void *ctx, __u64 addr, __u32 old_order,
 	pieces = 1ULL << (old_order - new_order);
 	w.step = 1ULL << new_order;
 	w.new_order = new_order;
-	if (folio_records) {
-		rec = rec_find(w.slot, w.pfn, &piece);
-		if (rec) {
-			w.rec = (*rec & ~ZDEV_REC_ORDER_MASK) | new_order;
-			*rec = w.rec;
-		}
+	rec = rec_at(bit_of(s, w.pfn));
+	if (rec) {
+		w.rec = (*rec & ~ZDEV_REC_ORDER_MASK) | new_order;
+		*rec = w.rec;
 	}
 	bpf_loop(pieces - 1, split_piece, &w, 0);
 	c->untracked += live < 0;

@@ -141,13 +141,12 @@ static const struct argp_option common_options[] = {
 	  "(default 8M); a small one drops events under bursts, each "
 	  "counted" },
 	{ "max-device-memory", OPT_MAX_DEVICE_MEMORY, "SIZE", 0,
-	  "Daemon mode: device memory the live-folio bitmap covers, one bit "
-	  "per 4 KiB page (default 64G: 2 MiB); pgmaps beyond it get "
-	  "counters only, and say so" },
-	{ "max-folios", OPT_MAX_FOLIOS, "N", 0,
-	  "CI mode (run, --stacks): live folios recorded at most (default "
-	  "2M: 64 bytes each, plus 16 bytes per slot of N rounded up to a "
-	  "power of two); beyond it, counted and inconclusive" },
+	  "Device memory the per-folio state covers: a bit per 4 KiB page, "
+	  "and in CI mode (run, --stacks) an 8-byte record more (default "
+	  "64G: 2 MiB; CI mode 16G: 32 MiB); pgmaps beyond it get counters "
+	  "only, and say so (run: inconclusive)" },
+	{ "max-folios", OPT_MAX_FOLIOS, "N", OPTION_HIDDEN,
+	  "Obsolete: CI mode is bounded by --max-device-memory" },
 	{ "user", OPT_USER, "NAME", 0,
 	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
 	  "with no capability; with run: run CMD as NAME" },
@@ -320,26 +319,23 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case OPT_MAX_DEVICE_MEMORY:
+		/* 2^32 pages: the per-folio state's indexes are 32-bit */
 		if (ndjson_parse_size(arg, &cfg->max_device_pages) ||
 		    cfg->max_device_pages < 4096 ||
-		    cfg->max_device_pages > (1ULL << 50)) {
+		    cfg->max_device_pages > (1ULL << 44)) {
 			argp_error(state,
 				   "--max-device-memory wants a size from 4k "
-				   "to 1P, not '%s'",
+				   "to 16T, not '%s'",
 				   arg);
 			return EINVAL;
 		}
 		cfg->max_device_pages /= 4096;
 		break;
 	case OPT_MAX_FOLIOS:
-		if (ndjson_parse_size(arg, &cfg->max_folios) ||
-		    !cfg->max_folios || cfg->max_folios > (1ULL << 31)) {
-			argp_error(state,
-				   "--max-folios wants a count from 1 to 2G "
-				   "(k, M, G suffixes), not '%s'",
-				   arg);
-			return EINVAL;
-		}
+		/* kept so that command lines written for 0.1 still start */
+		fprintf(stderr,
+			"zdevmon: --max-folios is obsolete and ignored: "
+			"CI mode is bounded by --max-device-memory\n");
 		break;
 	case OPT_TEARDOWN_TIMEOUT:
 		return seconds(state, "--teardown-timeout", arg, 0.1,

@@ -14,8 +14,7 @@ struct config {
 	uint64_t json_max_size;	   /* rotate beyond this many bytes; 0: never */
 	int json_keep;		   /* rotated files kept */
 	uint64_t ring_size;	   /* events ring in bytes; 0: the default */
-	uint64_t max_folios;	   /* CI mode: live folio records; 0: default */
-	uint64_t max_device_pages; /* daemon: live_bits pages; 0: default */
+	uint64_t max_device_pages; /* per-folio state pages; 0: default */
 	bool events;		   /* every event into the NDJSON stream */
 	bool quiet;		   /* no live table */
 	bool stacks;		   /* kernel stacks at births (CI mode) */

@@ -210,7 +210,6 @@ void session_status(struct session *s, struct zdev_status *st)
 	struct self_stats self = {};
 
 	probes_status(s->probes, st);
-	st->folio_state_used = tracker_live_folios(&s->tracker);
 	kstate_status(s->kstate, st);
 	st->untracked = 0;
 	tracker_foreach_pgmap(&s->tracker, add_untracked, &st->untracked);
@@ -383,7 +382,6 @@ int session_open(struct session *s, char *err, size_t errlen)
 	/* CI mode: the rules need each live folio, its age and birth site */
 	popts.records = s->cfg.run || s->cfg.stacks;
 	popts.events = s->cfg.events;
-	popts.max_folios = s->cfg.max_folios;
 	popts.max_device_pages = s->cfg.max_device_pages;
 	s->tracker.folio_records = popts.records;
 	return probes_open(&s->probes, &popts, err, errlen);

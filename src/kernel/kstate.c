@@ -2,9 +2,10 @@
 /*
  * The kernel side's state, read back. Slots live in the skeleton's .bss,
  * mapped into this process when it was loaded; counters are per-CPU array
- * elements (one lookup per live slot returns every CPU's); records are a
- * hash walked in batches; live_bits is mapped to clear a gone pgmap's
- * region. None of it needs a capability once the descriptors are open.
+ * elements (one lookup per live slot returns every CPU's); live_bits and
+ * the CI records are arrays mapped here, read where a bit is set and
+ * cleared when a gone pgmap's region is given back. None of it needs a
+ * capability once the descriptors are open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ struct kstate {
 	struct zdev_pgmap_counters *percpu; /* ncpus of them */
 	uint64_t *bits;			    /* live_bits, mapped */
 	size_t bits_size;
+	uint64_t *recs; /* CI mode: records, mapped (a record per bit) */
+	size_t recs_size;
 	/* the tracker pgmap of each slot, while it holds one */
 	int pgmap_of[ZDEV_MAX_SLOTS];
 };
@@ -34,7 +37,7 @@ int kstate_open(struct kstate **out, struct probes *p)
 {
 	struct zdev *skel = probes_skel(p);
 	struct kstate *k = calloc(1, sizeof(*k));
-	const struct bpf_map *bm = skel->maps.live_bits;
+	const struct bpf_map *bm = skel->maps.live_bits, *rm;
 	int err;
 
 	if (!k)
@@ -49,13 +52,22 @@ int kstate_open(struct kstate **out, struct probes *p)
 		err = -ENOMEM;
 		goto fail;
 	}
-	if (!k->records) {
-		k->bits_size = (size_t)bpf_map__max_entries(bm) * sizeof(__u64);
-		k->bits = mmap(NULL, k->bits_size, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, bpf_map__fd(bm), 0);
-		if (k->bits == MAP_FAILED) {
+	k->bits_size = (size_t)bpf_map__max_entries(bm) * sizeof(__u64);
+	k->bits = mmap(NULL, k->bits_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(bm), 0);
+	if (k->bits == MAP_FAILED) {
+		err = -errno;
+		k->bits = NULL;
+		goto fail;
+	}
+	if (k->records) {
+		rm = skel->maps.records;
+		k->recs_size = (size_t)bpf_map__max_entries(rm) * sizeof(__u64);
+		k->recs = mmap(NULL, k->recs_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, bpf_map__fd(rm), 0);
+		if (k->recs == MAP_FAILED) {
 			err = -errno;
-			k->bits = NULL;
+			k->recs = NULL;
 			goto fail;
 		}
 	}
@@ -72,6 +84,8 @@ void kstate_close(struct kstate *k)
 		return;
 	if (k->bits)
 		munmap(k->bits, k->bits_size);
+	if (k->recs)
+		munmap(k->recs, k->recs_size);
 	free(k->percpu);
 	free(k);
 }
@@ -203,26 +217,6 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	return n;
 }
 
-/* Delete the records of one slot from one map, a batch of keys at a time. */
-static void records_clear(int fd, uint32_t slot)
-{
-	__u64 key, next, batch[256];
-	int n = 0, i;
-	bool more = !bpf_map_get_next_key(fd, NULL, &key);
-
-	while (more) {
-		more = !bpf_map_get_next_key(fd, &key, &next);
-		if (key >> 48 == slot)
-			batch[n++] = key;
-		if (n == 256 || (!more && n)) {
-			for (i = 0; i < n; i++)
-				bpf_map_delete_elem(fd, &batch[i]);
-			n = 0;
-		}
-		key = next;
-	}
-}
-
 void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 {
 	struct zt_pgmap *p =
@@ -240,13 +234,11 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	if (s->gen != p->gen || s->state != ZDEV_SLOT_GONE)
 		return;
 	/* its struct pages are gone: nothing writes this state any more */
-	if (k->records) {
-		records_clear(bpf_map__fd(k->skel->maps.folios), slot);
-		records_clear(bpf_map__fd(k->skel->maps.pieces), slot);
-	}
 	if (k->bits && s->bit_len &&
 	    (s->bit_base + s->bit_len) / 64 <= k->bits_size / 8) {
 		memset(&k->bits[s->bit_base / 64], 0, s->bit_len / 8);
+		if (k->recs && s->bit_base + s->bit_len <= k->recs_size / 8)
+			memset(&k->recs[s->bit_base], 0, s->bit_len * 8);
 		/* the newest region comes back at once; others wait for it */
 		top = s->bit_base + s->bit_len;
 		__atomic_compare_exchange_n(&k->skel->bss->next_bit, &top,
@@ -260,52 +252,86 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	k->pgmap_of[slot] = 0;
 }
 
-/* Add the live folios one map records to the tracker's cache. */
-static int folios_of(struct kstate *k, struct tracker *t, int fd)
+/* The folio whose record is at bit `bit', of the pgmap in slot `s'. */
+static int folio_add(struct kstate *k, struct tracker *t, int pgmap_id,
+		     uint64_t pfn, uint64_t rec)
 {
-	__u64 key, next, rec;
-	bool more = !bpf_map_get_next_key(fd, NULL, &key);
+	struct zt_folio_view v = {
+		.pfn = pfn,
+		.order = zdev_rec_order(rec),
+		.pgmap_id = pgmap_id,
+		.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0,
+		.preexisting = zdev_rec_census(rec),
+		.birth_ns = k->start_ns + zdev_rec_birth_ns(rec),
+		.last_ns = k->start_ns + zdev_rec_last_ns(rec),
+		.birth_stack = zdev_rec_stack(rec),
+		.last_stack = -1,
+	};
+
+	return tracker_folio_add(t, pgmap_id, &v);
+}
+
+/*
+ * The live folios of one slot: its region of live_bits, range after range
+ * (bit_of() in bpf/state.bpf.h), a word of 64 pages at a time.
+ */
+static int folios_of(struct kstate *k, struct tracker *t, uint32_t slot)
+{
+	/* a copy: the kernel side may be writing it */
+	struct zdev_slot s = k->skel->bss->slots[slot];
+	uint64_t bit = s.bit_base, end = s.bit_base + s.bit_len;
+	uint32_t j;
 	int err;
 
-	while (more) {
-		struct zt_folio_view v = {};
-		uint32_t slot = key >> 48;
+	if (!s.bit_len || end > k->recs_size / 8 || end > k->bits_size * 8)
+		return 0;
+	for (j = 0; j < s.info.nr_range && j < ZDEV_MAX_RANGES; j++) {
+		uint64_t lo = zdev_phys_pfn(s.info.ranges[j].start);
+		uint64_t hi = zdev_phys_pfn(s.info.ranges[j].end);
+		uint64_t first = bit, b;
 
-		more = !bpf_map_get_next_key(fd, &key, &next);
-		if (!bpf_map_lookup_elem(fd, &key, &rec) &&
-		    slot < ZDEV_MAX_SLOTS && k->pgmap_of[slot]) {
-			v.pfn = key & ((1ULL << 48) - 1);
-			v.order = zdev_rec_order(rec);
-			v.pgmap_id = k->pgmap_of[slot];
-			v.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0;
-			v.preexisting = zdev_rec_census(rec);
-			v.birth_ns = k->start_ns + zdev_rec_birth_ns(rec);
-			v.last_ns = k->start_ns + zdev_rec_last_ns(rec);
-			v.birth_stack = zdev_rec_stack(rec);
-			v.last_stack = -1;
-			err = tracker_folio_add(t, v.pgmap_id, &v);
+		for (b = first; b <= first + (hi - lo) && b < end; b++) {
+			uint64_t word = __atomic_load_n(&k->bits[b / 64],
+							__ATOMIC_ACQUIRE);
+
+			if (!word && !(b % 64)) {
+				b += 63; /* 64 pages with nothing live */
+				continue;
+			}
+			if (!(word & (1ULL << (b % 64))))
+				continue;
+			err = folio_add(k, t, k->pgmap_of[slot],
+					lo + (b - first), k->recs[b]);
 			if (err)
 				return err;
 		}
-		key = next;
+		bit = first + (hi - lo) + 1;
 	}
 	return 0;
 }
 
 int kstate_folios(struct kstate *k, struct tracker *t)
 {
+	uint32_t slot;
+	int err;
+
 	tracker_folios_clear(t);
-	if (!k->records)
+	if (!k->recs)
 		return 0;
-	return folios_of(k, t, bpf_map__fd(k->skel->maps.folios))
-		       ?: folios_of(k, t, bpf_map__fd(k->skel->maps.pieces));
+	for (slot = 0; slot < ZDEV_MAX_SLOTS; slot++) {
+		if (!k->pgmap_of[slot])
+			continue;
+		err = folios_of(k, t, slot);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 void kstate_status(struct kstate *k, struct zdev_status *st)
 {
 	int fd = bpf_map__fd(k->skel->maps.stream_drops);
 	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
-	const struct bpf_map *m = k->skel->maps.folios;
 	__u32 i;
 	int c;
 
@@ -316,24 +342,9 @@ void kstate_status(struct kstate *k, struct zdev_status *st)
 				st->dropped_by_stream[i] += per_cpu[c];
 	}
 	st->slots_full = k->skel->bss->slots_full;
-	if (k->records) {
-		uint64_t buckets = 1;
-
-		while (buckets < bpf_map__max_entries(m))
-			buckets <<= 1;
-		st->folio_state = "records";
-		st->folio_state_capacity = bpf_map__max_entries(m);
-		/* used: the live folios, which the caller knows */
-		/* and the pieces' map, preallocated */
-		st->folio_state_bytes =
-			ZDEV_RECORD_BYTES * st->folio_state_used +
-			ZDEV_BUCKET_BYTES * buckets +
-			(ZDEV_RECORD_BYTES + ZDEV_BUCKET_BYTES) *
-				bpf_map__max_entries(k->skel->maps.pieces);
-	} else {
-		st->folio_state = "bitmap";
-		st->folio_state_capacity = k->bits_size * 8;
-		st->folio_state_used = k->skel->bss->next_bit;
-		st->folio_state_bytes = k->bits_size;
-	}
+	/* both modes: pages covered, and handed out to pgmaps so far */
+	st->folio_state = k->records ? "records" : "bitmap";
+	st->folio_state_capacity = k->bits_size * 8;
+	st->folio_state_used = k->skel->bss->next_bit;
+	st->folio_state_bytes = k->bits_size + (k->recs ? k->recs_size : 0);
 }

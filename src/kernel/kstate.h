@@ -17,15 +17,6 @@
 
 struct kstate;
 
-/*
- * CI mode's cost in kernel memory: a record is one 64-byte htab_elem
- * (48 bytes of header, an 8-byte key, an 8-byte value); the hash's
- * buckets (16 bytes each, a power of two >= --max-folios) are allocated
- * when the map is.
- */
-#define ZDEV_RECORD_BYTES 64
-#define ZDEV_BUCKET_BYTES 16
-
 struct census_result {
 	int regions;	  /* iomem regions walked */
 	uint64_t pfns;	  /* pfns they span */
@@ -56,8 +47,7 @@ int kstate_folios(struct kstate *k, struct tracker *t);
 
 /*
  * What the kernel side's own bookkeeping says: drops per stream, slots
- * lacking, per-folio state (st->folio_state_used: live records in CI
- * mode, set by the caller beforehand).
+ * lacking, the per-folio state's size and use.
  */
 void kstate_status(struct kstate *k, struct zdev_status *st);
 

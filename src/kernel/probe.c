@@ -457,14 +457,14 @@ static int size_state(struct probes *p, const struct probe_opts *opts,
 		      char *err, size_t errlen)
 {
 	uint64_t pages = opts->max_device_pages ? opts->max_device_pages
+			 : opts->records	? PROBE_MAX_DEVICE_PAGES_CI
 						: PROBE_MAX_DEVICE_PAGES;
-	uint64_t folios =
-		opts->max_folios ? opts->max_folios : PROBE_MAX_FOLIOS;
-	uint64_t words = opts->records ? 1 : (pages + 63) / 64;
+	uint64_t words = (pages + 63) / 64;
 	struct timespec ts;
 	int ret;
 
-	if (words > UINT32_MAX || folios > UINT32_MAX) {
+	/* array indexes are 32-bit */
+	if (words * 64 > UINT32_MAX) {
 		snprintf(err, errlen,
 			 "the per-folio state's bound is too "
 			 "large");
@@ -479,8 +479,8 @@ static int size_state(struct probes *p, const struct probe_opts *opts,
 	p->skel->rodata->live_bits_cap = words * 64;
 	ret = bpf_map__set_max_entries(p->skel->maps.live_bits, words);
 	if (!ret)
-		ret = bpf_map__set_max_entries(p->skel->maps.folios,
-					       opts->records ? folios : 1);
+		ret = bpf_map__set_max_entries(p->skel->maps.records,
+					       opts->records ? words * 64 : 1);
 	if (ret)
 		snprintf(err, errlen, "cannot size the per-folio state: %s",
 			 strerror(-ret));

@@ -23,16 +23,18 @@ struct probe_opts {
 	 */
 	const char *btf_path;
 	bool bpf_stats; /* the kernel's run-time statistics of our programs */
-	uint64_t ring_size;  /* the events ring in bytes; 0: the default */
-	bool records;	     /* CI mode: a record per live folio, not a bit */
-	bool events;	     /* the opt-in per-event stream (--events) */
-	uint64_t max_folios; /* CI mode: records at most */
-	uint64_t max_device_pages; /* daemon mode: pages live_bits covers */
+	uint64_t ring_size; /* the events ring in bytes; 0: the default */
+	bool records;	    /* CI mode: a record per live folio, not a bit */
+	bool events;	    /* the opt-in per-event stream (--events) */
+	uint64_t max_device_pages; /* pages the per-folio state covers */
 };
 
-/* Defaults of the per-folio state's bounds (zdevmon(8), --max-*). */
-#define PROBE_MAX_FOLIOS       (1ULL << 21)
-#define PROBE_MAX_DEVICE_PAGES (1ULL << 24) /* 64 GiB: a 2 MiB bitmap */
+/*
+ * Defaults of the per-folio state's bound (zdevmon(8),
+ * --max-device-memory): a bit per page, and in CI mode 8 bytes more.
+ */
+#define PROBE_MAX_DEVICE_PAGES	  (1ULL << 24) /* 64 GiB: a 2 MiB bitmap */
+#define PROBE_MAX_DEVICE_PAGES_CI (1ULL << 22) /* 16 GiB: 32 MiB records */
 
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */
 bool probes_fsdax_idle_at_one(const struct probes *p);

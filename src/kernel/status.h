@@ -56,8 +56,8 @@ struct zdev_status {
 	uint64_t slots_full;
 	uint64_t untracked;
 	const char *folio_state;       /* "bitmap" (daemon) or "records" (CI) */
-	uint64_t folio_state_capacity; /* bits, or records */
-	uint64_t folio_state_used;     /* bits handed out, or live records */
+	uint64_t folio_state_capacity; /* device pages it covers */
+	uint64_t folio_state_used;     /* of them, handed out to pgmaps */
 	uint64_t folio_state_bytes;    /* kernel memory they take */
 	uint64_t census_found;	       /* folios alive before we started */
 	double census_seconds;
