@@ -137,13 +137,13 @@ static __always_inline bool born_at_map(__u32 type)
 }
 
 /*
- * Records keep time in 4 ms units at best: the coarse clock (the same
- * CLOCK_MONOTONIC, read at the last tick) is fine enough, and costs a
- * fraction of a clocksource read.
+ * Not the cheaper bpf_ktime_get_coarse_ns(): tracing programs may not call
+ * it (v6.1 refuses it; a program running inside the timekeeper's write
+ * section would spin on its seqcount).
  */
 static __always_inline __u64 since_start(void)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = bpf_ktime_get_ns();
 
 	return now > session_start_ns ? now - session_start_ns : 0;
 }

@@ -38,7 +38,7 @@ const volatile __u32 max_migrate_entries = 1 << 20;
  * of dst, or a collect chunk of src alone, keeps the whole call chain
  * within v6.1's 512 bytes of stack.
  */
-#define MIG_CHUNK     16
+#define MIG_CHUNK     10
 #define COLLECT_CHUNK 32
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
@@ -267,7 +267,7 @@ struct {
 static __always_inline __s32 stack_cached(void *ctx, struct zdev_hook_stats *st,
 					  int hook)
 {
-	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_coarse_ns(), key;
+	__u64 here = ptr_to_u64(&here), now = bpf_ktime_get_ns(), key;
 	struct stack_cache *sc;
 	struct stack_hit *h;
 	__u32 zero = 0;
