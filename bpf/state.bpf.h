@@ -150,24 +150,10 @@ static __always_inline __u64 since_start(void)
 
 /* ---- daemon mode: live_bits ------------------------------------------ */
 
-/* The bit of a pfn in its slot's region, or -1. */
+/* The bit of a pfn in its slot's region, or -1 (zdev.h). */
 static __always_inline __s64 bit_of(struct zdev_slot *s, __u64 pfn)
 {
-	__u64 off = 0, lo, hi;
-	__u32 j, nr = s->info.nr_range;
-
-	if (!s->bit_len)
-		return -1;
-	for (j = 0; j < ZDEV_MAX_RANGES; j++) {
-		if (j >= nr)
-			break;
-		lo = zdev_phys_pfn(s->info.ranges[j].start);
-		hi = zdev_phys_pfn(s->info.ranges[j].end);
-		if (pfn >= lo && pfn <= hi)
-			return s->bit_base + off + (pfn - lo);
-		off += hi - lo + 1;
-	}
-	return -1;
+	return zdev_bit_of(s, pfn);
 }
 
 /* Set or clear a bit: 1 if it was set, 0 if not, -1 no bit. */

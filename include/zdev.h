@@ -343,10 +343,10 @@ static inline void zdev_counters_add(struct zdev_pgmap_counters *sum,
 }
 
 /*
- * Per-folio state, by mode. Daemon mode: one bit per device page in
- * live_bits (set while the folio headed there is live). CI mode (run,
- * --stacks): one u64 record per live folio in a hash keyed by
- * zdev_folio_key(), packed as below so that an element is 64 bytes:
+ * Per-folio state. Both modes: one bit per device page in live_bits, set
+ * while the folio headed there is live; each pgmap's ranges laid end to
+ * end from its slot's bit_base (zdev_bit_of()). CI mode (run, --stacks):
+ * beside each bit, at the same index of records, a u64 packed as below:
  *   bits  0..4   order
  *   bit   5      mapped (some page table maps it)
  *   bits  6..19  birth stack id + 1 (0: none)
@@ -365,9 +365,24 @@ static inline void zdev_counters_add(struct zdev_pgmap_counters *sum,
 #define ZDEV_REC_BIRTH_MASK  0x3fffffffULL
 #define ZDEV_REC_BIRTH_UNIT  22 /* log2 ns */
 
-static inline __u64 zdev_folio_key(__u32 slot, __u64 pfn)
+/* The bit (and CI record) of a pfn in its slot's region; -1 if none. */
+static inline __s64 zdev_bit_of(const struct zdev_slot *s, __u64 pfn)
 {
-	return ((__u64)slot << 48) | (pfn & ((1ULL << 48) - 1));
+	__u64 off = 0, lo, hi;
+	__u32 j, nr = s->info.nr_range;
+
+	if (!s->bit_len)
+		return -1;
+	for (j = 0; j < ZDEV_MAX_RANGES; j++) {
+		if (j >= nr)
+			break;
+		lo = zdev_phys_pfn(s->info.ranges[j].start);
+		hi = zdev_phys_pfn(s->info.ranges[j].end);
+		if (pfn >= lo && pfn <= hi)
+			return s->bit_base + off + (pfn - lo);
+		off += hi - lo + 1;
+	}
+	return -1;
 }
 
 /* A record born at since_start ns after the session began (0: census). */

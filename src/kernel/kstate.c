@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
+#include "live_walk.h"
 #include "zdev.skel.h"
 
 struct kstate {
@@ -252,62 +253,30 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	k->pgmap_of[slot] = 0;
 }
 
-/* The folio whose record is at bit `bit', of the pgmap in slot `s'. */
-static int folio_add(struct kstate *k, struct tracker *t, int pgmap_id,
-		     uint64_t pfn, uint64_t rec)
+struct folios_walk {
+	struct kstate *k;
+	struct tracker *t;
+	int pgmap_id;
+};
+
+/* A live folio into the tracker's cache, from its CI record. */
+static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 {
+	struct folios_walk *w = arg;
+	uint64_t rec = w->k->recs[bit];
 	struct zt_folio_view v = {
 		.pfn = pfn,
 		.order = zdev_rec_order(rec),
-		.pgmap_id = pgmap_id,
+		.pgmap_id = w->pgmap_id,
 		.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0,
 		.preexisting = zdev_rec_census(rec),
-		.birth_ns = k->start_ns + zdev_rec_birth_ns(rec),
-		.last_ns = k->start_ns + zdev_rec_last_ns(rec),
+		.birth_ns = w->k->start_ns + zdev_rec_birth_ns(rec),
+		.last_ns = w->k->start_ns + zdev_rec_last_ns(rec),
 		.birth_stack = zdev_rec_stack(rec),
 		.last_stack = -1,
 	};
 
-	return tracker_folio_add(t, pgmap_id, &v);
-}
-
-/*
- * The live folios of one slot: its region of live_bits, range after range
- * (bit_of() in bpf/state.bpf.h), a word of 64 pages at a time.
- */
-static int folios_of(struct kstate *k, struct tracker *t, uint32_t slot)
-{
-	/* a copy: the kernel side may be writing it */
-	struct zdev_slot s = k->skel->bss->slots[slot];
-	uint64_t bit = s.bit_base, end = s.bit_base + s.bit_len;
-	uint32_t j;
-	int err;
-
-	if (!s.bit_len || end > k->recs_size / 8 || end > k->bits_size * 8)
-		return 0;
-	for (j = 0; j < s.info.nr_range && j < ZDEV_MAX_RANGES; j++) {
-		uint64_t lo = zdev_phys_pfn(s.info.ranges[j].start);
-		uint64_t hi = zdev_phys_pfn(s.info.ranges[j].end);
-		uint64_t first = bit, b;
-
-		for (b = first; b <= first + (hi - lo) && b < end; b++) {
-			uint64_t word = __atomic_load_n(&k->bits[b / 64],
-							__ATOMIC_ACQUIRE);
-
-			if (!word && !(b % 64)) {
-				b += 63; /* 64 pages with nothing live */
-				continue;
-			}
-			if (!(word & (1ULL << (b % 64))))
-				continue;
-			err = folio_add(k, t, k->pgmap_of[slot],
-					lo + (b - first), k->recs[b]);
-			if (err)
-				return err;
-		}
-		bit = first + (hi - lo) + 1;
-	}
-	return 0;
+	return tracker_folio_add(w->t, w->pgmap_id, &v);
 }
 
 int kstate_folios(struct kstate *k, struct tracker *t)
@@ -319,9 +288,13 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 	if (!k->recs)
 		return 0;
 	for (slot = 0; slot < ZDEV_MAX_SLOTS; slot++) {
-		if (!k->pgmap_of[slot])
+		/* a copy: the kernel side may be writing it */
+		struct zdev_slot s = k->skel->bss->slots[slot];
+		struct folios_walk w = { k, t, k->pgmap_of[slot] };
+
+		if (!w.pgmap_id || s.bit_base + s.bit_len > k->recs_size / 8)
 			continue;
-		err = folios_of(k, t, slot);
+		err = live_walk(&s, k->bits, k->bits_size * 8, folio_add, &w);
 		if (err)
 			return err;
 	}

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * include/zdev.h's pure helpers, shared by the BPF programs and the
- * daemon: the packed per-folio record (CI mode), the records' hash key,
- * and the mapped pages of a folio from its mapcounts.
+ * daemon: the packed per-folio record (CI mode), a pfn's bit and the
+ * daemon's walk back from bits to pfns, and the mapped pages of a folio
+ * from its mapcounts.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "kernel/live_walk.h"
 #include "zdev.h"
 
 #define BIRTH_UNIT (1ULL << ZDEV_REC_BIRTH_UNIT)
@@ -199,28 +201,86 @@ static void test_rec_touch(void **state)
 	assert_int_equal(zdev_rec_last_ns(r), 5 * IDLE_UNIT);
 }
 
-/* The records' key: the slot in the top 16 bits, the pfn below. */
-static void test_folio_key(void **state)
+/* A slot with two ranges, 100 and 64 pages, its region from bit 128. */
+#define LO1 0x40000ULL
+#define LO2 0x80000ULL
+static struct zdev_slot two_ranges(void)
 {
-	static const uint64_t pfns[] = { 0, 1, 0xfce0000, (1ULL << 48) - 1 };
-	static const uint32_t slots[] = { 0, 1, 17, ZDEV_MAX_SLOTS - 1 };
-	size_t i, j;
+	struct zdev_slot s = { .bit_base = 128, .bit_len = 192 };
 
-	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
-		for (j = 0; j < sizeof(pfns) / sizeof(pfns[0]); j++) {
-			uint64_t k = zdev_folio_key(slots[i], pfns[j]);
+	s.info.nr_range = 2;
+	s.info.ranges[0].start = LO1 << 12;
+	s.info.ranges[0].end = ((LO1 + 100) << 12) - 1;
+	s.info.ranges[1].start = LO2 << 12;
+	s.info.ranges[1].end = ((LO2 + 64) << 12) - 1;
+	return s;
+}
 
-			/* as kstate.c reads it back */
-			assert_int_equal(k >> 48, slots[i]);
-			assert_int_equal(k & ((1ULL << 48) - 1), pfns[j]);
-		}
-	/* the same pfn in two slots: two keys */
-	assert_int_not_equal(zdev_folio_key(1, 0x1000),
-			     zdev_folio_key(2, 0x1000));
-	/* a pfn's bits past 48 never reach the slot's */
-	assert_int_equal(zdev_folio_key(3, (1ULL << 48) | 5) >> 48, 3);
-	assert_int_equal(zdev_folio_key(3, UINT64_MAX),
-			 zdev_folio_key(3, 0) | ((1ULL << 48) - 1));
+/* A pfn's bit: its slot's ranges end to end from bit_base. */
+static void test_bit_of(void **state)
+{
+	struct zdev_slot s = two_ranges();
+
+	assert_int_equal(zdev_bit_of(&s, LO1), 128);
+	assert_int_equal(zdev_bit_of(&s, LO1 + 99), 227);
+	assert_int_equal(zdev_bit_of(&s, LO2), 228);
+	assert_int_equal(zdev_bit_of(&s, LO2 + 63), 291);
+	/* outside both ranges, or no region at all */
+	assert_int_equal(zdev_bit_of(&s, LO1 - 1), -1);
+	assert_int_equal(zdev_bit_of(&s, LO1 + 100), -1);
+	assert_int_equal(zdev_bit_of(&s, LO2 + 64), -1);
+	s.bit_len = 0;
+	assert_int_equal(zdev_bit_of(&s, LO1), -1);
+}
+
+struct seen {
+	uint64_t pfn[16], bit[16];
+	int n, stop_at;
+};
+
+static int note(uint64_t pfn, uint64_t bit, void *arg)
+{
+	struct seen *w = arg;
+
+	if (w->n == w->stop_at)
+		return 7;
+	w->pfn[w->n] = pfn;
+	w->bit[w->n++] = bit;
+	return 0;
+}
+
+/* The daemon's walk of live_bits: exactly the set bits of the region. */
+static void test_live_walk(void **state)
+{
+	static const uint64_t live[] = { LO1,	   LO1 + 63, LO1 + 64,
+					 LO1 + 99, LO2,	     LO2 + 63 };
+	struct zdev_slot s = two_ranges();
+	uint64_t bits[8] = { 0 };
+	struct seen w = { .stop_at = -1 };
+	size_t i;
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		int64_t b = zdev_bit_of(&s, live[i]);
+
+		bits[b / 64] |= 1ULL << (b % 64);
+	}
+	/* another slot's bit before the region, padding after its ranges */
+	bits[1] |= 1ULL << 63;
+	bits[4] |= 1ULL << (300 - 256);
+	assert_int_equal(live_walk(&s, bits, 512, note, &w), 0);
+	assert_int_equal(w.n, sizeof(live) / sizeof(live[0]));
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		assert_int_equal(w.pfn[i], live[i]);
+		assert_int_equal(w.bit[i], zdev_bit_of(&s, live[i]));
+	}
+	/* the callback's error stops the walk */
+	w = (struct seen){ .stop_at = 2 };
+	assert_int_equal(live_walk(&s, bits, 512, note, &w), 7);
+	assert_int_equal(w.n, 2);
+	/* a region past the end of the bitmap is not read */
+	w = (struct seen){ .stop_at = -1 };
+	assert_int_equal(live_walk(&s, bits, 256, note, &w), 0);
+	assert_int_equal(w.n, 0);
 }
 
 /* Mapped pages from mapcounts, as both rmap deltas and the census use. */
@@ -281,7 +341,8 @@ int main(void)
 		cmocka_unit_test(test_rec_census),
 		cmocka_unit_test(test_rec_stack_range),
 		cmocka_unit_test(test_rec_touch),
-		cmocka_unit_test(test_folio_key),
+		cmocka_unit_test(test_bit_of),
+		cmocka_unit_test(test_live_walk),
 		cmocka_unit_test(test_mapped_pages),
 		cmocka_unit_test(test_phys_pfn),
 	};
