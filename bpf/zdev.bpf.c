@@ -1804,3 +1804,4 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 }
 
 #include "census.bpf.h"
+#include "refs.bpf.h"

@@ -312,6 +312,22 @@ struct zdev_census {
 	__u64 nr_pfns;
 };
 
+/*
+ * The pgmap_refs program's context: a pgmap's address in, the count of its
+ * percpu_ref out, exact once the ref is in atomic mode (memunmap_pages()
+ * killed it: mode has ZDEV_REF_ATOMIC).
+ */
+struct zdev_pgmap_refs {
+	__u64 pgmap;
+	__s64 count;
+	__u32 mode; /* ZDEV_REF_* */
+	__u32 pad;
+};
+
+#define ZDEV_REF_ATOMIC 0x1 /* __PERCPU_REF_ATOMIC: count is exact */
+#define ZDEV_REF_DEAD	0x2 /* __PERCPU_REF_DEAD: killed */
+#define ZDEV_REF_READ	0x4 /* the count could be read at all */
+
 /* The census looks at one struct page per subsection first (2 MiB). */
 #define ZDEV_SUBSECTION_PAGES 512
 

@@ -96,7 +96,7 @@ const struct ksyms *session_ksyms(struct session *s, bool reload)
  * --teardown-timeout), or one that left FS DAX/device-dax folios live: say
  * so now, on every output, while the kernel still hangs.
  */
-static void teardown_alert(struct session *s, const struct zt_pgmap *p)
+static void teardown_alert(struct session *s, struct zt_pgmap *p)
 {
 	struct leak_report now = {};
 	struct report_ctx rc = { .t = &s->tracker,
@@ -105,8 +105,14 @@ static void teardown_alert(struct session *s, const struct zt_pgmap *p)
 				 .stack_ctx = s->probes,
 				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
+	int64_t refs = -1;
 
 	session_folios(s);
+	/* what the kernel still waits for, while it waits */
+	if (tracker_teardown_waits(p) && p->slot >= 0 &&
+	    kstate_pgmap_refs(s->kstate, p->slot, &refs))
+		refs = -1;
+	p->refs_waited = refs;
 	if (leaks_teardown(&s->tracker, p, &now) || !now.nr)
 		goto out;
 	rc.ks = session_ksyms(s, true);
@@ -173,7 +179,8 @@ void session_judge_teardowns(struct session *s, double after_s)
 				    (uint64_t)(session_now() * 1e9),
 				    (uint64_t)(after_s * 1e9), ids, 16);
 	for (i = 0; i < n; i++)
-		teardown_alert(s, tracker_pgmap_by_id(&s->tracker, ids[i]));
+		teardown_alert(s, (struct zt_pgmap *)tracker_pgmap_by_id(
+					  &s->tracker, ids[i]));
 }
 
 _Static_assert(sizeof(struct zdev_migrate_info) <=

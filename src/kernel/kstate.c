@@ -108,6 +108,28 @@ static int census_run(int fd, struct zdev_census *args)
 	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
 }
 
+int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
+{
+	struct zdev_pgmap_refs args = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args,
+		    .ctx_size_in = sizeof(args), .ctx_out = &args,
+		    .ctx_size_out = sizeof(args));
+	int fd = bpf_program__fd(k->skel->progs.pgmap_refs);
+
+	if (slot >= ZDEV_MAX_SLOTS)
+		return -EINVAL;
+	args.pgmap = k->skel->bss->slots[slot].pgmap;
+	if (!args.pgmap)
+		return -ENOENT;
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	/* before the kill's switch to atomic mode the count means nothing */
+	if (!(args.mode & ZDEV_REF_READ) || !(args.mode & ZDEV_REF_ATOMIC))
+		return -EAGAIN;
+	*count = args.count;
+	return 0;
+}
+
 /* Walk chunks of this many pfns per run: each run is one syscall. */
 #define CENSUS_CHUNK (ZDEV_SUBSECTION_PAGES * 4096ULL)
 

@@ -42,6 +42,12 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max);
 /* A gone pgmap judged: its per-folio state cleared, its slot reused. */
 void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id);
 
+/*
+ * The references a killed pgmap still waits for (its percpu_ref's count in
+ * atomic mode): 0 and *count, or -EAGAIN before the kill took effect.
+ */
+int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count);
+
 /* CI mode: refill the tracker's folio cache from the kernel's records. */
 int kstate_folios(struct kstate *k, struct tracker *t);
 

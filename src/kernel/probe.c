@@ -300,6 +300,7 @@ static void select_programs(struct probes *p)
 		bpf_program__set_autoload(pr, false);
 	/* run by the daemon (BPF_PROG_TEST_RUN), never attached */
 	bpf_program__set_autoload(p->skel->progs.census, true);
+	bpf_program__set_autoload(p->skel->progs.pgmap_refs, true);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_run *h = &p->hooks[i];
 		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);

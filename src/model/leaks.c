@@ -96,6 +96,7 @@ static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
 	f->pgmap_type = type;
 	f->stack_id = stack_id;
 	f->last_stack_id = -1;
+	f->refs = f->unexplained_refs = -1;
 	return f;
 }
 
@@ -142,30 +143,60 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 	return 0;
 }
 
+/*
+ * The references a stuck memunmap_pages() waits for, on each of its
+ * pgmap's findings: device-private and -coherent folios hold one each
+ * while live (zone_device_page_init() takes it, the free puts it), so
+ * what is beyond the live folios is held elsewhere.
+ */
+static void teardown_refs(const struct zt_pgmap *p, struct leak_report *r)
+{
+	bool per_folio =
+		p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
+	int64_t live = (int64_t)p->live_folios;
+
+	if (p->refs_waited < 0)
+		return;
+	for (size_t i = 0; i < r->nr; i++) {
+		struct leak_finding *f = &r->findings[i];
+
+		if (f->rule != LEAK_TEARDOWN_LIVE || f->pgmap_id != p->id)
+			continue;
+		f->refs = p->refs_waited;
+		if (per_folio)
+			f->unexplained_refs = p->refs_waited > live
+						      ? p->refs_waited - live
+						      : 0;
+	}
+}
+
 int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		   struct leak_report *r)
 {
 	struct walk w = {
 		.t = t, .r = r, .rule = LEAK_TEARDOWN_LIVE, .pgmap_id = p->id
 	};
-	struct leak_finding *f;
+	struct leak_finding *f = NULL;
 
 	tracker_foreach_folio(t, add_folio, &w);
 	if (w.err)
 		return w.err;
 	/* a wait with no live folio to explain it is a finding too */
-	for (size_t i = 0; i < r->nr; i++)
+	for (size_t i = 0; i < r->nr && !f; i++)
 		if (r->findings[i].rule == LEAK_TEARDOWN_LIVE &&
 		    r->findings[i].pgmap_id == p->id)
-			return 0;
-	f = finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1);
-	if (!f)
-		return -ENOMEM;
-	/* daemon mode keeps no folio records: the counts say how many */
-	if (!t->folio_records) {
-		f->folios = p->live_folios;
-		f->pages = p->live_pages;
+			f = &r->findings[i];
+	if (!f) {
+		f = finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1);
+		if (!f)
+			return -ENOMEM;
+		/* daemon mode keeps no folio records: the counts say */
+		if (!t->folio_records) {
+			f->folios = p->live_folios;
+			f->pages = p->live_pages;
+		}
 	}
+	teardown_refs(p, r);
 	return 0;
 }
 
@@ -246,6 +277,11 @@ int leaks_merge(struct leak_report *dst, const struct leak_report *src)
 		}
 		f->folios += s->folios;
 		f->pages += s->pages;
+		/* the pgmap's count when it was read, not a sum */
+		if (s->refs >= 0) {
+			f->refs = s->refs;
+			f->unexplained_refs = s->unexplained_refs;
+		}
 	}
 	return 0;
 }

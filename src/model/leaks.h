@@ -37,6 +37,13 @@ struct leak_finding {
 	int32_t stack_id;      /* birth stack (anomaly rules: the event's) */
 	int32_t last_stack_id; /* an example folio's last mapping change */
 	uint64_t example_pfn;
+	/*
+	 * teardown-with-live-folios while memunmap_pages() waits: the
+	 * references it waits for, and those no live folio explains
+	 * (device-private and -coherent folios hold one each); -1: unknown
+	 */
+	int64_t refs;
+	int64_t unexplained_refs;
 };
 
 struct leak_report {

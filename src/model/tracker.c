@@ -64,6 +64,7 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
 		return NULL;
 	p->addr = addr;
 	p->id = t->nr_pgmaps + 1;
+	p->refs_waited = -1;
 	for (int i = 0; i < ZT_AN_MAX; i++)
 		p->anomaly_stack[i] = -1;
 	t->pgmaps[t->nr_pgmaps++] = p;

@@ -67,6 +67,8 @@ struct zt_pgmap {
 	uint64_t created_ns, kill_ns, drained_ns, gone_ns;
 	uint64_t live_at_kill; /* folios live as memunmap_pages began */
 	bool teardown_judged;  /* stuck or done with folios live: told */
+	/* references its stuck memunmap_pages() waited for; -1: unknown */
+	int64_t refs_waited;
 
 	uint64_t live_folios;
 	uint64_t live_pages;

@@ -130,6 +130,17 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 		upper, leak_rule_name(f->rule), f->pgmap_id,
 		tracker_type_name(f->pgmap_type), f->folios,
 		f->folios == 1 ? "" : "s", f->pages, leak_finding_text(f));
+	if (f->refs >= 0 && f->unexplained_refs >= 0)
+		fprintf(out,
+			"      memunmap_pages() waits for %" PRId64
+			" references on the pgmap: %" PRId64
+			" held by no live folio\n",
+			f->refs, f->unexplained_refs);
+	else if (f->refs >= 0)
+		fprintf(out,
+			"      memunmap_pages() waits for %" PRId64
+			" references on the pgmap\n",
+			f->refs);
 	n = frames(c, f->stack_id, ips, &site);
 	if (n <= 0) {
 		fprintf(out, "      (no call site: %s)\n",
@@ -305,6 +316,13 @@ json_object *report_json(const struct report_ctx *c)
 		json_add_u64(j, "folios", f->folios);
 		json_add_u64(j, "pages", f->pages);
 		json_add_u64(j, "example_pfn", f->example_pfn);
+		if (f->refs >= 0)
+			json_object_object_add(j, "pgmap_references",
+					       json_object_new_int64(f->refs));
+		if (f->unexplained_refs >= 0)
+			json_object_object_add(
+				j, "unexplained_references",
+				json_object_new_int64(f->unexplained_refs));
 		json_object_object_add(
 			j, "site", site ? json_object_new_string(site) : NULL);
 		json_object_object_add(j, "stack", stack);

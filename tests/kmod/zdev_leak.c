@@ -11,6 +11,9 @@
  *               last ZL_MIGRATE, never dropped: those folios never free
  *   ZL_HOLD     allocate npages device pages the driver keeps, unmapped
  *   ZL_RELEASE  drop the pages ZL_HOLD keeps
+ *   ZL_PGMAP_GET  take npages references on the pgmap itself, held by no
+ *               folio (a get_dev_pagemap() without its put)
+ *   ZL_PGMAP_PUT  drop them all
  *
  * Anomalies zdevmon must find, injected npages times each (done = how
  * many the kernel's own state confirmed):
@@ -410,6 +413,9 @@ static int zl_mmap(struct file *file, struct vm_area_struct *vma)
 	return err;
 }
 
+/* ZL_PGMAP_GET's references, until ZL_PGMAP_PUT (under zl_mutex) */
+static unsigned long zl_pgmap_refs;
+
 static void zl_release_held(void)
 {
 	while (zl_nr_held)
@@ -442,6 +448,22 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 		break;
 	case ZL_DOUBLE_FREE:
 		ret = zl_double_free(&cmd);
+		break;
+	case ZL_PGMAP_GET:
+		ret = -EINVAL;
+		if (!cmd.npages || cmd.npages > ZL_MAX_PAGES)
+			break;
+		percpu_ref_get_many(&zl_pgmap.ref, cmd.npages);
+		zl_pgmap_refs += cmd.npages;
+		cmd.done = cmd.npages;
+		ret = 0;
+		break;
+	case ZL_PGMAP_PUT:
+		cmd.done = zl_pgmap_refs;
+		if (zl_pgmap_refs)
+			percpu_ref_put_many(&zl_pgmap.ref, zl_pgmap_refs);
+		zl_pgmap_refs = 0;
+		ret = 0;
 		break;
 	case ZL_FREE_MAPPED:
 		ret = coherent_base ? zl_free_mapped(&cmd) : -ENODEV;

@@ -22,5 +22,12 @@ struct zl_cmd {
 #define ZL_DOUBLE_FREE	    _IOWR('Z', 5, struct zl_cmd)
 #define ZL_FREE_MAPPED	    _IOWR('Z', 6, struct zl_cmd)
 #define ZL_UNMAP_UNMAPPED   _IOWR('Z', 7, struct zl_cmd)
+/*
+ * References on the pgmap itself that no folio holds (a get_dev_pagemap()
+ * without its put): GET takes npages of them, PUT drops every one taken;
+ * done = how many (PUT: how many it dropped)
+ */
+#define ZL_PGMAP_GET _IOWR('Z', 8, struct zl_cmd)
+#define ZL_PGMAP_PUT _IOWR('Z', 9, struct zl_cmd)
 
 #endif

@@ -201,6 +201,17 @@ static void test_teardown_and_unmapped(void **state)
 	assert_int_equal(leaks_count(&r, LEAK_CRITICAL), 1);
 	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
 			       "waits for them forever"));
+	/* unknown references: none said */
+	assert_int_equal(r.findings[0].refs, -1);
+	assert_int_equal(r.findings[0].unexplained_refs, -1);
+	leaks_release(&r);
+
+	/* it waits for 7 references: its 2 live folios hold one each */
+	((struct zt_pgmap *)p)->refs_waited = 7;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].refs, 7);
+	assert_int_equal(r.findings[0].unexplained_refs, 5);
 	leaks_release(&r);
 
 	/* idle 0.5 s: younger than 1 s; idle 2 s: older */
@@ -444,6 +455,53 @@ static void test_teardown_no_folio(void **state)
  * Daemon mode keeps no folio records, only counts: a teardown finding
  * says how many folios and pages were live, with no call site.
  */
+/* A teardown waiting with no folio live: every reference unexplained. */
+static void test_teardown_refs(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {}, verdict = {};
+	struct zt_pgmap *p;
+	struct kpgmap k;
+	int ids[2];
+
+	tracker_init(&t);
+	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_PRIVATE, PFN, 65536, true);
+	k_born(&k, 0, 0);
+	k_freed(&k, 0, 0);
+	k_kill(&k);
+	p = k_sync(&t, &k);
+	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 2), 1);
+	p->refs_waited = 5;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].folios, 0);
+	assert_int_equal(r.findings[0].refs, 5);
+	assert_int_equal(r.findings[0].unexplained_refs, 5);
+	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
+			       "a pgmap reference is held elsewhere"));
+	/* an alert's count reaches run's verdict as it was read */
+	assert_int_equal(leaks_merge(&verdict, &r), 0);
+	assert_int_equal(leaks_merge(&verdict, &r), 0);
+	assert_int_equal(verdict.nr, 1);
+	assert_int_equal(verdict.findings[0].refs, 5);
+	assert_int_equal(verdict.findings[0].unexplained_refs, 5);
+	leaks_release(&verdict);
+	leaks_release(&r);
+
+	/* P2PDMA's references per folio are not modelled: the count alone */
+	k_pgmap(&k, 1, PRIV + 0x1000, ZDEV_PGMAP_P2PDMA, PFN + 65536, 65536,
+		true);
+	k_kill(&k);
+	p = k_sync(&t, &k);
+	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 2), 1);
+	p->refs_waited = 3;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.findings[0].refs, 3);
+	assert_int_equal(r.findings[0].unexplained_refs, -1);
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
 static void test_teardown_daemon_mode(void **state)
 {
 	struct tracker t;
@@ -471,6 +529,17 @@ static void test_teardown_daemon_mode(void **state)
 	assert_int_equal(r.findings[0].stack_id, -1);
 	assert_non_null(strstr(leak_finding_text(&r.findings[0]),
 			       "waits for them forever"));
+	/* unknown references: none said */
+	assert_int_equal(r.findings[0].refs, -1);
+	assert_int_equal(r.findings[0].unexplained_refs, -1);
+	leaks_release(&r);
+
+	/* it waits for 7 references: its 2 live folios hold one each */
+	((struct zt_pgmap *)p)->refs_waited = 7;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].refs, 7);
+	assert_int_equal(r.findings[0].unexplained_refs, 5);
 	leaks_release(&r);
 
 	/* device-dax gone with a folio live: the count, a use after unmap */
@@ -695,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_teardown_and_unmapped),
 		cmocka_unit_test(test_teardown_no_folio),
 		cmocka_unit_test(test_teardown_daemon_mode),
+		cmocka_unit_test(test_teardown_refs),
 		cmocka_unit_test(test_teardown_grouping),
 		cmocka_unit_test(test_inconclusive),
 		cmocka_unit_test(test_anomaly_rules),

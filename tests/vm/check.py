@@ -795,6 +795,45 @@ def check_devdax(c, out):
          (pm["live_folios"], pm["mapped_pages"]), (0, 0))
 
 
+def check_pgref(c, out):
+    """pgmap references no folio holds (tests/kmod's ZL_PGMAP_GET): a
+    teardown that waits for them fails the run with their exact count;
+    put back before the unload, the run is clean."""
+    t = truth(f"{out}/refclean.truth")
+    put = truth(f"{out}/refclean.put") if os.path.exists(
+        f"{out}/refclean.put") else {}
+    c.need("pgref/clean: the module took 5 references and put them back",
+           (t.get("pgmap_refs"), put.get("pgmap_refs_put")) == (5, 5),
+           (t, put))
+    c.eq("pgref/clean: exit status",
+         open(f"{out}/refclean.rc").read().strip(), "0")
+    r = report(c, out, "refclean", "pgref")
+    if r:
+        c.eq("pgref/clean: verdict", r["verdict"], "clean")
+        c.eq("pgref/clean: findings", r["findings"], [])
+
+    t = truth(f"{out}/refleak.truth")
+    c.need("pgref/leak: the module took 7 references",
+           t.get("pgmap_refs") == 7, t)
+    c.eq("pgref/leak: exit status (leaks found)",
+         open(f"{out}/refleak.rc").read().strip(), "3")
+    r = report(c, out, "refleak", "pgref")
+    if not r:
+        return
+    down = findings(r, "teardown-with-live-folios")
+    if c.eq("pgref/leak: one teardown finding", len(down), 1):
+        f = down[0]
+        c.eq("pgref/leak: no folio live", f["folios"], 0)
+        c.eq("pgref/leak: the references memunmap_pages() waits for "
+             "(the module's 7)", f.get("pgmap_references"), 7)
+        c.eq("pgref/leak: all of them held by no folio",
+             f.get("unexplained_references"), 7)
+    err = open(f"{out}/refleak.err").read()
+    c.check("pgref/leak: stderr names the count",
+            "waits for 7 references on the pgmap: 7 held by no live folio"
+            in err, err[-600:])
+
+
 def check_coherent(c, out):
     """MEMORY_DEVICE_COHERENT through tests/kmod, on every kernel."""
     objs = session(c, "coherent", "zdevmon", f"{out}/zdevmon.ndjson")

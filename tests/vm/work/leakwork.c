@@ -7,6 +7,9 @@
  *   leakwork hold NPAGES [SECONDS]  the driver keeps NPAGES unmapped
  *                                   device pages; sleep SECONDS
  *   leakwork release                the driver drops what it keeps
+ *   leakwork pgget NPAGES           the driver takes NPAGES references
+ *                                   on its pgmap that no folio holds
+ *   leakwork pgput                  it drops them
  *   leakwork fork NPAGES            migrate NPAGES, fork: hold while
  *                                   parent and child map them, hold
  *                                   again once the child exited, unmap
@@ -134,6 +137,10 @@ int main(int argc, char **argv)
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "release")) {
 		truth("released", zl(fd, ZL_RELEASE, NULL, 0));
+	} else if (!strcmp(argv[1], "pgget")) {
+		truth("pgmap_refs", zl(fd, ZL_PGMAP_GET, NULL, n));
+	} else if (!strcmp(argv[1], "pgput")) {
+		truth("pgmap_refs_put", zl(fd, ZL_PGMAP_PUT, NULL, 0));
 	} else {
 		fprintf(stderr, "leakwork: unknown command %s\n", argv[1]);
 		return 2;
