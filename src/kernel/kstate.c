@@ -99,11 +99,11 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A syscall program's context comes back where it came from. */
-static int census_run(int fd, struct zdev_census *args)
+/* A syscall program's run: its context comes back where it came from. */
+static int syscall_run(int fd, void *args, size_t size)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
-		    .ctx_size_in = sizeof(*args));
+		    .ctx_size_in = size);
 
 	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
 }
@@ -111,18 +111,16 @@ static int census_run(int fd, struct zdev_census *args)
 int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
 {
 	struct zdev_pgmap_refs args = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args,
-		    .ctx_size_in = sizeof(args), .ctx_out = &args,
-		    .ctx_size_out = sizeof(args));
-	int fd = bpf_program__fd(k->skel->progs.pgmap_refs);
+	int fd = bpf_program__fd(k->skel->progs.pgmap_refs), err;
 
 	if (slot >= ZDEV_MAX_SLOTS)
 		return -EINVAL;
 	args.pgmap = k->skel->bss->slots[slot].pgmap;
 	if (!args.pgmap)
 		return -ENOENT;
-	if (bpf_prog_test_run_opts(fd, &opts))
-		return -errno;
+	err = syscall_run(fd, &args, sizeof(args));
+	if (err)
+		return err;
 	/* before the kill's switch to atomic mode the count means nothing */
 	if (!(args.mode & ZDEV_REF_READ) || !(args.mode & ZDEV_REF_ATOMIC))
 		return -EAGAIN;
@@ -145,7 +143,7 @@ void kstate_census(struct kstate *k, struct census_result *res)
 	memset(res, 0, sizeof(*res));
 	k->skel->bss->census_active = 1;
 	k->skel->bss->census_scanned = k->skel->bss->census_found = 0;
-	err = census_run(fd, &args);
+	err = syscall_run(fd, &args, sizeof(args));
 	nr = k->skel->bss->census_nr_regions;
 	if (nr > ZDEV_CENSUS_REGIONS)
 		nr = ZDEV_CENSUS_REGIONS;
@@ -166,7 +164,7 @@ void kstate_census(struct kstate *k, struct census_result *res)
 			args.nr_pfns =
 				(args.nr_pfns + ZDEV_SUBSECTION_PAGES - 1) &
 				~(uint64_t)(ZDEV_SUBSECTION_PAGES - 1);
-			err = census_run(fd, &args);
+			err = syscall_run(fd, &args, sizeof(args));
 		}
 	}
 	res->scanned = k->skel->bss->census_scanned;
