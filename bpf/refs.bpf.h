@@ -9,8 +9,9 @@
 #ifndef ZDEV_REFS_BPF_H
 #define ZDEV_REFS_BPF_H
 
-#define PERCPU_REF_ATOMIC_DEAD 0x3 /* __PERCPU_REF_ATOMIC | __PERCPU_REF_DEAD \
-				    */
+#define PERCPU_REF_ATOMIC_DEAD                         \
+	0x3 /* __PERCPU_REF_ATOMIC | __PERCPU_REF_DEAD \
+	     */
 
 SEC("syscall")
 int pgmap_refs(struct zdev_pgmap_refs *args)

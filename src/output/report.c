@@ -142,6 +142,9 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			" references on the pgmap\n",
 			f->refs);
 	n = frames(c, f->stack_id, ips, &site);
+	/* a finding of no folio has no birth to name */
+	if (n <= 0 && !f->folios && f->stack_id < 0)
+		return;
 	if (n <= 0) {
 		fprintf(out, "      (no call site: %s)\n",
 			f->stack_id < 0 ? "stack not captured"
