@@ -110,6 +110,15 @@ static __always_inline struct zdev_slot *slot_at(__s32 i)
 	return &slots[i];
 }
 
+/* A slot holding a described pgmap not yet gone (one being described is
+ * still FREE). */
+static __always_inline bool slot_in_use(struct zdev_slot *s)
+{
+	__u32 state = s->state;
+
+	return state >= ZDEV_SLOT_LIVE && state <= ZDEV_SLOT_DRAINED;
+}
+
 static __always_inline struct zdev_pgmap_counters *slot_counters(__s32 i)
 {
 	__u32 key = i;
@@ -249,12 +258,13 @@ static __always_inline int folio_live_clear(struct zdev_slot *s, __u32 slot,
 					    __u64 pfn, __u32 *order)
 {
 	__s64 bit = bit_of(s, pfn);
+	__u64 *rec = rec_at(bit), old = rec ? *rec : 0;
 	int was = bit_flip(bit, false);
-	__u64 *rec = rec_at(bit);
 
 	if (was == 1 && rec) {
-		*order = zdev_rec_order(*rec);
-		*rec = 0;
+		*order = zdev_rec_order(old);
+		/* unless a birth on another CPU rewrote it meanwhile */
+		__sync_val_compare_and_swap(rec, old, 0);
 	}
 	return was;
 }

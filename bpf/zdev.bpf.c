@@ -422,14 +422,19 @@ static __always_inline int slot_of(__u64 pgmap, int hook)
 	if (h && h->pgmap == pgmap) {
 		s = slot_at(h->slot & (ZDEV_MAX_SLOTS - 1));
 		if (s && s->pgmap == pgmap && s->gen == h->gen &&
-		    s->state != ZDEV_SLOT_GONE)
+		    slot_in_use(s))
 			return h->slot & (ZDEV_MAX_SLOTS - 1);
 	}
 	slot = bpf_map_lookup_elem(&pgmap_slot, &pgmap);
 	found = slot ? *slot : slot_new(pgmap, hook, 0);
 	s = slot_at(found);
 	if (h && s) {
-		h->pgmap = pgmap;
+		/*
+		 * Another task on this CPU may read the hint meanwhile (only
+		 * migration is disabled): unnamed while it is filled, named
+		 * last, behind a full barrier.
+		 */
+		h->pgmap = 0;
 		h->slot = found;
 		h->type = s->info.type;
 		h->gen = s->gen;
@@ -440,6 +445,7 @@ static __always_inline int slot_of(__u64 pgmap, int hook)
 			h->hi = zdev_phys_pfn(s->info.ranges[0].end);
 			h->bit = s->bit_base;
 		}
+		__sync_lock_test_and_set(&h->pgmap, pgmap);
 	}
 	return found;
 }
@@ -456,7 +462,7 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 				      int maps_delta)
 {
 	__u64 pg_head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
-	__u64 pfn, bit, mask, *word, *rec = NULL;
+	__u64 pfn, bit, mask, *word, *rec = NULL, old;
 	struct zdev_pgmap_counters *c;
 	__s32 maps = h->maps + maps_delta;
 	__u32 zero = 0, w, slot;
@@ -471,8 +477,8 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 		return 0;
 	slot = hint->slot & (ZDEV_MAX_SLOTS - 1);
 	s = &slots[slot];
-	if (s->pgmap != h->pgmap || s->gen != hint->gen ||
-	    s->state == ZDEV_SLOT_GONE || s->unrecorded)
+	if (s->pgmap != h->pgmap || s->gen != hint->gen || !slot_in_use(s) ||
+	    s->unrecorded)
 		return 0;
 	pfn = page_to_pfn(addr);
 	if (pfn < hint->lo || pfn > hint->hi)
@@ -508,11 +514,14 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 		born = 1;
 		break;
 	case ZDEV_EV_FREE:
-		if (h->maps > 0 || !(*word & mask) ||
+		/* a record of a larger order: folio_event() subtracts it */
+		old = rec ? *rec : 0;
+		if (h->maps > 0 || !(*word & mask) || zdev_rec_order(old) ||
 		    !(__sync_fetch_and_and(word, ~mask) & mask))
 			return 0;
+		/* unless a birth on another CPU rewrote it meanwhile */
 		if (rec)
-			*rec = 0;
+			__sync_val_compare_and_swap(rec, old, 0);
 		c->frees++;
 		born = -1;
 		break;
@@ -539,7 +548,7 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 		if ((*word & mask) || (__sync_fetch_and_or(word, mask) & mask))
 			break;
 		/* born at its first map, or alive before we started */
-		if (born_at_map(hint->type))
+		if (kind == ZDEV_EV_MAP && born_at_map(hint->type))
 			c->inits++;
 		else
 			c->preexisting++;

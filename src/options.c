@@ -322,10 +322,10 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		/* 2^32 pages: the per-folio state's indexes are 32-bit */
 		if (ndjson_parse_size(arg, &cfg->max_device_pages) ||
 		    cfg->max_device_pages < 4096 ||
-		    cfg->max_device_pages > (1ULL << 44)) {
+		    cfg->max_device_pages >= (1ULL << 44)) {
 			argp_error(state,
 				   "--max-device-memory wants a size from 4k "
-				   "to 16T, not '%s'",
+				   "to below 16T, not '%s'",
 				   arg);
 			return EINVAL;
 		}

@@ -283,7 +283,7 @@ struct folios_walk {
 static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 {
 	struct folios_walk *w = arg;
-	uint64_t rec = w->k->recs[bit];
+	uint64_t rec = __atomic_load_n(&w->k->recs[bit], __ATOMIC_ACQUIRE);
 	struct zt_folio_view v = {
 		.pfn = pfn,
 		.order = zdev_rec_order(rec),
@@ -296,6 +296,10 @@ static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 		.last_stack = -1,
 	};
 
+	/* freed since its bit was read: its record may be gone already */
+	if (!(__atomic_load_n(&w->k->bits[bit / 64], __ATOMIC_ACQUIRE) &
+	      (1ULL << (bit % 64))))
+		return 0;
 	return tracker_folio_add(w->t, w->pgmap_id, &v);
 }
 

@@ -145,15 +145,15 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 
 /*
  * The references a stuck memunmap_pages() waits for, on each of its
- * pgmap's findings: device-private and -coherent folios hold one each
- * while live (zone_device_page_init() takes it, the free puts it), so
- * what is beyond the live folios is held elsewhere.
+ * pgmap's findings: device-private and -coherent folios hold one per page
+ * while live (zone_device_page_init() takes 1 << order, the free puts
+ * them), so what is beyond the live pages is held elsewhere.
  */
 static void teardown_refs(const struct zt_pgmap *p, struct leak_report *r)
 {
 	bool per_folio =
 		p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
-	int64_t live = (int64_t)p->live_folios;
+	int64_t live = (int64_t)p->live_pages;
 
 	if (p->refs_waited < 0)
 		return;

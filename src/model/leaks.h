@@ -40,7 +40,7 @@ struct leak_finding {
 	/*
 	 * teardown-with-live-folios while memunmap_pages() waits: the
 	 * references it waits for, and those no live folio explains
-	 * (device-private and -coherent folios hold one each); -1: unknown
+	 * (device-private and -coherent folios hold one per page); -1: unknown
 	 */
 	int64_t refs;
 	int64_t unexplained_refs;

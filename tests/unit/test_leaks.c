@@ -488,8 +488,21 @@ static void test_teardown_refs(void **state)
 	leaks_release(&verdict);
 	leaks_release(&r);
 
+	/* a live 2 MiB folio holds 512 references, one per page */
+	k_pgmap(&k, 2, PRIV + 0x2000, ZDEV_PGMAP_PRIVATE, PFN + 131072, 65536,
+		true);
+	k_born(&k, 0, 9);
+	k_kill(&k);
+	p = k_sync(&t, &k);
+	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 2), 1);
+	p->refs_waited = 515;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.findings[0].refs, 515);
+	assert_int_equal(r.findings[0].unexplained_refs, 3);
+	leaks_release(&r);
+
 	/* P2PDMA's references per folio are not modelled: the count alone */
-	k_pgmap(&k, 1, PRIV + 0x1000, ZDEV_PGMAP_P2PDMA, PFN + 65536, 65536,
+	k_pgmap(&k, 3, PRIV + 0x1000, ZDEV_PGMAP_P2PDMA, PFN + 65536, 65536,
 		true);
 	k_kill(&k);
 	p = k_sync(&t, &k);
