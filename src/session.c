@@ -147,12 +147,27 @@ void session_folios(struct session *s)
 			strerror(-err));
 }
 
+/* What a waiting memunmap_pages() still waits for, read while it waits. */
+static int teardown_refs(const struct zt_pgmap *cp, void *ctx)
+{
+	struct zt_pgmap *p = (struct zt_pgmap *)cp;
+	struct session *s = ctx;
+	int64_t refs;
+
+	if (p->state != ZT_PGMAP_KILLING || !tracker_teardown_waits(p) ||
+	    p->slot < 0 || kstate_pgmap_refs(s->kstate, p->slot, &refs))
+		refs = -1;
+	p->refs_waited = refs;
+	return 0;
+}
+
 /* Brings the tracker up to date; not reentrant through handle_event. */
 static void sync_state(struct session *s)
 {
 	int gone[16], n, i;
 
 	n = kstate_sync(s->kstate, &s->tracker, gone, 16);
+	tracker_foreach_pgmap(&s->tracker, teardown_refs, s);
 	for (i = 0; i < n; i++) {
 		struct zt_pgmap *p = (struct zt_pgmap *)tracker_pgmap_by_id(
 			&s->tracker, gone[i]);

@@ -67,7 +67,10 @@ struct zt_pgmap {
 	uint64_t created_ns, kill_ns, drained_ns, gone_ns;
 	uint64_t live_at_kill; /* folios live as memunmap_pages began */
 	bool teardown_judged;  /* stuck or done with folios live: told */
-	/* references its stuck memunmap_pages() waited for; -1: unknown */
+	/*
+	 * references its waiting memunmap_pages() still waits for, read at
+	 * each sync while it waits; -1: unknown, or not waiting
+	 */
 	int64_t refs_waited;
 
 	uint64_t live_folios;

@@ -137,6 +137,19 @@ static int pgmap_sample(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+/* Only pgmaps whose teardown waits: a count read, never a made-up 0. */
+static int pgmap_teardown_refs(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+
+	if (p->refs_waited < 0)
+		return 0;
+	fputs("zdevmon_pgmap_teardown_references", pc->f);
+	pgmap_labels(pc->f, p);
+	fprintf(pc->f, " %" PRId64 "\n", p->refs_waited);
+	return 0;
+}
+
 static void render(FILE *f, const struct tracker *t,
 		   const struct zdev_status *st, const struct self_stats *self)
 {
@@ -152,6 +165,10 @@ static void render(FILE *f, const struct tracker *t,
 		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
 		tracker_foreach_pgmap(t, pgmap_sample, &pc);
 	}
+	family(f, "zdevmon_pgmap_teardown_references", "gauge",
+	       "References a waiting memunmap_pages() still waits for (only "
+	       "pgmaps being torn down).");
+	tracker_foreach_pgmap(t, pgmap_teardown_refs, &pc);
 	family(f, "zdevmon_leak_findings_total", "counter",
 	       "Leak findings reported, by rule.");
 	for (r = 0; r < LEAK_RULE_MAX; r++)

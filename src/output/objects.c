@@ -99,6 +99,9 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_add_u64(o, "untracked", p->untracked);
 	json_object_object_add(o, "folio_state_full",
 			       json_object_new_boolean(p->folio_state_full));
+	if (p->refs_waited >= 0)
+		json_object_object_add(o, "teardown_references",
+				       json_object_new_int64(p->refs_waited));
 	for (i = 0; i < ZT_AN_MAX; i++)
 		json_add_u64(an, tracker_anomaly_name(i), p->c.anomalies[i]);
 	json_object_object_add(o, "anomalies", an);

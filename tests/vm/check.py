@@ -828,6 +828,17 @@ def check_pgref(c, out):
              "(the module's 7)", f.get("pgmap_references"), 7)
         c.eq("pgref/leak: all of them held by no folio",
              f.get("unexplained_references"), 7)
+    # the daemon beside it: the count live, while the kernel waits
+    objs = stream(f"{out}/refd.ndjson")
+    errors = [e for e in map(validate, objs) if e]
+    c.check("pgref/daemon: every object valid against docs/schema/v1",
+            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
+    final = snapshots(objs, "final")
+    if c.eq("pgref/daemon: one final snapshot", len(final), 1):
+        waiting = [p for p in final[0]["pgmaps"] if p["state"] == "killing"]
+        c.eq("pgref/daemon: the waiting pgmap's teardown_references, live "
+             "(the module's 7)",
+             [p.get("teardown_references") for p in waiting], [7])
     err = open(f"{out}/refleak.err").read()
     c.check("pgref/leak: stderr names the count",
             "waits for 7 references on the pgmap: 7 held by no live folio"

@@ -17,10 +17,15 @@ $RUN --teardown "leakwork pgput >$OUT/refclean.put && rmmod zdev_leak" \
 	>"$OUT/refclean.truth" 2>"$OUT/refclean.err"
 echo $? >"$OUT/refclean.rc"
 
-# the last: its teardown never ends
+# the last: its teardown never ends; a daemon watches it live too
 # shellcheck disable=SC2086
 insmod $KO || exit 1
+zdevmon $ZFLAGS --json "$OUT/refd.ndjson" 2>"$OUT/refd.stderr" &
+zpid=$!
+zdev_wait_start "$OUT/refd.ndjson" "$OUT/refd.stderr" || exit 1
 $RUN --teardown 'rmmod zdev_leak' --teardown-timeout 5 \
 	--report-json "$OUT/refleak.json" -- leakwork pgget 7 \
 	>"$OUT/refleak.truth" 2>"$OUT/refleak.err"
 echo $? >"$OUT/refleak.rc"
+kill -INT $zpid
+wait $zpid
