@@ -20,6 +20,7 @@ echo $? >"$OUT/refclean.rc"
 # the last: its teardown never ends; a daemon watches it live too
 # shellcheck disable=SC2086
 insmod $KO || exit 1
+# shellcheck disable=SC2086 # ZFLAGS: several options
 zdevmon $ZFLAGS --json "$OUT/refd.ndjson" 2>"$OUT/refd.stderr" &
 zpid=$!
 zdev_wait_start "$OUT/refd.ndjson" "$OUT/refd.stderr" || exit 1
