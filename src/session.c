@@ -105,14 +105,9 @@ static void teardown_alert(struct session *s, struct zt_pgmap *p)
 				 .stack_ctx = s->probes,
 				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
-	int64_t refs = -1;
 
+	/* p->refs_waited: read by the sync_state() every caller just ran */
 	session_folios(s);
-	/* what the kernel still waits for, while it waits */
-	if (tracker_teardown_waits(p) && p->slot >= 0 &&
-	    kstate_pgmap_refs(s->kstate, p->slot, &refs))
-		refs = -1;
-	p->refs_waited = refs;
 	if (leaks_teardown(&s->tracker, p, &now) || !now.nr)
 		goto out;
 	rc.ks = session_ksyms(s, true);

@@ -207,8 +207,8 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 	/* the fast path counts by hook, not by kind */
 	probes_fast_calls(k->probes, fast_calls);
 	for (h = 0; h < ZDEV_HOOK_MAX; h++)
-		t->events_by_kind[zdev_fast_kind(h)] += fast_calls[h];
-	t->events_by_kind[0] = 0;
+		if (zdev_fast_kind(h))
+			t->events_by_kind[zdev_fast_kind(h)] += fast_calls[h];
 	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++)
 		t->events += t->events_by_kind[kind];
 }
