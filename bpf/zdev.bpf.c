@@ -1812,5 +1812,6 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 	return on_percpu_release((__u64)ref);
 }
 
+#include "pins.bpf.h"
 #include "census.bpf.h"
 #include "refs.bpf.h"

@@ -68,6 +68,9 @@ enum zdev_hook {
 	ZDEV_HOOK_PERCPU_RELEASE,
 	ZDEV_HOOK_SPLIT,
 	ZDEV_HOOK_DEVMAP_PUT,
+	ZDEV_HOOK_PIN,	    /* GUP slow path: try_grab_folio/_page */
+	ZDEV_HOOK_PIN_FAST, /* GUP fast path: try_grab_folio_fast */
+	ZDEV_HOOK_UNPIN,    /* gup_put_folio */
 	ZDEV_HOOK_MAX,
 };
 
@@ -295,6 +298,10 @@ struct zdev_pgmap_counters {
 	__s64 mapped_pages;
 	__u64 untracked; /* folio events whose per-folio state was full */
 	__u64 anomalies[ZDEV_AN_MAX];
+	__u64 pins;	      /* FOLL_PIN references taken (GUP) */
+	__u64 unpins;	      /* and released */
+	__s64 pinned_pages;   /* pages of folios with a pin we saw taken */
+	__u64 pins_untracked; /* pins with no room in the pins map */
 };
 
 /*
@@ -356,7 +363,32 @@ static inline void zdev_counters_add(struct zdev_pgmap_counters *sum,
 	sum->untracked += p->untracked;
 	for (a = 0; a < ZDEV_AN_MAX; a++)
 		sum->anomalies[a] += p->anomalies[a];
+	sum->pins += p->pins;
+	sum->unpins += p->unpins;
+	sum->pinned_pages += p->pinned_pages;
+	sum->pins_untracked += p->pins_untracked;
 }
+
+/*
+ * A device folio with FOLL_PIN references (pin_user_pages*(), O_DIRECT,
+ * RDMA, io_uring), keyed by its head pfn in the pins map, from its first
+ * pin we saw until the last is released: who took the first one. A pin
+ * is a reference: the folio cannot be freed, nor a DAX layout broken,
+ * while it is held.
+ */
+#define ZDEV_MAX_PINNED 16384
+
+struct zdev_pin {
+	__u64 pgmap;
+	__u64 first_ns; /* bpf_ktime_get_ns() of the first pin */
+	__u64 cgroup;	/* cgroup v2 id of the pinning task */
+	__s32 pins;	/* pins held (refs taken minus released) */
+	__u32 order;
+	__u32 tgid, pid; /* the pinning task */
+	__s32 stack_id;	 /* the first pin's kernel stack, -1: none */
+	__u32 pad;
+	char comm[16];
+};
 
 /*
  * Per-folio state. Both modes: one bit per device page in live_bits, set
@@ -517,8 +549,9 @@ _Static_assert(sizeof(struct zdev_anomaly_info) ==
 		       sizeof(struct zdev_folio_info),
 	       "anomaly records are small records");
 _Static_assert(sizeof(struct zdev_pgmap_counters) ==
-		       (17 + ZDEV_AN_MAX) * sizeof(__u64),
+		       (21 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
+_Static_assert(sizeof(struct zdev_pin) == 64, "pins: no hidden padding");
 _Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),
 	       "slots: no hidden padding");
 

@@ -140,6 +140,16 @@ void session_folios(struct session *s)
 	if (err)
 		fprintf(stderr, "zdevmon: reading the live folios failed: %s\n",
 			strerror(-err));
+	session_pins(s);
+}
+
+void session_pins(struct session *s)
+{
+	int err = kstate_pins(s->kstate, &s->tracker);
+
+	if (err)
+		fprintf(stderr, "zdevmon: reading the pins failed: %s\n",
+			strerror(-err));
 }
 
 /* What a waiting memunmap_pages() still waits for, read while it waits. */
@@ -240,6 +250,7 @@ void session_status(struct session *s, struct zdev_status *st)
 	st->resident_bytes = self.resident_bytes;
 	st->show_addresses = s->cfg.show_addresses;
 	st->elapsed_s = session_now() - s->t0;
+	st->now_ns = (uint64_t)(session_now() * 1e9);
 }
 
 /* What the HTTP endpoint serves until the next tick. */
@@ -271,6 +282,7 @@ void session_tick(struct session *s, const char *trigger)
 	json_object *snap;
 
 	session_sync(s);
+	session_pins(s);
 	session_status(s, &st);
 	if (s->table) {
 		if (s->table_tty && !final)

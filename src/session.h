@@ -90,8 +90,13 @@ void session_judge_teardowns(struct session *s, double after_s);
  * first): counters, states; gone pgmaps judged, their slots given back.
  */
 void session_sync(struct session *s);
-/* CI mode: the tracker's live folios, fresh from the kernel's records. */
+/*
+ * CI mode: the tracker's live folios, fresh from the kernel's records,
+ * and its pins.
+ */
 void session_folios(struct session *s);
+/* The tracker's pins, fresh from the kernel's pins map. */
+void session_pins(struct session *s);
 /* Kernel symbols, (re)loaded now: modules come and go. */
 const struct ksyms *session_ksyms(struct session *s, bool reload);
 

@@ -238,6 +238,22 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	return n;
 }
 
+/* A gone pgmap's pins: its struct pages are gone, and so are they. */
+static void pins_forget(struct kstate *k, uint64_t pgmap)
+{
+	int fd = bpf_map__fd(k->skel->maps.pins);
+	__u64 key, next, *prev = NULL;
+	struct zdev_pin rec;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &rec) &&
+		    rec.pgmap == pgmap && !bpf_map_delete_elem(fd, &key))
+			continue; /* gone from the hash: the walk starts over */
+		prev = &key;
+	}
+}
+
 void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 {
 	struct zt_pgmap *p =
@@ -266,6 +282,7 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 					    s->bit_base, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
+	pins_forget(k, s->pgmap);
 	memset(k->percpu, 0, k->ncpus * sizeof(*k->percpu));
 	bpf_map_update_elem(fd, &slot, k->percpu, BPF_ANY);
 	s->state = ZDEV_SLOT_FREE;
@@ -323,6 +340,28 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 			return err;
 	}
 	return 0;
+}
+
+int kstate_pins(struct kstate *k, struct tracker *t)
+{
+	int fd = bpf_map__fd(k->skel->maps.pins), err = 0;
+	__u64 key, next, *prev = NULL;
+	struct zdev_pin rec;
+
+	pins_clear(&t->pins);
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		const struct zt_pgmap *p;
+
+		key = next;
+		prev = &key;
+		/* released meanwhile */
+		if (bpf_map_lookup_elem(fd, &key, &rec))
+			continue;
+		p = tracker_pgmap_of(t, rec.pgmap);
+		err = pins_add(&t->pins, key, p ? p->id : 0, &rec);
+	}
+	pins_sort(&t->pins);
+	return err;
 }
 
 void kstate_status(struct kstate *k, struct zdev_status *st)

@@ -207,6 +207,29 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "the drained state of a pgmap",
 		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry),
 		      NULL, PROG(percpu_release_kprobe), NULL) } },
+		/* v6.1's try_grab_folio() is the fast path's: listed last */
+		{ ZDEV_HOOK_PIN,
+		  false,
+		  "GUP pins taken by the slow path (pin_user_pages(), "
+		  "follow_page): pinned pages and their holders",
+		  { V("try_grab_page", PROG(pin_grab_page_fexit), NULL,
+		      PROG(pin_grab_page_kprobe),
+		      PROG(pin_grab_page_kretprobe)),
+		    V("try_grab_folio", PROG(pin_grab_fexit), NULL,
+		      PROG(pin_grab_kprobe), PROG(pin_grab_kretprobe)) } },
+		{ ZDEV_HOOK_PIN_FAST,
+		  false,
+		  "GUP pins taken by the fast path (pin_user_pages_fast(), "
+		  "O_DIRECT, RDMA, io_uring)",
+		  { V("try_grab_folio_fast", PROG(pin_fast_fexit), NULL,
+		      PROG(pin_fast_kprobe), PROG(pin_fast_kretprobe)),
+		    V("try_grab_folio", PROG(pin_fast_fexit), NULL,
+		      PROG(pin_fast_kprobe), PROG(pin_fast_kretprobe)) } },
+		{ ZDEV_HOOK_UNPIN,
+		  false,
+		  "unpins: pinned pages only grow",
+		  { V("gup_put_folio", PROG(unpin_fentry), NULL,
+		      PROG(unpin_kprobe), NULL) } },
 	};
 #undef PROG
 
@@ -399,6 +422,39 @@ static int set_zone_layout(struct probes *p, const char *btf_path, char *err,
 	return 0;
 }
 
+/*
+ * What the pin hooks must know of GUP: FOLL_PIN's value (an enumerator of
+ * mm/internal.h from v6.2, 0x40000 before) and whether try_grab_page()
+ * returns bool (v6.1; an int, 0 on success, v6.2..v6.10).
+ */
+static void set_gup_abi(struct probes *p, const struct btf *btf)
+{
+	const struct btf_type *t, *proto;
+	int id, n = btf ? (int)btf__type_cnt(btf) : 0, i;
+
+	for (id = 1; id < n; id++) {
+		t = btf__type_by_id(btf, id);
+		if (!btf_is_enum(t))
+			continue;
+		for (i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(
+					    btf, btf_enum(t)[i].name_off),
+				    "FOLL_PIN")) {
+				p->skel->rodata->foll_pin = btf_enum(t)[i].val;
+				id = n;
+				break;
+			}
+	}
+	id = btf ? btf__find_by_name_kind(btf, "try_grab_page", BTF_KIND_FUNC)
+		 : -1;
+	if (id <= 0)
+		return;
+	proto = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	t = proto ? btf__type_by_id(btf, proto->type) : NULL;
+	p->skel->rodata->grab_page_bool =
+		t && !strcmp(btf__name_by_offset(btf, t->name_off), "bool");
+}
+
 static int perf_paranoid(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
@@ -534,6 +590,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 
 	btf = opts->btf_path ? btf__parse(opts->btf_path, NULL)
 			     : btf__load_vmlinux_btf();
+	set_gup_abi(p, btf);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &p->defs[i];
 		struct hook_run *h = &p->hooks[i];

@@ -43,7 +43,8 @@ struct hook_status {
 };
 
 struct zdev_status {
-	double elapsed_s;	 /* since the probes were attached */
+	double elapsed_s; /* since the probes were attached */
+	uint64_t now_ns;  /* CLOCK_MONOTONIC (BPF's ktime) at the status */
 	uint64_t dropped_events; /* ring-buffer reserves that failed */
 	uint64_t dropped_by_stream[ZDEV_STREAM_MAX];
 	/*

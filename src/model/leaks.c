@@ -66,10 +66,14 @@ const char *leak_severity_name(enum leak_severity sev)
 	return sev <= LEAK_CRITICAL ? names[sev] : "error";
 }
 
-/* The finding a folio adds to: same rule, pgmap and birth stack. */
-static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
-				    int pgmap_id, uint32_t type,
-				    int32_t stack_id)
+/*
+ * The finding a folio adds to: same rule, pgmap and stack (the birth's,
+ * or the pin's, with the same pinning process).
+ */
+static struct leak_finding *finding_of(struct leak_report *r,
+				       enum leak_rule rule, int pgmap_id,
+				       uint32_t type, int32_t stack_id,
+				       const struct leak_finding *pin)
 {
 	struct leak_finding *f;
 	size_t i;
@@ -77,7 +81,9 @@ static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
 	for (i = 0; i < r->nr; i++) {
 		f = &r->findings[i];
 		if (f->rule == rule && f->pgmap_id == pgmap_id &&
-		    f->stack_id == stack_id)
+		    f->stack_id == stack_id && f->pinned == !!pin &&
+		    (!pin || (f->holder.tgid == pin->holder.tgid &&
+			      f->holder.cgroup == pin->holder.cgroup)))
 			return f;
 	}
 	if (r->nr == r->cap) {
@@ -96,8 +102,36 @@ static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
 	f->pgmap_type = type;
 	f->stack_id = stack_id;
 	f->last_stack_id = -1;
+	f->birth_stack_id = stack_id;
 	f->refs = f->unexplained_refs = -1;
+	if (pin) {
+		f->pinned = true;
+		f->birth_stack_id = pin->birth_stack_id;
+		f->holder = pin->holder;
+		f->holder.pins = 0;
+	}
 	return f;
+}
+
+static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
+				    int pgmap_id, uint32_t type,
+				    int32_t stack_id)
+{
+	return finding_of(r, rule, pgmap_id, type, stack_id, NULL);
+}
+
+/* What a pin says of its holder, as a finding's key. */
+static void pin_key(struct leak_finding *key, const struct zt_pin *pin,
+		    int32_t birth_stack)
+{
+	memset(key, 0, sizeof(*key));
+	key->pinned = true;
+	key->birth_stack_id = birth_stack;
+	key->holder.tgid = pin->k.tgid;
+	key->holder.pid = pin->k.pid;
+	memcpy(key->holder.comm, pin->k.comm, sizeof(key->holder.comm));
+	key->holder.comm[sizeof(key->holder.comm) - 1] = '\0';
+	key->holder.cgroup = pin->k.cgroup;
 }
 
 struct walk {
@@ -115,7 +149,8 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 {
 	struct walk *w = ctx;
 	const struct zt_pgmap *p = tracker_pgmap_by_id(w->t, v->pgmap_id);
-	struct leak_finding *f;
+	const struct zt_pin *pin;
+	struct leak_finding *f, key;
 
 	if (w->pgmap_id && v->pgmap_id != w->pgmap_id)
 		return 0;
@@ -128,8 +163,12 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 	if (w->unmapped_only &&
 	    (v->mapcount > 0 || w->now_ns - v->last_ns < w->older_than_ns))
 		return 0;
-	f = finding(w->r, w->rule, v->pgmap_id, p ? p->type : 0,
-		    v->birth_stack);
+	pin = pins_find(&w->t->pins, v->pfn);
+	if (pin)
+		pin_key(&key, pin, v->birth_stack);
+	f = finding_of(w->r, w->rule, v->pgmap_id, p ? p->type : 0,
+		       pin ? pin->k.stack_id : v->birth_stack,
+		       pin ? &key : NULL);
 	if (!f) {
 		w->err = -ENOMEM;
 		return 1;
@@ -140,6 +179,36 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 	}
 	f->folios++;
 	f->pages += 1ULL << v->order;
+	if (pin)
+		f->holder.pins += pin->k.pins;
+	return 0;
+}
+
+/* Pinned folios the tracker does not hold live: live all the same. */
+static int add_pinned_unseen(const struct tracker *t, struct leak_report *r)
+{
+	struct zt_folio_view v;
+	struct leak_finding *f, key;
+	size_t i;
+
+	for (i = 0; i < t->pins.nr; i++) {
+		const struct zt_pin *pin = &t->pins.v[i];
+		const struct zt_pgmap *p =
+			tracker_pgmap_by_id(t, pin->pgmap_id);
+
+		if (!p || tracker_folio(t, pin->pfn, &v))
+			continue;
+		pin_key(&key, pin, -1);
+		f = finding_of(r, LEAK_LIVE_AFTER_RUN, p->id, p->type,
+			       pin->k.stack_id, &key);
+		if (!f)
+			return -ENOMEM;
+		if (!f->folios)
+			f->example_pfn = pin->pfn;
+		f->folios++;
+		f->pages += 1ULL << (pin->k.order & 31);
+		f->holder.pins += pin->k.pins;
+	}
 	return 0;
 }
 
@@ -255,6 +324,8 @@ int leaks_after_run(const struct tracker *t, struct leak_report *r)
 	struct walk w = { .t = t, .r = r, .rule = LEAK_LIVE_AFTER_RUN };
 
 	tracker_foreach_folio(t, add_folio, &w);
+	if (!w.err)
+		w.err = add_pinned_unseen(t, r);
 	if (w.err)
 		return w.err;
 	return add_anomalies(t, r);
@@ -266,11 +337,13 @@ int leaks_merge(struct leak_report *dst, const struct leak_report *src)
 
 	for (i = 0; i < src->nr; i++) {
 		const struct leak_finding *s = &src->findings[i];
-		struct leak_finding *f = finding(dst, s->rule, s->pgmap_id,
-						 s->pgmap_type, s->stack_id);
+		struct leak_finding *f =
+			finding_of(dst, s->rule, s->pgmap_id, s->pgmap_type,
+				   s->stack_id, s->pinned ? s : NULL);
 
 		if (!f)
 			return -ENOMEM;
+		f->holder.pins += s->holder.pins;
 		if (!f->folios) {
 			f->example_pfn = s->example_pfn;
 			f->last_stack_id = s->last_stack_id;

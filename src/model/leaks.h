@@ -44,6 +44,18 @@ struct leak_finding {
 	 */
 	int64_t refs;
 	int64_t unexplained_refs;
+	/*
+	 * A FOLL_PIN keeps the folios: stack_id is then the pin's stack,
+	 * the birth's is in birth_stack_id, and holder names who pinned.
+	 */
+	bool pinned;
+	int32_t birth_stack_id;
+	struct leak_holder {
+		uint32_t tgid, pid;
+		char comm[16];
+		uint64_t cgroup; /* cgroup v2 id */
+		int64_t pins;
+	} holder;
 };
 
 struct leak_report {
@@ -64,7 +76,9 @@ int leaks_unmapped(const struct tracker *t, uint64_t now_ns,
 		   uint64_t older_than_ns, struct leak_report *r);
 /*
  * The end of a run: every live folio born under monitoring (pre-existing
- * ones are only counted), and the anomaly rules.
+ * ones are only counted), every folio still pinned by a pin taken under
+ * monitoring (live to the kernel even where its birth is not seen: FS DAX
+ * under v6.1/6.12's devmap scheme), and the anomaly rules.
  */
 int leaks_after_run(const struct tracker *t, struct leak_report *r);
 

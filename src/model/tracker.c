@@ -40,6 +40,7 @@ void tracker_release(struct tracker *t)
 	int i;
 
 	tracker_folios_clear(t);
+	pins_release(&t->pins);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);
@@ -225,12 +226,16 @@ struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
 	p->c.migrated_to_ram_large = sum->migrated_to_ram_large;
 	p->c.evicted_pages = sum->evicted_pages;
 	p->c.collected_pages = sum->collected_pages;
+	p->c.pins = sum->pins;
+	p->c.unpins = sum->unpins;
+	p->c.pins_untracked = sum->pins_untracked;
 	p->untracked = sum->untracked;
 	for (a = 0; a < ZT_AN_MAX; a++)
 		p->c.anomalies[a] = sum->anomalies[a] + p->judged[a];
 	p->live_folios = clamp0(sum->live_folios);
 	p->live_pages = clamp0(sum->live_pages);
 	p->mapped_pages = clamp0(sum->mapped_pages);
+	p->pinned_pages = clamp0(sum->pinned_pages);
 
 	/* memunmap_pages() began: what it found live is its judgement's */
 	if (state != ZT_PGMAP_LIVE && p->state == ZT_PGMAP_LIVE)
@@ -253,6 +258,7 @@ void tracker_pgmap_final(struct tracker *t, struct zt_pgmap *p)
 	p->state = ZT_PGMAP_GONE;
 	p->final = true;
 	p->live_folios = p->live_pages = p->mapped_pages = 0;
+	p->pinned_pages = 0;
 }
 
 bool tracker_judge_gone(struct tracker *t, struct zt_pgmap *p)

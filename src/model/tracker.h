@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "pins.h"
 #include "zdev.h"
 
 enum zt_pgmap_state {
@@ -48,6 +49,9 @@ struct zt_counters {
 	uint64_t migrated_to_ram_large;
 	uint64_t evicted_pages;	  /* of migrated_to_ram: by migrate_device_* */
 	uint64_t collected_pages; /* migrate_vma_setup candidates */
+	uint64_t pins;		  /* FOLL_PIN references taken */
+	uint64_t unpins;	  /* and released */
+	uint64_t pins_untracked;  /* pins the pins map had no room for */
 	uint64_t anomalies[ZT_AN_MAX];
 };
 
@@ -76,6 +80,7 @@ struct zt_pgmap {
 	uint64_t live_folios;
 	uint64_t live_pages;
 	uint64_t mapped_pages;
+	uint64_t pinned_pages;	    /* of folios with pins we saw taken */
 	uint64_t untracked;	    /* events whose per-folio state was full */
 	bool folio_state_full;	    /* no room for its per-folio state */
 	struct zt_counters c;	    /* the kernel's, plus judged */
@@ -91,6 +96,7 @@ struct tracker {
 	int nr_pgmaps;
 	int cap_pgmaps;
 	struct zt_folio *folios; /* cache of live folios by pfn (CI mode) */
+	struct zt_pins pins;	 /* pinned device folios, read each tick */
 	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* device events the kernel side counted */

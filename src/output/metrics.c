@@ -77,6 +77,9 @@ GETTER(to_device, p->c.migrated_to_device_pages)
 GETTER(to_ram, p->c.migrated_to_ram_pages)
 GETTER(evicted, p->c.evicted_pages)
 GETTER(anomalies, tracker_anomalies(p))
+GETTER(pinned_pages, p->pinned_pages)
+GETTER(pins, p->c.pins)
+GETTER(unpins, p->c.unpins)
 
 static const struct pgmap_metric pgmap_metrics[] = {
 	{ "zdevmon_pgmap_live_folios", "gauge",
@@ -105,6 +108,14 @@ static const struct pgmap_metric pgmap_metrics[] = {
 	{ "zdevmon_pgmap_anomalies_total", "counter",
 	  "Events that should not happen (see the snapshot's anomalies).",
 	  get_anomalies },
+	{ "zdevmon_pgmap_pinned_pages", "gauge",
+	  "Pages of device folios pinned (FOLL_PIN) now, by pins taken "
+	  "while zdevmon watched.",
+	  get_pinned_pages },
+	{ "zdevmon_pgmap_pins_total", "counter",
+	  "FOLL_PIN references taken on device folios (GUP).", get_pins },
+	{ "zdevmon_pgmap_unpins_total", "counter",
+	  "FOLL_PIN references released on device folios.", get_unpins },
 };
 
 struct pgmap_ctx {

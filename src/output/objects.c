@@ -6,6 +6,7 @@
 #include <time.h>
 #include "objects.h"
 #include "table.h"
+#include "sys/cgroup.h"
 
 const char *output_kind_name(uint32_t kind)
 {
@@ -97,6 +98,10 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_add_u64(o, "evicted_pages", p->c.evicted_pages);
 	json_add_u64(o, "collected_pages", p->c.collected_pages);
 	json_add_u64(o, "untracked", p->untracked);
+	json_add_u64(o, "pinned_pages", p->pinned_pages);
+	json_add_u64(o, "pins", p->c.pins);
+	json_add_u64(o, "unpins", p->c.unpins);
+	json_add_u64(o, "pins_untracked", p->c.pins_untracked);
 	json_object_object_add(o, "folio_state_full",
 			       json_object_new_boolean(p->folio_state_full));
 	if (p->refs_waited >= 0)
@@ -202,6 +207,51 @@ static json_object *folio_state_json(const struct zdev_status *st)
 	return o;
 }
 
+#define SNAPSHOT_HOLDERS 16
+
+/*
+ * Who holds pins on device folios now: the holders with the most pinned
+ * pages, and the pages of the rest.
+ */
+static json_object *pins_json(const struct tracker *t, uint64_t now_ns,
+			      json_object *o)
+{
+	struct zt_holder hs[SNAPSHOT_HOLDERS];
+	json_object *arr = json_object_new_array();
+	uint64_t others;
+	char cg[256];
+	int n = pins_holders(&t->pins, hs, SNAPSHOT_HOLDERS, &others), i;
+
+	for (i = 0; i < n; i++) {
+		json_object *h = json_object_new_object();
+		const char *path = cgroup_path(hs[i].cgroup, cg, sizeof(cg));
+
+		json_object_object_add(h, "pid",
+				       json_object_new_int64(hs[i].tgid));
+		json_object_object_add(h, "comm",
+				       json_object_new_string(hs[i].comm));
+		json_add_u64(h, "cgroup_id", hs[i].cgroup);
+		json_object_object_add(h, "cgroup",
+				       path ? json_object_new_string(path)
+					    : NULL);
+		json_object_object_add(h, "pgmap",
+				       json_object_new_int(hs[i].pgmap_id));
+		json_add_u64(h, "folios", hs[i].folios);
+		json_add_u64(h, "pages", hs[i].pages);
+		json_object_object_add(h, "pins",
+				       json_object_new_int64(hs[i].pins));
+		json_object_object_add(
+			h, "held_s",
+			json_object_new_double(
+				now_ns > hs[i].first_ns
+					? (now_ns - hs[i].first_ns) / 1e9
+					: 0));
+		json_object_array_add(arr, h);
+	}
+	json_add_u64(o, "other_pinned_pages", others);
+	return arr;
+}
+
 json_object *output_snapshot(const struct tracker *t,
 			     const struct zdev_status *st, bool final)
 {
@@ -229,6 +279,7 @@ json_object *output_snapshot(const struct tracker *t,
 	json_object_object_add(o, "folio_state", folio_state_json(st));
 	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
+	json_object_object_add(o, "pin_holders", pins_json(t, st->now_ns, o));
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
 }

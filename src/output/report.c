@@ -8,6 +8,7 @@
 #include <time.h>
 #include "objects.h"
 #include "report.h"
+#include "sys/cgroup.h"
 
 #define SHOWN_FRAMES 8
 
@@ -56,6 +57,15 @@ static bool internal_frame(const struct ksyms *ks, uint64_t ip)
 		"free_zone_device_",
 		"folio_add_",
 		"folio_remove_rmap",
+		/* GUP's own frames: a pin's site is whoever called it */
+		"try_grab_",
+		"gup_",
+		"__gup_",
+		"pin_user_pages",
+		"__get_user_pages",
+		"get_user_pages",
+		"internal_get_user_pages",
+		"follow_page",
 	};
 
 	return own_frame(ks, ip) ||
@@ -106,6 +116,8 @@ static int frames(const struct report_ctx *c, int32_t id, uint64_t *ips,
 
 static const char *finding_verb(const struct leak_finding *f)
 {
+	if (f->pinned)
+		return "pinned at";
 	return f->rule == LEAK_LIVE_AFTER_RUN ||
 			       f->rule == LEAK_TEARDOWN_LIVE ||
 			       f->rule == LEAK_UNMAPPED_NOT_FREED
@@ -141,6 +153,21 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			"      memunmap_pages() waits for %" PRId64
 			" references on the pgmap\n",
 			f->refs);
+	if (f->pinned) {
+		char cg[256];
+		const char *path =
+			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
+
+		fprintf(out,
+			"      held by %" PRId64 " pin%s of pid %u (%s)%s%s: "
+			"pinned pages are not freed until unpinned\n",
+			f->holder.pins, f->holder.pins == 1 ? "" : "s",
+			f->holder.tgid, f->holder.comm,
+			path ? " in cgroup " : "", path ? path : "");
+		if (frames(c, f->birth_stack_id, ips, &site) > 0 && site >= 0)
+			fprintf(out, "      born at %s\n",
+				frame_name(c, ips[site], sym, sizeof(sym)));
+	}
 	n = frames(c, f->stack_id, ips, &site);
 	/* a finding of no folio has no birth to name */
 	if (n <= 0 && !f->folios && f->stack_id < 0)
@@ -271,6 +298,36 @@ static json_object *stack_json(const struct report_ctx *c, int32_t id,
 	return arr;
 }
 
+/*
+ * A pin holds the finding's folios: site and stack are the pin's, the
+ * birth's site is beside them, and the holder says who pinned.
+ */
+static void holder_json(const struct report_ctx *c,
+			const struct leak_finding *f, json_object *j)
+{
+	json_object *h = json_object_new_object();
+	char site_buf[256], cg[256];
+	const char *site, *path;
+	json_object *birth = stack_json(c, f->birth_stack_id, &site, site_buf,
+					sizeof(site_buf));
+
+	json_object_put(birth);
+	json_object_object_add(j, "held_by", json_object_new_string("pin"));
+	json_object_object_add(j, "birth_site",
+			       site ? json_object_new_string(site) : NULL);
+	json_object_object_add(h, "pid", json_object_new_int64(f->holder.tgid));
+	json_object_object_add(h, "tid", json_object_new_int64(f->holder.pid));
+	json_object_object_add(h, "comm",
+			       json_object_new_string(f->holder.comm));
+	json_add_u64(h, "cgroup_id", f->holder.cgroup);
+	path = cgroup_path(f->holder.cgroup, cg, sizeof(cg));
+	json_object_object_add(h, "cgroup",
+			       path ? json_object_new_string(path) : NULL);
+	json_object_object_add(h, "pins",
+			       json_object_new_int64(f->holder.pins));
+	json_object_object_add(j, "holder", h);
+}
+
 json_object *report_json(const struct report_ctx *c)
 {
 	json_object *o = json_object_new_object();
@@ -329,6 +386,8 @@ json_object *report_json(const struct report_ctx *c)
 		json_object_object_add(
 			j, "site", site ? json_object_new_string(site) : NULL);
 		json_object_object_add(j, "stack", stack);
+		if (f->pinned)
+			holder_json(c, f, j);
 		json_object_array_add(findings, j);
 	}
 	json_object_object_add(o, "findings", findings);

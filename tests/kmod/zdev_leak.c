@@ -14,6 +14,9 @@
  *   ZL_PGMAP_GET  take npages references on the pgmap itself, held by no
  *               folio (a get_dev_pagemap() without its put)
  *   ZL_PGMAP_PUT  drop them all
+ *   ZL_PIN      pin_user_pages_fast() the caller's [addr, +npages) and
+ *               keep the pins (an RDMA registration's way)
+ *   ZL_UNPIN    unpin_user_pages() them (the unload does too)
  *
  * Anomalies zdevmon must find, injected npages times each (done = how
  * many the kernel's own state confirmed):
@@ -416,6 +419,31 @@ static int zl_mmap(struct file *file, struct vm_area_struct *vma)
 /* ZL_PGMAP_GET's references, until ZL_PGMAP_PUT (under zl_mutex) */
 static unsigned long zl_pgmap_refs;
 
+/* ZL_PIN's pages, until ZL_UNPIN or the unload (under zl_mutex) */
+static struct page *zl_pinned[ZL_MAX_PAGES];
+static unsigned long zl_nr_pinned;
+
+static long zl_pin(struct zl_cmd *cmd)
+{
+	int got;
+
+	if (!cmd->npages || cmd->npages > ZL_MAX_PAGES - zl_nr_pinned)
+		return -EINVAL;
+	got = pin_user_pages_fast(cmd->addr, cmd->npages, FOLL_WRITE,
+				  zl_pinned + zl_nr_pinned);
+	if (got < 0)
+		return got;
+	zl_nr_pinned += got;
+	cmd->done = got;
+	return 0;
+}
+
+static void zl_unpin(void)
+{
+	unpin_user_pages(zl_pinned, zl_nr_pinned);
+	zl_nr_pinned = 0;
+}
+
 static void zl_release_held(void)
 {
 	while (zl_nr_held)
@@ -463,6 +491,14 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 		if (zl_pgmap_refs)
 			percpu_ref_put_many(&zl_pgmap.ref, zl_pgmap_refs);
 		zl_pgmap_refs = 0;
+		ret = 0;
+		break;
+	case ZL_PIN:
+		ret = zl_pin(&cmd);
+		break;
+	case ZL_UNPIN:
+		cmd.done = zl_nr_pinned;
+		zl_unpin();
 		ret = 0;
 		break;
 	case ZL_FREE_MAPPED:
@@ -556,6 +592,7 @@ static void __exit zl_exit(void)
 	ktime_t t0;
 
 	misc_deregister(&zl_misc);
+	zl_unpin();
 	if (drain_ms && held)
 		schedule_delayed_work(&zl_drain_work,
 				      msecs_to_jiffies(drain_ms));

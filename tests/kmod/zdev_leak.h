@@ -29,5 +29,13 @@ struct zl_cmd {
  */
 #define ZL_PGMAP_GET _IOWR('Z', 8, struct zl_cmd)
 #define ZL_PGMAP_PUT _IOWR('Z', 9, struct zl_cmd)
+/*
+ * pin_user_pages_fast() of the caller's [addr, +npages) (any memory: an
+ * FS DAX mapping is the test's), kept until UNPIN or the unload, the way
+ * an RDMA or io_uring registration holds them; done = pages pinned
+ * (UNPIN: released)
+ */
+#define ZL_PIN	 _IOWR('Z', 10, struct zl_cmd)
+#define ZL_UNPIN _IOWR('Z', 11, struct zl_cmd)
 
 #endif

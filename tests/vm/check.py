@@ -845,6 +845,78 @@ def check_pgref(c, out):
             in err, err[-600:])
 
 
+def check_pin(c, out):
+    """A GUP pin never released on FS DAX (tests/kmod's ZL_PIN, for
+    leakwork in the cgroup /pinjob): the run fails naming the pin's holder
+    and call site, the daemon shows the pinned pages and their holder
+    while a truncate waits for them, and nothing once they are unpinned;
+    pinned and unpinned within the run, the job is clean."""
+    t = truth(f"{out}/pinclean.truth")
+    c.need("pin/clean: the module pinned 8 pages and released them",
+           (t.get("pinned"), t.get("unpinned")) == (8, 8), t)
+    c.eq("pin/clean: exit status", open(f"{out}/pinclean.rc").read().strip(),
+         "0")
+    r = report(c, out, "pinclean", "pin")
+    if r:
+        c.eq("pin/clean: verdict", r["verdict"], "clean")
+        c.eq("pin/clean: findings", r["findings"], [])
+
+    t = truth(f"{out}/pinleak.truth")
+    c.need("pin/leak: the module pinned 8 pages", t.get("pinned") == 8, t)
+    c.eq("pin/leak: exit status (leaks found)",
+         open(f"{out}/pinleak.rc").read().strip(), "3")
+    r = report(c, out, "pinleak", "pin")
+    if r:
+        live = findings(r, "live-after-run")
+        if c.eq("pin/leak: one live-after-run finding", len(live), 1):
+            f = live[0]
+            h = f.get("holder") or {}
+            c.eq("pin/leak: held by a pin", f.get("held_by"), "pin")
+            c.eq("pin/leak: the pinned pages", (f["folios"], f["pages"]),
+                 (8, 8))
+            c.eq("pin/leak: the holder is the pinning process",
+                 (h.get("pid"), h.get("comm")), (t.get("pid"), "leakwork"))
+            c.eq("pin/leak: its pins", h.get("pins"), 8)
+            c.eq("pin/leak: its cgroup", h.get("cgroup"), "/pinjob")
+            check_site(c, "pin", f)
+        err = open(f"{out}/pinleak.err").read()
+        c.check("pin/leak: stderr names the holder",
+                f"held by 8 pins of pid {t.get('pid')} (leakwork) in cgroup "
+                "/pinjob" in err, err[-600:])
+
+    tr = dict(l.split() for l in open(f"{out}/truncate.truth")
+              if not l.startswith("#") and len(l.split()) == 2)
+    c.eq("pin/truncate: waits while the pages are pinned",
+         tr.get("truncate_waiting"), "1")
+    c.eq("pin/truncate: ends once they are unpinned",
+         (tr.get("truncate_done"), tr.get("truncate_rc")), ("1", "0"))
+    u = truth(f"{out}/unpin.truth")
+    c.eq("pin/truncate: the module released the 8 pins", u.get("unpinned"), 8)
+
+    objs = session(c, "pin", "pind", f"{out}/pind.ndjson")
+    if not objs:
+        return
+    sig = snapshots(objs, "signal")
+    if not c.eq("pin/daemon: a snapshot while the truncate waits, one after",
+                len(sig), 2):
+        return
+    waiting, after = sig
+    pm = one_pgmap(c, "pin/daemon", waiting, "fsdax")
+    if pm:
+        c.eq("pin/daemon: pinned pages while the truncate waits",
+             pm["pinned_pages"], 8)
+    holders = [(h["pid"], h["comm"], h["pages"], h["pins"], h["cgroup"])
+               for h in waiting.get("pin_holders", [])]
+    c.eq("pin/daemon: the holder while the truncate waits", holders,
+         [(t.get("pid"), "leakwork", 8, 8, "/pinjob")])
+    pm = one_pgmap(c, "pin/daemon", after, "fsdax")
+    if pm:
+        c.eq("pin/daemon: unpinned: pinned pages", pm["pinned_pages"], 0)
+        c.eq("pin/daemon: pins taken and released (8 in each run)",
+             (pm["pins"], pm["unpins"]), (16, 16))
+    c.eq("pin/daemon: unpinned: no holder", after.get("pin_holders"), [])
+
+
 def check_coherent(c, out):
     """MEMORY_DEVICE_COHERENT through tests/kmod, on every kernel."""
     objs = session(c, "coherent", "zdevmon", f"{out}/zdevmon.ndjson")

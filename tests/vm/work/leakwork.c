@@ -10,6 +10,13 @@
  *   leakwork pgget NPAGES           the driver takes NPAGES references
  *                                   on its pgmap that no folio holds
  *   leakwork pgput                  it drops them
+ *   leakwork pin FILE NPAGES TOUCHED  map FILE shared (an FS DAX file of
+ *                                   NPAGES pages or more), write its
+ *                                   first TOUCHED pages, have the driver
+ *                                   pin NPAGES (the rest fault in
+ *                                   GUP's slow path), unmap, exit: the
+ *                                   pins stay with the driver
+ *   leakwork unpin                  the driver releases its pins
  *   leakwork fork NPAGES            migrate NPAGES, fork: hold while
  *                                   parent and child map them, hold
  *                                   again once the child exited, unmap
@@ -141,6 +148,24 @@ int main(int argc, char **argv)
 		truth("pgmap_refs", zl(fd, ZL_PGMAP_GET, NULL, n));
 	} else if (!strcmp(argv[1], "pgput")) {
 		truth("pgmap_refs_put", zl(fd, ZL_PGMAP_PUT, NULL, 0));
+	} else if (!strcmp(argv[1], "pin") && argc > 4) {
+		int file = open(argv[2], O_RDWR);
+
+		n = strtoul(argv[3], NULL, 0);
+		extra = strtoul(argv[4], NULL, 0);
+		buf = file < 0 ? MAP_FAILED
+			       : mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+				      MAP_SHARED, file, 0);
+		if (buf == MAP_FAILED)
+			die("mmap");
+		for (i = 0; i < extra && i < n; i++)
+			buf[i * PAGE_SZ] = 1;
+		truth("pid", getpid());
+		truth("pinned", zl(fd, ZL_PIN, buf, n));
+		munmap(buf, n * PAGE_SZ);
+		close(file);
+	} else if (!strcmp(argv[1], "unpin")) {
+		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
 	} else {
 		fprintf(stderr, "leakwork: unknown command %s\n", argv[1]);
 		return 2;

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * GUP pins of device folios: who holds them. Every get_user_pages() and
+ * pin_user_pages() of the machine passes the grab functions, so ordinary
+ * memory leaves after the FOLL_PIN test and the zone test. A device folio's
+ * first pin creates its zdev_pin record (the pinning task, cgroup and
+ * stack), later pins and unpins count on it, and the last unpin deletes it.
+ *   slow path  try_grab_folio(folio, refs, flags) -> 0      v6.2+
+ *              try_grab_page(page, flags) -> bool            v6.1
+ *   fast path  try_grab_folio_fast(page, refs, flags) -> folio  v6.11+
+ *              try_grab_folio(page, refs, flags) -> folio     v6.1
+ *   unpin      gup_put_folio(folio, refs, flags)              all
+ * Included by zdev.bpf.c after its helpers.
+ */
+#ifndef ZDEV_PINS_BPF_H
+#define ZDEV_PINS_BPF_H
+
+/*
+ * FOLL_PIN: mm/internal.h's enum on v6.2+ (the loader reads it from BTF),
+ * a #define of 0x40000 on v6.1.
+ */
+const volatile __u32 foll_pin = 0x40000;
+/* try_grab_page() returns bool (v6.1), else 0 on success (v6.2..v6.10) */
+const volatile bool grab_page_bool = true;
+
+static __always_inline bool grab_page_ok(long ret)
+{
+	return grab_page_bool ? (ret & 0xff) != 0 : ret == 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZDEV_MAX_PINNED);
+	__type(key, __u64); /* head pfn */
+	__type(value, struct zdev_pin);
+} pins SEC(".maps");
+
+/* A pin taken on a folio (a head) whose flags word is flags. */
+static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
+				     __u64 flags, __s32 refs)
+{
+	struct zdev_pgmap_counters *c;
+	struct zdev_hook_stats *st;
+	struct zdev_pin *rec, new = {};
+	struct head_fields h;
+	__u64 pfn;
+	__s32 slot;
+
+	if (!zone_is_device(flags) || refs <= 0)
+		return 0;
+	st = hook_stats(hook);
+	if (st)
+		st->device++;
+	folio_head_read((struct folio *)folio, &h);
+	slot = slot_of(h.pgmap, hook);
+	c = slot_counters(slot);
+	if (!c)
+		return 0;
+	c->pins += refs;
+	pfn = page_to_pfn(folio);
+	rec = bpf_map_lookup_elem(&pins, &pfn);
+	if (rec) {
+		__sync_fetch_and_add(&rec->pins, refs);
+		return 0;
+	}
+	new.pgmap = h.pgmap;
+	new.first_ns = bpf_ktime_get_ns();
+	new.cgroup = bpf_get_current_cgroup_id();
+	new.pins = refs;
+	new.order = folio_order_of((struct folio *)folio, flags);
+	new.tgid = bpf_get_current_pid_tgid() >> 32;
+	new.pid = (__u32)bpf_get_current_pid_tgid();
+	new.stack_id = stack_of(ctx, st);
+	bpf_get_current_comm(new.comm, sizeof(new.comm));
+	if (!bpf_map_update_elem(&pins, &pfn, &new, BPF_NOEXIST)) {
+		c->pinned_pages += 1LL << (new.order & 31);
+		return 0;
+	}
+	/* another CPU's first pin won: count ours on its record */
+	rec = bpf_map_lookup_elem(&pins, &pfn);
+	if (rec)
+		__sync_fetch_and_add(&rec->pins, refs);
+	else
+		c->pins_untracked += refs;
+	return 0;
+}
+
+/* Pins released (refs of them) on a folio whose flags word is flags. */
+static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
+				       __s32 refs)
+{
+	struct zdev_pgmap_counters *c;
+	struct zdev_hook_stats *st;
+	struct zdev_pin *rec;
+	struct head_fields h;
+	__u64 pfn;
+	__u32 order;
+	__s32 left;
+
+	if (!zone_is_device(flags) || refs <= 0)
+		return 0;
+	st = hook_stats(hook);
+	if (st)
+		st->device++;
+	folio_head_read((struct folio *)folio, &h);
+	c = slot_counters(slot_of(h.pgmap, hook));
+	if (!c)
+		return 0;
+	c->unpins += refs;
+	pfn = page_to_pfn(folio);
+	/* pinned before zdevmon started, or when the map was full */
+	rec = bpf_map_lookup_elem(&pins, &pfn);
+	if (!rec)
+		return 0;
+	order = rec->order;
+	left = __sync_fetch_and_add(&rec->pins, -refs) - refs;
+	if (left <= 0 && !bpf_map_delete_elem(&pins, &pfn))
+		c->pinned_pages -= 1LL << (order & 31);
+	return 0;
+}
+
+/* ---- slow path: the caller holds a reference already ---------------- */
+
+SEC("fexit/try_grab_folio")
+int BPF_PROG(pin_grab_fexit, struct folio *folio, int refs, unsigned int flags,
+	     int ret)
+{
+	if (!(flags & foll_pin) || ret)
+		return 0;
+	/* a BTF pointer: its first word is a plain load */
+	return pin_taken(ctx, ZDEV_HOOK_PIN, arg_u64(ctx, 0), *(__u64 *)folio,
+			 refs);
+}
+
+SEC("kprobe/try_grab_folio")
+int BPF_KPROBE(pin_grab_kprobe, void *folio, int refs, unsigned int flags)
+{
+	if (flags & foll_pin)
+		stash_args(ZDEV_HOOK_PIN, (__u64)folio,
+			   ((__u64)(__u32)refs << 32) | flags);
+	return 0;
+}
+
+SEC("kretprobe/try_grab_folio")
+int BPF_KRETPROBE(pin_grab_kretprobe, int ret)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_PIN, &s) || ret)
+		return 0;
+	return pin_taken(ctx, ZDEV_HOOK_PIN, s.arg0, read_flags(s.arg0),
+			 (__s32)(s.arg1 >> 32));
+}
+
+/* v6.1: a page (a tail of a compound one too), one reference */
+SEC("fexit/try_grab_page")
+int BPF_PROG(pin_grab_page_fexit, struct page *page, unsigned int flags,
+	     long ret)
+{
+	__u64 head;
+
+	if (!(flags & foll_pin) || !grab_page_ok(ret))
+		return 0;
+	head = page_head(arg_u64(ctx, 0));
+	return pin_taken(ctx, ZDEV_HOOK_PIN, head, read_flags(head), 1);
+}
+
+SEC("kprobe/try_grab_page")
+int BPF_KPROBE(pin_grab_page_kprobe, void *page, unsigned int flags)
+{
+	if (flags & foll_pin)
+		stash_args(ZDEV_HOOK_PIN, (__u64)page, flags);
+	return 0;
+}
+
+SEC("kretprobe/try_grab_page")
+int BPF_KRETPROBE(pin_grab_page_kretprobe, long ret)
+{
+	struct stash s;
+	__u64 head;
+
+	if (!unstash_args(ZDEV_HOOK_PIN, &s) || !grab_page_ok(ret))
+		return 0;
+	head = page_head(s.arg0);
+	return pin_taken(ctx, ZDEV_HOOK_PIN, head, read_flags(head), 1);
+}
+
+/* ---- fast path: returns the folio it grabbed, or NULL ---------------- */
+
+SEC("fexit/try_grab_folio_fast")
+int BPF_PROG(pin_fast_fexit, struct page *page, int refs, unsigned int flags,
+	     struct folio *ret)
+{
+	__u64 folio = arg_u64(ctx, 3);
+
+	if (!(flags & foll_pin) || !folio)
+		return 0;
+	return pin_taken(ctx, ZDEV_HOOK_PIN_FAST, folio, read_flags(folio),
+			 refs);
+}
+
+SEC("kprobe/try_grab_folio_fast")
+int BPF_KPROBE(pin_fast_kprobe, void *page, int refs, unsigned int flags)
+{
+	if (flags & foll_pin)
+		stash_args(ZDEV_HOOK_PIN_FAST, (__u64)page,
+			   ((__u64)(__u32)refs << 32) | flags);
+	return 0;
+}
+
+SEC("kretprobe/try_grab_folio_fast")
+int BPF_KRETPROBE(pin_fast_kretprobe, void *ret)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_PIN_FAST, &s) || !ret)
+		return 0;
+	return pin_taken(ctx, ZDEV_HOOK_PIN_FAST, (__u64)ret,
+			 read_flags((__u64)ret), (__s32)(s.arg1 >> 32));
+}
+
+/* ---- unpin ------------------------------------------------------------ */
+
+SEC("fentry/gup_put_folio")
+int BPF_PROG(unpin_fentry, struct folio *folio, int refs, unsigned int flags)
+{
+	if (!(flags & foll_pin))
+		return 0;
+	return pin_dropped(ZDEV_HOOK_UNPIN, arg_u64(ctx, 0), *(__u64 *)folio,
+			   refs);
+}
+
+SEC("kprobe/gup_put_folio")
+int BPF_KPROBE(unpin_kprobe, void *folio, int refs, unsigned int flags)
+{
+	if (!(flags & foll_pin))
+		return 0;
+	return pin_dropped(ZDEV_HOOK_UNPIN, (__u64)folio,
+			   read_flags((__u64)folio), refs);
+}
+
+#endif /* ZDEV_PINS_BPF_H */

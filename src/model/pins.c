@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pinned device folios, grouped by holder. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pins.h"
+
+void pins_clear(struct zt_pins *ps)
+{
+	ps->nr = 0;
+}
+
+void pins_release(struct zt_pins *ps)
+{
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
+}
+
+int pins_add(struct zt_pins *ps, uint64_t pfn, int pgmap_id,
+	     const struct zdev_pin *k)
+{
+	if (ps->nr == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 64;
+		struct zt_pin *v = realloc(ps->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ps->v = v;
+		ps->cap = cap;
+	}
+	ps->v[ps->nr].pfn = pfn;
+	ps->v[ps->nr].pgmap_id = pgmap_id;
+	ps->v[ps->nr].k = *k;
+	ps->nr++;
+	return 0;
+}
+
+static int by_pfn(const void *a, const void *b)
+{
+	const struct zt_pin *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+void pins_sort(struct zt_pins *ps)
+{
+	if (ps->nr)
+		qsort(ps->v, ps->nr, sizeof(*ps->v), by_pfn);
+}
+
+const struct zt_pin *pins_find(const struct zt_pins *ps, uint64_t pfn)
+{
+	struct zt_pin key = { .pfn = pfn };
+
+	if (!ps->nr)
+		return NULL;
+	return bsearch(&key, ps->v, ps->nr, sizeof(*ps->v), by_pfn);
+}
+
+static bool same_holder(const struct zt_holder *h, const struct zt_pin *p)
+{
+	return h->tgid == p->k.tgid && h->pgmap_id == p->pgmap_id &&
+	       h->stack_id == p->k.stack_id && h->cgroup == p->k.cgroup;
+}
+
+static int by_pages(const void *a, const void *b)
+{
+	const struct zt_holder *x = a, *y = b;
+
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+int pins_holders(const struct zt_pins *ps, struct zt_holder *out, size_t max,
+		 uint64_t *others)
+{
+	struct zt_holder *all = NULL;
+	size_t n = 0, i, j;
+
+	*others = 0;
+	if (ps->nr) {
+		all = calloc(ps->nr, sizeof(*all));
+		if (!all)
+			return -ENOMEM;
+	}
+	for (i = 0; i < ps->nr; i++) {
+		const struct zt_pin *p = &ps->v[i];
+		uint64_t pages = 1ULL << (p->k.order & 31);
+		struct zt_holder *h = NULL;
+
+		for (j = 0; j < n && !h; j++)
+			if (same_holder(&all[j], p))
+				h = &all[j];
+		if (!h) {
+			h = &all[n++];
+			h->tgid = p->k.tgid;
+			h->pid = p->k.pid;
+			memcpy(h->comm, p->k.comm, sizeof(h->comm));
+			h->comm[sizeof(h->comm) - 1] = '\0';
+			h->cgroup = p->k.cgroup;
+			h->pgmap_id = p->pgmap_id;
+			h->stack_id = p->k.stack_id;
+			h->first_ns = p->k.first_ns;
+		}
+		h->folios++;
+		h->pages += pages;
+		h->pins += p->k.pins;
+		if (p->k.first_ns < h->first_ns)
+			h->first_ns = p->k.first_ns;
+	}
+	if (n)
+		qsort(all, n, sizeof(*all), by_pages);
+	for (i = max; i < n; i++)
+		*others += all[i].pages;
+	if (n > max)
+		n = max;
+	if (n)
+		memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return (int)n;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgroup v2 ids (bpf_get_current_cgroup_id(): the kernfs inode number of
+ * the cgroup's directory) as paths under the unified hierarchy.
+ */
+#ifndef ZDEVMON_CGROUP_H
+#define ZDEVMON_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The path of cgroup id below the cgroup2 mount ("/" for the root,
+ * "/system.slice/x.service"), or NULL when no such cgroup exists (now):
+ * removed since, or no cgroup2 mount. Results are remembered.
+ */
+const char *cgroup_path(uint64_t id, char *buf, size_t len);
+
+#endif /* ZDEVMON_CGROUP_H */
