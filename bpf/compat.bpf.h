@@ -62,8 +62,7 @@ struct page___pre618 {
  * "mm: Rename the 'compound_head' field in the 'struct page' to
  * 'compound_info'" (Kiryl Shutsemau, 2026; in 7.2, not in 6.12): a tail
  * page's first word is the head's address + 1 here. Later patches of that
- * series make it a mask with HVO; the page_* hooks that need the head
- * exist on v6.1 only.
+ * series make it a mask with HVO (then this needs their flavour).
  */
 struct page___pre_compound_info {
 	unsigned long compound_head;
@@ -71,12 +70,14 @@ struct page___pre_compound_info {
 
 static __always_inline __u64 page_head(__u64 page)
 {
-	struct page___pre_compound_info *p = (void *)page;
+	struct page___pre_compound_info *old = (void *)page;
+	struct page *p = (void *)page;
 	unsigned long word;
 
-	if (!bpf_core_field_exists(p->compound_head))
-		return page;
-	word = BPF_CORE_READ(p, compound_head);
+	if (bpf_core_field_exists(p->compound_info))
+		word = BPF_CORE_READ(p, compound_info);
+	else
+		word = BPF_CORE_READ(old, compound_head);
 	return word & 1 ? word - 1 : page;
 }
 

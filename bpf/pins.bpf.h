@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * GUP pins of device folios: who holds them. Every get_user_pages() and
- * pin_user_pages() of the machine passes the grab functions, so ordinary
- * memory leaves after the FOLL_PIN test and the zone test. A device folio's
+ * pin_user_pages() of the machine passes these hooks, so ordinary memory
+ * leaves after the FOLL_PIN test and the zone test. A device folio's
  * first pin creates its zdev_pin record (the pinning task, cgroup and
  * stack), later pins and unpins count on it, and the last unpin deletes it.
- *   slow path  try_grab_folio(folio, refs, flags) -> 0      v6.2+
- *              try_grab_page(page, flags) -> bool            v6.1
- *   fast path  try_grab_folio_fast(page, refs, flags) -> folio  v6.11+
- *              try_grab_folio(page, refs, flags) -> folio     v6.1
+ *   slow path  try_grab_folio(folio, refs, flags) -> 0       v6.2+
+ *              try_grab_page(page, flags) -> bool             v6.1
+ *   fast path  gup_fast_fallback(start, nr, flags, pages)     v6.11+
+ *              internal_get_user_pages_fast(...)              v6.1
+ *              -> pages pinned: the fast walk's grab is inlined
+ *              (try_grab_folio_fast), so the pages it returned are
+ *              walked at its exit; what its slow fallback and its
+ *              unwinding do inside is left to that walk
  *   unpin      gup_put_folio(folio, refs, flags)              all
  * Included by zdev.bpf.c after its helpers.
  */
@@ -35,25 +39,23 @@ struct {
 	__type(value, struct zdev_pin);
 } pins SEC(".maps");
 
-/* A pin taken on a folio (a head) whose flags word is flags. */
-static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
-				     __u64 flags, __s32 refs)
+/*
+ * A pin taken on a folio (a head) whose flags word is flags, stack_id the
+ * pinning call's. Global: verified once, not in every caller's loop.
+ */
+__noinline int pin_record(int hook, __u64 folio, __u64 flags, __s32 refs,
+			  __s32 stack_id)
 {
+	struct zdev_hook_stats *st = hook_stats(hook);
 	struct zdev_pgmap_counters *c;
-	struct zdev_hook_stats *st;
 	struct zdev_pin *rec, new = {};
 	struct head_fields h;
 	__u64 pfn;
-	__s32 slot;
 
-	if (!zone_is_device(flags) || refs <= 0)
-		return 0;
-	st = hook_stats(hook);
 	if (st)
 		st->device++;
 	folio_head_read((struct folio *)folio, &h);
-	slot = slot_of(h.pgmap, hook);
-	c = slot_counters(slot);
+	c = slot_counters(slot_of(h.pgmap, hook));
 	if (!c)
 		return 0;
 	c->pins += refs;
@@ -70,7 +72,7 @@ static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
 	new.order = folio_order_of((struct folio *)folio, flags);
 	new.tgid = bpf_get_current_pid_tgid() >> 32;
 	new.pid = (__u32)bpf_get_current_pid_tgid();
-	new.stack_id = stack_of(ctx, st);
+	new.stack_id = stack_id;
 	bpf_get_current_comm(new.comm, sizeof(new.comm));
 	if (!bpf_map_update_elem(&pins, &pfn, &new, BPF_NOEXIST)) {
 		c->pinned_pages += 1LL << (new.order & 31);
@@ -85,6 +87,27 @@ static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
 	return 0;
 }
 
+/* Inside the fast path's call, whose exit walks what it pinned? */
+static __always_inline bool in_fast_gup(void)
+{
+	struct stash_key key = { .task = bpf_get_current_pid_tgid(),
+				 .hook = ZDEV_HOOK_PIN_FAST };
+
+	return bpf_map_lookup_elem(&stashed, &key);
+}
+
+/* The slow path's grab, outside the fast path's call. */
+static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
+				     __u64 flags, __s32 refs)
+{
+	struct zdev_hook_stats *st;
+
+	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup())
+		return 0;
+	st = hook_stats(hook);
+	return pin_record(hook, folio, flags, refs, stack_of(ctx, st));
+}
+
 /* Pins released (refs of them) on a folio whose flags word is flags. */
 static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
 				       __s32 refs)
@@ -97,7 +120,8 @@ static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
 	__u32 order;
 	__s32 left;
 
-	if (!zone_is_device(flags) || refs <= 0)
+	/* the fast path's unwinding: its exit counts what stayed pinned */
+	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup())
 		return 0;
 	st = hook_stats(hook);
 	if (st)
@@ -185,38 +209,100 @@ int BPF_KRETPROBE(pin_grab_page_kretprobe, long ret)
 	return pin_taken(ctx, ZDEV_HOOK_PIN, head, read_flags(head), 1);
 }
 
-/* ---- fast path: returns the folio it grabbed, or NULL ---------------- */
+/* ---- fast path: the pages array it returns ---------------------------- */
 
-SEC("fexit/try_grab_folio_fast")
-int BPF_PROG(pin_fast_fexit, struct page *page, int refs, unsigned int flags,
-	     struct folio *ret)
+#define PIN_WALK_MAX (1U << 20)
+
+/*
+ * What a walk's callback shares with its caller; a callback's state must
+ * converge (v6.8+ verifies it as a loop): flags, never a count.
+ */
+struct pin_walk {
+	__u64 pages; /* struct page *[] */
+	__s32 stack_id;
+	bool device; /* a device page seen (first pass) */
+	bool record; /* second pass */
+};
+
+static int pin_walk_page(__u32 i, struct pin_walk *w)
 {
-	__u64 folio = arg_u64(ctx, 3);
+	__u64 page = 0, head;
 
-	if (!(flags & foll_pin) || !folio)
+	bpf_probe_read_kernel(&page, sizeof(page), (void *)(w->pages + i * 8));
+	/* the zone bits are in every struct page, tails' too */
+	if (!page || !zone_is_device(read_flags(page)))
 		return 0;
-	return pin_taken(ctx, ZDEV_HOOK_PIN_FAST, folio, read_flags(folio),
-			 refs);
-}
-
-SEC("kprobe/try_grab_folio_fast")
-int BPF_KPROBE(pin_fast_kprobe, void *page, int refs, unsigned int flags)
-{
-	if (flags & foll_pin)
-		stash_args(ZDEV_HOOK_PIN_FAST, (__u64)page,
-			   ((__u64)(__u32)refs << 32) | flags);
+	w->device = true;
+	if (w->record) {
+		head = page_head(page);
+		pin_record(ZDEV_HOOK_PIN_FAST, head, read_flags(head), 1,
+			   w->stack_id);
+	}
 	return 0;
 }
 
-SEC("kretprobe/try_grab_folio_fast")
-int BPF_KRETPROBE(pin_fast_kretprobe, void *ret)
+/*
+ * The pages pinned by one fast-path call: one pin each (a large folio
+ * pinned whole appears once per page, as its refs count), the call's
+ * stack taken once if any is a device page.
+ */
+static __always_inline int pins_walk(void *ctx, __u64 pages, long nr)
+{
+	struct zdev_hook_stats *st;
+	struct pin_walk w = { .pages = pages };
+
+	if (nr <= 0 || !pages)
+		return 0;
+	if (nr > PIN_WALK_MAX)
+		nr = PIN_WALK_MAX;
+	bpf_loop(nr, pin_walk_page, &w, 0);
+	if (!w.device)
+		return 0;
+	st = hook_stats(ZDEV_HOOK_PIN_FAST);
+	w.stack_id = stack_of(ctx, st);
+	w.record = true;
+	bpf_loop(nr, pin_walk_page, &w, 0);
+	return 0;
+}
+
+SEC("fentry/gup_fast_fallback")
+int BPF_PROG(pin_fast_fentry, unsigned long start, unsigned long nr_pages,
+	     unsigned int flags)
+{
+	/* marks the call: in_fast_gup() */
+	if (flags & foll_pin)
+		stash_args(ZDEV_HOOK_PIN_FAST, 0, 0);
+	return 0;
+}
+
+SEC("fexit/gup_fast_fallback")
+int BPF_PROG(pin_fast_fexit, unsigned long start, unsigned long nr_pages,
+	     unsigned int flags, struct page **pages, long ret)
 {
 	struct stash s;
 
-	if (!unstash_args(ZDEV_HOOK_PIN_FAST, &s) || !ret)
+	if (!(flags & foll_pin) || !unstash_args(ZDEV_HOOK_PIN_FAST, &s))
 		return 0;
-	return pin_taken(ctx, ZDEV_HOOK_PIN_FAST, (__u64)ret,
-			 read_flags((__u64)ret), (__s32)(s.arg1 >> 32));
+	return pins_walk(ctx, arg_u64(ctx, 3), ret);
+}
+
+SEC("kprobe/gup_fast_fallback")
+int BPF_KPROBE(pin_fast_kprobe, unsigned long start, unsigned long nr_pages,
+	       unsigned int flags, void *pages)
+{
+	if (flags & foll_pin)
+		stash_args(ZDEV_HOOK_PIN_FAST, (__u64)pages, 0);
+	return 0;
+}
+
+SEC("kretprobe/gup_fast_fallback")
+int BPF_KRETPROBE(pin_fast_kretprobe, long ret)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_PIN_FAST, &s))
+		return 0;
+	return pins_walk(ctx, s.arg0, ret);
 }
 
 /* ---- unpin ------------------------------------------------------------ */

@@ -69,7 +69,7 @@ enum zdev_hook {
 	ZDEV_HOOK_SPLIT,
 	ZDEV_HOOK_DEVMAP_PUT,
 	ZDEV_HOOK_PIN,	    /* GUP slow path: try_grab_folio/_page */
-	ZDEV_HOOK_PIN_FAST, /* GUP fast path: try_grab_folio_fast */
+	ZDEV_HOOK_PIN_FAST, /* GUP fast path: gup_fast_fallback */
 	ZDEV_HOOK_UNPIN,    /* gup_put_folio */
 	ZDEV_HOOK_MAX,
 };

@@ -207,7 +207,6 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "the drained state of a pgmap",
 		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry),
 		      NULL, PROG(percpu_release_kprobe), NULL) } },
-		/* v6.1's try_grab_folio() is the fast path's: listed last */
 		{ ZDEV_HOOK_PIN,
 		  false,
 		  "GUP pins taken by the slow path (pin_user_pages(), "
@@ -221,10 +220,12 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  false,
 		  "GUP pins taken by the fast path (pin_user_pages_fast(), "
 		  "O_DIRECT, RDMA, io_uring)",
-		  { V("try_grab_folio_fast", PROG(pin_fast_fexit), NULL,
-		      PROG(pin_fast_kprobe), PROG(pin_fast_kretprobe)),
-		    V("try_grab_folio", PROG(pin_fast_fexit), NULL,
-		      PROG(pin_fast_kprobe), PROG(pin_fast_kretprobe)) } },
+		  { V("gup_fast_fallback", PROG(pin_fast_fentry),
+		      PROG(pin_fast_fexit), PROG(pin_fast_kprobe),
+		      PROG(pin_fast_kretprobe)),
+		    V("internal_get_user_pages_fast", PROG(pin_fast_fentry),
+		      PROG(pin_fast_fexit), PROG(pin_fast_kprobe),
+		      PROG(pin_fast_kretprobe)) } },
 		{ ZDEV_HOOK_UNPIN,
 		  false,
 		  "unpins: pinned pages only grow",
