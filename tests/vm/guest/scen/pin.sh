@@ -31,7 +31,7 @@ $RUN --report-json "$OUT/pinclean.json" -- \
 	>"$OUT/pinclean.truth" 2>"$OUT/pinclean.err"
 echo $? >"$OUT/pinclean.rc"
 
-# shellcheck disable=SC2016 # $$: the inner shell's
+# shellcheck disable=SC2016,SC2086 # $$: the inner shell's; RUN: words
 sh -c 'echo $$ >'$CG/pinjob/cgroup.procs' && exec "$@"' sh \
 	$RUN --report-json "$OUT/pinleak.json" -- leakwork pin $F 8 4 \
 	>"$OUT/pinleak.truth" 2>"$OUT/pinleak.err"
@@ -58,8 +58,9 @@ if kill -0 $tpid 2>/dev/null; then
 	echo "truncate_done 0"
 else
 	wait $tpid
+	trc=$?
 	echo "truncate_done 1"
-	echo "truncate_rc $?"
+	echo "truncate_rc $trc"
 fi >>"$OUT/truncate.truth"
 sleep 1
 zdev_snapshot
