@@ -136,6 +136,113 @@ static void test_live_after_run(void **state)
 	tracker_release(&t);
 }
 
+/* A pin held by a task, as the kernel side records it. */
+static struct zdev_pin pin_of(uint32_t tgid, const char *comm, uint64_t cg,
+			      int32_t stack, int32_t pins, uint32_t order)
+{
+	struct zdev_pin p = { .pgmap = PRIV,
+			      .first_ns = START_NS,
+			      .cgroup = cg,
+			      .pins = pins,
+			      .order = order,
+			      .tgid = tgid,
+			      .pid = tgid + 1,
+			      .stack_id = stack };
+
+	snprintf(p.comm, sizeof(p.comm), "%s", comm);
+	return p;
+}
+
+/*
+ * Pinned folios are held by their pin: findings grouped by the pin's
+ * stack and holder, the birth's stack kept beside; pinned folios the
+ * tracker does not hold live (FS DAX's devmap scheme) are found anyway.
+ */
+static void test_live_after_run_pinned(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {}, merged = {};
+	struct zt_holder hs[4];
+	struct zdev_pin p;
+	uint64_t others;
+	struct kpgmap k;
+	size_t i, pinned = 0, plain = 0;
+	int n;
+
+	priv_pgmap(&t, &k);
+	for (i = 0; i < 4; i++)
+		born(&t, &k, PFN + i, 0, 1);
+	/* two of them pinned by task 100 at stack 2, 3 and 1 pins */
+	p = pin_of(100, "rdma-app", 42, 2, 3, 0);
+	assert_int_equal(pins_add(&t.pins, PFN + 1, 1, &p), 0);
+	p = pin_of(100, "rdma-app", 42, 2, 1, 0);
+	assert_int_equal(pins_add(&t.pins, PFN + 3, 1, &p), 0);
+	/* a pinned order-1 folio the tracker never saw live, task 200 */
+	p = pin_of(200, "fio", 43, 2, 2, 1);
+	assert_int_equal(pins_add(&t.pins, PFN + 64, 1, &p), 0);
+	/* a pin on a pgmap the tracker does not know: not judged */
+	p = pin_of(300, "other", 44, 2, 1, 0);
+	assert_int_equal(pins_add(&t.pins, PFN + 999999, 0, &p), 0);
+	pins_sort(&t.pins);
+	assert_non_null(pins_find(&t.pins, PFN + 64));
+	assert_null(pins_find(&t.pins, PFN + 2));
+
+	assert_int_equal(leaks_after_run(&t, &r), 0);
+	assert_int_equal(r.nr, 3);
+	for (i = 0; i < r.nr; i++) {
+		const struct leak_finding *f = &r.findings[i];
+
+		assert_int_equal(f->rule, LEAK_LIVE_AFTER_RUN);
+		if (!f->pinned) {
+			plain++;
+			assert_int_equal(f->stack_id, 1);
+			assert_int_equal(f->folios, 2);
+			continue;
+		}
+		pinned++;
+		assert_int_equal(f->stack_id, 2);
+		if (f->holder.tgid == 100) {
+			assert_int_equal(f->folios, 2);
+			assert_int_equal(f->pages, 2);
+			assert_int_equal(f->holder.pins, 4);
+			assert_int_equal(f->holder.cgroup, 42);
+			assert_string_equal(f->holder.comm, "rdma-app");
+			assert_int_equal(f->birth_stack_id, 1);
+		} else {
+			assert_int_equal(f->holder.tgid, 200);
+			assert_int_equal(f->folios, 1);
+			assert_int_equal(f->pages, 2);
+			assert_int_equal(f->holder.pins, 2);
+			assert_int_equal(f->birth_stack_id, -1);
+			assert_int_equal(f->example_pfn, PFN + 64);
+		}
+	}
+	assert_int_equal(pinned, 2);
+	assert_int_equal(plain, 1);
+	/* merged twice: the holders' pins add up, the groups stay */
+	assert_int_equal(leaks_merge(&merged, &r), 0);
+	assert_int_equal(leaks_merge(&merged, &r), 0);
+	assert_int_equal(merged.nr, 3);
+	for (i = 0; i < merged.nr; i++)
+		if (merged.findings[i].pinned &&
+		    merged.findings[i].holder.tgid == 100)
+			assert_int_equal(merged.findings[i].holder.pins, 8);
+
+	/* holders, most pages first; the one left out counted apart */
+	n = pins_holders(&t.pins, hs, 2, &others);
+	assert_int_equal(n, 2);
+	assert_int_equal(hs[0].pages, 2);
+	assert_int_equal(hs[1].pages, 2);
+	assert_int_equal(hs[0].tgid, 100);
+	assert_int_equal(hs[0].pins, 4);
+	assert_int_equal(hs[0].folios, 2);
+	assert_int_equal(hs[1].tgid, 200);
+	assert_int_equal(others, 1);
+	leaks_release(&merged);
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
 /* Large folios count their pages; another pgmap's folios its own. */
 static void test_live_after_run_pages(void **state)
 {
@@ -727,6 +834,11 @@ static void test_report_schema(void **state)
 	born(&t, &k, PFN, 0, 1);
 	born(&t, &k, PFN + 1, 0, 2);
 	born(&t, &k, PFN + 2, 0, 7); /* a stack no longer in the map */
+	{
+		struct zdev_pin p = pin_of(100, "rdma-app", 1, 2, 1, 0);
+
+		assert_int_equal(pins_add(&t.pins, PFN + 20, 1, &p), 0);
+	}
 	k_anomaly(&k, 0, ZDEV_AN_DOUBLE_FREE);
 	k_anomaly(&k, 0, ZDEV_AN_FREE_MAPPED);
 	k_anomaly(&k, 0, ZDEV_AN_MAPCOUNT_NEGATIVE);
@@ -738,8 +850,11 @@ static void test_report_schema(void **state)
 	assert_int_equal(leaks_teardown(&t, tracker_pgmap_by_id(&t, 1), &r), 0);
 	leaks_unmapped(&t, START_NS + 10000000000ULL, 1000000000ULL, &r);
 	leaks_after_run(&t, &r);
-	/* live-after-run, teardown, unmapped: 3 stacks each; 3 anomalies */
-	assert_int_equal(r.nr, 12);
+	/*
+	 * live-after-run, teardown, unmapped: 3 stacks each; 3 anomalies;
+	 * the pinned folio the tracker never saw live
+	 */
+	assert_int_equal(r.nr, 13);
 	o = report_json(&rc);
 	schema_validate("report", o);
 	json_object_put(o);
@@ -763,6 +878,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_after_run),
 		cmocka_unit_test(test_live_after_run_pages),
+		cmocka_unit_test(test_live_after_run_pinned),
 		cmocka_unit_test(test_teardown_and_unmapped),
 		cmocka_unit_test(test_teardown_no_folio),
 		cmocka_unit_test(test_teardown_daemon_mode),

@@ -849,8 +849,9 @@ def check_pin(c, out):
     """A GUP pin never released on FS DAX (tests/kmod's ZL_PIN, for
     leakwork in the cgroup /pinjob): the run fails naming the pin's holder
     and call site, the daemon shows the pinned pages and their holder
-    while a truncate waits for them, and nothing once they are unpinned;
-    pinned and unpinned within the run, the job is clean."""
+    while a truncate waits for them (7.x; 6.x truncates under the pins),
+    and nothing once they are unpinned; pinned and unpinned within the
+    run, the job is clean."""
     t = truth(f"{out}/pinclean.truth")
     c.need("pin/clean: the module pinned 8 pages and released them",
            (t.get("pinned"), t.get("unpinned")) == (8, 8), t)
@@ -886,9 +887,16 @@ def check_pin(c, out):
 
     tr = dict(l.split() for l in open(f"{out}/truncate.truth")
               if not l.startswith("#") and len(l.split()) == 2)
-    c.eq("pin/truncate: waits while the pages are pinned",
-         tr.get("truncate_waiting"), "1")
-    c.eq("pin/truncate: ends once they are unpinned",
+    if devmap_kernel(out):
+        # ext4_break_layouts() -> dax_layout_busy_page() returns at once
+        # when no VMA maps the file: the truncate frees pinned blocks
+        c.eq("pin/truncate: goes on under the pins (devmap kernels wait "
+             "only while the file is mapped)", tr.get("truncate_waiting"),
+             "0")
+    else:
+        c.eq("pin/truncate: waits while the pages are pinned",
+             tr.get("truncate_waiting"), "1")
+    c.eq("pin/truncate: ended, once unpinned at the latest",
          (tr.get("truncate_done"), tr.get("truncate_rc")), ("1", "0"))
     u = truth(f"{out}/unpin.truth")
     c.eq("pin/truncate: the module released the 8 pins", u.get("unpinned"), 8)
