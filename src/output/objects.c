@@ -305,6 +305,9 @@ json_object *output_features_json(const struct zdev_status *st,
 	json_object_object_add(o, "refcount_scheme",
 			       json_object_new_string(output_refcount_scheme(
 				       fsdax_idle_at_one)));
+	json_object_object_add(
+		o, "attribution",
+		json_object_new_string(output_attribution(fsdax_idle_at_one)));
 	return o;
 }
 

@@ -80,6 +80,18 @@ const char *output_refcount_scheme(bool one)
 		     "freed at last unmap; device-dax idle at 1";
 }
 
+const char *output_attribution(bool one)
+{
+	return one ? "GUP pins of every device folio name their holder and "
+		     "site; FS DAX and device-dax mapping references "
+		     "(devmap PTEs) are not seen, so a leaked one names no "
+		     "holder, and an FS DAX truncate waits for pins only while "
+		     "the file is mapped"
+		   : "GUP pins of every device folio name their holder and "
+		     "site; FS DAX references are its mappings and pins, each "
+		     "seen";
+}
+
 void output_features(FILE *out, const struct zdev_status *st,
 		     const char *kernel, bool fsdax_idle_at_one)
 {
@@ -100,4 +112,6 @@ void output_features(FILE *out, const struct zdev_status *st,
 	}
 	fprintf(out, "refcount scheme: %s\n",
 		output_refcount_scheme(fsdax_idle_at_one));
+	fprintf(out, "who holds references: %s\n",
+		output_attribution(fsdax_idle_at_one));
 }

@@ -20,6 +20,8 @@ void output_features(FILE *out, const struct zdev_status *st,
 
 /* The refcount scheme in one sentence (features, text and JSON). */
 const char *output_refcount_scheme(bool fsdax_idle_at_one);
+/* What can be said of who holds references, under that scheme. */
+const char *output_attribution(bool fsdax_idle_at_one);
 
 /* Short human count: 12345, 123k, 45.6M; buf holds at least 8 bytes. */
 const char *output_count(char *buf, size_t len, uint64_t n);
