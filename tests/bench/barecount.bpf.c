@@ -43,3 +43,7 @@ COUNTER(folio_remove_rmap_pmd)
 COUNTER(free_zone_device_folio)
 COUNTER(zone_device_page_init)
 COUNTER(migrate_vma_pages)
+/* GUP: every pin of the machine (issue 13's hooks) */
+COUNTER(try_grab_folio)
+COUNTER(gup_fast_fallback)
+COUNTER(gup_put_folio)

@@ -25,11 +25,12 @@ LABELS = {"base": "no tracing", "bare": "bare fentry counter (barecount)",
           "run": "zdevmon run -- WORKLOAD (CI mode; only the workload timed)",
           "bpftrace": "bpftrace devleak.bt (kstack per folio birth, map by folio)",
           "profile": "zdevmon --bpf-stats (daemon)"}
-WORKLOADS = ["thp", "thp4k", "faults", "dax"]
+WORKLOADS = ["thp", "thp4k", "faults", "dax", "gup"]
 NAMES = {"thp": "hmm-tests benchmark_thp_migration, total",
          "thp4k": "  its 4 KiB sys->dev migrations",
          "faults": "anonymous page faults (64 MiB x 8)",
-         "dax": "FS DAX 4 KiB faults (64 MiB x 8)"}
+         "dax": "FS DAX 4 KiB faults (64 MiB x 8)",
+         "gup": "O_DIRECT reads into RAM, GUP pins (64 MiB x 16)"}
 # make bench's targets (issue 12): (description, config, workload, bound);
 # bound is a number, or ("bare", margin) for bare's ratio plus a margin
 TARGETS = [("zdevmon (daemon) <= bare + 0.02", "zdevmon", w, ("bare", 0.02))

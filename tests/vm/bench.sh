@@ -13,7 +13,7 @@
 #   BENCH_CONFIGS=a,b,...   of base bare zdevmon stacks run bpftrace
 #                           (default all of them) and profile
 #                           (zdevmon --bpf-stats)
-#   BENCH_WORKLOADS=a,b,... of thp faults dax (default all)
+#   BENCH_WORKLOADS=a,b,... of thp faults dax gup (default all)
 #   BENCH_MEM_PAGES=N       live device folios for the memory part
 #                           (default 1048576; 0: skip it), held by
 #                           tests/kmod's zdev_burst.ko (skipped without)
@@ -25,7 +25,7 @@ source "$(dirname "$0")/lib.sh"
 [ $# = 0 ] || die "bench.sh takes no argument (see its header for the BENCH_* variables)"
 
 configs=${BENCH_CONFIGS:-base,bare,zdevmon,stacks,run,bpftrace}
-workloads=${BENCH_WORKLOADS:-thp,faults,dax}
+workloads=${BENCH_WORKLOADS:-thp,faults,dax,gup}
 mempages=${BENCH_MEM_PAGES:-1048576}
 for c in ${configs//,/ }; do
 	case $c in base | bare | zdevmon | stacks | run | bpftrace | profile) ;;
@@ -33,7 +33,7 @@ for c in ${configs//,/ }; do
 	esac
 done
 for w in ${workloads//,/ }; do
-	case $w in thp | faults | dax) ;;
+	case $w in thp | faults | dax | gup) ;;
 	*) die "unknown workload '$w' in BENCH_WORKLOADS" ;;
 	esac
 done

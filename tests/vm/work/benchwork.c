@@ -9,6 +9,10 @@
  *                                page, unmap. The mapping starts 4 KiB
  *                                past a 2 MiB boundary and is
  *                                MADV_NOHUGEPAGE: every fault a 4 KiB one
+ *   benchwork gup DEV MB ROUNDS  O_DIRECT reads of DEV's first MB into
+ *                                ordinary memory, 64 KiB at a time,
+ *                                ROUNDS times: every read pins its
+ *                                buffer's 16 pages (GUP's fast path)
  *   benchwork time CMD ARGS...   run CMD, print "elapsed SECONDS"
  */
 #define _GNU_SOURCE
@@ -69,6 +73,29 @@ static double dax_faults(const char *path, unsigned long size, int rounds)
 	return t0;
 }
 
+#define GUP_CHUNK (64UL << 10)
+
+/* The O_DIRECT read loop: GUP of ordinary memory, nothing else. */
+static void gup_reads(const char *dev, unsigned long size, int rounds)
+{
+	unsigned long off;
+	void *buf;
+	int fd, r;
+
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		die("open");
+	if (posix_memalign(&buf, GUP_CHUNK, GUP_CHUNK))
+		die("posix_memalign");
+	memset(buf, 0, GUP_CHUNK);
+	for (r = 0; r < rounds; r++)
+		for (off = 0; off < size; off += GUP_CHUNK)
+			if (pread(fd, buf, GUP_CHUNK, off) != (ssize_t)GUP_CHUNK)
+				die("pread");
+	free(buf);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	double t0 = now();
@@ -76,6 +103,9 @@ int main(int argc, char **argv)
 	if (argc > 4 && !strcmp(argv[1], "dax")) {
 		t0 = dax_faults(argv[2], strtoul(argv[3], NULL, 0) << 20,
 				atoi(argv[4]));
+	} else if (argc > 4 && !strcmp(argv[1], "gup")) {
+		gup_reads(argv[2], strtoul(argv[3], NULL, 0) << 20,
+			  atoi(argv[4]));
 	} else if (argc > 3 && !strcmp(argv[1], "faults")) {
 		unsigned long size = strtoul(argv[2], NULL, 0) << 20;
 		int rounds = atoi(argv[3]), r;
@@ -105,7 +135,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "benchwork: %s failed\n", argv[2]);
 	} else {
 		fprintf(stderr, "usage: benchwork faults MB ROUNDS | "
-				"dax FILE MB ROUNDS | time CMD...\n");
+				"dax FILE MB ROUNDS | gup DEV MB ROUNDS | "
+				"time CMD...\n");
 		return 2;
 	}
 	printf("elapsed %.4f\n", now() - t0);

@@ -10,7 +10,9 @@
 #                   (daemon --bpf-stats; not by default)
 #   workloads       thp (hmm-tests -t benchmark_thp_migration: its total and
 #                   its per-size lines), faults (anonymous page faults),
-#                   dax (4 KiB FS DAX faults on the emulated pmem)
+#                   dax (4 KiB FS DAX faults on the emulated pmem),
+#                   gup (O_DIRECT reads into ordinary memory: GUP pins
+#                   of pages that are not device pages)
 # Rounds interleave the configurations so drift hits all alike; every
 # workload runs after an untimed warm-up under the same tracer (attaching
 # patches kernel text, which TCG then retranslates).
@@ -28,7 +30,7 @@
 ROUNDS=3
 FIRST=1
 CONFIGS="base bare zdevmon stacks run bpftrace"
-WORKLOADS="thp faults dax"
+WORKLOADS="thp faults dax gup"
 MEMPAGES=1048576
 # shellcheck disable=SC2013 # one line of words
 for arg in $(cat /proc/cmdline); do
@@ -69,6 +71,9 @@ run_workloads() {
 			benchwork dax /mnt/pmem/warm 16 2 >/dev/null
 			t=$(benchwork dax /mnt/pmem/f 64 8 | sed -n 's/^elapsed //p')
 			rm -f /mnt/pmem/warm /mnt/pmem/f ;;
+		gup)
+			benchwork gup /dev/pmem0 16 2 >/dev/null
+			t=$(benchwork gup /dev/pmem0 64 16 | sed -n 's/^elapsed //p') ;;
 		esac
 		echo "$1 $2 $w ${t:-failed}" >>"$OUT/results"
 	done
