@@ -159,7 +159,8 @@ int BPF_PROG(pin_grab_fexit, struct folio *folio, int refs, unsigned int flags,
 SEC("kprobe/try_grab_folio")
 int BPF_KPROBE(pin_grab_kprobe, void *folio, int refs, unsigned int flags)
 {
-	if (flags & foll_pin)
+	/* a hash update per grab is not for ordinary memory */
+	if ((flags & foll_pin) && zone_is_device(read_flags((__u64)folio)))
 		stash_args(ZDEV_HOOK_PIN, (__u64)folio,
 			   ((__u64)(__u32)refs << 32) | flags);
 	return 0;
@@ -192,7 +193,8 @@ int BPF_PROG(pin_grab_page_fexit, struct page *page, unsigned int flags,
 SEC("kprobe/try_grab_page")
 int BPF_KPROBE(pin_grab_page_kprobe, void *page, unsigned int flags)
 {
-	if (flags & foll_pin)
+	/* a tail's flags carry the zone too */
+	if ((flags & foll_pin) && zone_is_device(read_flags((__u64)page)))
 		stash_args(ZDEV_HOOK_PIN, (__u64)page, flags);
 	return 0;
 }
