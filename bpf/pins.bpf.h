@@ -39,6 +39,20 @@ struct {
 	__type(value, struct zdev_pin);
 } pins SEC(".maps");
 
+/* A device call of a pin hook: counted, and its pgmap's counters. */
+static __always_inline struct zdev_pgmap_counters *
+pin_counters(int hook, __u64 folio, __u64 *pgmap)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+	struct head_fields h;
+
+	if (st)
+		st->device++;
+	folio_head_read((struct folio *)folio, &h);
+	*pgmap = h.pgmap;
+	return slot_counters(slot_of(h.pgmap, hook));
+}
+
 /*
  * A pin taken on a folio (a head) whose flags word is flags, stack_id the
  * pinning call's. Global: verified once, not in every caller's loop.
@@ -46,16 +60,11 @@ struct {
 __noinline int pin_record(int hook, __u64 folio, __u64 flags, __s32 refs,
 			  __s32 stack_id)
 {
-	struct zdev_hook_stats *st = hook_stats(hook);
 	struct zdev_pgmap_counters *c;
 	struct zdev_pin *rec, new = {};
-	struct head_fields h;
-	__u64 pfn;
+	__u64 pfn, pgmap;
 
-	if (st)
-		st->device++;
-	folio_head_read((struct folio *)folio, &h);
-	c = slot_counters(slot_of(h.pgmap, hook));
+	c = pin_counters(hook, folio, &pgmap);
 	if (!c)
 		return 0;
 	c->pins += refs;
@@ -65,7 +74,7 @@ __noinline int pin_record(int hook, __u64 folio, __u64 flags, __s32 refs,
 		__sync_fetch_and_add(&rec->pins, refs);
 		return 0;
 	}
-	new.pgmap = h.pgmap;
+	new.pgmap = pgmap;
 	new.first_ns = bpf_ktime_get_ns();
 	new.cgroup = bpf_get_current_cgroup_id();
 	new.pins = refs;
@@ -113,21 +122,15 @@ static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
 				       __s32 refs)
 {
 	struct zdev_pgmap_counters *c;
-	struct zdev_hook_stats *st;
 	struct zdev_pin *rec;
-	struct head_fields h;
-	__u64 pfn;
+	__u64 pfn, pgmap;
 	__u32 order;
 	__s32 left;
 
 	/* the fast path's unwinding: its exit counts what stayed pinned */
 	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup())
 		return 0;
-	st = hook_stats(hook);
-	if (st)
-		st->device++;
-	folio_head_read((struct folio *)folio, &h);
-	c = slot_counters(slot_of(h.pgmap, hook));
+	c = pin_counters(hook, folio, &pgmap);
 	if (!c)
 		return 0;
 	c->unpins += refs;
