@@ -96,13 +96,37 @@ __noinline int pin_record(int hook, __u64 folio, __u64 flags, __s32 refs,
 	return 0;
 }
 
-/* Inside the fast path's call, whose exit walks what it pinned? */
-static __always_inline bool in_fast_gup(void)
+/*
+ * The fast path's text, from kallsyms (0, 0: unknown; its entry program
+ * then marks each call in stashed, a hash update per call).
+ */
+const volatile __u64 gup_fast_lo = 0, gup_fast_hi = 0;
+
+#define FAST_GUP_FRAMES 12
+
+/*
+ * Inside the fast path's call, whose exit walks what it pinned? Asked of
+ * device folios only: a stack walk, where marking every call of the
+ * machine's GUP would cost ordinary memory a hash update.
+ */
+static __always_inline bool in_fast_gup(void *ctx)
 {
 	struct stash_key key = { .task = bpf_get_current_pid_tgid(),
 				 .hook = ZDEV_HOOK_PIN_FAST };
+	__u64 ips[FAST_GUP_FRAMES];
+	long n;
+	int i;
 
-	return bpf_map_lookup_elem(&stashed, &key);
+	if (!gup_fast_hi)
+		return bpf_map_lookup_elem(&stashed, &key);
+	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	for (i = 0; i < FAST_GUP_FRAMES; i++) {
+		if (i * 8 >= n)
+			break;
+		if (ips[i] >= gup_fast_lo && ips[i] < gup_fast_hi)
+			return true;
+	}
+	return false;
 }
 
 /* The slow path's grab, outside the fast path's call. */
@@ -111,15 +135,15 @@ static __always_inline int pin_taken(void *ctx, int hook, __u64 folio,
 {
 	struct zdev_hook_stats *st;
 
-	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup())
+	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup(ctx))
 		return 0;
 	st = hook_stats(hook);
 	return pin_record(hook, folio, flags, refs, stack_of(ctx, st));
 }
 
 /* Pins released (refs of them) on a folio whose flags word is flags. */
-static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
-				       __s32 refs)
+static __always_inline int pin_dropped(void *ctx, int hook, __u64 folio,
+				       __u64 flags, __s32 refs)
 {
 	struct zdev_pgmap_counters *c;
 	struct zdev_pin *rec;
@@ -128,7 +152,7 @@ static __always_inline int pin_dropped(int hook, __u64 folio, __u64 flags,
 	__s32 left;
 
 	/* the fast path's unwinding: its exit counts what stayed pinned */
-	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup())
+	if (!zone_is_device(flags) || refs <= 0 || in_fast_gup(ctx))
 		return 0;
 	c = pin_counters(hook, folio, &pgmap);
 	if (!c)
@@ -270,11 +294,11 @@ static __always_inline int pins_walk(void *ctx, __u64 pages, long nr)
 	return 0;
 }
 
+/* marks the call for in_fast_gup(); not loaded when kallsyms told */
 SEC("fentry/gup_fast_fallback")
 int BPF_PROG(pin_fast_fentry, unsigned long start, unsigned long nr_pages,
 	     unsigned int flags)
 {
-	/* marks the call: in_fast_gup() */
 	if (flags & foll_pin)
 		stash_args(ZDEV_HOOK_PIN_FAST, 0, 0);
 	return 0;
@@ -286,7 +310,8 @@ int BPF_PROG(pin_fast_fexit, unsigned long start, unsigned long nr_pages,
 {
 	struct stash s;
 
-	if (!(flags & foll_pin) || !unstash_args(ZDEV_HOOK_PIN_FAST, &s))
+	if (!(flags & foll_pin) ||
+	    (!gup_fast_hi && !unstash_args(ZDEV_HOOK_PIN_FAST, &s)))
 		return 0;
 	return pins_walk(ctx, arg_u64(ctx, 3), ret);
 }
@@ -317,8 +342,8 @@ int BPF_PROG(unpin_fentry, struct folio *folio, int refs, unsigned int flags)
 {
 	if (!(flags & foll_pin))
 		return 0;
-	return pin_dropped(ZDEV_HOOK_UNPIN, arg_u64(ctx, 0), *(__u64 *)folio,
-			   refs);
+	return pin_dropped(ctx, ZDEV_HOOK_UNPIN, arg_u64(ctx, 0),
+			   *(__u64 *)folio, refs);
 }
 
 SEC("kprobe/gup_put_folio")
@@ -326,7 +351,7 @@ int BPF_KPROBE(unpin_kprobe, void *folio, int refs, unsigned int flags)
 {
 	if (!(flags & foll_pin))
 		return 0;
-	return pin_dropped(ZDEV_HOOK_UNPIN, (__u64)folio,
+	return pin_dropped(ctx, ZDEV_HOOK_UNPIN, (__u64)folio,
 			   read_flags((__u64)folio), refs);
 }
 

@@ -264,6 +264,26 @@ bool ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
 	return s;
 }
 
+bool ksyms_extent(const struct ksyms *ks, const char *name, uint64_t *start,
+		  uint64_t *end)
+{
+	size_t i, j;
+
+	for (i = 0; ks && i < ks->nr; i++) {
+		if (ks->syms[i].module || strcmp(ks->syms[i].name, name))
+			continue;
+		for (j = i + 1; j < ks->nr; j++)
+			if (ks->syms[j].addr > ks->syms[i].addr)
+				break;
+		if (j == ks->nr || !ks->syms[i].addr)
+			return false;
+		*start = ks->syms[i].addr;
+		*end = ks->syms[j].addr;
+		return true;
+	}
+	return false;
+}
+
 const char *ksyms_module(const struct ksyms *ks, uint64_t addr)
 {
 	const struct ksym *s = lookup(ks, addr);

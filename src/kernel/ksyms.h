@@ -28,6 +28,12 @@ void ksyms_free(struct ksyms *ks);
  * kernel text or of its module, or no symbols at all) gives "?" and false.
  */
 bool ksyms_format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+/*
+ * The text of core-kernel function name: [*start, *end), end being the
+ * next symbol's address. False when no such symbol is known.
+ */
+bool ksyms_extent(const struct ksyms *ks, const char *name, uint64_t *start,
+		  uint64_t *end);
 /* The module holding addr, or NULL for the core kernel or no match. */
 const char *ksyms_module(const struct ksyms *ks, uint64_t addr);
 

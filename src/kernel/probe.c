@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.h"
+#include "ksyms.h"
 #include "zone_layout.h"
 #include "zdev.skel.h"
 
@@ -352,7 +353,8 @@ static int attach_hook(struct probes *p, size_t idx)
 	for (i = 0; i < 2; i++) {
 		struct bpf_program *pr = progs[i];
 
-		if (!pr)
+		/* an entry program the loader found no use for */
+		if (!pr || !bpf_program__autoload(pr))
 			continue;
 		if (h->state == HOOK_ATTACHED_FENTRY)
 			h->links[i] = bpf_program__attach(pr);
@@ -454,6 +456,34 @@ static void set_gup_abi(struct probes *p, const struct btf *btf)
 	t = proto ? btf__type_by_id(btf, proto->type) : NULL;
 	p->skel->rodata->grab_page_bool =
 		t && !strcmp(btf__name_by_offset(btf, t->name_off), "bool");
+}
+
+/*
+ * The fast path's text, so that in_fast_gup() can tell from a stack
+ * whether a device folio's grab or unpin is inside it: then no program
+ * needs to mark every GUP call of the machine on its entry.
+ */
+static void set_gup_fast_text(struct probes *p)
+{
+	struct hook_run *h = NULL;
+	struct ksyms *ks;
+	uint64_t lo, hi;
+	size_t i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (p->defs[i].hook == ZDEV_HOOK_PIN_FAST)
+			h = &p->hooks[i];
+	if (!h || !hook_attached(h->state))
+		return;
+	ks = ksyms_load("/proc/kallsyms", NULL);
+	if (ks && ksyms_extent(ks, p->defs[h - p->hooks].v[h->variant].func,
+			       &lo, &hi)) {
+		p->skel->rodata->gup_fast_lo = lo;
+		p->skel->rodata->gup_fast_hi = hi;
+		bpf_program__set_autoload(p->skel->progs.pin_fast_fentry,
+					  false);
+	}
+	ksyms_free(ks);
 }
 
 static int perf_paranoid(void)
@@ -634,6 +664,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		}
 	}
 	select_programs(p);
+	if (!opts->btf_path)
+		set_gup_fast_text(p);
 	ret = size_state(p, opts, err, errlen);
 	if (ret)
 		goto cleanup;

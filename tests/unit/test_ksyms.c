@@ -80,6 +80,19 @@ static void test_plain_symbol(void **state)
 	ksyms_free(ks);
 }
 
+/* A function's extent: up to the next symbol; modules' are not found. */
+static void test_extent(void **state)
+{
+	struct ksyms *ks = load(kallsyms, modules);
+	uint64_t lo = 0, hi = 0;
+
+	assert_true(ksyms_extent(ks, "do_one", &lo, &hi));
+	assert_int_equal(lo, 0xffffffff81000100ULL);
+	assert_int_equal(hi, 0xffffffff81000200ULL);
+	assert_false(ksyms_extent(ks, "no_such_function", &lo, &hi));
+	ksyms_free(ks);
+}
+
 /* Past _etext and past _einittext: no function there. */
 static void test_past_the_end(void **state)
 {
@@ -153,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_plain_symbol),
+		cmocka_unit_test(test_extent),
 		cmocka_unit_test(test_past_the_end),
 		cmocka_unit_test(test_module_symbol),
 		cmocka_unit_test(test_module_bound),
