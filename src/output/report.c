@@ -114,6 +114,18 @@ static int frames(const struct report_ctx *c, int32_t id, uint64_t *ips,
 	return n;
 }
 
+/* The call site of a stack, as text in buf; NULL when it names none. */
+static const char *site_name(const struct report_ctx *c, int32_t id, char *buf,
+			     size_t len)
+{
+	uint64_t ips[REPORT_STACK_MAX];
+	int site;
+
+	if (frames(c, id, ips, &site) <= 0 || site < 0)
+		return NULL;
+	return frame_name(c, ips[site], buf, len);
+}
+
 static const char *finding_verb(const struct leak_finding *f)
 {
 	if (f->pinned)
@@ -164,9 +176,8 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			f->holder.pins, f->holder.pins == 1 ? "" : "s",
 			f->holder.tgid, f->holder.comm,
 			path ? " in cgroup " : "", path ? path : "");
-		if (frames(c, f->birth_stack_id, ips, &site) > 0 && site >= 0)
-			fprintf(out, "      born at %s\n",
-				frame_name(c, ips[site], sym, sizeof(sym)));
+		if (site_name(c, f->birth_stack_id, sym, sizeof(sym)))
+			fprintf(out, "      born at %s\n", sym);
 	}
 	n = frames(c, f->stack_id, ips, &site);
 	/* a finding of no folio has no birth to name */
@@ -307,11 +318,9 @@ static void holder_json(const struct report_ctx *c,
 {
 	json_object *h = json_object_new_object();
 	char site_buf[256], cg[256];
-	const char *site, *path;
-	json_object *birth = stack_json(c, f->birth_stack_id, &site, site_buf,
-					sizeof(site_buf));
+	const char *path, *site = site_name(c, f->birth_stack_id, site_buf,
+					    sizeof(site_buf));
 
-	json_object_put(birth);
 	json_object_object_add(j, "held_by", json_object_new_string("pin"));
 	json_object_object_add(j, "birth_site",
 			       site ? json_object_new_string(site) : NULL);
