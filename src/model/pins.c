@@ -57,10 +57,18 @@ const struct zt_pin *pins_find(const struct zt_pins *ps, uint64_t pfn)
 	return bsearch(&key, ps->v, ps->nr, sizeof(*ps->v), by_pfn);
 }
 
-static bool same_holder(const struct zt_holder *h, const struct zt_pin *p)
+/* Holders' identity: task, cgroup, pgmap, call site. */
+static int by_holder(const void *a, const void *b)
 {
-	return h->tgid == p->k.tgid && h->pgmap_id == p->pgmap_id &&
-	       h->stack_id == p->k.stack_id && h->cgroup == p->k.cgroup;
+	const struct zt_holder *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->cgroup != y->cgroup)
+		return x->cgroup < y->cgroup ? -1 : 1;
+	if (x->pgmap_id != y->pgmap_id)
+		return x->pgmap_id < y->pgmap_id ? -1 : 1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
 }
 
 static int by_pages(const void *a, const void *b)
@@ -72,11 +80,27 @@ static int by_pages(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
+/* A pin as a holder of its one folio. */
+static void holder_of(struct zt_holder *h, const struct zt_pin *p)
+{
+	h->tgid = p->k.tgid;
+	h->pid = p->k.pid;
+	memcpy(h->comm, p->k.comm, sizeof(h->comm));
+	h->comm[sizeof(h->comm) - 1] = '\0';
+	h->cgroup = p->k.cgroup;
+	h->pgmap_id = p->pgmap_id;
+	h->stack_id = p->k.stack_id;
+	h->first_ns = p->k.first_ns;
+	h->folios = 1;
+	h->pages = 1ULL << (p->k.order & 31);
+	h->pins = p->k.pins;
+}
+
 int pins_holders(const struct zt_pins *ps, struct zt_holder *out, size_t max,
 		 uint64_t *others)
 {
 	struct zt_holder *all = NULL;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 
 	*others = 0;
 	if (ps->nr) {
@@ -84,30 +108,23 @@ int pins_holders(const struct zt_pins *ps, struct zt_holder *out, size_t max,
 		if (!all)
 			return -ENOMEM;
 	}
+	for (i = 0; i < ps->nr; i++)
+		holder_of(&all[i], &ps->v[i]);
+	/* sorted by identity, each run of one holder folds into its first */
+	if (ps->nr)
+		qsort(all, ps->nr, sizeof(*all), by_holder);
 	for (i = 0; i < ps->nr; i++) {
-		const struct zt_pin *p = &ps->v[i];
-		uint64_t pages = 1ULL << (p->k.order & 31);
-		struct zt_holder *h = NULL;
+		struct zt_holder *h = n ? &all[n - 1] : NULL;
 
-		for (j = 0; j < n && !h; j++)
-			if (same_holder(&all[j], p))
-				h = &all[j];
-		if (!h) {
-			h = &all[n++];
-			h->tgid = p->k.tgid;
-			h->pid = p->k.pid;
-			memcpy(h->comm, p->k.comm, sizeof(h->comm));
-			h->comm[sizeof(h->comm) - 1] = '\0';
-			h->cgroup = p->k.cgroup;
-			h->pgmap_id = p->pgmap_id;
-			h->stack_id = p->k.stack_id;
-			h->first_ns = p->k.first_ns;
+		if (!h || by_holder(h, &all[i])) {
+			all[n++] = all[i];
+			continue;
 		}
 		h->folios++;
-		h->pages += pages;
-		h->pins += p->k.pins;
-		if (p->k.first_ns < h->first_ns)
-			h->first_ns = p->k.first_ns;
+		h->pages += all[i].pages;
+		h->pins += all[i].pins;
+		if (all[i].first_ns < h->first_ns)
+			h->first_ns = all[i].first_ns;
 	}
 	if (n)
 		qsort(all, n, sizeof(*all), by_pages);
