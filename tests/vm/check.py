@@ -523,6 +523,17 @@ def report(c, out, name, scen="leak"):
     return r
 
 
+def clean_run(c, out, name, scen, label):
+    """A zdevmon run that must be clean: exit 0, verdict clean, no
+    finding (its rc and report are NAME.rc and NAME.json)."""
+    c.eq(f"{label}: exit status", open(f"{out}/{name}.rc").read().strip(),
+         "0")
+    r = report(c, out, name, scen)
+    if r:
+        c.eq(f"{label}: verdict", r["verdict"], "clean")
+        c.eq(f"{label}: findings", r["findings"], [])
+
+
 def findings(r, rule):
     return [f for f in r["findings"] if f["rule"] == rule]
 
@@ -805,12 +816,7 @@ def check_pgref(c, out):
     c.need("pgref/clean: the module took 5 references and put them back",
            (t.get("pgmap_refs"), put.get("pgmap_refs_put")) == (5, 5),
            (t, put))
-    c.eq("pgref/clean: exit status",
-         open(f"{out}/refclean.rc").read().strip(), "0")
-    r = report(c, out, "refclean", "pgref")
-    if r:
-        c.eq("pgref/clean: verdict", r["verdict"], "clean")
-        c.eq("pgref/clean: findings", r["findings"], [])
+    clean_run(c, out, "refclean", "pgref", "pgref/clean")
 
     t = truth(f"{out}/refleak.truth")
     c.need("pgref/leak: the module took 7 references",
@@ -855,12 +861,7 @@ def check_pin(c, out):
     t = truth(f"{out}/pinclean.truth")
     c.need("pin/clean: the module pinned 8 pages and released them",
            (t.get("pinned"), t.get("unpinned")) == (8, 8), t)
-    c.eq("pin/clean: exit status", open(f"{out}/pinclean.rc").read().strip(),
-         "0")
-    r = report(c, out, "pinclean", "pin")
-    if r:
-        c.eq("pin/clean: verdict", r["verdict"], "clean")
-        c.eq("pin/clean: findings", r["findings"], [])
+    clean_run(c, out, "pinclean", "pin", "pin/clean")
 
     t = truth(f"{out}/pinleak.truth")
     c.need("pin/leak: the module pinned 8 pages", t.get("pinned") == 8, t)
