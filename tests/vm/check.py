@@ -393,6 +393,31 @@ def test_results(path):
     return res
 
 
+def rerun_results(path):
+    """{test: [result of each run]} of a log of single tests run again."""
+    res = {}
+    if os.path.exists(path):
+        for line in open(path):
+            m = re.match(r"^(ok|not ok) \d+ (\S+)", line)
+            if m:
+                res.setdefault(m.group(2), []).append(m.group(1))
+    return res
+
+
+def flake(c, out, test):
+    """A test that failed under zdevmon only, once: it passed its three runs
+    again under zdevmon, or failed again without zdevmon too (hmm.sh)."""
+    under = rerun_results(f"{out}/hmm-rerun-zdevmon.txt").get(test, [])
+    plain = rerun_results(f"{out}/hmm-rerun-plain.txt").get(test, [])
+    if len(under) != 3 or len(plain) != 3:
+        return False
+    if "not ok" in under and "not ok" not in plain:
+        return False
+    print(f"INFO: {c.tag('hmm-tests')}: {test} failed once under zdevmon; "
+          f"run again: {under} under zdevmon, {plain} without")
+    return True
+
+
 def skip_reasons(path):
     return dict(re.findall(r"^ok \d+ (\S+) # SKIP (.*)$", open(path).read(),
                            re.M))
@@ -465,8 +490,10 @@ def check_hmm(c, out):
     # device-coherent cases fail upstream on this kernel under QEMU, some
     # now and then, with or without zdevmon: device-private ones decide
     private = {k: v for k, v in plain.items() if "device_private" in k}
+    differ = [k for k, v in private.items()
+              if under.get(k) != v and not flake(c, out, k)]
     c.eq("hmm-tests: same device-private results under zdevmon as without",
-         {k: under.get(k) for k in private}, private)
+         {k: under.get(k) for k in differ}, {k: private[k] for k in differ})
     c.need("hmm-tests: no device-private test fails without zdevmon",
            "not ok" not in private.values(), private)
     failing = sorted(k for k, v in {**plain, **under}.items()
