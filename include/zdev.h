@@ -68,9 +68,11 @@ enum zdev_hook {
 	ZDEV_HOOK_PERCPU_RELEASE,
 	ZDEV_HOOK_SPLIT,
 	ZDEV_HOOK_DEVMAP_PUT,
-	ZDEV_HOOK_PIN,	    /* GUP slow path: try_grab_folio/_page */
-	ZDEV_HOOK_PIN_FAST, /* GUP fast path: gup_fast_fallback */
-	ZDEV_HOOK_UNPIN,    /* gup_put_folio */
+	ZDEV_HOOK_PIN,	       /* GUP slow path: try_grab_folio/_page */
+	ZDEV_HOOK_PIN_FAST,    /* GUP fast path: gup_fast_fallback */
+	ZDEV_HOOK_UNPIN,       /* gup_put_folio */
+	ZDEV_HOOK_LAYOUT_BUSY, /* dax_layout_busy_page_range: a wait begins */
+	ZDEV_HOOK_LAYOUT_END,  /* dax_break_layout, ext4_break_layouts */
 	ZDEV_HOOK_MAX,
 };
 
@@ -391,6 +393,31 @@ struct zdev_pin {
 };
 
 /*
+ * A task waiting for busy DAX pages (a truncate, a hole punch, an inode's
+ * eviction): dax_layout_busy_page_range() returned a page some reference
+ * holds, and its caller waits for it to go idle. Keyed by the waiting
+ * thread's id; the next call that finds no busy page, or the end of the
+ * layout break, deletes it.
+ */
+#define ZDEV_MAX_LAYOUT_WAITS 1024
+
+struct zdev_layout_wait {
+	__u64 mapping;	/* struct address_space * */
+	__u64 ino;	/* its inode */
+	__u64 start;	/* the byte range broken */
+	__u64 end;	/* inclusive; LLONG_MAX: to the end of the file */
+	__u64 pfn;	/* the busy page's head */
+	__u64 pgmap;	/* and its pgmap */
+	__u64 first_ns; /* bpf_ktime_get_ns() of the first busy page */
+	__u64 cgroup;	/* cgroup v2 id of the waiting task */
+	__u32 dev;	/* the inode's superblock's s_dev (kernel encoding) */
+	__u32 tgid;
+	__u32 busy;	/* busy pages it has waited for so far */
+	__s32 refcount; /* the busy page's, when it was returned */
+	char comm[16];
+};
+
+/*
  * Per-folio state. Both modes: one bit per device page in live_bits, set
  * while the folio headed there is live; each pgmap's ranges laid end to
  * end from its slot's bit_base (zdev_bit_of()). CI mode (run, --stacks):
@@ -552,6 +579,8 @@ _Static_assert(sizeof(struct zdev_pgmap_counters) ==
 		       (21 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
 _Static_assert(sizeof(struct zdev_pin) == 64, "pins: no hidden padding");
+_Static_assert(sizeof(struct zdev_layout_wait) == 96,
+	       "layout waits: no hidden padding");
 _Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),
 	       "slots: no hidden padding");
 

@@ -74,6 +74,7 @@ enum {
 	OPT_STACKS,
 	OPT_TEARDOWN,
 	OPT_TEARDOWN_TIMEOUT,
+	OPT_LAYOUT_WAIT,
 	OPT_SETTLE,
 	OPT_OLDER_THAN,
 	OPT_FAIL_ON_LEAK,
@@ -136,6 +137,10 @@ static const struct argp_option common_options[] = {
 	{ "teardown-timeout", OPT_TEARDOWN_TIMEOUT, "SECONDS", 0,
 	  "A memunmap_pages() waiting this long is stuck: a critical alert "
 	  "(run: also how long the teardown may take; default 60)" },
+	{ "layout-wait", OPT_LAYOUT_WAIT, "SECONDS", 0,
+	  "A truncate or hole punch waiting this long for busy DAX pages: a "
+	  "warning on standard error and a layout_wait object, naming the "
+	  "page's holder (default 10)" },
 	{ "ring-size", OPT_RING_SIZE, "SIZE", 0,
 	  "The kernel-to-zdevmon event ring: a power of two from 4k to 1G "
 	  "(default 8M); a small one drops events under bursts, each "
@@ -340,6 +345,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_TEARDOWN_TIMEOUT:
 		return seconds(state, "--teardown-timeout", arg, 0.1,
 			       &cfg->teardown_timeout_s);
+	case OPT_LAYOUT_WAIT:
+		return seconds(state, "--layout-wait", arg, 0.1,
+			       &cfg->layout_wait_s);
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
@@ -448,6 +456,7 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		.interval_s = 1.0,
 		.json_keep = 5,
 		.teardown_timeout_s = 60,
+		.layout_wait_s = 10,
 		.settle_s = 1,
 	};
 	argp_err_exit_status = 2;

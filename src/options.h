@@ -33,6 +33,7 @@ struct config {
 	char **cmd;	      /* the command, NULL-terminated */
 	const char *teardown; /* shell command after CMD */
 	double teardown_timeout_s;
+	double layout_wait_s; /* a DAX layout wait this long: alerted */
 	double settle_s;
 	double older_than_s; /* 0: unmapped-not-freed off */
 	bool fail_on_leak;

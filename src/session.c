@@ -23,6 +23,7 @@
 #include "output/report.h"
 #include "output/table.h"
 #include "session.h"
+#include "sys/cgroup.h"
 
 volatile sig_atomic_t session_signal;
 static volatile sig_atomic_t snapshot_now;
@@ -150,6 +151,68 @@ void session_pins(struct session *s)
 	if (err)
 		fprintf(stderr, "zdevmon: reading the pins failed: %s\n",
 			strerror(-err));
+	err = kstate_waits(s->kstate, &s->tracker);
+	if (err)
+		fprintf(stderr,
+			"zdevmon: reading the DAX layout waits failed: %s\n",
+			strerror(-err));
+}
+
+/* A DAX layout wait past --layout-wait: who waits, for what, held by whom. */
+static void wait_alert(struct session *s, const struct zt_wait *w,
+		       uint64_t now_ns)
+{
+	const struct zt_pin *pin = pins_find(&s->tracker.pins, w->k.pfn);
+	struct report_ctx rc = { .t = &s->tracker,
+				 .stack = probes_stack,
+				 .stack_ctx = s->probes,
+				 .show_addresses = s->cfg.show_addresses };
+	char comm[sizeof(w->k.comm) + 1] = { 0 }, dev[24], cg[256], site[160];
+	const char *where = NULL, *path;
+
+	memcpy(comm, w->k.comm, sizeof(w->k.comm));
+	waits_dev_name(w->k.dev, dev, sizeof(dev));
+	fprintf(stderr,
+		"zdevmon: WARNING: pid %u (%s) has waited %.0fs for busy DAX "
+		"pages of inode %" PRIu64 " on %s: pfn %#" PRIx64
+		" of pgmap %d, refcount %d, ",
+		w->k.tgid, comm, (now_ns - w->k.first_ns) / 1e9,
+		(uint64_t)w->k.ino, dev, (uint64_t)w->k.pfn, w->pgmap_id,
+		w->k.refcount);
+	if (pin) {
+		rc.ks = session_ksyms(s, true);
+		where = report_site_name(&rc, pin->k.stack_id, site,
+					 sizeof(site));
+		path = cgroup_path(pin->k.cgroup, cg, sizeof(cg));
+		fprintf(stderr,
+			"held by %d pin%s of pid %u (%.16s) in cgroup %s, "
+			"pinned at %s\n",
+			pin->k.pins, pin->k.pins == 1 ? "" : "s", pin->k.tgid,
+			pin->k.comm, path ? path : "?", where ? where : "?");
+	} else {
+		fprintf(stderr, "held by no pin zdevmon saw taken\n");
+	}
+	session_json_put(s, output_layout_wait(&s->tracker, w, now_ns, where));
+}
+
+void session_judge_waits(struct session *s)
+{
+	uint64_t now_ns;
+
+	if (session_now() < s->next_waits)
+		return;
+	s->next_waits = session_now() + 1;
+	session_pins(s);
+	now_ns = (uint64_t)(session_now() * 1e9);
+	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
+		struct zt_wait *w = &s->tracker.waits.v[i];
+
+		if (w->alerted || now_ns < w->k.first_ns ||
+		    now_ns - w->k.first_ns < s->cfg.layout_wait_s * 1e9)
+			continue;
+		w->alerted = true;
+		wait_alert(s, w, now_ns);
+	}
 }
 
 /* What a waiting memunmap_pages() still waits for, read while it waits. */
@@ -366,6 +429,7 @@ int session_pump(struct session *s, double until,
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
 		session_judge_teardowns(s, s->cfg.teardown_timeout_s);
+		session_judge_waits(s);
 		t = session_now();
 		if (reopen_now) {
 			reopen_now = 0;

@@ -35,6 +35,7 @@ struct session {
 	bool table_tty;
 	double t0;
 	double next_tick;
+	double next_waits;	     /* the next look at DAX layout waits */
 	uint64_t json_lost_reported; /* lost lines already told about */
 	struct leak_report alerts;   /* teardown-with-live-folios, at once */
 	struct ksyms *ksyms;	     /* loaded when first needed */
@@ -95,8 +96,10 @@ void session_sync(struct session *s);
  * and its pins.
  */
 void session_folios(struct session *s);
-/* The tracker's pins, fresh from the kernel's pins map. */
+/* The tracker's pins and DAX layout waits, fresh from the kernel's maps. */
 void session_pins(struct session *s);
+/* Once a second: alert on each DAX layout wait past --layout-wait. */
+void session_judge_waits(struct session *s);
 /* Kernel symbols, (re)loaded now: modules come and go. */
 const struct ksyms *session_ksyms(struct session *s, bool reload);
 

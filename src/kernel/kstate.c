@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
@@ -361,6 +362,34 @@ int kstate_pins(struct kstate *k, struct tracker *t)
 		err = pins_add(&t->pins, key, p ? p->id : 0, &rec);
 	}
 	pins_sort(&t->pins);
+	return err;
+}
+
+int kstate_waits(struct kstate *k, struct tracker *t)
+{
+	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;
+	__u32 key, next, *prev = NULL;
+	struct zdev_layout_wait rec;
+	char proc[32];
+
+	waits_begin(&t->waits);
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		const struct zt_pgmap *p;
+
+		key = next;
+		/* killed while it waited, where no exit hook saw it end */
+		snprintf(proc, sizeof(proc), "/proc/%u", key);
+		if (access(proc, F_OK) && errno == ENOENT &&
+		    !bpf_map_delete_elem(fd, &key))
+			continue; /* gone from the hash: the walk starts over */
+		prev = &key;
+		/* a call still looking, or ended meanwhile */
+		if (bpf_map_lookup_elem(fd, &key, &rec) || !rec.busy)
+			continue;
+		p = tracker_pgmap_of(t, rec.pgmap);
+		err = waits_put(&t->waits, key, p ? p->id : 0, &rec);
+	}
+	waits_end(&t->waits);
 	return err;
 }
 

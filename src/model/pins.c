@@ -80,8 +80,7 @@ static int by_pages(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
-/* A pin as a holder of its one folio. */
-static void holder_of(struct zt_holder *h, const struct zt_pin *p)
+void pins_holder(struct zt_holder *h, const struct zt_pin *p)
 {
 	h->tgid = p->k.tgid;
 	h->pid = p->k.pid;
@@ -109,7 +108,7 @@ int pins_holders(const struct zt_pins *ps, struct zt_holder *out, size_t max,
 			return -ENOMEM;
 	}
 	for (i = 0; i < ps->nr; i++)
-		holder_of(&all[i], &ps->v[i]);
+		pins_holder(&all[i], &ps->v[i]);
 	/* sorted by identity, each run of one holder folds into its first */
 	if (ps->nr)
 		qsort(all, ps->nr, sizeof(*all), by_holder);

@@ -41,6 +41,8 @@ int pins_add(struct zt_pins *ps, uint64_t pfn, int pgmap_id,
 /* Sort by pfn: pins_find() needs it. */
 void pins_sort(struct zt_pins *ps);
 const struct zt_pin *pins_find(const struct zt_pins *ps, uint64_t pfn);
+/* A pin as the holder of its one folio. */
+void pins_holder(struct zt_holder *h, const struct zt_pin *p);
 /*
  * The holders, most pinned pages first, at most max of them; *others
  * gets the pages of those left out. Returns how many, or -ENOMEM.

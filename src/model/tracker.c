@@ -41,6 +41,7 @@ void tracker_release(struct tracker *t)
 
 	tracker_folios_clear(t);
 	pins_release(&t->pins);
+	waits_release(&t->waits);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);

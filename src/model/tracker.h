@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "pins.h"
+#include "waits.h"
 #include "zdev.h"
 
 enum zt_pgmap_state {
@@ -97,6 +98,7 @@ struct tracker {
 	int cap_pgmaps;
 	struct zt_folio *folios; /* cache of live folios by pfn (CI mode) */
 	struct zt_pins pins;	 /* pinned device folios, read each tick */
+	struct zt_waits waits;	 /* tasks waiting for busy DAX pages */
 	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* device events the kernel side counted */

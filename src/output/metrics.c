@@ -180,6 +180,17 @@ static void render(FILE *f, const struct tracker *t,
 	       "References a waiting memunmap_pages() still waits for (only "
 	       "pgmaps being torn down).");
 	tracker_foreach_pgmap(t, pgmap_teardown_refs, &pc);
+	scalar(f, "zdevmon_layout_waiters", "gauge",
+	       "Tasks waiting now for busy DAX pages (a truncate, a hole "
+	       "punch): the snapshot's layout_waits names them.",
+	       t->waits.nr);
+	/* waits are sorted oldest first */
+	family(f, "zdevmon_layout_wait_seconds", "gauge",
+	       "How long the longest DAX layout wait has lasted; 0: none.");
+	fprintf(f, "zdevmon_layout_wait_seconds %.3f\n",
+		t->waits.nr && st->now_ns > t->waits.v[0].k.first_ns
+			? (st->now_ns - t->waits.v[0].k.first_ns) / 1e9
+			: 0.0);
 	family(f, "zdevmon_leak_findings_total", "counter",
 	       "Leak findings reported, by rule.");
 	for (r = 0; r < LEAK_RULE_MAX; r++)

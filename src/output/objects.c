@@ -207,6 +207,17 @@ static json_object *folio_state_json(const struct zdev_status *st)
 	return o;
 }
 
+/* A cgroup id and its path (null: gone, or no cgroup2 mount). */
+static void add_cgroup(json_object *o, uint64_t id)
+{
+	char cg[256];
+	const char *path = cgroup_path(id, cg, sizeof(cg));
+
+	json_add_u64(o, "cgroup_id", id);
+	json_object_object_add(o, "cgroup",
+			       path ? json_object_new_string(path) : NULL);
+}
+
 #define SNAPSHOT_HOLDERS 16
 
 /*
@@ -219,21 +230,16 @@ static json_object *pins_json(const struct tracker *t, uint64_t now_ns,
 	struct zt_holder hs[SNAPSHOT_HOLDERS];
 	json_object *arr = json_object_new_array();
 	uint64_t others;
-	char cg[256];
 	int n = pins_holders(&t->pins, hs, SNAPSHOT_HOLDERS, &others), i;
 
 	for (i = 0; i < n; i++) {
 		json_object *h = json_object_new_object();
-		const char *path = cgroup_path(hs[i].cgroup, cg, sizeof(cg));
 
 		json_object_object_add(h, "pid",
 				       json_object_new_int64(hs[i].tgid));
 		json_object_object_add(h, "comm",
 				       json_object_new_string(hs[i].comm));
-		json_add_u64(h, "cgroup_id", hs[i].cgroup);
-		json_object_object_add(h, "cgroup",
-				       path ? json_object_new_string(path)
-					    : NULL);
+		add_cgroup(h, hs[i].cgroup);
 		json_object_object_add(h, "pgmap",
 				       json_object_new_int(hs[i].pgmap_id));
 		json_add_u64(h, "folios", hs[i].folios);
@@ -249,6 +255,85 @@ static json_object *pins_json(const struct tracker *t, uint64_t now_ns,
 		json_object_array_add(arr, h);
 	}
 	json_add_u64(o, "other_pinned_pages", others);
+	return arr;
+}
+
+/* The pin on a busy page, if zdevmon saw it taken: who holds the page. */
+static json_object *wait_holder_json(const struct tracker *t,
+				     const struct zt_wait *w)
+{
+	const struct zt_pin *pin = pins_find(&t->pins, w->k.pfn);
+	struct zt_holder h;
+	json_object *o;
+
+	if (!pin)
+		return NULL;
+	pins_holder(&h, pin);
+	o = json_object_new_object();
+	json_object_object_add(o, "pid", json_object_new_int64(h.tgid));
+	json_object_object_add(o, "tid", json_object_new_int64(h.pid));
+	json_object_object_add(o, "comm", json_object_new_string(h.comm));
+	add_cgroup(o, h.cgroup);
+	json_object_object_add(o, "pins", json_object_new_int64(h.pins));
+	return o;
+}
+
+json_object *output_wait_fields(json_object *o, const struct tracker *t,
+				const struct zt_wait *w, uint64_t now_ns)
+{
+	char comm[sizeof(w->k.comm) + 1] = { 0 }, dev[24];
+
+	memcpy(comm, w->k.comm, sizeof(w->k.comm));
+	waits_dev_name(w->k.dev, dev, sizeof(dev));
+	json_object_object_add(o, "pid", json_object_new_int64(w->k.tgid));
+	json_object_object_add(o, "tid", json_object_new_int64(w->tid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	add_cgroup(o, w->k.cgroup);
+	json_object_object_add(o, "dev", json_object_new_string(dev));
+	json_add_u64(o, "ino", w->k.ino);
+	json_add_u64(o, "start", w->k.start);
+	/* LLONG_MAX: the whole rest of the file */
+	json_object_object_add(o, "end",
+			       w->k.end >= INT64_MAX
+				       ? NULL
+				       : json_object_new_uint64(w->k.end));
+	json_object_object_add(
+		o, "waiting_s",
+		json_object_new_double(now_ns > w->k.first_ns
+					       ? (now_ns - w->k.first_ns) / 1e9
+					       : 0));
+	json_add_u64(o, "busy_pages", w->k.busy);
+	json_add_u64(o, "pfn", w->k.pfn);
+	json_object_object_add(o, "pgmap", json_object_new_int(w->pgmap_id));
+	json_object_object_add(o, "refcount",
+			       json_object_new_int(w->k.refcount));
+	json_object_object_add(o, "holder", wait_holder_json(t, w));
+	return o;
+}
+
+json_object *output_layout_wait(const struct tracker *t,
+				const struct zt_wait *w, uint64_t now_ns,
+				const char *holder_site)
+{
+	json_object *o = header("layout_wait");
+
+	json_object_object_add(
+		o, "wait",
+		output_wait_fields(json_object_new_object(), t, w, now_ns));
+	json_object_object_add(o, "holder_site",
+			       holder_site ? json_object_new_string(holder_site)
+					   : NULL);
+	return o;
+}
+
+static json_object *waits_json(const struct tracker *t, uint64_t now_ns)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < t->waits.nr; i++)
+		json_object_array_add(
+			arr, output_wait_fields(json_object_new_object(), t,
+						&t->waits.v[i], now_ns));
 	return arr;
 }
 
@@ -280,6 +365,7 @@ json_object *output_snapshot(const struct tracker *t,
 	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "pin_holders", pins_json(t, st->now_ns, o));
+	json_object_object_add(o, "layout_waits", waits_json(t, st->now_ns));
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
 }

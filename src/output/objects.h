@@ -20,6 +20,17 @@ json_object *output_snapshot(const struct tracker *t,
 json_object *output_start(const struct zdev_status *st);
 json_object *output_event(const struct tracker *t, const struct zdev_event *e);
 
+/*
+ * A task waiting for busy DAX pages: its fields added to o (a snapshot's
+ * layout_waits entry), or as a layout_wait object of their own (the alert
+ * when the wait grows long), with the holding pin's call site.
+ */
+json_object *output_wait_fields(json_object *o, const struct tracker *t,
+				const struct zt_wait *w, uint64_t now_ns);
+json_object *output_layout_wait(const struct tracker *t,
+				const struct zt_wait *w, uint64_t now_ns,
+				const char *holder_site);
+
 /* zdevmon features --json: hooks, mechanisms, losses; the refcount scheme. */
 json_object *output_features_json(const struct zdev_status *st,
 				  const char *kernel, bool fsdax_idle_at_one);

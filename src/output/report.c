@@ -114,8 +114,7 @@ static int frames(const struct report_ctx *c, int32_t id, uint64_t *ips,
 	return n;
 }
 
-/* The call site of a stack, as text in buf; NULL when it names none. */
-static const char *site_name(const struct report_ctx *c, int32_t id, char *buf,
+const char *report_site_name(const struct report_ctx *c, int32_t id, char *buf,
 			     size_t len)
 {
 	uint64_t ips[REPORT_STACK_MAX];
@@ -176,7 +175,7 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			f->holder.pins, f->holder.pins == 1 ? "" : "s",
 			f->holder.tgid, f->holder.comm,
 			path ? " in cgroup " : "", path ? path : "");
-		if (site_name(c, f->birth_stack_id, sym, sizeof(sym)))
+		if (report_site_name(c, f->birth_stack_id, sym, sizeof(sym)))
 			fprintf(out, "      born at %s\n", sym);
 	}
 	n = frames(c, f->stack_id, ips, &site);
@@ -318,8 +317,8 @@ static void holder_json(const struct report_ctx *c,
 {
 	json_object *h = json_object_new_object();
 	char site_buf[256], cg[256];
-	const char *path, *site = site_name(c, f->birth_stack_id, site_buf,
-					    sizeof(site_buf));
+	const char *path, *site = report_site_name(c, f->birth_stack_id,
+						   site_buf, sizeof(site_buf));
 
 	json_object_object_add(j, "held_by", json_object_new_string("pin"));
 	json_object_object_add(j, "birth_site",

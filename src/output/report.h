@@ -42,6 +42,9 @@ struct report_ctx {
  * excepted), else the first outside the hooked functions; -1 if none.
  */
 int report_site(const struct ksyms *ks, const uint64_t *ips, int n);
+/* The call site of stack id, as text in buf; NULL when it names none. */
+const char *report_site_name(const struct report_ctx *c, int32_t id, char *buf,
+			     size_t len);
 
 /* Were events lost (dropped, or calls missed)? Then no verdict holds. */
 bool report_inconclusive(const struct report_ctx *c);

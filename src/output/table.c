@@ -47,6 +47,26 @@ static int table_row(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+/* A task waiting for a busy DAX page, and the page's holder. */
+static void wait_row(FILE *out, const struct tracker *t,
+		     const struct zt_wait *w, uint64_t now_ns)
+{
+	const struct zt_pin *pin = pins_find(&t->pins, w->k.pfn);
+	char dev[24];
+
+	waits_dev_name(w->k.dev, dev, sizeof(dev));
+	fprintf(out,
+		"WAIT pid %u (%.16s) %.0fs: inode %" PRIu64
+		" on %s, pfn %#" PRIx64 " of pgmap %d",
+		w->k.tgid, w->k.comm,
+		now_ns > w->k.first_ns ? (now_ns - w->k.first_ns) / 1e9 : 0,
+		(uint64_t)w->k.ino, dev, (uint64_t)w->k.pfn, w->pgmap_id);
+	if (pin)
+		fprintf(out, "\n     held by %d pins of pid %u (%.16s)",
+			pin->k.pins, pin->k.tgid, pin->k.comm);
+	fputc('\n', out);
+}
+
 void output_table(FILE *out, const struct tracker *t,
 		  const struct zdev_status *st)
 {
@@ -68,6 +88,8 @@ void output_table(FILE *out, const struct tracker *t,
 	tracker_foreach_pgmap(t, table_row, &row);
 	if (!t->nr_pgmaps)
 		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
+	for (i = 0; i < (int)t->waits.nr; i++)
+		wait_row(out, t, &t->waits.v[i], st->now_ns);
 	fflush(out);
 }
 

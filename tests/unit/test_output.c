@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "events.h"
+#include "output/metrics.h"
 #include "output/objects.h"
 #include "output/table.h"
 #include "schema.h"
@@ -335,12 +336,126 @@ static void test_line_write_error(void **state)
 	json_object_put(o);
 }
 
+/* The snapshot's layout_waits entry, wrapped as its layout_wait object. */
+static void wait_validate(json_object *w)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "schema",
+			       json_object_new_string("zdevmon/v1"));
+	json_object_object_add(o, "kind",
+			       json_object_new_string("layout_wait"));
+	json_object_object_add(o, "time", json_object_new_double(1.5));
+	json_object_object_add(o, "wait", json_object_get(w));
+	json_object_object_add(o, "holder_site", NULL);
+	schema_validate("layout_wait", o);
+	json_object_put(o);
+}
+
+/*
+ * A truncate waiting 3 s for a page 8 pins of leakwork hold, and a hole
+ * punch waiting for a page no pin holds: on every output.
+ */
+static void test_layout_waits(void **state)
+{
+	struct zdev_pin pin = { .pgmap = DAX,
+				.pins = 8,
+				.tgid = 248,
+				.pid = 249,
+				.stack_id = -1,
+				.comm = "leakwork" };
+	struct zdev_layout_wait trunc = { .ino = 12,
+					  .dev = 259U << 20,
+					  .end = INT64_MAX,
+					  .pfn = 0x40000,
+					  .pgmap = DAX,
+					  .first_ns = 1000000000,
+					  .tgid = 312,
+					  .busy = 1,
+					  .refcount = 8192,
+					  .comm = "truncate" };
+	struct zdev_layout_wait punch = trunc;
+	struct self_stats self = {};
+	struct zdev_status st;
+	struct tracker t;
+	json_object *o, *arr, *w, *h;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	schema_here();
+	fill(&t, &st);
+	st.now_ns = 4000000000ULL;
+	assert_int_equal(pins_add(&t.pins, 0x40000, 2, &pin), 0);
+	pins_sort(&t.pins);
+	punch.start = 8192;
+	punch.end = 12287;
+	punch.pfn = 0x40400;
+	punch.first_ns = 3500000000ULL;
+	punch.tgid = 400;
+	memcpy(punch.comm, "fallocate", 10);
+	waits_begin(&t.waits);
+	assert_int_equal(waits_put(&t.waits, 313, 2, &trunc), 0);
+	assert_int_equal(waits_put(&t.waits, 401, 2, &punch), 0);
+	waits_end(&t.waits);
+
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	arr = field(o, "layout_waits");
+	assert_int_equal(json_object_array_length(arr), 2);
+	w = json_object_array_get_idx(arr, 0);
+	wait_validate(w);
+	assert_int_equal(json_object_get_int(field(w, "pid")), 312);
+	assert_int_equal(json_object_get_int(field(w, "tid")), 313);
+	assert_string_equal(json_object_get_string(field(w, "comm")),
+			    "truncate");
+	assert_string_equal(json_object_get_string(field(w, "dev")), "259:0");
+	assert_int_equal(json_object_get_int(field(w, "ino")), 12);
+	assert_null(field(w, "end")); /* to the end of the file */
+	assert_true(json_object_get_double(field(w, "waiting_s")) == 3.0);
+	assert_int_equal(json_object_get_int(field(w, "pgmap")), 2);
+	assert_int_equal(json_object_get_int(field(w, "refcount")), 8192);
+	h = field(w, "holder");
+	assert_int_equal(json_object_get_int(field(h, "pid")), 248);
+	assert_int_equal(json_object_get_int(field(h, "tid")), 249);
+	assert_int_equal(json_object_get_int(field(h, "pins")), 8);
+	w = json_object_array_get_idx(arr, 1);
+	wait_validate(w);
+	assert_int_equal(json_object_get_int(field(w, "end")), 12287);
+	assert_null(field(w, "holder"));
+	json_object_put(o);
+
+	o = output_layout_wait(&t, &t.waits.v[0], st.now_ns,
+			       "zl_ioctl+0x25c [zdev_leak]");
+	schema_validate("layout_wait", o);
+	assert_string_equal(json_object_get_string(field(o, "holder_site")),
+			    "zl_ioctl+0x25c [zdev_leak]");
+	json_object_put(o);
+
+	f = open_memstream(&buf, &len);
+	output_table(f, &t, &st);
+	fclose(f);
+	assert_non_null(strstr(buf, "WAIT pid 312 (truncate) 3s: inode 12 on "
+				    "259:0, pfn 0x40000 of pgmap 2\n     held "
+				    "by 8 pins of pid 248 (leakwork)\n"));
+	assert_non_null(strstr(buf, "WAIT pid 400 (fallocate) 0s: inode 12 on "
+				    "259:0, pfn 0x40400 of pgmap 2\n"));
+	free(buf);
+
+	buf = metrics_render(&t, &st, &self, &len);
+	assert_non_null(strstr(buf, "\nzdevmon_layout_waiters 2\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_layout_wait_seconds 3.000\n"));
+	free(buf);
+	tracker_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_json),
 		cmocka_unit_test(test_start_and_event_json),
 		cmocka_unit_test(test_schemas),
+		cmocka_unit_test(test_layout_waits),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_line_write_error),

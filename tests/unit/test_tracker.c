@@ -985,6 +985,69 @@ static void test_names(void **state)
 	assert_int_equal(ZT_AN_SPLIT_UNTRACKED, ZDEV_AN_SPLIT_UNTRACKED);
 }
 
+/* A DAX layout wait, as the kernel side's map holds it. */
+static struct zdev_layout_wait k_wait(uint64_t first_ns, uint64_t pfn)
+{
+	return (struct zdev_layout_wait){ .mapping = 0xffff888007000000ULL,
+					  .first_ns = first_ns,
+					  .pfn = pfn,
+					  .busy = 1 };
+}
+
+/*
+ * Waits refilled at each tick: a wait keeps its alerted mark while it
+ * lasts, the same thread's next wait starts unmarked, a wait gone from
+ * the map leaves, and the oldest comes first.
+ */
+static void test_waits_refill(void **state)
+{
+	struct zt_waits ws = {};
+	struct zdev_layout_wait a = k_wait(300, 0x40000), b = k_wait(100, 7);
+
+	waits_begin(&ws);
+	assert_int_equal(waits_put(&ws, 11, 1, &a), 0);
+	assert_int_equal(waits_put(&ws, 12, 0, &b), 0);
+	waits_end(&ws);
+	assert_int_equal(ws.nr, 2);
+	assert_int_equal(ws.v[0].tid, 12); /* waiting since 100 */
+	assert_int_equal(ws.v[1].pgmap_id, 1);
+	ws.v[1].alerted = true;
+
+	/* 11 waits on, for its next busy page; 12 is done */
+	a.busy = 2;
+	a.pfn = 0x40200;
+	waits_begin(&ws);
+	assert_int_equal(waits_put(&ws, 11, 1, &a), 0);
+	waits_end(&ws);
+	assert_int_equal(ws.nr, 1);
+	assert_int_equal(ws.v[0].tid, 11);
+	assert_true(ws.v[0].alerted);
+	assert_int_equal(ws.v[0].k.pfn, 0x40200);
+
+	/* 11's next truncate: a new wait, alerted on anew */
+	a.first_ns = 900;
+	waits_begin(&ws);
+	assert_int_equal(waits_put(&ws, 11, 1, &a), 0);
+	waits_end(&ws);
+	assert_false(ws.v[0].alerted);
+
+	waits_begin(&ws);
+	waits_end(&ws);
+	assert_int_equal(ws.nr, 0);
+	waits_release(&ws);
+}
+
+static void test_waits_dev_name(void **state)
+{
+	char buf[24];
+
+	/* the kernel's MKDEV(259, 0), MKDEV(8, 1048575) */
+	waits_dev_name(259U << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "259:0");
+	waits_dev_name((8U << 20) | 0xfffff, buf, sizeof(buf));
+	assert_string_equal(buf, "8:1048575");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1008,6 +1071,8 @@ int main(void)
 		T(test_folio_cache),
 		T(test_idle_refcount_and_waits),
 		T(test_names),
+		T(test_waits_refill),
+		T(test_waits_dev_name),
 	};
 #undef T
 

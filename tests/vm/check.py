@@ -916,15 +916,13 @@ def check_pin(c, out):
 
     tr = dict(l.split() for l in open(f"{out}/truncate.truth")
               if not l.startswith("#") and len(l.split()) == 2)
-    if devmap_kernel(out):
-        # ext4_break_layouts() -> dax_layout_busy_page() returns at once
-        # when no VMA maps the file: the truncate frees pinned blocks
-        c.eq("pin/truncate: goes on under the pins (devmap kernels wait "
-             "only while the file is mapped)", tr.get("truncate_waiting"),
-             "0")
-    else:
-        c.eq("pin/truncate: waits while the pages are pinned",
-             tr.get("truncate_waiting"), "1")
+    # devmap kernels' dax_layout_busy_page_range() returns at once when no
+    # VMA maps the file: another process maps it meanwhile
+    c.need("pin/truncate: another process maps the file",
+           truth(f"{out}/mapper.truth").get("mapped") == 16,
+           open(f"{out}/mapper.truth").read())
+    c.eq("pin/truncate: waits while the pages are pinned",
+         tr.get("truncate_waiting"), "1")
     c.eq("pin/truncate: ended, once unpinned at the latest",
          (tr.get("truncate_done"), tr.get("truncate_rc")), ("1", "0"))
     u = truth(f"{out}/unpin.truth")
@@ -955,6 +953,60 @@ def check_pin(c, out):
              (tc.get("pinned", 0) + t.get("pinned", 0),
               tc.get("unpinned", 0) + u.get("unpinned", 0)))
     c.eq("pin/daemon: unpinned: no holder", after.get("pin_holders"), [])
+    check_layout_wait(c, out, objs, waiting, after, t, tr, pm)
+
+
+def check_layout_wait(c, out, objs, waiting, after, t, tr, pm):
+    """The truncate waiting for a pinned page: who waits, on which file,
+    for which page, held by whom; live in the snapshot, once as an alert
+    (--layout-wait 1), gone once the truncate ended."""
+    ws = waiting.get("layout_waits", [])
+    for w in ws:
+        c.check("pin/wait: valid as a layout_wait's wait",
+                validate({"schema": "zdevmon/v1", "kind": "layout_wait",
+                          "time": 0, "wait": w, "holder_site": None}) is None,
+                w)
+    if c.eq("pin/wait: one task waits for busy DAX pages", len(ws), 1):
+        w = ws[0]
+        h = w.get("holder") or {}
+        c.eq("pin/wait: the waiter is the truncate", (w["pid"], w["comm"]),
+             (int(tr.get("truncate_pid", -1)), "truncate"))
+        c.eq("pin/wait: on the file it truncates", (w["dev"], w["ino"]),
+             (tr.get("dev"), int(tr.get("ino", -1))))
+        c.eq("pin/wait: the layout of the whole file (truncate -s 0)",
+             (w["start"], w["end"]), (0, None))
+        c.check("pin/wait: waiting since before the snapshot (3 s)",
+                w["waiting_s"] >= 2.5, w["waiting_s"])
+        if pm:
+            c.eq("pin/wait: a page of the FS DAX pgmap", w["pgmap"], pm["id"])
+        # one FOLL_PIN of a small folio counts GUP_PIN_COUNTING_BIAS; the
+        # wait ends at the idle count
+        c.eq("pin/wait: the page's refcount: one pin over idle",
+             w["refcount"], 1024 + (1 if devmap_kernel(out) else 0))
+        c.eq("pin/wait: its holder: the pinning process, its cgroup, one "
+             "pin", (h.get("pid"), h.get("comm"), h.get("cgroup"),
+                     h.get("pins")),
+             (t.get("pid"), "leakwork", "/pinjob", 1))
+    alerts = [o for o in objs if o.get("kind") == "layout_wait"]
+    if c.eq("pin/wait: one layout_wait alert (--layout-wait 1)",
+            len(alerts), 1):
+        a = alerts[0]
+        c.eq("pin/wait: the alert names the truncate and the holder",
+             (a["wait"]["pid"], (a["wait"]["holder"] or {}).get("pid")),
+             (int(tr.get("truncate_pid", -1)), t.get("pid")))
+        c.check("pin/wait: the alert names the pin's call site",
+                bool(SITE.match(a.get("holder_site") or "")) and
+                "[zdev_leak]" in a["holder_site"], a.get("holder_site"))
+    err = open(f"{out}/pind.stderr").read()
+    c.check("pin/wait: stderr names waiter and holder",
+            re.search(rf"WARNING: pid {tr.get('truncate_pid')} \(truncate\) "
+                      r"has waited \d+s for busy DAX pages of inode "
+                      rf"{tr.get('ino')} on {tr.get('dev')}: .* held by 1 pin "
+                      rf"of pid {t.get('pid')} \(leakwork\) in cgroup "
+                      r"/pinjob, pinned at zl_ioctl", err) is not None,
+            err[-800:])
+    c.eq("pin/wait: the truncate ended: no task waits",
+         after.get("layout_waits"), [])
 
 
 def check_coherent(c, out):

@@ -87,4 +87,18 @@ for hmm in "$OUT"/sid-*-hmm/hmm; do
 		"$hmm/suite.metrics" "$OUT/web" || fails=$((fails + 1))
 	break
 done
+# the pin guest's snapshot while a truncate waits: who waits, who holds
+for pind in "$OUT"/sid-fentry-pin/pin/pind.ndjson; do
+	[ -s "$pind" ] || continue
+	mkdir -p "$OUT/web-pin"
+	$PY - "$pind" >"$OUT/web-pin/snapshot.json" <<'PY'
+import json, sys
+print(next(line for line in open(sys.argv[1])
+           if '"trigger":"signal"' in line.replace(" ", "")))
+PY
+	echo "# the page does not read metrics" >"$OUT/web-pin/metrics"
+	MIN_PGMAPS=1 WANT_OWNERS=1 tests/web/browser-test.sh \
+		"$OUT/web-pin/snapshot.json" "$OUT/web-pin/metrics" \
+		"$OUT/web-pin" || fails=$((fails + 1))
+done
 [ $fails = 0 ]

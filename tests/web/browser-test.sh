@@ -2,7 +2,7 @@
 # The page zdevmon serves at /, in headless Chromium: it must fetch
 # /api/v1/snapshot and show every pgmap of a snapshot captured in the guest.
 # Prints PASS:/FAIL: lines (INFO: for the screenshot, OUT/page.png).
-#   browser-test.sh SNAPSHOT.json METRICS.txt OUT
+#   [MIN_PGMAPS=N] [WANT_OWNERS=1] browser-test.sh SNAPSHOT.json METRICS.txt OUT
 cd "$(dirname "$0")/../.." || exit 1
 snap=$1 metrics=$2 out=$3
 fail() { echo "FAIL: web: $*"; exit 1; }
@@ -31,22 +31,53 @@ timeout 60 chromium "${flags[@]}" --window-size=1280,820 \
 	--screenshot="$out/page.png" "http://127.0.0.1:$port/" \
 	>>"$out/chromium.log" 2>&1
 
-# every cell of every row against the snapshot the server was given
-/usr/bin/python3 - "$snap" "$out/dom.html" <<'PY'
+# every cell of every row of each table against the snapshot the server
+# was given; at least MIN_PGMAPS pgmaps, and the waits and holders tables
+# when WANT_OWNERS is set
+/usr/bin/python3 - "$snap" "$out/dom.html" "${MIN_PGMAPS:-2}" \
+	"${WANT_OWNERS:-}" <<'PY'
 import html, json, re, sys
 snap = json.load(open(sys.argv[1]))
 dom = open(sys.argv[2]).read()
-body = re.search(r"<tbody>(.*)</tbody>", dom, re.S)
-rows = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)]
-        for r in re.findall(r"<tr>(.*?)</tr>", body.group(1) if body else "")]
-want = [[str(p[k]) for k in ("id", "type", "state", "live_folios",
-                             "live_pages", "mapped_pages", "inits", "frees",
-                             "migrated_to_device_pages",
-                             "migrated_to_ram_pages")] +
-        [str(sum(p["anomalies"].values()))] for p in snap["pgmaps"]]
-ok = len(want) >= 2 and rows == want
-print(f"{'PASS' if ok else 'FAIL'}: web: the page shows every pgmap's "
-      f"values ({len(want)} pgmaps)" + ("" if ok else f": {rows} vs {want}"))
+min_pgmaps, want_owners = int(sys.argv[3]), sys.argv[4] == "1"
+
+
+def table(name):
+    body = re.search(rf'<table id="{name}"[^>]*>.*?<tbody>(.*?)</tbody>',
+                     dom, re.S)
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)]
+            for r in re.findall(r"<tr>(.*?)</tr>",
+                                body.group(1) if body else "")]
+
+
+def check(name, rows, want, least):
+    ok = len(want) >= least and rows == want
+    print(f"{'PASS' if ok else 'FAIL'}: web: the page shows every {name}'s "
+          f"values ({len(want)})" + ("" if ok else f": {rows} vs {want}"))
+
+
+check("pgmap", table("pgmaps"),
+      [[str(p[k]) for k in ("id", "type", "state", "live_folios",
+                            "live_pages", "mapped_pages", "inits", "frees",
+                            "migrated_to_device_pages",
+                            "migrated_to_ram_pages", "pinned_pages")] +
+       [str(sum(p["anomalies"].values()))] for p in snap["pgmaps"]],
+      min_pgmaps)
+if want_owners:
+    def held(w):
+        h = w["holder"]
+        return (f"{h['pins']} pins of pid {h['pid']} ({h['comm']}) in "
+                f"{h['cgroup'] if h['cgroup'] is not None else '?'}"
+                if h else "no pin seen")
+    check("DAX layout wait", table("waits"),
+          [[str(w["pid"]), w["comm"], f"{w['dev']}:{w['ino']}",
+            str(int(w["waiting_s"] + 0.5)), str(w["pgmap"]), hex(w["pfn"]),
+            held(w)] for w in snap["layout_waits"]], 1)
+    check("pin holder", table("holders"),
+          [[str(h["pid"]), h["comm"],
+            h["cgroup"] if h["cgroup"] is not None else "?",
+            str(h["pgmap"]), str(h["pages"]), str(h["pins"]),
+            str(int(h["held_s"] + 0.5))] for h in snap["pin_holders"]], 1)
 n = len(snap["pgmaps"])
 ok = f"{n} pgmaps, " in dom
 print(f"{'PASS' if ok else 'FAIL'}: web: the page read /api/v1/snapshot" +

@@ -17,6 +17,11 @@
  *                                   GUP's slow path), unmap, exit: the
  *                                   pins stay with the driver
  *   leakwork unpin                  the driver releases its pins
+ *   leakwork map FILE NPAGES        map FILE shared, write NPAGES pages,
+ *                                   keep the mapping until killed (on
+ *                                   v6.1/6.12 a DAX layout break waits
+ *                                   for pinned pages only while some
+ *                                   process maps the file)
  *   leakwork fork NPAGES            migrate NPAGES, fork: hold while
  *                                   parent and child map them, hold
  *                                   again once the child exited, unmap
@@ -164,6 +169,20 @@ int main(int argc, char **argv)
 		truth("pinned", zl(fd, ZL_PIN, buf, n));
 		munmap(buf, n * PAGE_SZ);
 		close(file);
+	} else if (!strcmp(argv[1], "map") && argc > 3) {
+		int file = open(argv[2], O_RDWR);
+
+		n = strtoul(argv[3], NULL, 0);
+		buf = file < 0 ? MAP_FAILED
+			       : mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+				      MAP_SHARED, file, 0);
+		if (buf == MAP_FAILED)
+			die("mmap");
+		for (i = 0; i < n; i++)
+			buf[i * PAGE_SZ] = 1;
+		truth("mapped", walk_mapping(buf, n).present);
+		for (;;)
+			pause();
 	} else if (!strcmp(argv[1], "unpin")) {
 		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
 	} else {

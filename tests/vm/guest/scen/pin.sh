@@ -4,8 +4,10 @@
 # way an RDMA or io_uring registration does: 4 pages faulted in before,
 # GUP's fast path; 4 not, its slow path), which unmaps them and exits.
 # zdev run fails naming the pin's holder; a truncate of the file waits
-# for the pinned pages while a daemon shows them pinned, and ends once the
-# module unpins them. The control pins and unpins within the run: clean.
+# for the pinned pages (while another process maps the file: v6.1/6.12
+# wait only then) and the daemon shows them pinned, the truncate waiting
+# and who holds its page, live and in an alert; it ends once the module
+# unpins them. The control pins and unpins within the run: clean.
 # shellcheck source=../lib.sh
 . /scen/lib.sh
 RUN="zdevmon run --fail-on-leak"
@@ -24,6 +26,7 @@ grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || exit 1
 mkdir -p $CG/pinjob
 # shellcheck disable=SC2086 # KO: the module and its parameter
 insmod $KO || exit 1
+ZFLAGS="$ZFLAGS --layout-wait 1"
 zdev_start pind || exit 1
 
 $RUN --report-json "$OUT/pinclean.json" -- \
@@ -38,6 +41,12 @@ sh -c 'echo $$ >'$CG/pinjob/cgroup.procs' && exec "$@"' sh \
 echo $? >"$OUT/pinleak.rc"
 
 # the truncate waits for the pinned pages (ext4_break_layouts)
+leakwork map $F 16 >"$OUT/mapper.truth" &
+mpid=$!
+until grep -q mapped "$OUT/mapper.truth"; do
+	kill -0 $mpid || exit 1
+	sleep 0.1
+done
 truncate -s 0 $F &
 tpid=$!
 sleep 3
@@ -47,6 +56,11 @@ if kill -0 $tpid 2>/dev/null; then
 else
 	echo "truncate_waiting 0"
 fi >"$OUT/truncate.truth"
+{
+	echo "truncate_pid $tpid"
+	echo "ino $(stat -c %i $F)"
+	echo "dev $(cat /sys/block/pmem0/dev)"
+} >>"$OUT/truncate.truth"
 zdev_snapshot
 leakwork unpin >"$OUT/unpin.truth"
 i=0
@@ -65,5 +79,7 @@ fi >>"$OUT/truncate.truth"
 sleep 1
 zdev_snapshot
 zdev_stop
+kill $mpid
+wait $mpid
 rmmod zdev_leak
 umount /mnt/pmem
