@@ -41,6 +41,11 @@ static void test_options(void **state)
 	assert_true(cfg.events && cfg.quiet && cfg.force_kprobes &&
 		    cfg.verbose);
 	assert_true(cfg.duration_s == 10);
+	assert_true(cfg.layout_wait_s == 10); /* the default */
+	assert_int_equal(PARSE(&cfg, "--layout-wait", "0.5"), 0);
+	assert_true(cfg.layout_wait_s == 0.5);
+	assert_int_not_equal(PARSE(&cfg, "--layout-wait", "0"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--layout-wait", "nan"), 0);
 }
 
 static void test_bad_options(void **state)
