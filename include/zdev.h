@@ -68,11 +68,11 @@ enum zdev_hook {
 	ZDEV_HOOK_PERCPU_RELEASE,
 	ZDEV_HOOK_SPLIT,
 	ZDEV_HOOK_DEVMAP_PUT,
-	ZDEV_HOOK_PIN,	       /* GUP slow path: try_grab_folio/_page */
-	ZDEV_HOOK_PIN_FAST,    /* GUP fast path: gup_fast_fallback */
-	ZDEV_HOOK_UNPIN,       /* gup_put_folio */
-	ZDEV_HOOK_LAYOUT_BUSY, /* dax_layout_busy_page_range: a wait begins */
-	ZDEV_HOOK_LAYOUT_END,  /* dax_break_layout, ext4_break_layouts */
+	ZDEV_HOOK_PIN,		/* GUP slow path: try_grab_folio/_page */
+	ZDEV_HOOK_PIN_FAST,	/* GUP fast path: gup_fast_fallback */
+	ZDEV_HOOK_UNPIN,	/* gup_put_folio */
+	ZDEV_HOOK_LAYOUT_BREAK, /* dax_break_layout, dax_layout_busy_page */
+	ZDEV_HOOK_LAYOUT_WAIT,	/* init_wait_var_entry: the page waited for */
 	ZDEV_HOOK_MAX,
 };
 
@@ -396,8 +396,8 @@ struct zdev_pin {
  * A task waiting for busy DAX pages (a truncate, a hole punch, an inode's
  * eviction): dax_layout_busy_page_range() returned a page some reference
  * holds, and its caller waits for it to go idle. Keyed by the waiting
- * thread's id; the next call that finds no busy page, or the end of the
- * layout break, deletes it.
+ * thread's id, from the layout break's start (busy 0: not waiting yet) to
+ * its end (bpf/layout.bpf.h).
  */
 #define ZDEV_MAX_LAYOUT_WAITS 1024
 

@@ -232,19 +232,21 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "unpins: pinned pages only grow",
 		  { V("gup_put_folio", PROG(unpin_fentry), NULL,
 		      PROG(unpin_kprobe), NULL) } },
-		{ ZDEV_HOOK_LAYOUT_BUSY,
+		{ ZDEV_HOOK_LAYOUT_BREAK,
 		  false,
 		  "truncates and hole punches waiting for busy DAX pages",
-		  { V("dax_layout_busy_page_range", PROG(layout_busy_fexit),
-		      NULL, PROG(layout_busy_kprobe),
+		  { V("dax_break_layout", PROG(layout_break_fentry),
+		      PROG(layout_break_fexit), PROG(layout_break_kprobe),
+		      PROG(layout_break_kretprobe)),
+		    V("dax_layout_busy_page", PROG(layout_busy_fexit), NULL,
+		      PROG(layout_busy_kprobe),
 		      PROG(layout_busy_kretprobe)) } },
-		{ ZDEV_HOOK_LAYOUT_END,
+		{ ZDEV_HOOK_LAYOUT_WAIT,
 		  false,
-		  "the end of a DAX layout wait cut short by a signal: the "
-		  "waiter is listed until its thread exits or breaks a layout "
-		  "again (v6.1..v6.14 inline this loop in the filesystem)",
-		  { V("dax_break_layout", PROG(layout_end_fexit), NULL, NULL,
-		      PROG(layout_end_kretprobe)) } },
+		  "the page a DAX layout wait waits for (v6.15+), and so "
+		  "its holder",
+		  { V("init_wait_var_entry", PROG(layout_wait_fentry), NULL,
+		      PROG(layout_wait_kprobe), NULL) } },
 	};
 #undef PROG
 
@@ -403,8 +405,6 @@ static const char *mech_name(const struct hook_def *d, const struct hook_run *h)
 			       ? "fexit"
 			       : "fentry";
 	case HOOK_ATTACHED_KPROBE:
-		if (!v->kp[0])
-			return "kretprobe";
 		return v->kp[1] ? "kprobe+kretprobe" : "kprobe";
 	case HOOK_OFF_MISSING:
 	case HOOK_OFF_COVERED:

@@ -30,7 +30,7 @@ struct hook_status {
 	const char *func; /* kernel function */
 	enum hook_state state;
 	/* as output spells it: "fentry", "fexit", "fentry+fexit", "kprobe",
-	 * "kprobe+kretprobe", "kretprobe", or "off" */
+	 * "kprobe+kretprobe", or "off" */
 	const char *mechanism;
 	const char *reason;    /* why off, or NULL */
 	const char *loses;     /* what is lost when it is off */
