@@ -1814,5 +1814,6 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 
 #include "pins.bpf.h"
 #include "layout.bpf.h"
+#include "kallocs.bpf.h"
 #include "census.bpf.h"
 #include "refs.bpf.h"

@@ -73,6 +73,8 @@ enum zdev_hook {
 	ZDEV_HOOK_UNPIN,	/* gup_put_folio */
 	ZDEV_HOOK_LAYOUT_BREAK, /* dax_break_layout, dax_layout_busy_page */
 	ZDEV_HOOK_LAYOUT_WAIT,	/* init_wait_var_entry: the page waited for */
+	ZDEV_HOOK_P2P_ALLOC,	/* pci_alloc_p2pmem: a pgmap reference */
+	ZDEV_HOOK_P2P_FREE,	/* pci_free_p2pmem: its put */
 	ZDEV_HOOK_MAX,
 };
 
@@ -418,6 +420,24 @@ struct zdev_layout_wait {
 };
 
 /*
+ * An in-kernel allocation of device memory holding one reference on its
+ * pgmap (pci_alloc_p2pmem()), keyed by its kernel address in the kallocs
+ * map until freed: who allocated it.
+ */
+#define ZDEV_MAX_KALLOCS 4096
+
+struct zdev_kalloc {
+	__u64 pgmap;
+	__u64 first_ns; /* bpf_ktime_get_ns() of the allocation */
+	__u64 cgroup;	/* cgroup v2 id of the allocating task */
+	__u64 size;	/* bytes */
+	__u32 tgid, pid;
+	__s32 stack_id; /* the allocation's kernel stack, -1: none */
+	__u32 pad;
+	char comm[16];
+};
+
+/*
  * Per-folio state. Both modes: one bit per device page in live_bits, set
  * while the folio headed there is live; each pgmap's ranges laid end to
  * end from its slot's bit_base (zdev_bit_of()). CI mode (run, --stacks):
@@ -579,6 +599,8 @@ _Static_assert(sizeof(struct zdev_pgmap_counters) ==
 		       (21 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
 _Static_assert(sizeof(struct zdev_pin) == 64, "pins: no hidden padding");
+_Static_assert(sizeof(struct zdev_kalloc) == 64,
+	       "in-kernel allocations: no hidden padding");
 _Static_assert(sizeof(struct zdev_layout_wait) == 96,
 	       "layout waits: no hidden padding");
 _Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),

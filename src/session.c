@@ -141,10 +141,10 @@ void session_folios(struct session *s)
 	if (err)
 		fprintf(stderr, "zdevmon: reading the live folios failed: %s\n",
 			strerror(-err));
-	session_pins(s);
+	session_holders(s);
 }
 
-void session_pins(struct session *s)
+void session_holders(struct session *s)
 {
 	int err = kstate_pins(s->kstate, &s->tracker);
 
@@ -155,6 +155,12 @@ void session_pins(struct session *s)
 	if (err)
 		fprintf(stderr,
 			"zdevmon: reading the DAX layout waits failed: %s\n",
+			strerror(-err));
+	err = kstate_kallocs(s->kstate, &s->tracker);
+	if (err)
+		fprintf(stderr,
+			"zdevmon: reading the in-kernel allocations failed: "
+			"%s\n",
 			strerror(-err));
 }
 
@@ -202,7 +208,7 @@ void session_judge_waits(struct session *s)
 	if (session_now() < s->next_waits)
 		return;
 	s->next_waits = session_now() + 1;
-	session_pins(s);
+	session_holders(s);
 	now_ns = (uint64_t)(session_now() * 1e9);
 	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
 		struct zt_wait *w = &s->tracker.waits.v[i];
@@ -345,7 +351,7 @@ void session_tick(struct session *s, const char *trigger)
 	json_object *snap;
 
 	session_sync(s);
-	session_pins(s);
+	session_holders(s);
 	session_status(s, &st);
 	if (s->table) {
 		if (s->table_tty && !final)

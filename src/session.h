@@ -96,8 +96,11 @@ void session_sync(struct session *s);
  * and its pins.
  */
 void session_folios(struct session *s);
-/* The tracker's pins and DAX layout waits, fresh from the kernel's maps. */
-void session_pins(struct session *s);
+/*
+ * The tracker's pins, DAX layout waits and in-kernel allocations, fresh
+ * from the kernel's maps.
+ */
+void session_holders(struct session *s);
 /* Once a second: alert on each DAX layout wait past --layout-wait. */
 void session_judge_waits(struct session *s);
 /* Kernel symbols, (re)loaded now: modules come and go. */

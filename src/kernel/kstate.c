@@ -365,6 +365,27 @@ int kstate_pins(struct kstate *k, struct tracker *t)
 	return err;
 }
 
+int kstate_kallocs(struct kstate *k, struct tracker *t)
+{
+	int fd = bpf_map__fd(k->skel->maps.kallocs), err = 0;
+	__u64 key, next, *prev = NULL;
+	struct zdev_kalloc rec;
+
+	kallocs_clear(&t->kallocs);
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		const struct zt_pgmap *p;
+
+		key = next;
+		prev = &key;
+		/* freed meanwhile */
+		if (bpf_map_lookup_elem(fd, &key, &rec))
+			continue;
+		p = tracker_pgmap_of(t, rec.pgmap);
+		err = kallocs_add(&t->kallocs, key, p ? p->id : 0, &rec);
+	}
+	return err;
+}
+
 int kstate_waits(struct kstate *k, struct tracker *t)
 {
 	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;

@@ -247,6 +247,18 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "its holder",
 		  { V("init_wait_var_entry", PROG(layout_wait_fentry), NULL,
 		      PROG(layout_wait_kprobe), NULL) } },
+		{ ZDEV_HOOK_P2P_ALLOC,
+		  false,
+		  "in-kernel P2PDMA allocations: the pgmap references they "
+		  "hold are left unexplained",
+		  { V("pci_alloc_p2pmem", PROG(p2p_alloc_fexit), NULL,
+		      PROG(p2p_alloc_kprobe), PROG(p2p_alloc_kretprobe)) } },
+		{ ZDEV_HOOK_P2P_FREE,
+		  false,
+		  "frees of in-kernel P2PDMA allocations: freed ones are "
+		  "still named as holders",
+		  { V("pci_free_p2pmem", PROG(p2p_free_fentry), NULL,
+		      PROG(p2p_free_kprobe), NULL) } },
 	};
 #undef PROG
 

@@ -67,23 +67,26 @@ const char *leak_severity_name(enum leak_severity sev)
 }
 
 /*
- * The finding a folio adds to: same rule, pgmap and stack (the birth's,
- * or the pin's, with the same pinning process).
+ * The finding a folio or an allocation adds to: same rule, pgmap and
+ * stack (the birth's, the pin's or the allocation's, with the same
+ * holder when key names one).
  */
 static struct leak_finding *finding_of(struct leak_report *r,
 				       enum leak_rule rule, int pgmap_id,
 				       uint32_t type, int32_t stack_id,
-				       const struct leak_finding *pin)
+				       const struct leak_finding *key)
 {
+	enum leak_held_by by = key ? key->held_by : LEAK_HELD_BY_BIRTH;
 	struct leak_finding *f;
 	size_t i;
 
 	for (i = 0; i < r->nr; i++) {
 		f = &r->findings[i];
 		if (f->rule == rule && f->pgmap_id == pgmap_id &&
-		    f->stack_id == stack_id && f->pinned == !!pin &&
-		    (!pin || (f->holder.tgid == pin->holder.tgid &&
-			      f->holder.cgroup == pin->holder.cgroup)))
+		    f->stack_id == stack_id && f->held_by == by &&
+		    (by == LEAK_HELD_BY_BIRTH ||
+		     (f->holder.tgid == key->holder.tgid &&
+		      f->holder.cgroup == key->holder.cgroup)))
 			return f;
 	}
 	if (r->nr == r->cap) {
@@ -103,12 +106,13 @@ static struct leak_finding *finding_of(struct leak_report *r,
 	f->stack_id = stack_id;
 	f->last_stack_id = -1;
 	f->birth_stack_id = stack_id;
-	f->refs = f->unexplained_refs = -1;
-	if (pin) {
-		f->pinned = true;
-		f->birth_stack_id = pin->birth_stack_id;
-		f->holder = pin->holder;
+	f->refs = f->unexplained_refs = f->kalloc_refs = -1;
+	if (by != LEAK_HELD_BY_BIRTH) {
+		f->held_by = by;
+		f->birth_stack_id = key->birth_stack_id;
+		f->holder = key->holder;
 		f->holder.pins = 0;
+		f->holder.allocations = 0;
 	}
 	return f;
 }
@@ -120,18 +124,27 @@ static struct leak_finding *finding(struct leak_report *r, enum leak_rule rule,
 	return finding_of(r, rule, pgmap_id, type, stack_id, NULL);
 }
 
-/* What a pin says of its holder, as a finding's key. */
+/* A holding task, as a finding's key. */
+static void holder_key(struct leak_finding *key, enum leak_held_by by,
+		       int32_t birth_stack, uint32_t tgid, uint32_t pid,
+		       const char comm[16], uint64_t cgroup)
+{
+	memset(key, 0, sizeof(*key));
+	key->held_by = by;
+	key->birth_stack_id = birth_stack;
+	key->holder.tgid = tgid;
+	key->holder.pid = pid;
+	memcpy(key->holder.comm, comm, sizeof(key->holder.comm));
+	key->holder.comm[sizeof(key->holder.comm) - 1] = '\0';
+	key->holder.cgroup = cgroup;
+}
+
+/* What a pin says of its holder. */
 static void pin_key(struct leak_finding *key, const struct zt_pin *pin,
 		    int32_t birth_stack)
 {
-	memset(key, 0, sizeof(*key));
-	key->pinned = true;
-	key->birth_stack_id = birth_stack;
-	key->holder.tgid = pin->k.tgid;
-	key->holder.pid = pin->k.pid;
-	memcpy(key->holder.comm, pin->k.comm, sizeof(key->holder.comm));
-	key->holder.comm[sizeof(key->holder.comm) - 1] = '\0';
-	key->holder.cgroup = pin->k.cgroup;
+	holder_key(key, LEAK_HELD_BY_PIN, birth_stack, pin->k.tgid, pin->k.pid,
+		   pin->k.comm, pin->k.cgroup);
 }
 
 struct walk {
@@ -218,11 +231,14 @@ static int add_pinned_unseen(const struct tracker *t, struct leak_report *r)
  * while live (zone_device_page_init() takes 1 << order, the free puts
  * them), so what is beyond the live pages is held elsewhere.
  */
-static void teardown_refs(const struct zt_pgmap *p, struct leak_report *r)
+static void teardown_refs(const struct tracker *t, const struct zt_pgmap *p,
+			  struct leak_report *r)
 {
-	bool per_folio =
-		p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
-	int64_t live = (int64_t)p->live_pages;
+	bool per_folio = p->type == ZDEV_PGMAP_PRIVATE ||
+			 p->type == ZDEV_PGMAP_COHERENT ||
+			 p->type == ZDEV_PGMAP_P2PDMA;
+	int64_t kallocs = kallocs_of(&t->kallocs, p->id);
+	int64_t held = (int64_t)p->live_pages + kallocs;
 
 	if (p->refs_waited < 0)
 		return;
@@ -232,11 +248,35 @@ static void teardown_refs(const struct zt_pgmap *p, struct leak_report *r)
 		if (f->rule != LEAK_TEARDOWN_LIVE || f->pgmap_id != p->id)
 			continue;
 		f->refs = p->refs_waited;
+		f->kalloc_refs = kallocs;
 		if (per_folio)
-			f->unexplained_refs = p->refs_waited > live
-						      ? p->refs_waited - live
+			f->unexplained_refs = p->refs_waited > held
+						      ? p->refs_waited - held
 						      : 0;
 	}
+}
+
+/* The pgmap's in-kernel allocations, by stack and allocating task. */
+static int add_kallocs(const struct tracker *t, const struct zt_pgmap *p,
+		       struct leak_report *r)
+{
+	struct leak_finding *f, key;
+
+	for (size_t i = 0; i < t->kallocs.nr; i++) {
+		const struct zt_kalloc *a = &t->kallocs.v[i];
+
+		if (a->pgmap_id != p->id)
+			continue;
+		holder_key(&key, LEAK_HELD_BY_KALLOC, -1, a->k.tgid, a->k.pid,
+			   a->k.comm, a->k.cgroup);
+		f = finding_of(r, LEAK_TEARDOWN_LIVE, p->id, p->type,
+			       a->k.stack_id, &key);
+		if (!f)
+			return -ENOMEM;
+		f->holder.allocations++;
+		f->pages += (a->k.size + 4095) / 4096;
+	}
+	return 0;
 }
 
 int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
@@ -246,16 +286,27 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		.t = t, .r = r, .rule = LEAK_TEARDOWN_LIVE, .pgmap_id = p->id
 	};
 	struct leak_finding *f = NULL;
+	bool kalloc = false;
 
 	tracker_foreach_folio(t, add_folio, &w);
+	if (!w.err)
+		w.err = add_kallocs(t, p, r);
 	if (w.err)
 		return w.err;
-	/* a wait with no live folio to explain it is a finding too */
-	for (size_t i = 0; i < r->nr && !f; i++)
-		if (r->findings[i].rule == LEAK_TEARDOWN_LIVE &&
-		    r->findings[i].pgmap_id == p->id)
+	for (size_t i = 0; i < r->nr && !f; i++) {
+		if (r->findings[i].rule != LEAK_TEARDOWN_LIVE ||
+		    r->findings[i].pgmap_id != p->id)
+			continue;
+		if (r->findings[i].held_by == LEAK_HELD_BY_KALLOC)
+			kalloc = true;
+		else
 			f = &r->findings[i];
-	if (!f) {
+	}
+	/*
+	 * a wait that neither a live folio nor an allocation explains is a
+	 * finding too, and so are live folios the daemon only counts
+	 */
+	if (!f && (!kalloc || (!t->folio_records && p->live_folios))) {
 		f = finding(r, LEAK_TEARDOWN_LIVE, p->id, p->type, -1);
 		if (!f)
 			return -ENOMEM;
@@ -265,7 +316,7 @@ int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 			f->pages = p->live_pages;
 		}
 	}
-	teardown_refs(p, r);
+	teardown_refs(t, p, r);
 	return 0;
 }
 
@@ -339,11 +390,12 @@ int leaks_merge(struct leak_report *dst, const struct leak_report *src)
 		const struct leak_finding *s = &src->findings[i];
 		struct leak_finding *f =
 			finding_of(dst, s->rule, s->pgmap_id, s->pgmap_type,
-				   s->stack_id, s->pinned ? s : NULL);
+				   s->stack_id, s);
 
 		if (!f)
 			return -ENOMEM;
 		f->holder.pins += s->holder.pins;
+		f->holder.allocations += s->holder.allocations;
 		if (!f->folios) {
 			f->example_pfn = s->example_pfn;
 			f->last_stack_id = s->last_stack_id;
@@ -354,6 +406,7 @@ int leaks_merge(struct leak_report *dst, const struct leak_report *src)
 		if (s->refs >= 0) {
 			f->refs = s->refs;
 			f->unexplained_refs = s->unexplained_refs;
+			f->kalloc_refs = s->kalloc_refs;
 		}
 	}
 	return 0;

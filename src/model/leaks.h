@@ -28,6 +28,12 @@ enum leak_severity {
 	LEAK_CRITICAL,
 };
 
+enum leak_held_by {
+	LEAK_HELD_BY_BIRTH,  /* nothing more known: the birth's stack */
+	LEAK_HELD_BY_PIN,    /* GUP pins */
+	LEAK_HELD_BY_KALLOC, /* in-kernel allocations (P2PDMA) */
+};
+
 struct leak_finding {
 	enum leak_rule rule;
 	int pgmap_id;
@@ -45,16 +51,24 @@ struct leak_finding {
 	int64_t refs;
 	int64_t unexplained_refs;
 	/*
-	 * A FOLL_PIN keeps the folios: stack_id is then the pin's stack,
-	 * the birth's is in birth_stack_id, and holder names who pinned.
+	 * of refs, those in-kernel allocations hold (pci_alloc_p2pmem(): one
+	 * each); -1: unknown
 	 */
-	bool pinned;
+	int64_t kalloc_refs;
+	/*
+	 * Who keeps what: a FOLL_PIN keeps the folios (stack_id is then the
+	 * pin's stack, the birth's is in birth_stack_id), or in-kernel
+	 * allocations keep pgmap references (stack_id: the allocation's);
+	 * holder names the task that pinned or allocated.
+	 */
+	enum leak_held_by held_by;
 	int32_t birth_stack_id;
 	struct leak_holder {
 		uint32_t tgid, pid;
 		char comm[16];
 		uint64_t cgroup; /* cgroup v2 id */
 		int64_t pins;
+		uint64_t allocations; /* LEAK_HELD_BY_KALLOC */
 	} holder;
 };
 
@@ -67,7 +81,8 @@ struct leak_report {
 
 /*
  * A stuck or finished-with-live-folios teardown of one pgmap: its live
- * folios by birth stack, or one finding of no folio when none is live.
+ * folios by birth stack (or pin), its in-kernel allocations by their
+ * stack, or one finding of no folio when neither is left.
  */
 int leaks_teardown(const struct tracker *t, const struct zt_pgmap *p,
 		   struct leak_report *r);

@@ -42,6 +42,7 @@ void tracker_release(struct tracker *t)
 	tracker_folios_clear(t);
 	pins_release(&t->pins);
 	waits_release(&t->waits);
+	kallocs_release(&t->kallocs);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kallocs.h"
 #include "pins.h"
 #include "waits.h"
 #include "zdev.h"
@@ -96,10 +97,11 @@ struct tracker {
 	struct zt_pgmap **pgmaps; /* by id - 1 */
 	int nr_pgmaps;
 	int cap_pgmaps;
-	struct zt_folio *folios; /* cache of live folios by pfn (CI mode) */
-	struct zt_pins pins;	 /* pinned device folios, read each tick */
-	struct zt_waits waits;	 /* tasks waiting for busy DAX pages */
-	uint64_t owners[64];	 /* owner cookies, id = index + 1 */
+	struct zt_folio *folios;   /* cache of live folios by pfn (CI mode) */
+	struct zt_pins pins;	   /* pinned device folios, read each tick */
+	struct zt_waits waits;	   /* tasks waiting for busy DAX pages */
+	struct zt_kallocs kallocs; /* in-kernel P2PDMA allocations */
+	uint64_t owners[64];	   /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* device events the kernel side counted */
 	uint64_t events_by_kind[ZDEV_EV_KIND_MAX];

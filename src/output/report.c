@@ -127,8 +127,10 @@ const char *report_site_name(const struct report_ctx *c, int32_t id, char *buf,
 
 static const char *finding_verb(const struct leak_finding *f)
 {
-	if (f->pinned)
+	if (f->held_by == LEAK_HELD_BY_PIN)
 		return "pinned at";
+	if (f->held_by == LEAK_HELD_BY_KALLOC)
+		return "allocated at";
 	return f->rule == LEAK_LIVE_AFTER_RUN ||
 			       f->rule == LEAK_TEARDOWN_LIVE ||
 			       f->rule == LEAK_UNMAPPED_NOT_FREED
@@ -153,7 +155,14 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 		upper, leak_rule_name(f->rule), f->pgmap_id,
 		tracker_type_name(f->pgmap_type), f->folios,
 		f->folios == 1 ? "" : "s", f->pages, leak_finding_text(f));
-	if (f->refs >= 0 && f->unexplained_refs >= 0)
+	if (f->refs >= 0 && f->unexplained_refs >= 0 && f->kalloc_refs > 0)
+		fprintf(out,
+			"      memunmap_pages() waits for %" PRId64
+			" references on the pgmap: %" PRId64
+			" held by in-kernel allocations, %" PRId64
+			" by nothing zdevmon saw\n",
+			f->refs, f->kalloc_refs, f->unexplained_refs);
+	else if (f->refs >= 0 && f->unexplained_refs >= 0)
 		fprintf(out,
 			"      memunmap_pages() waits for %" PRId64
 			" references on the pgmap: %" PRId64
@@ -164,7 +173,22 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			"      memunmap_pages() waits for %" PRId64
 			" references on the pgmap\n",
 			f->refs);
-	if (f->pinned) {
+	if (f->held_by == LEAK_HELD_BY_KALLOC) {
+		char cg[256];
+		const char *path =
+			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
+
+		fprintf(out,
+			"      held by %" PRIu64
+			" in-kernel P2PDMA allocation%s "
+			"of pid %u (%s)%s%s, one pgmap reference each: put "
+			"only by pci_free_p2pmem()\n",
+			f->holder.allocations,
+			f->holder.allocations == 1 ? "" : "s", f->holder.tgid,
+			f->holder.comm, path ? " in cgroup " : "",
+			path ? path : "");
+	}
+	if (f->held_by == LEAK_HELD_BY_PIN) {
 		char cg[256];
 		const char *path =
 			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
@@ -309,8 +333,10 @@ static json_object *stack_json(const struct report_ctx *c, int32_t id,
 }
 
 /*
- * A pin holds the finding's folios: site and stack are the pin's, the
- * birth's site is beside them, and the holder says who pinned.
+ * A pin holds the finding's folios (site and stack are the pin's, the
+ * birth's site is beside them), or in-kernel allocations hold pgmap
+ * references (site and stack are the allocation's): the holder says who
+ * pinned or allocated.
  */
 static void holder_json(const struct report_ctx *c,
 			const struct leak_finding *f, json_object *j)
@@ -320,9 +346,15 @@ static void holder_json(const struct report_ctx *c,
 	const char *path, *site = report_site_name(c, f->birth_stack_id,
 						   site_buf, sizeof(site_buf));
 
-	json_object_object_add(j, "held_by", json_object_new_string("pin"));
-	json_object_object_add(j, "birth_site",
-			       site ? json_object_new_string(site) : NULL);
+	bool pin = f->held_by == LEAK_HELD_BY_PIN;
+
+	json_object_object_add(
+		j, "held_by",
+		json_object_new_string(pin ? "pin" : "p2pdma_allocation"));
+	if (pin)
+		json_object_object_add(j, "birth_site",
+				       site ? json_object_new_string(site)
+					    : NULL);
 	json_object_object_add(h, "pid", json_object_new_int64(f->holder.tgid));
 	json_object_object_add(h, "tid", json_object_new_int64(f->holder.pid));
 	json_object_object_add(h, "comm",
@@ -331,8 +363,11 @@ static void holder_json(const struct report_ctx *c,
 	path = cgroup_path(f->holder.cgroup, cg, sizeof(cg));
 	json_object_object_add(h, "cgroup",
 			       path ? json_object_new_string(path) : NULL);
-	json_object_object_add(h, "pins",
-			       json_object_new_int64(f->holder.pins));
+	if (pin)
+		json_object_object_add(h, "pins",
+				       json_object_new_int64(f->holder.pins));
+	else
+		json_add_u64(h, "allocations", f->holder.allocations);
 	json_object_object_add(j, "holder", h);
 }
 
@@ -394,7 +429,11 @@ json_object *report_json(const struct report_ctx *c)
 		json_object_object_add(
 			j, "site", site ? json_object_new_string(site) : NULL);
 		json_object_object_add(j, "stack", stack);
-		if (f->pinned)
+		if (f->kalloc_refs >= 0)
+			json_object_object_add(
+				j, "kernel_allocation_references",
+				json_object_new_int64(f->kalloc_refs));
+		if (f->held_by != LEAK_HELD_BY_BIRTH)
 			holder_json(c, f, j);
 		json_object_array_add(findings, j);
 	}

@@ -193,7 +193,7 @@ static void test_live_after_run_pinned(void **state)
 		const struct leak_finding *f = &r.findings[i];
 
 		assert_int_equal(f->rule, LEAK_LIVE_AFTER_RUN);
-		if (!f->pinned) {
+		if (f->held_by != LEAK_HELD_BY_PIN) {
 			plain++;
 			assert_int_equal(f->stack_id, 1);
 			assert_int_equal(f->folios, 2);
@@ -224,7 +224,7 @@ static void test_live_after_run_pinned(void **state)
 	assert_int_equal(leaks_merge(&merged, &r), 0);
 	assert_int_equal(merged.nr, 3);
 	for (i = 0; i < merged.nr; i++)
-		if (merged.findings[i].pinned &&
+		if (merged.findings[i].held_by == LEAK_HELD_BY_PIN &&
 		    merged.findings[i].holder.tgid == 100)
 			assert_int_equal(merged.findings[i].holder.pins, 8);
 
@@ -608,16 +608,67 @@ static void test_teardown_refs(void **state)
 	assert_int_equal(r.findings[0].unexplained_refs, 3);
 	leaks_release(&r);
 
-	/* P2PDMA's references per folio are not modelled: the count alone */
+	/*
+	 * P2PDMA: a page mapped from p2pmem/allocate holds one reference
+	 * until freed, an in-kernel allocation (pci_alloc_p2pmem()) one
+	 * until pci_free_p2pmem(): two allocations of task 300 at one stack,
+	 * one of task 301, a reference nothing explains
+	 */
 	k_pgmap(&k, 3, PRIV + 0x1000, ZDEV_PGMAP_P2PDMA, PFN + 65536, 65536,
 		true);
 	k_kill(&k);
 	p = k_sync(&t, &k);
 	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 2), 1);
-	p->refs_waited = 3;
+	{
+		struct zdev_kalloc a = { .size = 8192,
+					 .tgid = 300,
+					 .pid = 300,
+					 .stack_id = 4,
+					 .comm = "nvmet" };
+
+		assert_int_equal(kallocs_add(&t.kallocs, 0xa000, p->id, &a), 0);
+		assert_int_equal(kallocs_add(&t.kallocs, 0xc000, p->id, &a), 0);
+		a.tgid = a.pid = 301;
+		a.size = 4096;
+		assert_int_equal(kallocs_add(&t.kallocs, 0xe000, p->id, &a), 0);
+		/* another pgmap's */
+		assert_int_equal(kallocs_add(&t.kallocs, 0xf000, 1, &a), 0);
+	}
+	p->refs_waited = 4;
 	assert_int_equal(leaks_teardown(&t, p, &r), 0);
-	assert_int_equal(r.findings[0].refs, 3);
-	assert_int_equal(r.findings[0].unexplained_refs, -1);
+	assert_int_equal(r.nr, 2);
+	for (size_t i = 0; i < r.nr; i++) {
+		const struct leak_finding *f = &r.findings[i];
+
+		assert_int_equal(f->held_by, LEAK_HELD_BY_KALLOC);
+		assert_int_equal(f->stack_id, 4);
+		assert_int_equal(f->folios, 0);
+		assert_int_equal(f->refs, 4);
+		assert_int_equal(f->kalloc_refs, 3);
+		assert_int_equal(f->unexplained_refs, 1);
+		assert_int_equal(f->holder.allocations,
+				 f->holder.tgid == 300 ? 2 : 1);
+		assert_int_equal(f->pages, f->holder.tgid == 300 ? 4 : 1);
+		assert_string_equal(f->holder.comm, "nvmet");
+	}
+	/* merged into run's verdict twice: the allocations add up */
+	assert_int_equal(leaks_merge(&verdict, &r), 0);
+	assert_int_equal(leaks_merge(&verdict, &r), 0);
+	assert_int_equal(verdict.nr, 2);
+	assert_int_equal(verdict.findings[0].holder.allocations +
+				 verdict.findings[1].holder.allocations,
+			 6);
+	leaks_release(&verdict);
+	leaks_release(&r);
+	kallocs_clear(&t.kallocs);
+
+	/* none left: the count alone, on a finding of no folio */
+	p->refs_waited = 2;
+	assert_int_equal(leaks_teardown(&t, p, &r), 0);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.findings[0].held_by, LEAK_HELD_BY_BIRTH);
+	assert_int_equal(r.findings[0].kalloc_refs, 0);
+	assert_int_equal(r.findings[0].unexplained_refs, 2);
 	leaks_release(&r);
 	tracker_release(&t);
 }
@@ -844,20 +895,49 @@ static void test_report_schema(void **state)
 	k_anomaly(&k, 0, ZDEV_AN_MAPCOUNT_NEGATIVE);
 	e = ev_anomaly(PRIV, ZDEV_AN_DOUBLE_FREE, PFN + 9, 0, 2);
 	tracker_event(&t, &e);
+	{
+		struct zdev_kalloc a = { .size = 4096,
+					 .tgid = 300,
+					 .pid = 300,
+					 .stack_id = 1,
+					 .comm = "nvmet" };
+
+		assert_int_equal(kallocs_add(&t.kallocs, 0xa000, 1, &a), 0);
+	}
 	k_kill(&k);
 	k_sync(&t, &k);
 	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 1), 1);
+	((struct zt_pgmap *)tracker_pgmap_by_id(&t, 1))->refs_waited = 9;
 	assert_int_equal(leaks_teardown(&t, tracker_pgmap_by_id(&t, 1), &r), 0);
 	leaks_unmapped(&t, START_NS + 10000000000ULL, 1000000000ULL, &r);
 	leaks_after_run(&t, &r);
 	/*
-	 * live-after-run, teardown, unmapped: 3 stacks each; 3 anomalies;
-	 * the pinned folio the tracker never saw live
+	 * live-after-run, teardown, unmapped: 3 stacks each; the teardown's
+	 * in-kernel allocation; 3 anomalies; the pinned folio the tracker
+	 * never saw live
 	 */
-	assert_int_equal(r.nr, 13);
+	assert_int_equal(r.nr, 14);
 	o = report_json(&rc);
 	schema_validate("report", o);
 	json_object_put(o);
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		report_findings_text(f, &rc);
+		fclose(f);
+		/* 3 live pages and the allocation explain 4 of the 9 */
+		assert_non_null(strstr(buf,
+				       "memunmap_pages() waits for 9 "
+				       "references on the pgmap: 1 held by "
+				       "in-kernel allocations, 5 by nothing "
+				       "zdevmon saw\n"));
+		assert_non_null(strstr(buf, "held by 1 in-kernel P2PDMA "
+					    "allocation of pid 300 (nvmet)"));
+		assert_non_null(strstr(buf, "allocated at "));
+		free(buf);
+	}
 	o = report_alert_json(&rc);
 	schema_validate("report", o);
 	json_object_put(o);
