@@ -17,6 +17,10 @@
  *   ZL_PIN      pin_user_pages_fast() the caller's [addr, +npages) and
  *               keep the pins (an RDMA registration's way)
  *   ZL_UNPIN    unpin_user_pages() them (the unload does too)
+ *   ZL_P2P_ALLOC  pci_alloc_p2pmem() npages times 4 KiB, kept (CONFIG_
+ *               PCI_P2PDMA: the first device publishing p2pmem)
+ *   ZL_P2P_FREE   pci_free_p2pmem() them (the unload does too; while
+ *               they are out, the device's unbind waits for them)
  *
  * Anomalies zdevmon must find, injected npages times each (done = how
  * many the kernel's own state confirmed):
@@ -44,6 +48,8 @@
 #include <linux/memremap.h>
 #include <linux/migrate.h>
 #include <linux/miscdevice.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
@@ -444,6 +450,66 @@ static void zl_unpin(void)
 	zl_nr_pinned = 0;
 }
 
+#if IS_ENABLED(CONFIG_PCI_P2PDMA)
+/* ZL_P2P_ALLOC's allocations, until ZL_P2P_FREE (under zl_mutex) */
+static struct pci_dev *zl_p2p_dev;
+static void *zl_p2p[ZL_MAX_PAGES];
+static unsigned long zl_nr_p2p;
+
+static long zl_p2p_alloc(struct zl_cmd *cmd)
+{
+	struct pci_dev *pdev = NULL;
+
+	if (!cmd->npages || cmd->npages > ZL_MAX_PAGES - zl_nr_p2p)
+		return -EINVAL;
+	if (!zl_p2p_dev) {
+		while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
+			if (pci_has_p2pmem(pdev))
+				break;
+		if (!pdev)
+			return -ENODEV;
+		zl_p2p_dev = pdev; /* its reference kept */
+	}
+	for (cmd->done = 0; cmd->done < cmd->npages; cmd->done++) {
+		void *p = pci_alloc_p2pmem(zl_p2p_dev, PAGE_SIZE);
+
+		if (!p)
+			break;
+		zl_p2p[zl_nr_p2p++] = p;
+	}
+	return cmd->done ? 0 : -ENOMEM;
+}
+
+static unsigned long zl_p2p_free(void)
+{
+	unsigned long n = zl_nr_p2p;
+
+	while (zl_nr_p2p)
+		pci_free_p2pmem(zl_p2p_dev, zl_p2p[--zl_nr_p2p], PAGE_SIZE);
+	return n;
+}
+
+static void zl_p2p_exit(void)
+{
+	zl_p2p_free();
+	pci_dev_put(zl_p2p_dev);
+}
+#else
+static long zl_p2p_alloc(struct zl_cmd *cmd)
+{
+	return -ENODEV;
+}
+
+static unsigned long zl_p2p_free(void)
+{
+	return 0;
+}
+
+static void zl_p2p_exit(void)
+{
+}
+#endif
+
 static void zl_release_held(void)
 {
 	while (zl_nr_held)
@@ -499,6 +565,13 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 	case ZL_UNPIN:
 		cmd.done = zl_nr_pinned;
 		zl_unpin();
+		ret = 0;
+		break;
+	case ZL_P2P_ALLOC:
+		ret = zl_p2p_alloc(&cmd);
+		break;
+	case ZL_P2P_FREE:
+		cmd.done = zl_p2p_free();
 		ret = 0;
 		break;
 	case ZL_FREE_MAPPED:
@@ -593,6 +666,7 @@ static void __exit zl_exit(void)
 
 	misc_deregister(&zl_misc);
 	zl_unpin();
+	zl_p2p_exit();
 	if (drain_ms && held)
 		schedule_delayed_work(&zl_drain_work,
 				      msecs_to_jiffies(drain_ms));

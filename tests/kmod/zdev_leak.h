@@ -37,5 +37,14 @@ struct zl_cmd {
  */
 #define ZL_PIN	 _IOWR('Z', 10, struct zl_cmd)
 #define ZL_UNPIN _IOWR('Z', 11, struct zl_cmd)
+/*
+ * pci_alloc_p2pmem() of 4 KiB, npages times, from the first PCI device
+ * that publishes p2pmem (the emulated NVMe's CMB), kept until P2P_FREE
+ * (the way an NVMe-oF target keeps its buffers): each holds a reference
+ * on that device's pgmap; done = allocations (P2P_FREE: freed). ENODEV
+ * without CONFIG_PCI_P2PDMA or such a device.
+ */
+#define ZL_P2P_ALLOC _IOWR('Z', 12, struct zl_cmd)
+#define ZL_P2P_FREE  _IOWR('Z', 13, struct zl_cmd)
 
 #endif

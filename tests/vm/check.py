@@ -1009,6 +1009,67 @@ def check_layout_wait(c, out, objs, waiting, after, t, tr, pm):
          after.get("layout_waits"), [])
 
 
+def check_p2palloc(c, out):
+    """In-kernel P2PDMA allocations (tests/kmod's ZL_P2P_ALLOC, for
+    leakwork): freed within the run, clean; kept, the NVMe unbind (the
+    teardown) waits for their pgmap references and the run fails naming
+    the allocations, their task and call site; the daemon beside it shows
+    the count live; freed, the unbind ends."""
+    tc = truth(f"{out}/p2pclean.truth")
+    c.need("p2palloc/clean: the module allocated 2 buffers and freed them",
+           (tc.get("p2p_allocated"), tc.get("p2p_freed")) == (2, 2), tc)
+    clean_run(c, out, "p2pclean", "p2palloc", "p2palloc/clean")
+
+    t = truth(f"{out}/p2pleak.truth")
+    n = t.get("p2p_allocated")
+    c.need("p2palloc/leak: the module allocated 3 buffers", n == 3, t)
+    c.eq("p2palloc/leak: exit status (leaks found)",
+         open(f"{out}/p2pleak.rc").read().strip(), "3")
+    r = report(c, out, "p2pleak", "p2palloc")
+    if r:
+        down = findings(r, "teardown-with-live-folios")
+        held = [f for f in down if f.get("held_by") == "p2pdma_allocation"]
+        if c.eq("p2palloc/leak: one finding held by allocations",
+                len(held), 1):
+            f = held[0]
+            h = f.get("holder") or {}
+            c.eq("p2palloc/leak: the allocating process, its allocations",
+                 (h.get("pid"), h.get("comm"), h.get("allocations")),
+                 (t.get("pid"), "leakwork", n))
+            c.eq("p2palloc/leak: of the P2PDMA pgmap, no folio, 3 pages",
+                 (f["type"], f["folios"], f["pages"]), ("p2pdma", 0, n))
+            c.eq("p2palloc/leak: the references memunmap_pages() waits for, "
+                 "all the allocations'",
+                 (f.get("pgmap_references"),
+                  f.get("kernel_allocation_references"),
+                  f.get("unexplained_references")), (n, n, 0))
+            c.check("p2palloc/leak: call site is the module's function",
+                    bool(f.get("site") and SITE.match(f["site"])),
+                    f"site {f.get('site')}, stack {f.get('stack')}")
+        c.eq("p2palloc/leak: no other teardown finding",
+             len(down) - len(held), 0)
+    err = open(f"{out}/p2pleak.err").read()
+    c.check("p2palloc/leak: stderr names the allocations and their task",
+            f"waits for {n} references on the pgmap: {n} held by in-kernel "
+            "allocations, 0 by nothing zdevmon saw" in err and
+            f"held by {n} in-kernel P2PDMA allocations of pid "
+            f"{t.get('pid')} (leakwork)" in err, err[-800:])
+    objs = stream(f"{out}/p2pd.ndjson")
+    errors = [e for e in map(validate, objs) if e]
+    c.check("p2palloc/daemon: every object valid against docs/schema/v1",
+            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
+    final = snapshots(objs, "final")
+    if c.eq("p2palloc/daemon: one final snapshot", len(final), 1):
+        waiting = [p for p in final[0]["pgmaps"] if p["state"] == "killing"]
+        c.eq("p2palloc/daemon: the waiting pgmap's teardown_references, "
+             "live (the allocations)",
+             [(p["type"], p.get("teardown_references")) for p in waiting],
+             [("p2pdma", n)])
+    u = truth(f"{out}/unbind.truth")
+    c.eq("p2palloc/unbind: waits while allocated, ends once freed",
+         (u.get("waiting"), u.get("unbound")), (1, 1))
+
+
 def check_coherent(c, out):
     """MEMORY_DEVICE_COHERENT through tests/kmod, on every kernel."""
     objs = session(c, "coherent", "zdevmon", f"{out}/zdevmon.ndjson")

@@ -17,6 +17,9 @@
  *                                   GUP's slow path), unmap, exit: the
  *                                   pins stay with the driver
  *   leakwork unpin                  the driver releases its pins
+ *   leakwork p2palloc NPAGES        the driver allocates NPAGES 4 KiB of
+ *                                   p2pmem in the kernel and keeps them
+ *   leakwork p2pfree                it frees them
  *   leakwork map FILE NPAGES        map FILE shared, write NPAGES pages,
  *                                   keep the mapping until killed (on
  *                                   v6.1/6.12 a DAX layout break waits
@@ -169,6 +172,11 @@ int main(int argc, char **argv)
 		truth("pinned", zl(fd, ZL_PIN, buf, n));
 		munmap(buf, n * PAGE_SZ);
 		close(file);
+	} else if (!strcmp(argv[1], "p2palloc")) {
+		truth("pid", getpid());
+		truth("p2p_allocated", zl(fd, ZL_P2P_ALLOC, NULL, n));
+	} else if (!strcmp(argv[1], "p2pfree")) {
+		truth("p2p_freed", zl(fd, ZL_P2P_FREE, NULL, 0));
 	} else if (!strcmp(argv[1], "map") && argc > 3) {
 		int file = open(argv[2], O_RDWR);
 
