@@ -108,10 +108,13 @@ const char *output_attribution(bool one)
 		     "site; FS DAX and device-dax mapping references "
 		     "(devmap PTEs) are not seen, so a leaked one names no "
 		     "holder, and an FS DAX truncate waits for pins only while "
-		     "the file is mapped"
+		     "the file is mapped; a truncate that waits names its page "
+		     "and the page's pin holder"
 		   : "GUP pins of every device folio name their holder and "
 		     "site; FS DAX references are its mappings and pins, each "
-		     "seen";
+		     "seen; a truncate that waits names its page and the "
+		     "page's pin holder; P2PDMA in-kernel allocations name "
+		     "their allocator and site";
 }
 
 void output_features(FILE *out, const struct zdev_status *st,
