@@ -945,14 +945,17 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
+#include "owners.bpf.h"
+
 /* ---- rmap: every folio of the machine passes here -------------------- */
 
 /*
- * RMAP_HOOK(func, hook, kind, evflags, nr, maps_delta, entire_delta)
+ * RMAP_HOOK(func, hook, kind, evflags, nr, maps_delta, entire_delta, vma)
  * defines the fentry and kprobe twins of one rmap function; `nr' and the
- * deltas are expressions over the arguments (folio, page, nr_pages).
+ * deltas are expressions over the arguments (folio, page, nr_pages), vma
+ * the 1-based position of its vm_area_struct argument.
  */
-#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire)                \
+#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)           \
 	SEC("fentry/" #func)                                                  \
 	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,   \
 		     int nr_pages)                                            \
@@ -963,6 +966,8 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
 		folio_head_load(folio, &h);                                   \
+		owners_mapped(arg_u64(ctx, vma - 1), kind, nr,                \
+			      arg_u64(ctx, 0), flags);                        \
 		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
 				   &h, nr, evflags, maps, entire);            \
 	}                                                                     \
@@ -976,6 +981,8 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 		if (!zone_is_device(flags))                                   \
 			return 0;                                             \
 		folio_head_read(folio, &h);                                   \
+		owners_mapped((__u64)PT_REGS_PARM##vma(ctx), kind, nr,        \
+			      (__u64)folio, flags);                           \
 		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,  \
 				   nr, evflags, maps, entire);                \
 	}
@@ -983,28 +990,30 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 #define PMD_PAGES 0 /* 0: the folio's own size */
 
 RMAP_HOOK(folio_add_anon_rmap_ptes, ZDEV_HOOK_ADD_ANON_PTES, ZDEV_EV_MAP, 0,
-	  nr_pages, nr_pages, 0)
+	  nr_pages, nr_pages, 0, 4)
 RMAP_HOOK(folio_add_anon_rmap_pmd, ZDEV_HOOK_ADD_ANON_PMD, ZDEV_EV_MAP,
-	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1, 3)
 RMAP_HOOK(folio_add_file_rmap_ptes, ZDEV_HOOK_ADD_FILE_PTES, ZDEV_EV_MAP, 0,
-	  nr_pages, nr_pages, 0)
+	  nr_pages, nr_pages, 0, 4)
 RMAP_HOOK(folio_add_file_rmap_pmd, ZDEV_HOOK_ADD_FILE_PMD, ZDEV_EV_MAP,
-	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1, 3)
 RMAP_HOOK(folio_add_file_rmap_pud, ZDEV_HOOK_ADD_FILE_PUD, ZDEV_EV_MAP,
-	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1)
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, 1, 1, 3)
 RMAP_HOOK(folio_remove_rmap_ptes, ZDEV_HOOK_REMOVE_PTES, ZDEV_EV_UNMAP, 0,
-	  nr_pages, -nr_pages, 0)
+	  nr_pages, -nr_pages, 0, 4)
 RMAP_HOOK(folio_remove_rmap_pmd, ZDEV_HOOK_REMOVE_PMD, ZDEV_EV_UNMAP,
-	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1, 3)
 RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
-	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1)
+	  ZDEV_F_LARGE_MAP, PMD_PAGES, -1, -1, 3)
 
 /* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
 static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags,
-				       const struct head_fields *h)
+				       const struct head_fields *h, __u64 vma)
 {
 	bool large =
 		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
+
+	owners_mapped(vma, ZDEV_EV_MAP, 0, addr, flags);
 
 	return folio_event(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
 			   flags, h, 0,
@@ -1021,11 +1030,11 @@ int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
 	if (!zone_is_device(flags))
 		return 0;
 	folio_head_load(folio, &h);
-	return on_new_anon(ctx, arg_u64(ctx, 0), flags, &h);
+	return on_new_anon(ctx, arg_u64(ctx, 0), flags, &h, arg_u64(ctx, 1));
 }
 
 SEC("kprobe/folio_add_new_anon_rmap")
-int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
+int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio, void *vma)
 {
 	__u64 flags = read_flags((__u64)folio);
 	struct head_fields h;
@@ -1033,7 +1042,7 @@ int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
 	if (!zone_is_device(flags))
 		return 0;
 	folio_head_read(folio, &h);
-	return on_new_anon(ctx, (__u64)folio, flags, &h);
+	return on_new_anon(ctx, (__u64)folio, flags, &h, (__u64)vma);
 }
 
 /*
@@ -1043,7 +1052,7 @@ int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio)
 #define RMAP_COMPOUND (1U << 1) /* rmap_t, v6.1 */
 
 static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
-				     bool compound, __u16 evflags)
+				     bool compound, __u16 evflags, __u64 vma)
 {
 	__u64 flags = read_flags(page), head;
 	struct head_fields h;
@@ -1054,6 +1063,7 @@ static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
 	if (head != page)
 		flags = read_flags(head);
 	folio_head_read((struct folio *)head, &h);
+	owners_mapped(vma, kind, compound ? 0 : 1, head, flags);
 	return folio_event(ctx, kind, hook, head, flags, &h, compound ? 0 : 1,
 			   evflags | (compound ? ZDEV_F_LARGE_MAP : 0),
 			   kind == ZDEV_EV_MAP ? 1 : -1,
@@ -1065,7 +1075,8 @@ int BPF_PROG(page_add_anon_rmap_fentry, struct page *page, void *vma,
 	     unsigned long address, unsigned int rmap_flags)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_ANON_PTES,
-			 arg_u64(ctx, 0), rmap_flags & RMAP_COMPOUND, 0);
+			 arg_u64(ctx, 0), rmap_flags & RMAP_COMPOUND, 0,
+			 arg_u64(ctx, 1));
 }
 
 SEC("kprobe/page_add_anon_rmap")
@@ -1073,7 +1084,7 @@ int BPF_KPROBE(page_add_anon_rmap_kprobe, struct page *page, void *vma,
 	       unsigned long address, unsigned int rmap_flags)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_ANON_PTES, (__u64)page,
-			 rmap_flags & RMAP_COMPOUND, 0);
+			 rmap_flags & RMAP_COMPOUND, 0, (__u64)vma);
 }
 
 SEC("fentry/page_add_new_anon_rmap")
@@ -1083,16 +1094,18 @@ int BPF_PROG(page_add_new_anon_rmap_fentry, struct page *page)
 	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
 
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
-			 read_flags(addr) & head, ZDEV_F_NEW_ANON);
+			 read_flags(addr) & head, ZDEV_F_NEW_ANON,
+			 arg_u64(ctx, 1));
 }
 
 SEC("kprobe/page_add_new_anon_rmap")
-int BPF_KPROBE(page_add_new_anon_rmap_kprobe, struct page *page)
+int BPF_KPROBE(page_add_new_anon_rmap_kprobe, struct page *page, void *vma)
 {
 	__u64 head = 1ULL << bpf_core_enum_value(enum pageflags, PG_head);
 
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, (__u64)page,
-			 read_flags((__u64)page) & head, ZDEV_F_NEW_ANON);
+			 read_flags((__u64)page) & head, ZDEV_F_NEW_ANON,
+			 (__u64)vma);
 }
 
 SEC("fentry/page_add_file_rmap")
@@ -1100,7 +1113,7 @@ int BPF_PROG(page_add_file_rmap_fentry, struct page *page, void *vma,
 	     bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_FILE_PTES,
-			 arg_u64(ctx, 0), compound, 0);
+			 arg_u64(ctx, 0), compound, 0, arg_u64(ctx, 1));
 }
 
 SEC("kprobe/page_add_file_rmap")
@@ -1108,7 +1121,7 @@ int BPF_KPROBE(page_add_file_rmap_kprobe, struct page *page, void *vma,
 	       bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_FILE_PTES, (__u64)page,
-			 compound, 0);
+			 compound, 0, (__u64)vma);
 }
 
 SEC("fentry/page_remove_rmap")
@@ -1116,7 +1129,7 @@ int BPF_PROG(page_remove_rmap_fentry, struct page *page, void *vma,
 	     bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_UNMAP, ZDEV_HOOK_REMOVE_PTES,
-			 arg_u64(ctx, 0), compound, 0);
+			 arg_u64(ctx, 0), compound, 0, arg_u64(ctx, 1));
 }
 
 SEC("kprobe/page_remove_rmap")
@@ -1124,7 +1137,7 @@ int BPF_KPROBE(page_remove_rmap_kprobe, struct page *page, void *vma,
 	       bool compound)
 {
 	return page_rmap(ctx, ZDEV_EV_UNMAP, ZDEV_HOOK_REMOVE_PTES, (__u64)page,
-			 compound, 0);
+			 compound, 0, (__u64)vma);
 }
 
 /*
@@ -1340,6 +1353,7 @@ struct migrate_walk {
 	__u64 pgmap;  /* pgmap of the current run of entries */
 	__u64 lo, hi; /* its pfn range holding the last entry */
 	__u64 pages, large, collected;
+	__u64 moved; /* pages of every run flushed */
 	__u16 flags;
 	__u16 hook;
 };
@@ -1379,6 +1393,7 @@ static __always_inline void migrate_flush(struct migrate_walk *w)
 			event_submit(e, false);
 		}
 	}
+	w->moved += w->pages;
 	w->pages = w->large = w->collected = 0;
 }
 
@@ -1511,10 +1526,13 @@ static int collect_chunk(__u32 idx, struct collect_walk *w)
 	return 0;
 }
 
-/* Count what one migrate_*_pages call really moved, per pgmap. */
+/*
+ * Count what one migrate_*_pages call really moved, per pgmap; *moved
+ * gets the pages.
+ */
 static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
 					 __u64 npages, __u16 flags,
-					 __u64 collected)
+					 __u64 collected, __u64 *moved)
 {
 	struct zdev_hook_stats *st = hook_stats(hook);
 	struct migrate_walk w = {
@@ -1537,6 +1555,8 @@ static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
 	}
 	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, migrate_chunk, &w, 0);
 	migrate_flush(&w);
+	if (moved)
+		*moved = w.moved;
 	return 0;
 }
 
@@ -1544,6 +1564,7 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 {
 	struct migrate_vma *m = (void *)args;
 	__u64 flags = BPF_CORE_READ(m, flags), *cpages, collected = 0;
+	__u64 moved = 0;
 	__u16 evflags = 0;
 
 	/* selecting system memory means moving it to the device */
@@ -1554,10 +1575,13 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 		collected = *cpages;
 		bpf_map_delete_elem(&setup_cpages, &args);
 	}
-	return migrate_count(ZDEV_HOOK_MIGRATE_VMA_PAGES,
-			     (__u64)BPF_CORE_READ(m, src),
-			     (__u64)BPF_CORE_READ(m, dst),
-			     BPF_CORE_READ(m, npages), evflags, collected);
+	migrate_count(ZDEV_HOOK_MIGRATE_VMA_PAGES, (__u64)BPF_CORE_READ(m, src),
+		      (__u64)BPF_CORE_READ(m, dst), BPF_CORE_READ(m, npages),
+		      evflags, collected, &moved);
+	/* the process's: the driver calls in for it, in its context or not */
+	owners_migrated((__u64)BPF_CORE_READ(m, vma), moved,
+			evflags & ZDEV_F_TO_DEVICE);
+	return 0;
 }
 
 static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
@@ -1600,7 +1624,7 @@ int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
 	     unsigned long npages)
 {
 	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, arg_u64(ctx, 0),
-			     arg_u64(ctx, 1), npages, ZDEV_F_EVICT, 0);
+			     arg_u64(ctx, 1), npages, ZDEV_F_EVICT, 0, NULL);
 }
 
 SEC("kprobe/migrate_vma_setup")
@@ -1653,7 +1677,7 @@ int BPF_KRETPROBE(migrate_device_pages_kretprobe)
 	npages = a[2];
 	bpf_map_delete_elem(&stashed3, &id);
 	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, src, dst, npages,
-			     ZDEV_F_EVICT, 0);
+			     ZDEV_F_EVICT, 0, NULL);
 }
 
 /*

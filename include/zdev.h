@@ -75,6 +75,7 @@ enum zdev_hook {
 	ZDEV_HOOK_LAYOUT_WAIT,	/* init_wait_var_entry: the page waited for */
 	ZDEV_HOOK_P2P_ALLOC,	/* pci_alloc_p2pmem: a pgmap reference */
 	ZDEV_HOOK_P2P_FREE,	/* pci_free_p2pmem: its put */
+	ZDEV_HOOK_MM_EXIT,	/* exit_mmap: an address space's end */
 	ZDEV_HOOK_MAX,
 };
 
@@ -420,6 +421,30 @@ struct zdev_layout_wait {
 };
 
 /*
+ * Who maps and migrates device pages (bpf/owners.bpf.h): per address
+ * space, keyed by its struct mm_struct *, and per cgroup v2 id what
+ * migrated for its processes. LRU maps: the least recently active leave
+ * when full.
+ */
+#define ZDEV_MAX_MMS	 8192
+#define ZDEV_MAX_CGROUPS 1024
+
+struct zdev_mm_stats {
+	__s64 mapped_pages;    /* pages rmap mapped minus unmapped */
+	__u64 to_device_pages; /* migrate_vma_pages() for it, each way */
+	__u64 to_ram_pages;
+	__u64 cgroup; /* the owner's cgroup v2 id, at first sight */
+	__u32 tgid;   /* the owner (mm->owner, or the first task seen) */
+	__u32 pad;
+	char comm[16];
+};
+
+struct zdev_cgroup_stats {
+	__u64 to_device_pages;
+	__u64 to_ram_pages;
+};
+
+/*
  * An in-kernel allocation of device memory holding one reference on its
  * pgmap (pci_alloc_p2pmem()), keyed by its kernel address in the kallocs
  * map until freed: who allocated it.
@@ -599,6 +624,8 @@ _Static_assert(sizeof(struct zdev_pgmap_counters) ==
 		       (21 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
 _Static_assert(sizeof(struct zdev_pin) == 64, "pins: no hidden padding");
+_Static_assert(sizeof(struct zdev_mm_stats) == 56,
+	       "address spaces: no hidden padding");
 _Static_assert(sizeof(struct zdev_kalloc) == 64,
 	       "in-kernel allocations: no hidden padding");
 _Static_assert(sizeof(struct zdev_layout_wait) == 96,

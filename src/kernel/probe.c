@@ -259,6 +259,13 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "still named as holders",
 		  { V("pci_free_p2pmem", PROG(p2p_free_fentry), NULL,
 		      PROG(p2p_free_kprobe), NULL) } },
+		{ ZDEV_HOOK_MM_EXIT,
+		  false,
+		  "the end of an address space: a process's attribution "
+		  "stays until the LRU evicts it, and a new process at the "
+		  "same address inherits it",
+		  { V("exit_mmap", PROG(mm_exit_fentry), NULL,
+		      PROG(mm_exit_kprobe), NULL) } },
 	};
 #undef PROG
 

@@ -462,15 +462,21 @@ static long zl_p2p_alloc(struct zl_cmd *cmd)
 
 	if (!cmd->npages || cmd->npages > ZL_MAX_PAGES - zl_nr_p2p)
 		return -EINVAL;
-	if (!zl_p2p_dev) {
-		while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
-			if (pci_has_p2pmem(pdev))
-				break;
-		if (!pdev)
-			return -ENODEV;
-		zl_p2p_dev = pdev; /* its reference kept */
+	cmd->done = 0;
+	/* pci_has_p2pmem() is not exported: the first that allocates */
+	while (!zl_p2p_dev &&
+	       (pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		void *p = pci_alloc_p2pmem(pdev, PAGE_SIZE);
+
+		if (!p)
+			continue;
+		zl_p2p_dev = pdev; /* the walk's reference, kept */
+		zl_p2p[zl_nr_p2p++] = p;
+		cmd->done++;
 	}
-	for (cmd->done = 0; cmd->done < cmd->npages; cmd->done++) {
+	if (!zl_p2p_dev)
+		return -ENODEV;
+	for (; cmd->done < cmd->npages; cmd->done++) {
 		void *p = pci_alloc_p2pmem(zl_p2p_dev, PAGE_SIZE);
 
 		if (!p)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who maps and migrates device pages: per address space (mm), the pages
+ * rmap maps and unmaps there and those migrate_vma_pages() moves for it,
+ * with the mm's owner (mm->owner with CONFIG_MEMCG, else the first task
+ * seen) and its cgroup v2 id taken at the mm's first device event; per
+ * cgroup, what migrated for its processes. The mapping's mm, not
+ * `current': evictions and unmaps run in kworkers too. Both maps are LRU
+ * hashes: the least recently active entries make room, never a failure.
+ *   exit_mmap(mm)  the mm's entry leaves with it
+ * fork copies device-private PTEs without rmap (copy_nonpresent_pte() is
+ * inlined): a child's inherited mappings are not seen, its unmaps at exit
+ * are, on the child's own mm.
+ * Included by zdev.bpf.c before its rmap and migration hooks.
+ */
+#ifndef ZDEV_OWNERS_BPF_H
+#define ZDEV_OWNERS_BPF_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ZDEV_MAX_MMS);
+	__type(key, __u64); /* struct mm_struct * */
+	__type(value, struct zdev_mm_stats);
+} mm_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ZDEV_MAX_CGROUPS);
+	__type(key, __u64); /* cgroup v2 id */
+	__type(value, struct zdev_cgroup_stats);
+} cgroup_stats SEC(".maps");
+
+struct mm_struct___memcg {
+	struct task_struct *owner;
+} __attribute__((preserve_access_index));
+
+/* An mm's entry, made at its first device event with its owner's name. */
+static __always_inline struct zdev_mm_stats *mm_entry(__u64 mm)
+{
+	struct mm_struct___memcg *m = (void *)mm;
+	struct zdev_mm_stats *s = bpf_map_lookup_elem(&mm_stats, &mm), new = {};
+	struct task_struct *owner = NULL;
+
+	if (s)
+		return s;
+	if (bpf_core_field_exists(m->owner))
+		owner = BPF_CORE_READ(m, owner);
+	if (!owner)
+		owner = (void *)bpf_get_current_task();
+	new.tgid = BPF_CORE_READ(owner, tgid);
+	new.cgroup = BPF_CORE_READ(owner, cgroups, dfl_cgrp, kn, id);
+	BPF_CORE_READ_STR_INTO(&new.comm, owner, comm);
+	bpf_map_update_elem(&mm_stats, &mm, &new, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&mm_stats, &mm);
+}
+
+static __always_inline __u64 vma_mm(__u64 vma)
+{
+	struct vm_area_struct *v = (void *)vma;
+
+	return vma ? (__u64)BPF_CORE_READ(v, vm_mm) : 0;
+}
+
+/*
+ * An rmap call on a device folio mapped (pages > 0) or unmapped pages of
+ * it in vma; pages 0: the whole folio (a PMD or PUD entry).
+ */
+static __always_inline void owners_mapped(__u64 vma, int kind, __s64 pages,
+					  __u64 folio, __u64 flags)
+{
+	__u64 mm = vma_mm(vma);
+	struct zdev_mm_stats *s;
+
+	if (!mm)
+		return;
+	if (!pages)
+		pages = 1LL
+			<< (folio_order_of((struct folio *)folio, flags) & 31);
+	s = mm_entry(mm);
+	if (s)
+		__sync_fetch_and_add(&s->mapped_pages,
+				     kind == ZDEV_EV_MAP ? pages : -pages);
+}
+
+/* pages migrated for the mm of vma, to the device or back to RAM. */
+static __always_inline void owners_migrated(__u64 vma, __u64 pages,
+					    bool to_device)
+{
+	__u64 mm = vma_mm(vma);
+	struct zdev_cgroup_stats *c, zero = {};
+	struct zdev_mm_stats *s;
+
+	if (!mm || !pages)
+		return;
+	s = mm_entry(mm);
+	if (!s)
+		return;
+	if (to_device)
+		__sync_fetch_and_add(&s->to_device_pages, pages);
+	else
+		__sync_fetch_and_add(&s->to_ram_pages, pages);
+	c = bpf_map_lookup_elem(&cgroup_stats, &s->cgroup);
+	if (!c) {
+		bpf_map_update_elem(&cgroup_stats, &s->cgroup, &zero,
+				    BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&cgroup_stats, &s->cgroup);
+	}
+	if (!c)
+		return;
+	if (to_device)
+		__sync_fetch_and_add(&c->to_device_pages, pages);
+	else
+		__sync_fetch_and_add(&c->to_ram_pages, pages);
+}
+
+static __always_inline int owners_exit(__u64 mm)
+{
+	bpf_map_delete_elem(&mm_stats, &mm);
+	return 0;
+}
+
+SEC("fentry/exit_mmap")
+int BPF_PROG(mm_exit_fentry, struct mm_struct *mm)
+{
+	return owners_exit(arg_u64(ctx, 0));
+}
+
+SEC("kprobe/exit_mmap")
+int BPF_KPROBE(mm_exit_kprobe, struct mm_struct *mm)
+{
+	return owners_exit((__u64)mm);
+}
+
+#endif /* ZDEV_OWNERS_BPF_H */
