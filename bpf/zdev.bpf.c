@@ -945,7 +945,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
-#include "owners.bpf.h"
+#include "usage.bpf.h"
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
 
@@ -955,36 +955,36 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
  * deltas are expressions over the arguments (folio, page, nr_pages), vma
  * the 1-based position of its vm_area_struct argument.
  */
-#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)           \
-	SEC("fentry/" #func)                                                  \
-	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,   \
-		     int nr_pages)                                            \
-	{                                                                     \
-		__u64 flags = *(__u64 *)folio;                                \
-		struct head_fields h;                                         \
-                                                                              \
-		if (!zone_is_device(flags))                                   \
-			return 0;                                             \
-		folio_head_load(folio, &h);                                   \
-		owners_mapped(arg_u64(ctx, vma - 1), kind, nr,                \
-			      arg_u64(ctx, 0), flags);                        \
-		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
-				   &h, nr, evflags, maps, entire);            \
-	}                                                                     \
-	SEC("kprobe/" #func)                                                  \
-	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
-		       int nr_pages)                                          \
-	{                                                                     \
-		__u64 flags = read_flags((__u64)folio);                       \
-		struct head_fields h;                                         \
-                                                                              \
-		if (!zone_is_device(flags))                                   \
-			return 0;                                             \
-		folio_head_read(folio, &h);                                   \
-		owners_mapped((__u64)PT_REGS_PARM##vma(ctx), kind, nr,        \
-			      (__u64)folio, flags);                           \
-		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,  \
-				   nr, evflags, maps, entire);                \
+#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)            \
+	SEC("fentry/" #func)                                                   \
+	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,    \
+		     int nr_pages)                                             \
+	{                                                                      \
+		__u64 flags = *(__u64 *)folio;                                 \
+		struct head_fields h;                                          \
+                                                                               \
+		if (!zone_is_device(flags))                                    \
+			return 0;                                              \
+		folio_head_load(folio, &h);                                    \
+		usage_mapped(arg_u64(ctx, vma - 1), kind, nr, arg_u64(ctx, 0), \
+			     flags);                                           \
+		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,    \
+				   &h, nr, evflags, maps, entire);             \
+	}                                                                      \
+	SEC("kprobe/" #func)                                                   \
+	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page,  \
+		       int nr_pages)                                           \
+	{                                                                      \
+		__u64 flags = read_flags((__u64)folio);                        \
+		struct head_fields h;                                          \
+                                                                               \
+		if (!zone_is_device(flags))                                    \
+			return 0;                                              \
+		folio_head_read(folio, &h);                                    \
+		usage_mapped((__u64)PT_REGS_PARM##vma(ctx), kind, nr,          \
+			     (__u64)folio, flags);                             \
+		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,   \
+				   nr, evflags, maps, entire);                 \
 	}
 
 #define PMD_PAGES 0 /* 0: the folio's own size */
@@ -1013,7 +1013,7 @@ static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags,
 	bool large =
 		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
 
-	owners_mapped(vma, ZDEV_EV_MAP, 0, addr, flags);
+	usage_mapped(vma, ZDEV_EV_MAP, 0, addr, flags);
 
 	return folio_event(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
 			   flags, h, 0,
@@ -1063,7 +1063,7 @@ static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
 	if (head != page)
 		flags = read_flags(head);
 	folio_head_read((struct folio *)head, &h);
-	owners_mapped(vma, kind, compound ? 0 : 1, head, flags);
+	usage_mapped(vma, kind, compound ? 0 : 1, head, flags);
 	return folio_event(ctx, kind, hook, head, flags, &h, compound ? 0 : 1,
 			   evflags | (compound ? ZDEV_F_LARGE_MAP : 0),
 			   kind == ZDEV_EV_MAP ? 1 : -1,
@@ -1579,8 +1579,8 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 		      (__u64)BPF_CORE_READ(m, dst), BPF_CORE_READ(m, npages),
 		      evflags, collected, &moved);
 	/* the process's: the driver calls in for it, in its context or not */
-	owners_migrated((__u64)BPF_CORE_READ(m, vma), moved,
-			evflags & ZDEV_F_TO_DEVICE);
+	usage_migrated((__u64)BPF_CORE_READ(m, vma), moved,
+		       evflags & ZDEV_F_TO_DEVICE);
 	return 0;
 }
 

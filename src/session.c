@@ -144,24 +144,30 @@ void session_folios(struct session *s)
 	session_holders(s);
 }
 
-void session_holders(struct session *s)
+/* One of the kernel's holder maps into the tracker, or why not. */
+static void refill(struct session *s,
+		   int (*read)(struct kstate *k, struct tracker *t),
+		   const char *what)
 {
-	int err = kstate_pins(s->kstate, &s->tracker);
+	int err = read(s->kstate, &s->tracker);
 
 	if (err)
-		fprintf(stderr, "zdevmon: reading the pins failed: %s\n",
+		fprintf(stderr, "zdevmon: reading %s failed: %s\n", what,
 			strerror(-err));
-	err = kstate_waits(s->kstate, &s->tracker);
-	if (err)
-		fprintf(stderr,
-			"zdevmon: reading the DAX layout waits failed: %s\n",
-			strerror(-err));
-	err = kstate_kallocs(s->kstate, &s->tracker);
-	if (err)
-		fprintf(stderr,
-			"zdevmon: reading the in-kernel allocations failed: "
-			"%s\n",
-			strerror(-err));
+}
+
+/* What a DAX layout wait's alert needs: the waits, the pins on them. */
+static void session_waits(struct session *s)
+{
+	refill(s, kstate_pins, "the pins");
+	refill(s, kstate_waits, "the DAX layout waits");
+}
+
+void session_holders(struct session *s)
+{
+	session_waits(s);
+	refill(s, kstate_kallocs, "the in-kernel allocations");
+	refill(s, kstate_usage, "the processes' device pages");
 }
 
 /* A DAX layout wait past --layout-wait: who waits, for what, held by whom. */
@@ -208,7 +214,7 @@ void session_judge_waits(struct session *s)
 	if (session_now() < s->next_waits)
 		return;
 	s->next_waits = session_now() + 1;
-	session_holders(s);
+	session_waits(s);
 	now_ns = (uint64_t)(session_now() * 1e9);
 	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
 		struct zt_wait *w = &s->tracker.waits.v[i];

@@ -386,6 +386,31 @@ int kstate_kallocs(struct kstate *k, struct tracker *t)
 	return err;
 }
 
+int kstate_usage(struct kstate *k, struct tracker *t)
+{
+	int fd = bpf_map__fd(k->skel->maps.mm_stats), err = 0;
+	__u64 key, next, *prev = NULL;
+	struct zdev_cgroup_stats cg;
+	struct zdev_mm_stats mm;
+
+	usage_clear(&t->usage);
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &mm))
+			err = usage_add_mm(&t->usage, key, &mm);
+	}
+	fd = bpf_map__fd(k->skel->maps.cgroup_stats);
+	prev = NULL;
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &cg))
+			err = usage_add_cgroup(&t->usage, key, &cg);
+	}
+	return err;
+}
+
 int kstate_waits(struct kstate *k, struct tracker *t)
 {
 	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;

@@ -43,6 +43,7 @@ void tracker_release(struct tracker *t)
 	pins_release(&t->pins);
 	waits_release(&t->waits);
 	kallocs_release(&t->kallocs);
+	usage_release(&t->usage);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);

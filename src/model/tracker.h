@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kallocs.h"
+#include "usage.h"
 #include "pins.h"
 #include "waits.h"
 #include "zdev.h"
@@ -101,6 +102,7 @@ struct tracker {
 	struct zt_pins pins;	   /* pinned device folios, read each tick */
 	struct zt_waits waits;	   /* tasks waiting for busy DAX pages */
 	struct zt_kallocs kallocs; /* in-kernel P2PDMA allocations */
+	struct zt_usage usage;	   /* device pages per process, cgroup */
 	uint64_t owners[64];	   /* owner cookies, id = index + 1 */
 	int nr_owners;
 	uint64_t events; /* device events the kernel side counted */

@@ -5,12 +5,14 @@
  * in _total.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include "model/leaks.h"
+#include "sys/cgroup.h"
 #include "metrics.h"
 
 void self_stats_read(struct self_stats *s)
@@ -161,6 +163,86 @@ static int pgmap_teardown_refs(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+#define METRIC_CGROUPS 16
+
+/* A label value in the exposition format: \\, \" and \n escaped. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void cgroup_sample(FILE *f, const char *name, uint64_t cgroup,
+			  uint64_t value)
+{
+	char buf[256];
+	const char *path = cgroup_path(cgroup, buf, sizeof(buf));
+
+	fprintf(f, "%s{cgroup=\"", name);
+	if (path)
+		label_value(f, path);
+	else
+		fprintf(f, "id:%" PRIu64, cgroup);
+	fprintf(f, "\"} %" PRIu64 "\n", value);
+}
+
+/*
+ * Device pages per cgroup v2: the 16 with the most mapped and pinned
+ * pages by path (id:N where the cgroup is gone), the rest as "other".
+ */
+static void cgroup_usage(FILE *f, const struct tracker *t)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fam[] = {
+		{ "zdevmon_cgroup_mapped_pages", "gauge",
+		  "Device pages mapped by the processes of a cgroup (the 16 "
+		  "with the most mapped and pinned pages; \"other\": the "
+		  "rest).",
+		  offsetof(struct zt_user, mapped_pages) },
+		{ "zdevmon_cgroup_pinned_pages", "gauge",
+		  "Device pages pinned (FOLL_PIN) by the processes of a "
+		  "cgroup.",
+		  offsetof(struct zt_user, pinned_pages) },
+		{ "zdevmon_cgroup_migrated_to_device_pages_total", "counter",
+		  "Pages migrate_vma_pages() moved to device memory for the "
+		  "processes of a cgroup.",
+		  offsetof(struct zt_user, to_device_pages) },
+		{ "zdevmon_cgroup_migrated_to_ram_pages_total", "counter",
+		  "Pages migrate_vma_pages() moved back to RAM for the "
+		  "processes of a cgroup.",
+		  offsetof(struct zt_user, to_ram_pages) },
+	};
+	struct zt_user us[METRIC_CGROUPS];
+	struct zt_usage_rest rest;
+	uint64_t other[4];
+	int n = usage_cgroups(&t->usage, &t->pins, us, METRIC_CGROUPS, &rest);
+	size_t i;
+	int j;
+
+	other[0] = rest.mapped_pages;
+	other[1] = rest.pinned_pages;
+	other[2] = rest.to_device_pages;
+	other[3] = rest.to_ram_pages;
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		family(f, fam[i].name, fam[i].type, fam[i].help);
+		for (j = 0; j < n; j++)
+			cgroup_sample(
+				f, fam[i].name, us[j].cgroup,
+				*(uint64_t *)((char *)&us[j] + fam[i].off));
+		if (rest.count)
+			fprintf(f, "%s{cgroup=\"other\"} %" PRIu64 "\n",
+				fam[i].name, other[i]);
+	}
+}
+
 static void render(FILE *f, const struct tracker *t,
 		   const struct zdev_status *st, const struct self_stats *self)
 {
@@ -191,6 +273,7 @@ static void render(FILE *f, const struct tracker *t,
 		t->waits.nr && st->now_ns > t->waits.v[0].k.first_ns
 			? (st->now_ns - t->waits.v[0].k.first_ns) / 1e9
 			: 0.0);
+	cgroup_usage(f, t);
 	family(f, "zdevmon_leak_findings_total", "counter",
 	       "Leak findings reported, by rule.");
 	for (r = 0; r < LEAK_RULE_MAX; r++)

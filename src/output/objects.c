@@ -326,6 +326,57 @@ json_object *output_layout_wait(const struct tracker *t,
 	return o;
 }
 
+#define SNAPSHOT_USERS 16
+
+static json_object *rest_json(const struct zt_usage_rest *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_add_u64(o, "count", r->count);
+	json_add_u64(o, "mapped_pages", r->mapped_pages);
+	json_add_u64(o, "pinned_pages", r->pinned_pages);
+	json_add_u64(o, "migrated_to_device_pages", r->to_device_pages);
+	json_add_u64(o, "migrated_to_ram_pages", r->to_ram_pages);
+	return o;
+}
+
+/*
+ * Device pages per process (by_cgroup false) or per cgroup: the top 16,
+ * and the rest summed in o's other_KEY.
+ */
+static json_object *usage_json(const struct tracker *t, bool by_cgroup,
+			       json_object *o, const char *other_key)
+{
+	struct zt_user us[SNAPSHOT_USERS];
+	json_object *arr = json_object_new_array();
+	struct zt_usage_rest rest = {};
+	int n, i;
+
+	n = by_cgroup ? usage_cgroups(&t->usage, &t->pins, us, SNAPSHOT_USERS,
+				      &rest)
+		      : usage_processes(&t->usage, &t->pins, us, SNAPSHOT_USERS,
+					&rest);
+	for (i = 0; i < n; i++) {
+		json_object *u = json_object_new_object();
+
+		if (!by_cgroup) {
+			json_object_object_add(
+				u, "pid", json_object_new_int64(us[i].tgid));
+			json_object_object_add(
+				u, "comm", json_object_new_string(us[i].comm));
+		}
+		add_cgroup(u, us[i].cgroup);
+		json_add_u64(u, "mapped_pages", us[i].mapped_pages);
+		json_add_u64(u, "pinned_pages", us[i].pinned_pages);
+		json_add_u64(u, "migrated_to_device_pages",
+			     us[i].to_device_pages);
+		json_add_u64(u, "migrated_to_ram_pages", us[i].to_ram_pages);
+		json_object_array_add(arr, u);
+	}
+	json_object_object_add(o, other_key, rest_json(&rest));
+	return arr;
+}
+
 static json_object *waits_json(const struct tracker *t, uint64_t now_ns)
 {
 	json_object *arr = json_object_new_array();
@@ -366,6 +417,10 @@ json_object *output_snapshot(const struct tracker *t,
 	json_object_object_add(o, "pgmaps", pgmaps);
 	json_object_object_add(o, "pin_holders", pins_json(t, st->now_ns, o));
 	json_object_object_add(o, "layout_waits", waits_json(t, st->now_ns));
+	json_object_object_add(o, "processes",
+			       usage_json(t, false, o, "other_processes"));
+	json_object_object_add(o, "cgroups",
+			       usage_json(t, true, o, "other_cgroups"));
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
 }

@@ -442,7 +442,31 @@ static void test_layout_waits(void **state)
 				    "259:0, pfn 0x40400 of pgmap 2\n"));
 	free(buf);
 
+	/* a cgroup gone: by id; the snapshot lists its pages too */
+	{
+		struct zdev_mm_stats m = { .mapped_pages = 5,
+					   .to_device_pages = 5,
+					   .cgroup = 0xdead0001,
+					   .tgid = 77,
+					   .comm = "job" };
+
+		assert_int_equal(usage_add_mm(&t.usage, 0x1000, &m), 0);
+	}
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	arr = field(o, "processes");
+	assert_int_equal(json_object_array_length(arr), 2);
+	/* its 5 mapped pages before the holder's one pinned */
+	assert_int_equal(json_object_get_int(field(
+				 json_object_array_get_idx(arr, 0), "pid")),
+			 77);
+	assert_int_equal(json_object_get_int(field(
+				 json_object_array_get_idx(arr, 1), "pid")),
+			 248);
+	json_object_put(o);
 	buf = metrics_render(&t, &st, &self, &len);
+	assert_non_null(strstr(buf, "\nzdevmon_cgroup_mapped_pages{cgroup=\""
+				    "id:3735879681\"} 5\n"));
 	assert_non_null(strstr(buf, "\nzdevmon_layout_waiters 2\n"));
 	assert_non_null(strstr(buf, "\nzdevmon_layout_wait_seconds 3.000\n"));
 	free(buf);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
 #include "events.h"
@@ -1048,6 +1049,85 @@ static void test_waits_dev_name(void **state)
 	assert_string_equal(buf, "8:1048575");
 }
 
+static struct zdev_mm_stats k_mm(uint32_t tgid, const char *comm,
+				 uint64_t cgroup, int64_t mapped,
+				 uint64_t to_device, uint64_t to_ram)
+{
+	struct zdev_mm_stats m = { .mapped_pages = mapped,
+				   .to_device_pages = to_device,
+				   .to_ram_pages = to_ram,
+				   .cgroup = cgroup,
+				   .tgid = tgid };
+
+	snprintf(m.comm, sizeof(m.comm), "%s", comm);
+	return m;
+}
+
+/*
+ * Device pages per process and per cgroup: a process with two address
+ * spaces sums them, a forked child's unmaps (its inherited mappings were
+ * never seen) count as nothing, pins add to their holder, per cgroup the
+ * migrations of exited processes stay; the top ones, then the rest.
+ */
+static void test_usage(void **state)
+{
+	struct zt_usage u = {};
+	struct zt_pins pins = {};
+	struct zt_user top[2];
+	struct zt_usage_rest rest;
+	struct zdev_mm_stats m;
+	struct zdev_pin pin = {
+		.order = 9, .tgid = 30, .cgroup = 7, .comm = "rdma"
+	};
+	struct zdev_cgroup_stats cg = { .to_device_pages = 100,
+					.to_ram_pages = 40 };
+	int n;
+
+	m = k_mm(10, "gpu-job", 5, 64, 64, 0);
+	assert_int_equal(usage_add_mm(&u, 0x1000, &m), 0);
+	m = k_mm(10, "gpu-job", 5, 16, 16, 8);
+	assert_int_equal(usage_add_mm(&u, 0x2000, &m), 0);
+	m = k_mm(11, "gpu-job", 5, -16, 0, 0); /* the child */
+	assert_int_equal(usage_add_mm(&u, 0x3000, &m), 0);
+	m = k_mm(20, "other-job", 6, 4, 4, 0);
+	assert_int_equal(usage_add_mm(&u, 0x4000, &m), 0);
+	m = k_mm(21, "idle", 6, 0, 0, 0); /* nothing left: not listed */
+	assert_int_equal(usage_add_mm(&u, 0x5000, &m), 0);
+	assert_int_equal(pins_add(&pins, 0x40000, 1, &pin), 0);
+	assert_int_equal(usage_add_cgroup(&u, 5, &cg), 0);
+
+	n = usage_processes(&u, &pins, top, 2, &rest);
+	assert_int_equal(n, 2);
+	assert_int_equal(top[0].tgid, 30); /* 512 pinned */
+	assert_int_equal(top[0].pinned_pages, 512);
+	assert_int_equal(top[0].cgroup, 7);
+	assert_int_equal(top[1].tgid, 10);
+	assert_string_equal(top[1].comm, "gpu-job");
+	assert_int_equal(top[1].mapped_pages, 80);
+	assert_int_equal(top[1].to_device_pages, 80);
+	assert_int_equal(top[1].to_ram_pages, 8);
+	/* pid 20; the child maps nothing seen, pid 21 nothing at all */
+	assert_int_equal(rest.count, 1);
+	assert_int_equal(rest.mapped_pages, 4);
+
+	n = usage_cgroups(&u, &pins, top, 2, &rest);
+	assert_int_equal(n, 2);
+	assert_int_equal(top[0].cgroup, 7);
+	assert_int_equal(top[1].cgroup, 5);
+	assert_int_equal(top[1].tgid, 0);
+	assert_int_equal(top[1].mapped_pages, 80);
+	/* the cgroup's own migration counts, not its processes' */
+	assert_int_equal(top[1].to_device_pages, 100);
+	assert_int_equal(top[1].to_ram_pages, 40);
+	assert_int_equal(rest.count, 1);
+	assert_int_equal(rest.mapped_pages, 4);
+
+	usage_clear(&u);
+	assert_int_equal(usage_processes(&u, &pins, top, 2, &rest), 1);
+	usage_release(&u);
+	pins_release(&pins);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1073,6 +1153,7 @@ int main(void)
 		T(test_names),
 		T(test_waits_refill),
 		T(test_waits_dev_name),
+		T(test_usage),
 	};
 #undef T
 

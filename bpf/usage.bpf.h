@@ -13,8 +13,8 @@
  * are, on the child's own mm.
  * Included by zdev.bpf.c before its rmap and migration hooks.
  */
-#ifndef ZDEV_OWNERS_BPF_H
-#define ZDEV_OWNERS_BPF_H
+#ifndef ZDEV_USAGE_BPF_H
+#define ZDEV_USAGE_BPF_H
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -65,8 +65,8 @@ static __always_inline __u64 vma_mm(__u64 vma)
  * An rmap call on a device folio mapped (pages > 0) or unmapped pages of
  * it in vma; pages 0: the whole folio (a PMD or PUD entry).
  */
-static __always_inline void owners_mapped(__u64 vma, int kind, __s64 pages,
-					  __u64 folio, __u64 flags)
+static __always_inline void usage_mapped(__u64 vma, int kind, __s64 pages,
+					 __u64 folio, __u64 flags)
 {
 	__u64 mm = vma_mm(vma);
 	struct zdev_mm_stats *s;
@@ -83,8 +83,8 @@ static __always_inline void owners_mapped(__u64 vma, int kind, __s64 pages,
 }
 
 /* pages migrated for the mm of vma, to the device or back to RAM. */
-static __always_inline void owners_migrated(__u64 vma, __u64 pages,
-					    bool to_device)
+static __always_inline void usage_migrated(__u64 vma, __u64 pages,
+					   bool to_device)
 {
 	__u64 mm = vma_mm(vma);
 	struct zdev_cgroup_stats *c, zero = {};
@@ -113,7 +113,7 @@ static __always_inline void owners_migrated(__u64 vma, __u64 pages,
 		__sync_fetch_and_add(&c->to_ram_pages, pages);
 }
 
-static __always_inline int owners_exit(__u64 mm)
+static __always_inline int usage_exit(__u64 mm)
 {
 	bpf_map_delete_elem(&mm_stats, &mm);
 	return 0;
@@ -122,13 +122,13 @@ static __always_inline int owners_exit(__u64 mm)
 SEC("fentry/exit_mmap")
 int BPF_PROG(mm_exit_fentry, struct mm_struct *mm)
 {
-	return owners_exit(arg_u64(ctx, 0));
+	return usage_exit(arg_u64(ctx, 0));
 }
 
 SEC("kprobe/exit_mmap")
 int BPF_KPROBE(mm_exit_kprobe, struct mm_struct *mm)
 {
-	return owners_exit((__u64)mm);
+	return usage_exit((__u64)mm);
 }
 
-#endif /* ZDEV_OWNERS_BPF_H */
+#endif /* ZDEV_USAGE_BPF_H */
