@@ -7,7 +7,8 @@
  * cgroup, what migrated for its processes. The mapping's mm, not
  * `current': evictions and unmaps run in kworkers too. Both maps are LRU
  * hashes: the least recently active entries make room, never a failure.
- *   exit_mmap(mm)  the mm's entry leaves with it
+ *   exit_mmap(mm)  the mm's entry leaves with it, at the exit: the
+ *                  unmaps of the mm's last mappings run inside
  * fork copies device-private PTEs without rmap (copy_nonpresent_pte() is
  * inlined): a child's inherited mappings are not seen, its unmaps at exit
  * are, on the child's own mm.
@@ -119,8 +120,9 @@ static __always_inline int usage_exit(__u64 mm)
 	return 0;
 }
 
-SEC("fentry/exit_mmap")
-int BPF_PROG(mm_exit_fentry, struct mm_struct *mm)
+/* at its exit: exit_mmap() unmaps everything first, counted on the mm */
+SEC("fexit/exit_mmap")
+int BPF_PROG(mm_exit_fexit, struct mm_struct *mm)
 {
 	return usage_exit(arg_u64(ctx, 0));
 }
@@ -128,7 +130,18 @@ int BPF_PROG(mm_exit_fentry, struct mm_struct *mm)
 SEC("kprobe/exit_mmap")
 int BPF_KPROBE(mm_exit_kprobe, struct mm_struct *mm)
 {
-	return usage_exit((__u64)mm);
+	stash_args(ZDEV_HOOK_MM_EXIT, (__u64)mm, 0);
+	return 0;
+}
+
+SEC("kretprobe/exit_mmap")
+int BPF_KRETPROBE(mm_exit_kretprobe)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_MM_EXIT, &s))
+		return 0;
+	return usage_exit(s.arg0);
 }
 
 #endif /* ZDEV_USAGE_BPF_H */

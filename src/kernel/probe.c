@@ -264,8 +264,8 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "the end of an address space: a process's attribution "
 		  "stays until the LRU evicts it, and a new process at the "
 		  "same address inherits it",
-		  { V("exit_mmap", PROG(mm_exit_fentry), NULL,
-		      PROG(mm_exit_kprobe), NULL) } },
+		  { V("exit_mmap", PROG(mm_exit_fexit), NULL,
+		      PROG(mm_exit_kprobe), PROG(mm_exit_kretprobe)) } },
 	};
 #undef PROG
 

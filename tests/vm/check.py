@@ -1070,6 +1070,63 @@ def check_p2palloc(c, out):
          (u.get("waiting"), u.get("unbound")), (1, 1))
 
 
+def check_usage(c, out):
+    """Device pages per process and per cgroup (tests/kmod's coherent
+    memory, leakwork in the cgroups /usageA, /usageB, /usageF): each job's
+    pages exact, at each hold and once it exited, against the workload's
+    own counts."""
+    a, b, f = (truth(f"{out}/{n}.truth") for n in ("a", "b", "f"))
+    c.need("usage: the jobs migrated their pages",
+           (a.get("migrated"), b.get("migrated"), f.get("migrated")) ==
+           (16, 24, 32) and f.get("mapped_forked") == 32 and
+           f.get("mapped_child_gone") == 32, (a, b, f))
+    objs = session(c, "usage", "usage", f"{out}/usage.ndjson")
+    if not objs:
+        return
+    sig = snapshots(objs, "signal")
+    if not c.eq("usage: a snapshot at each hold and at the end", len(sig),
+                4):
+        return
+    held, forked, child_gone, end = sig
+
+    def procs(snap):
+        return {p["pid"]: (p["comm"], p["cgroup"], p["mapped_pages"],
+                           p["migrated_to_device_pages"])
+                for p in snap.get("processes", [])}
+
+    def cgroups(snap):
+        return {g["cgroup"]: (g["mapped_pages"],
+                              g["migrated_to_device_pages"])
+                for g in snap.get("cgroups", [])}
+
+    pa, pb, pf = a.get("pid_a"), b.get("pid_b"), f.get("pid_f")
+    p = procs(held)
+    c.eq("usage/held: each job's process: comm, cgroup, mapped, migrated",
+         (p.get(pa), p.get(pb)),
+         (("leakwork", "/usageA", 16, 16), ("leakwork", "/usageB", 24, 24)))
+    g = cgroups(held)
+    c.eq("usage/held: per cgroup: mapped, migrated",
+         (g.get("/usageA"), g.get("/usageB")), ((16, 16), (24, 24)))
+    # fork's duplicated mappings are not seen: the child is not listed
+    p = procs(forked)
+    c.eq("usage/fork: the parent's pages while the child maps them too",
+         p.get(pf), ("leakwork", "/usageF", 32, 32))
+    c.eq("usage/fork: no other process of /usageF listed",
+         [k for k, v in p.items() if v[1] == "/usageF" and k != pf], [])
+    p = procs(child_gone)
+    c.eq("usage/fork: the child's exit leaves the parent's pages",
+         p.get(pf), ("leakwork", "/usageF", 32, 32))
+    c.eq("usage/fork: per cgroup", cgroups(child_gone).get("/usageF"),
+         (32, 32))
+    p = procs(end)
+    c.eq("usage/end: exited processes are gone",
+         [k for k in (pa, pb, pf) if k in p], [])
+    g = cgroups(end)
+    c.eq("usage/end: per cgroup, nothing mapped, the migrations kept",
+         (g.get("/usageA"), g.get("/usageB"), g.get("/usageF")),
+         ((0, 16), (0, 24), (0, 32)))
+
+
 def check_coherent(c, out):
     """MEMORY_DEVICE_COHERENT through tests/kmod, on every kernel."""
     objs = session(c, "coherent", "zdevmon", f"{out}/zdevmon.ndjson")

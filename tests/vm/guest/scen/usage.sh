@@ -1,0 +1,50 @@
+# shellcheck shell=sh
+# Device pages per process and per cgroup (issue 13): two jobs in two
+# cgroups migrate 16 and 24 pages of their memory to the project's
+# zdev_leak module's device-coherent memory and hold them mapped; a third
+# forks while it maps 32, and holds again once the child exited (fork
+# duplicates the mappings without rmap, the child's exit unmaps its
+# copies). The daemon's snapshots at each hold, and once all exited.
+# shellcheck source=../lib.sh
+. /scen/lib.sh
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || exit 1
+mkdir -p $CG/usageA $CG/usageB $CG/usageF
+insmod /bin/zdev_leak.ko coherent_base=0x60000000 || exit 1
+zdev_start usage || exit 1
+
+# job CGROUP CMD...: CMD in CGROUP, stopping (SIGSTOP) at each hold
+job() {
+	cg=$1
+	shift
+	# shellcheck disable=SC2016 # $$: the inner shell's, exec keeps it
+	ZDEV_HOLD=1 sh -c 'echo $$ >"$0" && exec "$@"' \
+		"$CG/$cg/cgroup.procs" "$@"
+}
+stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
+
+job usageA leakwork migrate 16 0 >"$OUT/a.truth" &
+apid=$!
+job usageB leakwork migrate 24 0 >"$OUT/b.truth" &
+bpid=$!
+until stopped $apid && stopped $bpid; do sleep 0.05; done
+zdev_snapshot
+kill -CONT $apid $bpid
+wait $apid $bpid
+
+job usageF leakwork fork 32 >"$OUT/f.truth" &
+fpid=$!
+for _ in forked child_gone; do
+	until stopped $fpid; do sleep 0.05; done
+	zdev_snapshot
+	kill -CONT $fpid
+	sleep 0.3
+done
+wait $fpid
+echo "truth pid_a $apid" >>"$OUT/a.truth"
+echo "truth pid_b $bpid" >>"$OUT/b.truth"
+echo "truth pid_f $fpid" >>"$OUT/f.truth"
+sleep 1
+zdev_snapshot
+zdev_stop
+rmmod zdev_leak
