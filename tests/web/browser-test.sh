@@ -73,6 +73,11 @@ if want_owners:
           [[str(w["pid"]), w["comm"], f"{w['dev']}:{w['ino']}",
             str(int(w["waiting_s"] + 0.5)), str(w["pgmap"]), hex(w["pfn"]),
             held(w)] for w in snap["layout_waits"]], 1)
+    check("cgroup", table("cgroups"),
+          [[g["cgroup"] if g["cgroup"] is not None
+            else f"id:{g['cgroup_id']}", str(g["mapped_pages"]),
+            str(g["pinned_pages"]), str(g["migrated_to_device_pages"]),
+            str(g["migrated_to_ram_pages"])] for g in snap["cgroups"]], 1)
     check("pin holder", table("holders"),
           [[str(h["pid"]), h["comm"],
             h["cgroup"] if h["cgroup"] is not None else "?",
