@@ -343,71 +343,85 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 	return 0;
 }
 
-int kstate_pins(struct kstate *k, struct tracker *t)
+/*
+ * Each entry of a hash map keyed by a u64, its value read into val: fn's
+ * error ends the walk. Entries deleted meanwhile are skipped.
+ */
+static int map_each(int fd, void *val,
+		    int (*fn)(__u64 key, const void *val, void *ctx), void *ctx)
 {
-	int fd = bpf_map__fd(k->skel->maps.pins), err = 0;
 	__u64 key, next, *prev = NULL;
-	struct zdev_pin rec;
+	int err = 0;
 
-	pins_clear(&t->pins);
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		const struct zt_pgmap *p;
-
 		key = next;
 		prev = &key;
-		/* released meanwhile */
-		if (bpf_map_lookup_elem(fd, &key, &rec))
-			continue;
-		p = tracker_pgmap_of(t, rec.pgmap);
-		err = pins_add(&t->pins, key, p ? p->id : 0, &rec);
+		if (!bpf_map_lookup_elem(fd, &key, val))
+			err = fn(key, val, ctx);
 	}
+	return err;
+}
+
+static int pin_add(__u64 pfn, const void *val, void *ctx)
+{
+	struct tracker *t = ctx;
+	const struct zdev_pin *rec = val;
+	const struct zt_pgmap *p = tracker_pgmap_of(t, rec->pgmap);
+
+	return pins_add(&t->pins, pfn, p ? p->id : 0, rec);
+}
+
+int kstate_pins(struct kstate *k, struct tracker *t)
+{
+	struct zdev_pin rec;
+	int err;
+
+	pins_clear(&t->pins);
+	err = map_each(bpf_map__fd(k->skel->maps.pins), &rec, pin_add, t);
 	pins_sort(&t->pins);
 	return err;
 }
 
+static int kalloc_add(__u64 kaddr, const void *val, void *ctx)
+{
+	struct tracker *t = ctx;
+	const struct zdev_kalloc *rec = val;
+	const struct zt_pgmap *p = tracker_pgmap_of(t, rec->pgmap);
+
+	return kallocs_add(&t->kallocs, kaddr, p ? p->id : 0, rec);
+}
+
 int kstate_kallocs(struct kstate *k, struct tracker *t)
 {
-	int fd = bpf_map__fd(k->skel->maps.kallocs), err = 0;
-	__u64 key, next, *prev = NULL;
 	struct zdev_kalloc rec;
 
 	kallocs_clear(&t->kallocs);
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		const struct zt_pgmap *p;
+	return map_each(bpf_map__fd(k->skel->maps.kallocs), &rec, kalloc_add,
+			t);
+}
 
-		key = next;
-		prev = &key;
-		/* freed meanwhile */
-		if (bpf_map_lookup_elem(fd, &key, &rec))
-			continue;
-		p = tracker_pgmap_of(t, rec.pgmap);
-		err = kallocs_add(&t->kallocs, key, p ? p->id : 0, &rec);
-	}
-	return err;
+static int mm_add(__u64 mm, const void *val, void *ctx)
+{
+	return usage_add_mm(ctx, mm, val);
+}
+
+static int cgroup_add(__u64 cgroup, const void *val, void *ctx)
+{
+	return usage_add_cgroup(ctx, cgroup, val);
 }
 
 int kstate_usage(struct kstate *k, struct tracker *t)
 {
-	int fd = bpf_map__fd(k->skel->maps.mm_stats), err = 0;
-	__u64 key, next, *prev = NULL;
 	struct zdev_cgroup_stats cg;
 	struct zdev_mm_stats mm;
+	int err;
 
 	usage_clear(&t->usage);
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &mm))
-			err = usage_add_mm(&t->usage, key, &mm);
-	}
-	fd = bpf_map__fd(k->skel->maps.cgroup_stats);
-	prev = NULL;
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &cg))
-			err = usage_add_cgroup(&t->usage, key, &cg);
-	}
+	err = map_each(bpf_map__fd(k->skel->maps.mm_stats), &mm, mm_add,
+		       &t->usage);
+	if (!err)
+		err = map_each(bpf_map__fd(k->skel->maps.cgroup_stats), &cg,
+			       cgroup_add, &t->usage);
 	return err;
 }
 

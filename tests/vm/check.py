@@ -833,6 +833,23 @@ def check_devdax(c, out):
          (pm["live_folios"], pm["mapped_pages"]), (0, 0))
 
 
+def waiting_refs(c, path, scen, kind, want, whose):
+    """A daemon's NDJSON while a teardown waits: valid, and its final
+    snapshot's one waiting pgmap of that kind with the references it
+    waits for, read live."""
+    objs = stream(path)
+    errors = [e for e in map(validate, objs) if e]
+    c.check(f"{scen}/daemon: every object valid against docs/schema/v1",
+            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
+    final = snapshots(objs, "final")
+    if c.eq(f"{scen}/daemon: one final snapshot", len(final), 1):
+        waiting = [p for p in final[0]["pgmaps"] if p["state"] == "killing"]
+        c.eq(f"{scen}/daemon: the waiting pgmap's teardown_references, live "
+             f"({whose})",
+             [(p["type"], p.get("teardown_references")) for p in waiting],
+             [(kind, want)])
+
+
 def check_pgref(c, out):
     """pgmap references no folio holds (tests/kmod's ZL_PGMAP_GET): a
     teardown that waits for them fails the run with their exact count;
@@ -862,16 +879,8 @@ def check_pgref(c, out):
         c.eq("pgref/leak: all of them held by no folio",
              f.get("unexplained_references"), 7)
     # the daemon beside it: the count live, while the kernel waits
-    objs = stream(f"{out}/refd.ndjson")
-    errors = [e for e in map(validate, objs) if e]
-    c.check("pgref/daemon: every object valid against docs/schema/v1",
-            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
-    final = snapshots(objs, "final")
-    if c.eq("pgref/daemon: one final snapshot", len(final), 1):
-        waiting = [p for p in final[0]["pgmaps"] if p["state"] == "killing"]
-        c.eq("pgref/daemon: the waiting pgmap's teardown_references, live "
-             "(the module's 7)",
-             [p.get("teardown_references") for p in waiting], [7])
+    waiting_refs(c, f"{out}/refd.ndjson", "pgref", "coherent", 7,
+                 "the module's 7")
     err = open(f"{out}/refleak.err").read()
     c.check("pgref/leak: stderr names the count",
             "waits for 7 references on the pgmap: 7 held by no live folio"
@@ -1054,17 +1063,8 @@ def check_p2palloc(c, out):
             "allocations, 0 by nothing zdevmon saw" in err and
             f"held by {n} in-kernel P2PDMA allocations of pid "
             f"{t.get('pid')} (leakwork)" in err, err[-800:])
-    objs = stream(f"{out}/p2pd.ndjson")
-    errors = [e for e in map(validate, objs) if e]
-    c.check("p2palloc/daemon: every object valid against docs/schema/v1",
-            objs and not errors, f"{len(errors)} invalid: {errors[:3]}")
-    final = snapshots(objs, "final")
-    if c.eq("p2palloc/daemon: one final snapshot", len(final), 1):
-        waiting = [p for p in final[0]["pgmaps"] if p["state"] == "killing"]
-        c.eq("p2palloc/daemon: the waiting pgmap's teardown_references, "
-             "live (the allocations)",
-             [(p["type"], p.get("teardown_references")) for p in waiting],
-             [("p2pdma", n)])
+    waiting_refs(c, f"{out}/p2pd.ndjson", "p2palloc", "p2pdma", n,
+                 "the allocations")
     u = truth(f"{out}/unbind.truth")
     c.eq("p2palloc/unbind: waits while allocated, ends once freed",
          (u.get("waiting"), u.get("unbound")), (1, 1))
