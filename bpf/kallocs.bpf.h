@@ -55,6 +55,7 @@ static __always_inline int kalloc_taken(void *ctx, __u64 kaddr, __u64 size)
 	k.tgid = id >> 32;
 	k.pid = (__u32)id;
 	k.stack_id = stack_of(ctx, st);
+	k.foreign = task_foreign();
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	bpf_map_update_elem(&kallocs, &kaddr, &k, BPF_ANY);
 	return 0;

@@ -82,6 +82,7 @@ __noinline int pin_record(int hook, __u64 folio, __u64 flags, __s32 refs,
 	new.tgid = bpf_get_current_pid_tgid() >> 32;
 	new.pid = (__u32)bpf_get_current_pid_tgid();
 	new.stack_id = stack_id;
+	new.foreign = task_foreign();
 	bpf_get_current_comm(new.comm, sizeof(new.comm));
 	if (!bpf_map_update_elem(&pins, &pfn, &new, BPF_NOEXIST)) {
 		c->pinned_pages += 1LL << (new.order & 31);

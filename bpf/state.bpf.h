@@ -246,7 +246,8 @@ static __always_inline int folio_live_set(struct zdev_slot *s, __u32 slot,
 	__u64 *rec = rec_at(bit);
 
 	if (rec)
-		*rec = zdev_rec_new(since_start(), order, stack_id, census);
+		*rec = zdev_rec_new(since_start(), order, stack_id, census) |
+		       (!census && task_foreign() ? ZDEV_REC_FOREIGN : 0);
 	return bit_flip(bit, true);
 }
 

@@ -69,6 +69,7 @@ struct {
 	__uint(value_size, ZDEV_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
+#include "scope.bpf.h"
 #include "state.bpf.h"
 
 /*
@@ -502,12 +503,14 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 			return 0;
 		if (rec)
 			*rec = zdev_rec_new(
-				since_start(), 0,
-				capture_stacks
-					? stack_cached(ctx, hook_stats(hook),
-						       hook)
-					: -1,
-				false);
+				       since_start(), 0,
+				       capture_stacks
+					       ? stack_cached(ctx,
+							      hook_stats(hook),
+							      hook)
+					       : -1,
+				       false) |
+			       (task_foreign() ? ZDEV_REC_FOREIGN : 0);
 		if (__sync_fetch_and_or(word, mask) & mask)
 			return 0;
 		c->inits++;

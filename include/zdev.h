@@ -391,7 +391,7 @@ struct zdev_pin {
 	__u32 order;
 	__u32 tgid, pid; /* the pinning task */
 	__s32 stack_id;	 /* the first pin's kernel stack, -1: none */
-	__u32 pad;
+	__u32 foreign;	 /* taken by a task outside run's --scope */
 	char comm[16];
 };
 
@@ -421,7 +421,20 @@ struct zdev_layout_wait {
 };
 
 /*
- * Who maps and migrates device pages (bpf/owners.bpf.h): per address
+ * What zdevmon run judges (--scope): every task, the command's process
+ * tree (its pid and the processes forked from them), or the tasks of its
+ * cgroup and the cgroups below.
+ */
+enum zdev_scope {
+	ZDEV_SCOPE_ALL,
+	ZDEV_SCOPE_TREE,
+	ZDEV_SCOPE_CGROUP,
+};
+
+#define ZDEV_MAX_SCOPE_TGIDS 16384
+
+/*
+ * Who maps and migrates device pages (bpf/usage.bpf.h): per address
  * space, keyed by its struct mm_struct *, and per cgroup v2 id what
  * migrated for its processes. LRU maps: the least recently active leave
  * when full.
@@ -458,7 +471,7 @@ struct zdev_kalloc {
 	__u64 size;	/* bytes */
 	__u32 tgid, pid;
 	__s32 stack_id; /* the allocation's kernel stack, -1: none */
-	__u32 pad;
+	__u32 foreign;	/* by a task outside run's --scope */
 	char comm[16];
 };
 
@@ -469,7 +482,8 @@ struct zdev_kalloc {
  * beside each bit, at the same index of records, a u64 packed as below:
  *   bits  0..4   order
  *   bit   5      mapped (some page table maps it)
- *   bits  6..19  birth stack id + 1 (0: none)
+ *   bits  6..18  birth stack id + 1 (0: none)
+ *   bit   19     foreign: born to a task outside run's --scope
  *   bits 20..33  last mapping change, in 2^30 ns after birth (saturates)
  *   bits 34..63  birth, in 2^22 ns after the session began, + 1
  *                (0: alive before it, found by the census)
@@ -477,7 +491,8 @@ struct zdev_kalloc {
 #define ZDEV_REC_ORDER_MASK  0x1fULL
 #define ZDEV_REC_MAPPED	     (1ULL << 5)
 #define ZDEV_REC_STACK_SHIFT 6
-#define ZDEV_REC_STACK_MASK  0x3fffULL
+#define ZDEV_REC_STACK_MASK  0x1fffULL
+#define ZDEV_REC_FOREIGN     (1ULL << 19)
 #define ZDEV_REC_IDLE_SHIFT  20
 #define ZDEV_REC_IDLE_MASK   0x3fffULL
 #define ZDEV_REC_IDLE_UNIT   30 /* log2 ns */
@@ -530,6 +545,12 @@ static inline __u32 zdev_rec_order(__u64 rec)
 static inline __s32 zdev_rec_stack(__u64 rec)
 {
 	return (__s32)((rec >> ZDEV_REC_STACK_SHIFT) & ZDEV_REC_STACK_MASK) - 1;
+}
+
+/* Born to a task outside run's --scope: another job's folio. */
+static inline bool zdev_rec_foreign(__u64 rec)
+{
+	return rec & ZDEV_REC_FOREIGN;
 }
 
 static inline bool zdev_rec_census(__u64 rec)

@@ -77,6 +77,7 @@ enum {
 	OPT_LAYOUT_WAIT,
 	OPT_SETTLE,
 	OPT_OLDER_THAN,
+	OPT_SCOPE,
 	OPT_FAIL_ON_LEAK,
 	OPT_REPORT_JSON,
 	OPT_JUNIT,
@@ -167,6 +168,10 @@ static const struct argp_option run_options[] = {
 	  "Report folios unmapped and not freed for SECONDS when CMD ends" },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
 	  "Exit 3 when an error or critical finding is made" },
+	{ "scope", OPT_SCOPE, "tree|cgroup|all", 0,
+	  "Whose folios, pins and allocations the verdict judges: CMD's "
+	  "process tree (default), every task of zdevmon's cgroup and those "
+	  "below it, or every task" },
 	{ "report-json", OPT_REPORT_JSON, "FILE", 0,
 	  "Write the verdict as JSON to FILE" },
 	{ "junit", OPT_JUNIT, "FILE", 0,
@@ -416,6 +421,21 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL_ON_LEAK:
 		cfg->fail_on_leak = true;
 		break;
+	case OPT_SCOPE:
+		if (!strcmp(arg, "tree"))
+			cfg->scope = ZDEV_SCOPE_TREE;
+		else if (!strcmp(arg, "cgroup"))
+			cfg->scope = ZDEV_SCOPE_CGROUP;
+		else if (!strcmp(arg, "all"))
+			cfg->scope = ZDEV_SCOPE_ALL;
+		else {
+			argp_error(state,
+				   "--scope wants tree, cgroup or all, not "
+				   "'%s'",
+				   arg);
+			return EINVAL;
+		}
+		break;
 	case OPT_REPORT_JSON:
 		return file_arg(state, "--report-json", arg, &cfg->report_json);
 	case OPT_JUNIT:
@@ -458,6 +478,7 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		.teardown_timeout_s = 60,
 		.layout_wait_s = 10,
 		.settle_s = 1,
+		.scope = ZDEV_SCOPE_TREE,
 	};
 	argp_err_exit_status = 2;
 	if (argc > 1 && !strcmp(argv[1], "features")) {

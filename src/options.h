@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "zdev.h"
 
 struct config {
 	double interval_s;	   /* table and snapshot period */
@@ -37,6 +38,7 @@ struct config {
 	double settle_s;
 	double older_than_s; /* 0: unmapped-not-freed off */
 	bool fail_on_leak;
+	enum zdev_scope scope; /* whose folios, pins, allocations count */
 	const char *user; /* daemon: become NAME once attached; run: CMD's */
 	const char *report_json;
 	const char *junit;

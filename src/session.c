@@ -488,6 +488,21 @@ int session_open(struct session *s, char *err, size_t errlen)
 	popts.records = s->cfg.run || s->cfg.stacks;
 	popts.events = s->cfg.events;
 	popts.max_device_pages = s->cfg.max_device_pages;
+	/* a daemon judges no one's */
+	popts.scope = s->cfg.run ? s->cfg.scope : ZDEV_SCOPE_ALL;
+	popts.scope_cgroup = 0;
+	popts.scope_level = 0;
+	if (popts.scope == ZDEV_SCOPE_CGROUP) {
+		int ret = cgroup_self(&popts.scope_cgroup, &popts.scope_level);
+
+		if (ret) {
+			snprintf(err, errlen,
+				 "--scope cgroup: zdevmon's cgroup v2 is not "
+				 "found under /sys/fs/cgroup (%s)",
+				 strerror(-ret));
+			return ret;
+		}
+	}
 	s->tracker.folio_records = popts.records;
 	return probes_open(&s->probes, &popts, err, errlen);
 }

@@ -107,6 +107,9 @@ static int run_prepare(struct session *s, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	ret = runcmd_prepare(&s->cmd, s->cfg.cmd, &user);
+	/* the root of the tree --scope judges: before it can fork */
+	if (!ret && s->cfg.scope == ZDEV_SCOPE_TREE)
+		ret = probes_scope_add(s->probes, s->cmd.pid);
 	if (!ret && s->cfg.teardown)
 		ret = runcmd_prepare_shell(&s->teardown, s->cfg.teardown);
 	if (ret) {

@@ -308,6 +308,7 @@ static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 		.pgmap_id = w->pgmap_id,
 		.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0,
 		.preexisting = zdev_rec_census(rec),
+		.foreign = zdev_rec_foreign(rec),
 		.birth_ns = w->k->start_ns + zdev_rec_birth_ns(rec),
 		.last_ns = w->k->start_ns + zdev_rec_last_ns(rec),
 		.birth_stack = zdev_rec_stack(rec),

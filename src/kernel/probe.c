@@ -287,6 +287,7 @@ struct probes {
 	int stats_fd; /* BPF_ENABLE_STATS: statistics while it is open */
 	struct hook_def defs[NR_HOOKS];
 	struct hook_run hooks[NR_HOOKS];
+	struct bpf_link *scope_link; /* run --scope tree: forks followed */
 	int ncpus;
 };
 
@@ -700,6 +701,12 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	select_programs(p);
 	if (!opts->btf_path)
 		set_gup_fast_text(p);
+	p->skel->rodata->scope_mode = opts->scope;
+	p->skel->rodata->scope_cgroup = opts->scope_cgroup;
+	p->skel->rodata->scope_level = opts->scope_level;
+	bpf_program__set_autoload(p->skel->progs.scope_fork,
+				  opts->scope == ZDEV_SCOPE_TREE ||
+					  opts->btf_path);
 	ret = size_state(p, opts, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -718,6 +725,17 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		btf__free(btf);
 		*out = p;
 		return 0;
+	}
+	if (opts->scope == ZDEV_SCOPE_TREE) {
+		p->scope_link = bpf_program__attach(p->skel->progs.scope_fork);
+		if (!p->scope_link) {
+			ret = -errno;
+			snprintf(err, errlen,
+				 "cannot follow the command's process tree "
+				 "(sched_process_fork: %s); try --scope all",
+				 strerror(-ret));
+			goto cleanup;
+		}
 	}
 	if (opts->bpf_stats) {
 		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -763,6 +781,16 @@ cleanup:
 bool probes_fsdax_idle_at_one(const struct probes *p)
 {
 	return fsdax_idle_at_one(p);
+}
+
+int probes_scope_add(struct probes *p, uint32_t tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.scope_tgids), &tgid,
+				&one, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 struct zdev *probes_skel(struct probes *p)
@@ -932,6 +960,7 @@ void probes_close(struct probes *p)
 	for (i = 0; i < NR_HOOKS; i++)
 		for (j = 0; j < 2; j++)
 			bpf_link__destroy(p->hooks[i].links[j]);
+	bpf_link__destroy(p->scope_link);
 	zdev__destroy(p->skel);
 	free(p);
 }

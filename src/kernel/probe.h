@@ -27,6 +27,10 @@ struct probe_opts {
 	bool records;	    /* CI mode: a record per live folio, not a bit */
 	bool events;	    /* the opt-in per-event stream (--events) */
 	uint64_t max_device_pages; /* pages the per-folio state covers */
+	/* run --scope: what the kernel side marks foreign (zdev.h) */
+	enum zdev_scope scope;
+	uint64_t scope_cgroup; /* ZDEV_SCOPE_CGROUP: its id, its depth */
+	uint32_t scope_level;
 };
 
 /*
@@ -50,6 +54,8 @@ int probes_events_fd(const struct probes *p);
 void probes_status(const struct probes *p, struct zdev_status *st);
 /* The device calls the BPF fast path counted, by enum zdev_hook. */
 void probes_fast_calls(const struct probes *p, uint64_t calls[ZDEV_HOOK_MAX]);
+/* ZDEV_SCOPE_TREE: tgid's process is in the tree (the command's pid). */
+int probes_scope_add(struct probes *p, uint32_t tgid);
 /* The skeleton, for the reader of the kernel side's state (kstate.c). */
 struct zdev *probes_skel(struct probes *p);
 /* The frames of a captured stack, innermost first; their number or 0. */

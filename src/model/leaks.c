@@ -177,6 +177,16 @@ static int add_folio(const struct zt_folio_view *v, void *ctx)
 	    (v->mapcount > 0 || w->now_ns - v->last_ns < w->older_than_ns))
 		return 0;
 	pin = pins_find(&w->t->pins, v->pfn);
+	/*
+	 * another job's (run --scope): born to it, or pinned by it; a
+	 * teardown waits for every folio all the same
+	 */
+	if (w->rule != LEAK_TEARDOWN_LIVE &&
+	    (v->foreign || (pin && pin->k.foreign))) {
+		if (w->rule == LEAK_LIVE_AFTER_RUN)
+			w->r->foreign_live++;
+		return 0;
+	}
 	if (pin)
 		pin_key(&key, pin, v->birth_stack);
 	f = finding_of(w->r, w->rule, v->pgmap_id, p ? p->type : 0,
@@ -211,6 +221,10 @@ static int add_pinned_unseen(const struct tracker *t, struct leak_report *r)
 
 		if (!p || tracker_folio(t, pin->pfn, &v))
 			continue;
+		if (pin->k.foreign) {
+			r->foreign_live++;
+			continue;
+		}
 		pin_key(&key, pin, -1);
 		f = finding_of(r, LEAK_LIVE_AFTER_RUN, p->id, p->type,
 			       pin->k.stack_id, &key);

@@ -77,6 +77,7 @@ struct leak_report {
 	size_t nr;
 	size_t cap;
 	uint64_t preexisting_live; /* alive before monitoring: not judged */
+	uint64_t foreign_live;	   /* other jobs' (run --scope): not judged */
 };
 
 /*

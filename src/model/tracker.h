@@ -123,6 +123,7 @@ struct zt_folio_view {
 	uint64_t last_ns;
 	uint32_t last_kind;
 	bool preexisting;
+	bool foreign;	     /* born to a task outside run's --scope */
 	int32_t birth_stack; /* stack id at birth, -1: none */
 	int32_t last_stack;  /* at the latest mapping change */
 };

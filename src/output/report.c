@@ -299,6 +299,11 @@ void report_text(FILE *out, const struct report_ctx *c)
 			"  note: %" PRIu64 " folios alive before monitoring "
 			"began were not judged\n",
 			c->r->preexisting_live);
+	if (c->r->foreign_live)
+		fprintf(out,
+			"  note: %" PRIu64 " folios of other jobs (outside "
+			"--scope) were live and not judged\n",
+			c->r->foreign_live);
 	if (c->teardown_timed_out)
 		fprintf(out, "  note: the teardown '%s' had not finished\n",
 			c->teardown);
@@ -439,6 +444,7 @@ json_object *report_json(const struct report_ctx *c)
 	}
 	json_object_object_add(o, "findings", findings);
 	json_add_u64(o, "preexisting_live_folios", c->r->preexisting_live);
+	json_add_u64(o, "foreign_live_folios", c->r->foreign_live);
 	json_add_u64(o, "dropped_events", c->dropped_events);
 	json_add_u64(o, "probe_misses", c->probe_misses);
 	json_add_u64(o, "stack_collisions", c->stack_collisions);

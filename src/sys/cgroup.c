@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgroup v2 ids to paths, by a walk of the cgroup2 mount. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,4 +53,32 @@ out:
 		return NULL;
 	snprintf(buf, len, "%s", cache[i].path);
 	return buf;
+}
+
+int cgroup_self(uint64_t *id, uint32_t *level)
+{
+	char line[512], dir[600];
+	struct stat st;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	const char *path = NULL, *p;
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* the unified hierarchy's line: "0::/a/b" */
+	while (!path && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::/", 4))
+			path = line + 3;
+	fclose(f);
+	if (!path)
+		return err;
+	line[strcspn(line, "\n")] = '\0';
+	*level = 0;
+	for (p = path; *p; p++)
+		*level += *p == '/' && p[1] && p[1] != '/';
+	snprintf(dir, sizeof(dir), CGROUP_ROOT "%s", path);
+	if (stat(dir, &st))
+		return -errno;
+	*id = st.st_ino;
+	return 0;
 }

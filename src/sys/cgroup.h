@@ -16,4 +16,10 @@
  */
 const char *cgroup_path(uint64_t id, char *buf, size_t len);
 
+/*
+ * This process's cgroup v2: its id and its depth below the root (0: the
+ * root). 0 or -errno (no cgroup2 mount at /sys/fs/cgroup, say).
+ */
+int cgroup_self(uint64_t *id, uint32_t *level);
+
 #endif /* ZDEVMON_CGROUP_H */

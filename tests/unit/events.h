@@ -219,6 +219,7 @@ static inline struct zt_folio_view k_view(int pgmap_id, uint64_t pfn,
 	v.pgmap_id = pgmap_id;
 	v.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0;
 	v.preexisting = zdev_rec_census(rec);
+	v.foreign = zdev_rec_foreign(rec);
 	v.birth_ns = start_ns + zdev_rec_birth_ns(rec);
 	v.last_ns = start_ns + zdev_rec_last_ns(rec);
 	v.birth_stack = zdev_rec_stack(rec);

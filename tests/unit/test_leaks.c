@@ -861,6 +861,62 @@ static void test_reports(void **state)
 	ksyms_free(ks);
 }
 
+/*
+ * run --scope: another job's folios (born to a task outside the scope, or
+ * pinned by one) are counted apart, never findings; a stuck teardown
+ * still names every folio it waits for.
+ */
+static void test_scope(void **state)
+{
+	struct tracker t;
+	struct leak_report r = {};
+	struct zdev_pin pin = pin_of(200, "other-job", 9, 5, 1, 0);
+	const struct leak_finding *f;
+	struct kpgmap k;
+	int i;
+
+	priv_pgmap(&t, &k);
+	for (i = 0; i < 4; i++)
+		born(&t, &k, PFN + i, 0, 1);
+	for (i = 0; i < 3; i++) {
+		k_born(&k, 0, 0);
+		k_sync(&t, &k);
+		assert_int_equal(k_rec_add(&t, 1, PFN + 10 + i,
+					   zdev_rec_new(0, 0, 2, false) |
+						   ZDEV_REC_FOREIGN,
+					   START_NS),
+				 0);
+	}
+	/* ours, pinned by the other job; and a foreign pin on nothing seen */
+	assert_int_equal(pins_add(&t.pins, PFN, 1, &pin), 0);
+	pin.foreign = 1;
+	assert_int_equal(pins_add(&t.pins, PFN + 1, 1, &pin), 0);
+	assert_int_equal(pins_add(&t.pins, PFN + 900, 1, &pin), 0);
+	pins_sort(&t.pins);
+
+	assert_int_equal(leaks_after_run(&t, &r), 0);
+	f = find(&r, LEAK_LIVE_AFTER_RUN, 1);
+	assert_non_null(f);
+	assert_int_equal(f->folios, 2); /* PFN + 2, + 3 */
+	/* PFN pinned by a task in scope: its pin holds it */
+	f = find(&r, LEAK_LIVE_AFTER_RUN, 5);
+	assert_non_null(f);
+	assert_int_equal(f->folios, 1);
+	assert_null(find(&r, LEAK_LIVE_AFTER_RUN, 2));
+	/* 3 born to the other job, 1 pinned by it, 1 pinned unseen */
+	assert_int_equal(r.foreign_live, 5);
+	leaks_release(&r);
+
+	k_kill(&k);
+	k_sync(&t, &k);
+	assert_int_equal(leaks_teardown(&t, tracker_pgmap_by_id(&t, 1), &r), 0);
+	f = find(&r, LEAK_TEARDOWN_LIVE, 2);
+	assert_non_null(f);
+	assert_int_equal(f->folios, 3);
+	leaks_release(&r);
+	tracker_release(&t);
+}
+
 /* Reports and alerts of every rule, as docs/schema/v1 describes them. */
 static void test_report_schema(void **state)
 {
@@ -959,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_live_after_run),
 		cmocka_unit_test(test_live_after_run_pages),
 		cmocka_unit_test(test_live_after_run_pinned),
+		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_teardown_and_unmapped),
 		cmocka_unit_test(test_teardown_no_folio),
 		cmocka_unit_test(test_teardown_daemon_mode),

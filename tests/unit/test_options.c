@@ -46,6 +46,14 @@ static void test_options(void **state)
 	assert_true(cfg.layout_wait_s == 0.5);
 	assert_int_not_equal(PARSE(&cfg, "--layout-wait", "0"), 0);
 	assert_int_not_equal(PARSE(&cfg, "--layout-wait", "nan"), 0);
+	/* run judges its command's process tree unless told */
+	assert_int_equal(PARSE(&cfg, "run", "--", "true"), 0);
+	assert_int_equal(cfg.scope, ZDEV_SCOPE_TREE);
+	assert_int_equal(PARSE(&cfg, "run", "--scope", "cgroup", "true"), 0);
+	assert_int_equal(cfg.scope, ZDEV_SCOPE_CGROUP);
+	assert_int_equal(PARSE(&cfg, "run", "--scope", "all", "true"), 0);
+	assert_int_equal(cfg.scope, ZDEV_SCOPE_ALL);
+	assert_int_not_equal(PARSE(&cfg, "run", "--scope", "pod", "true"), 0);
 }
 
 static void test_bad_options(void **state)

@@ -25,20 +25,24 @@ static void test_layout(void **state)
 	const uint64_t order = ZDEV_REC_ORDER_MASK;
 	const uint64_t mapped = ZDEV_REC_MAPPED;
 	const uint64_t stack = ZDEV_REC_STACK_MASK << ZDEV_REC_STACK_SHIFT;
+	const uint64_t foreign = ZDEV_REC_FOREIGN;
 	const uint64_t idle = ZDEV_REC_IDLE_MASK << ZDEV_REC_IDLE_SHIFT;
 	const uint64_t birth = ZDEV_REC_BIRTH_MASK << ZDEV_REC_BIRTH_SHIFT;
 
 	assert_int_equal(order, BITS(0, 4));
 	assert_int_equal(mapped, BITS(5, 5));
-	assert_int_equal(stack, BITS(6, 19));
+	assert_int_equal(stack, BITS(6, 18));
+	assert_int_equal(foreign, BITS(19, 19));
 	assert_int_equal(idle, BITS(20, 33));
 	assert_int_equal(birth, BITS(34, 63));
 	/* no bit in two fields, no bit in none */
 	assert_int_equal(order & mapped, 0);
 	assert_int_equal((order | mapped) & stack, 0);
-	assert_int_equal((order | mapped | stack) & idle, 0);
-	assert_int_equal((order | mapped | stack | idle) & birth, 0);
-	assert_int_equal(order | mapped | stack | idle | birth, UINT64_MAX);
+	assert_int_equal((order | mapped | stack) & foreign, 0);
+	assert_int_equal((order | mapped | stack | foreign) & idle, 0);
+	assert_int_equal((order | mapped | stack | foreign | idle) & birth, 0);
+	assert_int_equal(order | mapped | stack | foreign | idle | birth,
+			 UINT64_MAX);
 	/* the birth field is the top: a shift leaves nothing above it */
 	assert_int_equal(UINT64_MAX >> ZDEV_REC_BIRTH_SHIFT,
 			 ZDEV_REC_BIRTH_MASK);
