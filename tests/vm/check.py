@@ -1125,6 +1125,26 @@ def check_usage(c, out):
     c.eq("usage/end: per cgroup, nothing mapped, the migrations kept",
          (g.get("/usageA"), g.get("/usageB"), g.get("/usageF")),
          ((0, 16), (0, 24), (0, 32)))
+    check_scope(c, out)
+
+
+def check_scope(c, out):
+    """zdevmon run --scope: another process, outside the job's tree and
+    cgroup, holds 8 device pages born during the run: not the job's."""
+    for scope, rc, foreign in (("tree", "0", 8), ("cgroup", "0", 8),
+                               ("all", "3", 0)):
+        t = truth(f"{out}/scope-{scope}.truth")
+        c.need(f"scope/{scope}: the other process migrated 8 pages",
+               t.get("migrated") == 8, t)
+        c.eq(f"scope/{scope}: exit status",
+             open(f"{out}/scope-{scope}.rc").read().strip(), rc)
+        r = report(c, out, f"scope-{scope}", "scope")
+        if not r:
+            continue
+        live = findings(r, "live-after-run")
+        c.eq(f"scope/{scope}: live-after-run pages judged, not judged",
+             (sum(f["pages"] for f in live), r.get("foreign_live_folios")),
+             (8 - foreign, foreign))
 
 
 def check_coherent(c, out):

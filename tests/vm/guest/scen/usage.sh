@@ -5,6 +5,9 @@
 # forks while it maps 32, and holds again once the child exited (fork
 # duplicates the mappings without rmap, the child's exit unmaps its
 # copies). The daemon's snapshots at each hold, and once all exited.
+# Then zdevmon run --scope: a job that leaks nothing while another
+# process, outside its tree and its cgroup, holds device pages born
+# during the run: clean with --scope tree and cgroup, 8 leaked with all.
 # shellcheck source=../lib.sh
 . /scen/lib.sh
 CG=/sys/fs/cgroup
@@ -47,4 +50,27 @@ echo "truth pid_f $fpid" >>"$OUT/f.truth"
 sleep 1
 zdev_snapshot
 zdev_stop
+
+RUN="zdevmon run --fail-on-leak"
+[ "$ZDEV_MODE" = kprobe ] && RUN="$RUN --force-kprobes"
+mkdir -p $CG/scopejob
+for scope in tree cgroup all; do
+	rm -f /tmp/scope.go /tmp/scope.done
+	# shellcheck disable=SC2016,SC2086 # $$: the inner shell's; RUN: words
+	sh -c 'echo $$ >'$CG/scopejob/cgroup.procs' && exec "$@"' sh \
+		$RUN --scope $scope --report-json "$OUT/scope-$scope.json" -- \
+		sh -c 'touch /tmp/scope.go
+			until [ -e /tmp/scope.done ]; do sleep 0.1; done' \
+		>"$OUT/scope-$scope.out" 2>"$OUT/scope-$scope.err" &
+	rpid=$!
+	until [ -e /tmp/scope.go ]; do sleep 0.1; done
+	ZDEV_HOLD=1 leakwork migrate 8 0 >"$OUT/scope-$scope.truth" &
+	opid=$!
+	until stopped $opid; do sleep 0.05; done
+	touch /tmp/scope.done
+	wait $rpid
+	echo $? >"$OUT/scope-$scope.rc"
+	kill -CONT $opid
+	wait $opid
+done
 rmmod zdev_leak
