@@ -70,9 +70,10 @@ static __always_inline int kalloc_freed(__u64 kaddr)
 SEC("fexit/pci_alloc_p2pmem")
 int BPF_PROG(p2p_alloc_fexit, void *pdev, size_t size, void *ret)
 {
+	/* the return value: ctx[2], past what bpf_get_func_arg() reaches */
 	if (!ret)
 		return 0;
-	return kalloc_taken(ctx, arg_u64(ctx, 2), size);
+	return kalloc_taken(ctx, (__u64)ret, size);
 }
 
 SEC("kprobe/pci_alloc_p2pmem")
