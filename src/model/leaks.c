@@ -46,6 +46,10 @@ const char *leak_finding_text(const struct leak_finding *f)
 	    f->pgmap_type == ZDEV_PGMAP_GENERIC)
 		return "still live after memunmap_pages() returned: their "
 		       "struct pages are gone (a use after unmap)";
+	if (f->held_by == LEAK_HELD_BY_KALLOC)
+		return "of device memory allocated in the kernel and never "
+		       "freed, while memunmap_pages() waits for its pgmap "
+		       "references";
 	if (!f->folios)
 		return "held by no folio zdevmon saw live, yet "
 		       "memunmap_pages() still waits: a pgmap reference is "

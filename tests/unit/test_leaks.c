@@ -650,6 +650,9 @@ static void test_teardown_refs(void **state)
 				 f->holder.tgid == 300 ? 2 : 1);
 		assert_int_equal(f->pages, f->holder.tgid == 300 ? 4 : 1);
 		assert_string_equal(f->holder.comm, "nvmet");
+		assert_non_null(strstr(leak_finding_text(f),
+				       "allocated in the kernel and never "
+				       "freed"));
 	}
 	/* merged into run's verdict twice: the allocations add up */
 	assert_int_equal(leaks_merge(&verdict, &r), 0);
