@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "kallocs.h"
 
 void kallocs_clear(struct zt_kallocs *ks)
@@ -19,15 +20,8 @@ void kallocs_release(struct zt_kallocs *ks)
 int kallocs_add(struct zt_kallocs *ks, uint64_t kaddr, int pgmap_id,
 		const struct zdev_kalloc *k)
 {
-	if (ks->nr == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16;
-		struct zt_kalloc *v = realloc(ks->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ks->v = v;
-		ks->cap = cap;
-	}
+	if (grow((void **)&ks->v, ks->nr, &ks->cap, sizeof(*ks->v)))
+		return -ENOMEM;
 	ks->v[ks->nr].kaddr = kaddr;
 	ks->v[ks->nr].pgmap_id = pgmap_id;
 	ks->v[ks->nr].k = *k;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "pins.h"
 
 void pins_clear(struct zt_pins *ps)
@@ -19,15 +20,8 @@ void pins_release(struct zt_pins *ps)
 int pins_add(struct zt_pins *ps, uint64_t pfn, int pgmap_id,
 	     const struct zdev_pin *k)
 {
-	if (ps->nr == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 64;
-		struct zt_pin *v = realloc(ps->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ps->v = v;
-		ps->cap = cap;
-	}
+	if (grow((void **)&ps->v, ps->nr, &ps->cap, sizeof(*ps->v)))
+		return -ENOMEM;
 	ps->v[ps->nr].pfn = pfn;
 	ps->v[ps->nr].pgmap_id = pgmap_id;
 	ps->v[ps->nr].k = *k;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "usage.h"
 
 void usage_clear(struct zt_usage *o)
@@ -16,23 +17,6 @@ void usage_release(struct zt_usage *o)
 	free(o->mms);
 	free(o->cgroups);
 	memset(o, 0, sizeof(*o));
-}
-
-/* Room for one more of n in *v (cap *cap, elements of size sz). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-	size_t c;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	p = realloc(*v, c * sz);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
 }
 
 int usage_add_mm(struct zt_usage *o, uint64_t mm, const struct zdev_mm_stats *k)

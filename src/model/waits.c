@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "waits.h"
 
 void waits_release(struct zt_waits *ws)
@@ -28,15 +29,8 @@ int waits_put(struct zt_waits *ws, uint32_t tid, int pgmap_id,
 		if (ws->v[i].tid == tid)
 			w = &ws->v[i];
 	if (!w) {
-		if (ws->nr == ws->cap) {
-			size_t cap = ws->cap ? ws->cap * 2 : 16;
-			struct zt_wait *v = realloc(ws->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			ws->v = v;
-			ws->cap = cap;
-		}
+		if (grow((void **)&ws->v, ws->nr, &ws->cap, sizeof(*ws->v)))
+			return -ENOMEM;
 		w = &ws->v[ws->nr++];
 		w->alerted = false;
 	} else if (w->k.first_ns != k->first_ns || w->k.mapping != k->mapping) {
