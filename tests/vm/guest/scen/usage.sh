@@ -16,12 +16,13 @@ mkdir -p $CG/usageA $CG/usageB $CG/usageF
 insmod /bin/zdev_leak.ko coherent_base=0x60000000 || exit 1
 zdev_start usage || exit 1
 
-# job CGROUP CMD...: CMD in CGROUP, stopping (SIGSTOP) at each hold
+# job CGROUP CMD... &: CMD in CGROUP, stopping (SIGSTOP) at each hold; the
+# background subshell execs it, so $! is CMD's pid
 job() {
 	cg=$1
 	shift
 	# shellcheck disable=SC2016 # $$: the inner shell's, exec keeps it
-	ZDEV_HOLD=1 sh -c 'echo $$ >"$0" && exec "$@"' \
+	ZDEV_HOLD=1 exec sh -c 'echo $$ >"$0" && exec "$@"' \
 		"$CG/$cg/cgroup.procs" "$@"
 }
 stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
