@@ -35,8 +35,12 @@ struct mm_struct___memcg {
 	struct task_struct *owner;
 } __attribute__((preserve_access_index));
 
-/* An mm's entry, made at its first device event with its owner's name. */
-static __always_inline struct zdev_mm_stats *mm_entry(__u64 mm)
+/*
+ * An mm's entry, made at its first device event with its owner's name.
+ * Not inlined: its new entry would weigh on every caller's stack, and the
+ * migration hooks' combined stack is near v6.1's 512-byte limit.
+ */
+static __noinline struct zdev_mm_stats *mm_entry(__u64 mm)
 {
 	struct mm_struct___memcg *m = (void *)mm;
 	struct zdev_mm_stats *s = bpf_map_lookup_elem(&mm_stats, &mm), new = {};

@@ -21,6 +21,7 @@ $RUN --report-json "$OUT/p2pclean.json" -- \
 	>"$OUT/p2pclean.truth" 2>"$OUT/p2pclean.err"
 echo $? >"$OUT/p2pclean.rc"
 
+rm -f "$OUT/p2pd.ndjson"
 # shellcheck disable=SC2086 # ZFLAGS: several options
 zdevmon $ZFLAGS --json "$OUT/p2pd.ndjson" 2>"$OUT/p2pd.stderr" &
 zpid=$!
