@@ -137,8 +137,8 @@ int BPF_PROG(layout_busy_fexit, struct address_space *mapping,
 	if (!page)
 		return layout_end();
 	layout_enter(arg_u64(ctx, 0), 0, LAYOUT_WHOLE_FILE);
-	/* the return value: past what bpf_get_func_arg() reaches */
-	return layout_result(ZDEV_HOOK_LAYOUT_BREAK, (__u64)page);
+	/* the return value (past what bpf_get_func_arg() reaches), typed */
+	return layout_result(ZDEV_HOOK_LAYOUT_BREAK, ptr_to_u64(page));
 }
 
 SEC("kprobe/dax_layout_busy_page")

@@ -87,9 +87,11 @@ static __always_inline void usage_mapped(__u64 vma, int kind, __s64 pages,
 				     kind == ZDEV_EV_MAP ? pages : -pages);
 }
 
-/* pages migrated for the mm of vma, to the device or back to RAM. */
-static __always_inline void usage_migrated(__u64 vma, __u64 pages,
-					   bool to_device)
+/*
+ * pages migrated for the mm of vma, to the device or back to RAM. Not
+ * inlined either: the migration hook's own frame is the large one.
+ */
+static __noinline void usage_migrated(__u64 vma, __u64 pages, bool to_device)
 {
 	__u64 mm = vma_mm(vma);
 	struct zdev_cgroup_stats *c, zero = {};

@@ -38,7 +38,7 @@ const volatile __u32 max_migrate_entries = 1 << 20;
  * of dst, or a collect chunk of src alone, keeps the whole call chain
  * within v6.1's 512 bytes of stack.
  */
-#define MIG_CHUNK     10
+#define MIG_CHUNK     8
 #define COLLECT_CHUNK 32
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */
