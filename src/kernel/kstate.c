@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
@@ -426,26 +427,38 @@ int kstate_usage(struct kstate *k, struct tracker *t)
 	return err;
 }
 
+/*
+ * Is thread tid of process tgid gone? A signal 0 says, whatever our
+ * privileges (EPERM: it exists), where /proc may hide other users' tasks.
+ */
+static bool thread_gone(__u32 tgid, __u32 tid)
+{
+	return syscall(SYS_tgkill, tgid, tid, 0) && errno == ESRCH;
+}
+
 int kstate_waits(struct kstate *k, struct tracker *t)
 {
 	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;
 	__u32 key, next, *prev = NULL;
 	struct zdev_layout_wait rec;
-	char proc[32];
 
 	waits_begin(&t->waits);
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
 		const struct zt_pgmap *p;
 
 		key = next;
+		/* ended meanwhile */
+		if (bpf_map_lookup_elem(fd, &key, &rec)) {
+			prev = &key;
+			continue;
+		}
 		/* killed while it waited, where no exit hook saw it end */
-		snprintf(proc, sizeof(proc), "/proc/%u", key);
-		if (access(proc, F_OK) && errno == ENOENT &&
+		if (thread_gone(rec.tgid, key) &&
 		    !bpf_map_delete_elem(fd, &key))
 			continue; /* gone from the hash: the walk starts over */
 		prev = &key;
-		/* a call still looking, or ended meanwhile */
-		if (bpf_map_lookup_elem(fd, &key, &rec) || !rec.busy)
+		/* a call still looking for busy pages */
+		if (!rec.busy)
 			continue;
 		p = tracker_pgmap_of(t, rec.pgmap);
 		err = waits_put(&t->waits, key, p ? p->id : 0, &rec);
