@@ -39,6 +39,13 @@ struct hook_def {
 	const char *loses; /* what is lost when it is off */
 	struct hook_variant v[2];
 	const char *covered_by; /* older kernels: this function does it */
+	/*
+	 * Its misses lose no folio event, only who holds or uses one: they
+	 * stay in its own count, out of probe_misses (run's "inconclusive").
+	 * Under a preemptible kernel a program preempted on a CPU makes the
+	 * next call there a miss, for hooks as busy as init_wait_var_entry.
+	 */
+	bool aside;
 };
 
 #define NR_HOOKS    ZDEV_HOOK_MAX
@@ -239,33 +246,42 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		      PROG(layout_break_fexit), PROG(layout_break_kprobe),
 		      PROG(layout_break_kretprobe)),
 		    V("dax_layout_busy_page", PROG(layout_busy_fexit), NULL,
-		      PROG(layout_busy_kprobe),
-		      PROG(layout_busy_kretprobe)) } },
+		      PROG(layout_busy_kprobe), PROG(layout_busy_kretprobe)) },
+		  NULL,
+		  true },
 		{ ZDEV_HOOK_LAYOUT_WAIT,
 		  false,
 		  "the page a DAX layout wait waits for (v6.15+), and so "
 		  "its holder",
 		  { V("init_wait_var_entry", PROG(layout_wait_fentry), NULL,
-		      PROG(layout_wait_kprobe), NULL) } },
+		      PROG(layout_wait_kprobe), NULL) },
+		  NULL,
+		  true },
 		{ ZDEV_HOOK_P2P_ALLOC,
 		  false,
 		  "in-kernel P2PDMA allocations: the pgmap references they "
 		  "hold are left unexplained",
 		  { V("pci_alloc_p2pmem", PROG(p2p_alloc_fexit), NULL,
-		      PROG(p2p_alloc_kprobe), PROG(p2p_alloc_kretprobe)) } },
+		      PROG(p2p_alloc_kprobe), PROG(p2p_alloc_kretprobe)) },
+		  NULL,
+		  true },
 		{ ZDEV_HOOK_P2P_FREE,
 		  false,
 		  "frees of in-kernel P2PDMA allocations: freed ones are "
 		  "still named as holders",
 		  { V("pci_free_p2pmem", PROG(p2p_free_fentry), NULL,
-		      PROG(p2p_free_kprobe), NULL) } },
+		      PROG(p2p_free_kprobe), NULL) },
+		  NULL,
+		  true },
 		{ ZDEV_HOOK_MM_EXIT,
 		  false,
 		  "the end of an address space: a process's attribution "
 		  "stays until the LRU evicts it, and a new process at the "
 		  "same address inherits it",
 		  { V("exit_mmap", PROG(mm_exit_fexit), NULL,
-		      PROG(mm_exit_kprobe), PROG(mm_exit_kretprobe)) } },
+		      PROG(mm_exit_kprobe), PROG(mm_exit_kretprobe)) },
+		  NULL,
+		  true },
 	};
 #undef PROG
 
@@ -904,7 +920,8 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		hs->run_ns = hs->runs = hs->misses = 0;
 		if (on)
 			hook_prog_info(d, h, hs);
-		st->probe_misses += hs->misses;
+		if (!d->aside)
+			st->probe_misses += hs->misses;
 	}
 	probes_fast_calls(p, fast_calls);
 	/* the counters are per enum zdev_hook; several defs never share one */
