@@ -17,6 +17,8 @@
 #ifndef ZDEV_USAGE_BPF_H
 #define ZDEV_USAGE_BPF_H
 
+const volatile __u32 nr_cpus = 1; /* possible CPUs, set by the loader */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ZDEV_MAX_MMS);
@@ -30,6 +32,19 @@ struct {
 	__type(key, __u64); /* cgroup v2 id */
 	__type(value, struct zdev_cgroup_stats);
 } cgroup_stats SEC(".maps");
+
+/*
+ * Each CPU's last address space and the pages mapped there since it was
+ * last folded into its mm_stats entry: a fault loop touches one mm, whose
+ * entry then costs one per-CPU lookup per rmap call, not a hash update.
+ * The daemon adds these deltas to the entries it reads.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zdev_mm_pending);
+} mm_pending SEC(".maps");
 
 struct mm_struct___memcg {
 	struct task_struct *owner;
@@ -74,17 +89,33 @@ static __always_inline void usage_mapped(__u64 vma, int kind, __s64 pages,
 					 __u64 folio, __u64 flags)
 {
 	__u64 mm = vma_mm(vma);
+	struct zdev_mm_pending *c;
 	struct zdev_mm_stats *s;
+	__u32 zero = 0;
 
 	if (!mm)
 		return;
 	if (!pages)
 		pages = 1LL
 			<< (folio_order_of((struct folio *)folio, flags) & 31);
-	s = mm_entry(mm);
-	if (s)
-		__sync_fetch_and_add(&s->mapped_pages,
-				     kind == ZDEV_EV_MAP ? pages : -pages);
+	if (kind != ZDEV_EV_MAP)
+		pages = -pages;
+	c = bpf_map_lookup_elem(&mm_pending, &zero);
+	if (!c)
+		return;
+	if (c->mm == mm) {
+		c->pages += pages;
+		return;
+	}
+	/* another address space: the last one's pages go to its entry */
+	if (c->mm && c->pages) {
+		s = bpf_map_lookup_elem(&mm_stats, &c->mm);
+		if (s)
+			__sync_fetch_and_add(&s->mapped_pages, c->pages);
+	}
+	c->mm = mm;
+	c->pages = pages;
+	mm_entry(mm); /* made now: its owner is known */
 }
 
 /*
@@ -120,9 +151,25 @@ static __noinline void usage_migrated(__u64 vma, __u64 pages, bool to_device)
 		__sync_fetch_and_add(&c->to_ram_pages, pages);
 }
 
+/* Forget mm's pending pages on one CPU (a bpf_loop callback). */
+static int pending_forget(__u32 cpu, __u64 *mm)
+{
+	__u32 zero = 0;
+	struct zdev_mm_pending *c =
+		bpf_map_lookup_percpu_elem(&mm_pending, &zero, cpu);
+
+	if (c && c->mm == *mm) {
+		c->mm = 0;
+		c->pages = 0;
+	}
+	return 0;
+}
+
+/* An address space's end: its entry, and every CPU's pending pages. */
 static __always_inline int usage_exit(__u64 mm)
 {
 	bpf_map_delete_elem(&mm_stats, &mm);
+	bpf_loop(nr_cpus, pending_forget, &mm, 0);
 	return 0;
 }
 

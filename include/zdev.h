@@ -452,6 +452,12 @@ struct zdev_mm_stats {
 	char comm[16];
 };
 
+/* A CPU's last address space and its rmap pages not yet in mm_stats. */
+struct zdev_mm_pending {
+	__u64 mm;
+	__s64 pages;
+};
+
 struct zdev_cgroup_stats {
 	__u64 to_device_pages;
 	__u64 to_ram_pages;

@@ -412,6 +412,20 @@ static int cgroup_add(__u64 cgroup, const void *val, void *ctx)
 	return usage_add_cgroup(ctx, cgroup, val);
 }
 
+/* Each CPU's pages not yet folded into its last address space's entry. */
+static void pending_add(struct kstate *k, struct tracker *t)
+{
+	struct zdev_mm_pending per_cpu[k->ncpus > 0 ? k->ncpus : 1];
+	__u32 zero = 0;
+	int c;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.mm_pending), &zero,
+				per_cpu))
+		return;
+	for (c = 0; c < k->ncpus; c++)
+		usage_pending(&t->usage, per_cpu[c].mm, per_cpu[c].pages);
+}
+
 int kstate_usage(struct kstate *k, struct tracker *t)
 {
 	struct zdev_cgroup_stats cg;
@@ -421,6 +435,8 @@ int kstate_usage(struct kstate *k, struct tracker *t)
 	usage_clear(&t->usage);
 	err = map_each(bpf_map__fd(k->skel->maps.mm_stats), &mm, mm_add,
 		       &t->usage);
+	if (!err)
+		pending_add(k, t);
 	if (!err)
 		err = map_each(bpf_map__fd(k->skel->maps.cgroup_stats), &cg,
 			       cgroup_add, &t->usage);

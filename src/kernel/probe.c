@@ -717,6 +717,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	select_programs(p);
 	if (!opts->btf_path)
 		set_gup_fast_text(p);
+	p->skel->rodata->nr_cpus = p->ncpus > 0 ? p->ncpus : 1;
 	p->skel->rodata->scope_mode = opts->scope;
 	p->skel->rodata->scope_cgroup = opts->scope_cgroup;
 	p->skel->rodata->scope_level = opts->scope_level;

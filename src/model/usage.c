@@ -29,6 +29,15 @@ int usage_add_mm(struct zt_usage *o, uint64_t mm, const struct zdev_mm_stats *k)
 	return 0;
 }
 
+void usage_pending(struct zt_usage *u, uint64_t mm, int64_t pages)
+{
+	for (size_t i = 0; mm && pages && i < u->nr_mms; i++)
+		if (u->mms[i].mm == mm) {
+			u->mms[i].k.mapped_pages += pages;
+			return;
+		}
+}
+
 int usage_add_cgroup(struct zt_usage *o, uint64_t cgroup,
 		     const struct zdev_cgroup_stats *k)
 {

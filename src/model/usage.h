@@ -53,6 +53,8 @@ int usage_add_mm(struct zt_usage *o, uint64_t mm,
 		 const struct zdev_mm_stats *k);
 int usage_add_cgroup(struct zt_usage *o, uint64_t cgroup,
 		     const struct zdev_cgroup_stats *k);
+/* Pages a CPU mapped in mm's address space, not yet in its entry. */
+void usage_pending(struct zt_usage *u, uint64_t mm, int64_t pages);
 /*
  * The processes (by tgid) or cgroups with the most mapped and pinned
  * pages, then the most migrated, at most max of them into out; *rest the

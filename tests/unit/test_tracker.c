@@ -1096,6 +1096,10 @@ static void test_usage(void **state)
 	assert_int_equal(pins_add(&pins, 0x40000, 1, &pin), 0);
 	assert_int_equal(usage_add_cgroup(&u, 5, &cg), 0);
 
+	/* a CPU's pages not yet folded in; one of an address space gone */
+	usage_pending(&u, 0x2000, 8);
+	usage_pending(&u, 0x2000, -8);
+	usage_pending(&u, 0x9000, 5);
 	n = usage_processes(&u, &pins, top, 2, &rest);
 	assert_int_equal(n, 2);
 	assert_int_equal(top[0].tgid, 30); /* 512 pinned */
@@ -1105,6 +1109,10 @@ static void test_usage(void **state)
 	assert_string_equal(top[1].comm, "gpu-job");
 	assert_int_equal(top[1].mapped_pages, 80);
 	assert_int_equal(top[1].to_device_pages, 80);
+	usage_pending(&u, 0x1000, 3);
+	assert_int_equal(usage_processes(&u, &pins, top, 2, &rest), 2);
+	assert_int_equal(top[1].mapped_pages, 83);
+	usage_pending(&u, 0x1000, -3);
 	assert_int_equal(top[1].to_ram_pages, 8);
 	/* pid 20; the child maps nothing seen, pid 21 nothing at all */
 	assert_int_equal(rest.count, 1);
