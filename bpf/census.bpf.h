@@ -114,6 +114,8 @@ int census(struct zdev_census *args)
 	__u64 nr = args->nr_pfns;
 
 	if (!nr) {
+		if (args->arm_span)
+			device_span_arm();
 		census_nr_regions = 0;
 		if (&iomem_resource)
 			l.res = (__u64)BPF_CORE_READ(

@@ -242,6 +242,7 @@ int BPF_KRETPROBE(pin_grab_page_kretprobe, long ret)
 /* ---- fast path: the pages array it returns ---------------------------- */
 
 #define PIN_WALK_MAX (1U << 20)
+#define PIN_CHUNK 16 /* pointers read at once */
 
 /*
  * What a walk's callback shares with its caller; a callback's state must
@@ -249,24 +250,41 @@ int BPF_KRETPROBE(pin_grab_page_kretprobe, long ret)
  */
 struct pin_walk {
 	__u64 pages; /* struct page *[] */
+	__u64 nr;
 	__s32 stack_id;
 	bool device; /* a device page seen (first pass) */
 	bool record; /* second pass */
 };
 
-static int pin_walk_page(__u32 i, struct pin_walk *w)
+/*
+ * One chunk of the array. Ordinary memory costs a copy of its pointers
+ * and a compare each: only a page inside the device span is read.
+ */
+static int pin_walk_chunk(__u32 idx, struct pin_walk *w)
 {
-	__u64 page = 0, head;
+	__u64 pages[PIN_CHUNK], base = (__u64)idx * PIN_CHUNK, n, page;
+	int i;
 
-	bpf_probe_read_kernel(&page, sizeof(page), (void *)(w->pages + i * 8));
-	/* the zone bits are in every struct page, tails' too */
-	if (!page || !zone_is_device(read_flags(page)))
-		return 0;
-	w->device = true;
-	if (w->record) {
-		head = page_head(page);
-		pin_record(ZDEV_HOOK_PIN_FAST, head, read_flags(head), 1,
-			   w->stack_id);
+	if (base >= w->nr)
+		return 1;
+	n = w->nr - base;
+	if (n > PIN_CHUNK)
+		n = PIN_CHUNK;
+	if (bpf_probe_read_kernel(pages, n * sizeof(__u64),
+				  (void *)(w->pages + base * sizeof(__u64))))
+		return 1;
+	for (i = 0; i < PIN_CHUNK && i < n; i++) {
+		page = pages[i];
+		/* the zone bits are in every struct page, tails' too */
+		if (!page || !device_span_has(page) ||
+		    !zone_is_device(read_flags(page)))
+			continue;
+		w->device = true;
+		if (w->record) {
+			page = page_head(page);
+			pin_record(ZDEV_HOOK_PIN_FAST, page, read_flags(page),
+				   1, w->stack_id);
+		}
 	}
 	return 0;
 }
@@ -280,18 +298,21 @@ static __always_inline int pins_walk(void *ctx, __u64 pages, long nr)
 {
 	struct zdev_hook_stats *st;
 	struct pin_walk w = { .pages = pages };
+	__u32 chunks;
 
 	if (nr <= 0 || !pages)
 		return 0;
 	if (nr > PIN_WALK_MAX)
 		nr = PIN_WALK_MAX;
-	bpf_loop(nr, pin_walk_page, &w, 0);
+	w.nr = nr;
+	chunks = (nr + PIN_CHUNK - 1) / PIN_CHUNK;
+	bpf_loop(chunks, pin_walk_chunk, &w, 0);
 	if (!w.device)
 		return 0;
 	st = hook_stats(ZDEV_HOOK_PIN_FAST);
 	w.stack_id = stack_of(ctx, st);
 	w.record = true;
-	bpf_loop(nr, pin_walk_page, &w, 0);
+	bpf_loop(chunks, pin_walk_chunk, &w, 0);
 	return 0;
 }
 

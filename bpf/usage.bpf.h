@@ -82,13 +82,25 @@ static __always_inline __u64 vma_mm(__u64 vma)
 }
 
 /*
- * An rmap call on a device folio mapped (pages > 0) or unmapped pages of
- * it in vma; pages 0: the whole folio (a PMD or PUD entry).
+ * The same from argument n of an fentry program, a vm_area_struct: the
+ * verifier types the context's arguments from the traced function's BTF,
+ * so vm_mm is a plain load, not a probe read (rmap calls are hot).
  */
-static __always_inline void usage_mapped(__u64 vma, int kind, __s64 pages,
+static __always_inline __u64 ctx_vma_mm(void *ctx, int n)
+{
+	struct vm_area_struct *v = (void *)((__u64 *)ctx)[n];
+
+	return v ? (__u64)v->vm_mm : 0;
+}
+
+/*
+ * An rmap call on a device folio mapped (pages > 0) or unmapped pages of
+ * it in address space mm (the vma's vm_mm); pages 0: the whole folio (a
+ * PMD or PUD entry).
+ */
+static __always_inline void usage_mapped(__u64 mm, int kind, __s64 pages,
 					 __u64 folio, __u64 flags)
 {
-	__u64 mm = vma_mm(vma);
 	struct zdev_mm_pending *c;
 	struct zdev_mm_stats *s;
 	__u32 zero = 0;

@@ -948,6 +948,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
+#include "span.bpf.h"
 #include "usage.bpf.h"
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
@@ -969,8 +970,8 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 		if (!zone_is_device(flags))                                    \
 			return 0;                                              \
 		folio_head_load(folio, &h);                                    \
-		usage_mapped(arg_u64(ctx, vma - 1), kind, nr, arg_u64(ctx, 0), \
-			     flags);                                           \
+		usage_mapped(ctx_vma_mm(ctx, vma - 1), kind, nr,               \
+			     arg_u64(ctx, 0), flags);                          \
 		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,    \
 				   &h, nr, evflags, maps, entire);             \
 	}                                                                      \
@@ -984,7 +985,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 		if (!zone_is_device(flags))                                    \
 			return 0;                                              \
 		folio_head_read(folio, &h);                                    \
-		usage_mapped((__u64)PT_REGS_PARM##vma(ctx), kind, nr,          \
+		usage_mapped(vma_mm((__u64)PT_REGS_PARM##vma(ctx)), kind, nr,  \
 			     (__u64)folio, flags);                             \
 		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,   \
 				   nr, evflags, maps, entire);                 \
@@ -1011,12 +1012,12 @@ RMAP_HOOK(folio_remove_rmap_pud, ZDEV_HOOK_REMOVE_PUD, ZDEV_EV_UNMAP,
 
 /* A new anon folio is mapped whole: once by PTE, or once by PMD if large. */
 static __always_inline int on_new_anon(void *ctx, __u64 addr, __u64 flags,
-				       const struct head_fields *h, __u64 vma)
+				       const struct head_fields *h, __u64 mm)
 {
 	bool large =
 		flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_head));
 
-	usage_mapped(vma, ZDEV_EV_MAP, 0, addr, flags);
+	usage_mapped(mm, ZDEV_EV_MAP, 0, addr, flags);
 
 	return folio_event(ctx, ZDEV_EV_MAP, ZDEV_HOOK_ADD_NEW_ANON, addr,
 			   flags, h, 0,
@@ -1033,7 +1034,7 @@ int BPF_PROG(folio_add_new_anon_rmap_fentry, struct folio *folio)
 	if (!zone_is_device(flags))
 		return 0;
 	folio_head_load(folio, &h);
-	return on_new_anon(ctx, arg_u64(ctx, 0), flags, &h, arg_u64(ctx, 1));
+	return on_new_anon(ctx, arg_u64(ctx, 0), flags, &h, ctx_vma_mm(ctx, 1));
 }
 
 SEC("kprobe/folio_add_new_anon_rmap")
@@ -1045,7 +1046,7 @@ int BPF_KPROBE(folio_add_new_anon_rmap_kprobe, struct folio *folio, void *vma)
 	if (!zone_is_device(flags))
 		return 0;
 	folio_head_read(folio, &h);
-	return on_new_anon(ctx, (__u64)folio, flags, &h, (__u64)vma);
+	return on_new_anon(ctx, (__u64)folio, flags, &h, vma_mm((__u64)vma));
 }
 
 /*
@@ -1066,7 +1067,7 @@ static __always_inline int page_rmap(void *ctx, int kind, int hook, __u64 page,
 	if (head != page)
 		flags = read_flags(head);
 	folio_head_read((struct folio *)head, &h);
-	usage_mapped(vma, kind, compound ? 0 : 1, head, flags);
+	usage_mapped(vma_mm(vma), kind, compound ? 0 : 1, head, flags);
 	return folio_event(ctx, kind, hook, head, flags, &h, compound ? 0 : 1,
 			   evflags | (compound ? ZDEV_F_LARGE_MAP : 0),
 			   kind == ZDEV_EV_MAP ? 1 : -1,
@@ -1758,6 +1759,7 @@ static __always_inline int on_memremap_ret(__u64 pgmap, long ret)
 	count_call(ZDEV_HOOK_MEMREMAP);
 	if (ret < 0 && ret > -4096)
 		return 0; /* ERR_PTR: no pgmap was created */
+	device_span_grow();
 	slot_new(pgmap, ZDEV_HOOK_MEMREMAP, ZDEV_SLOT_CREATED);
 	return 0;
 }

@@ -795,6 +795,16 @@ cleanup:
 	return ret;
 }
 
+bool probes_hook_on(const struct probes *p, enum zdev_hook hook)
+{
+	size_t i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (p->defs[i].hook == hook && hook_attached(p->hooks[i].state))
+			return true;
+	return false;
+}
+
 bool probes_fsdax_idle_at_one(const struct probes *p)
 {
 	return fsdax_idle_at_one(p);

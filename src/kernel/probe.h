@@ -40,6 +40,8 @@ struct probe_opts {
 #define PROBE_MAX_DEVICE_PAGES	  (1ULL << 24) /* 64 GiB: a 2 MiB bitmap */
 #define PROBE_MAX_DEVICE_PAGES_CI (1ULL << 22) /* 16 GiB: 32 MiB records */
 
+/* Is one of hook's functions attached? */
+bool probes_hook_on(const struct probes *p, enum zdev_hook hook);
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */
 bool probes_fsdax_idle_at_one(const struct probes *p);
 
