@@ -242,7 +242,7 @@ int BPF_KRETPROBE(pin_grab_page_kretprobe, long ret)
 /* ---- fast path: the pages array it returns ---------------------------- */
 
 #define PIN_WALK_MAX (1U << 20)
-#define PIN_CHUNK 16 /* pointers read at once */
+#define PIN_CHUNK    16 /* pointers read at once */
 
 /*
  * What a walk's callback shares with its caller; a callback's state must

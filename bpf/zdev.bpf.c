@@ -959,36 +959,36 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
  * deltas are expressions over the arguments (folio, page, nr_pages), vma
  * the 1-based position of its vm_area_struct argument.
  */
-#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)            \
-	SEC("fentry/" #func)                                                   \
-	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,    \
-		     int nr_pages)                                             \
-	{                                                                      \
-		__u64 flags = *(__u64 *)folio;                                 \
-		struct head_fields h;                                          \
-                                                                               \
-		if (!zone_is_device(flags))                                    \
-			return 0;                                              \
-		folio_head_load(folio, &h);                                    \
-		usage_mapped(ctx_vma_mm(ctx, vma - 1), kind, nr,               \
-			     arg_u64(ctx, 0), flags);                          \
-		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,    \
-				   &h, nr, evflags, maps, entire);             \
-	}                                                                      \
-	SEC("kprobe/" #func)                                                   \
-	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page,  \
-		       int nr_pages)                                           \
-	{                                                                      \
-		__u64 flags = read_flags((__u64)folio);                        \
-		struct head_fields h;                                          \
-                                                                               \
-		if (!zone_is_device(flags))                                    \
-			return 0;                                              \
-		folio_head_read(folio, &h);                                    \
-		usage_mapped(vma_mm((__u64)PT_REGS_PARM##vma(ctx)), kind, nr,  \
-			     (__u64)folio, flags);                             \
-		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,   \
-				   nr, evflags, maps, entire);                 \
+#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)           \
+	SEC("fentry/" #func)                                                  \
+	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,   \
+		     int nr_pages)                                            \
+	{                                                                     \
+		__u64 flags = *(__u64 *)folio;                                \
+		struct head_fields h;                                         \
+                                                                              \
+		if (!zone_is_device(flags))                                   \
+			return 0;                                             \
+		folio_head_load(folio, &h);                                   \
+		usage_mapped(ctx_vma_mm(ctx, vma - 1), kind, nr,              \
+			     arg_u64(ctx, 0), flags);                         \
+		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
+				   &h, nr, evflags, maps, entire);            \
+	}                                                                     \
+	SEC("kprobe/" #func)                                                  \
+	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
+		       int nr_pages)                                          \
+	{                                                                     \
+		__u64 flags = read_flags((__u64)folio);                       \
+		struct head_fields h;                                         \
+                                                                              \
+		if (!zone_is_device(flags))                                   \
+			return 0;                                             \
+		folio_head_read(folio, &h);                                   \
+		usage_mapped(vma_mm((__u64)PT_REGS_PARM##vma(ctx)), kind, nr, \
+			     (__u64)folio, flags);                            \
+		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,  \
+				   nr, evflags, maps, entire);                \
 	}
 
 #define PMD_PAGES 0 /* 0: the folio's own size */
