@@ -82,6 +82,7 @@ static int census_subsection(__u32 i, struct census_walk *w)
 	w->pfn = w->start + (__u64)i * ZDEV_SUBSECTION_PAGES;
 	if (!page_flags_read(w->pfn, &flags) || !zone_is_device(flags))
 		return 0;
+	section_mark(w->pfn);
 	bpf_loop(ZDEV_SUBSECTION_PAGES, census_page, w, 0);
 	return 0;
 }
@@ -114,8 +115,6 @@ int census(struct zdev_census *args)
 	__u64 nr = args->nr_pfns;
 
 	if (!nr) {
-		if (args->arm_span)
-			device_span_arm();
 		census_nr_regions = 0;
 		if (&iomem_resource)
 			l.res = (__u64)BPF_CORE_READ(

@@ -258,11 +258,12 @@ struct pin_walk {
 
 /*
  * One chunk of the array. Ordinary memory costs a copy of its pointers
- * and a compare each: only a page inside the device span is read.
+ * and a bit test each: only a page in a device section is read.
  */
 static int pin_walk_chunk(__u32 idx, struct pin_walk *w)
 {
 	__u64 pages[PIN_CHUNK], base = (__u64)idx * PIN_CHUNK, n, page;
+	__u64 vmemmap = vmemmap_start();
 	int i;
 
 	if (base >= w->nr)
@@ -276,7 +277,7 @@ static int pin_walk_chunk(__u32 idx, struct pin_walk *w)
 	for (i = 0; i < PIN_CHUNK && i < n; i++) {
 		page = pages[i];
 		/* the zone bits are in every struct page, tails' too */
-		if (!page || !device_span_has(page) ||
+		if (!page || !section_has_device(page, vmemmap) ||
 		    !zone_is_device(read_flags(page)))
 			continue;
 		w->device = true;

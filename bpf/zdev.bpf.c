@@ -948,7 +948,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
-#include "span.bpf.h"
+#include "sections.bpf.h"
 #include "usage.bpf.h"
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
@@ -1759,7 +1759,7 @@ static __always_inline int on_memremap_ret(__u64 pgmap, long ret)
 	count_call(ZDEV_HOOK_MEMREMAP);
 	if (ret < 0 && ret > -4096)
 		return 0; /* ERR_PTR: no pgmap was created */
-	device_span_grow();
+	sections_mark_pgmap(pgmap);
 	slot_new(pgmap, ZDEV_HOOK_MEMREMAP, ZDEV_SLOT_CREATED);
 	return 0;
 }

@@ -322,8 +322,6 @@ struct zdev_pgmap_counters {
 struct zdev_census {
 	__u64 start_pfn;
 	__u64 nr_pfns;
-	__u32 arm_span; /* nr_pfns 0: arm the device span (bpf/span.bpf.h) */
-	__u32 pad;
 };
 
 /*

@@ -530,11 +530,12 @@ int session_open_events(struct session *s)
 	else if (s->cfg.verbose)
 		fprintf(stderr,
 			"zdevmon: census: %d regions, %" PRIu64
-			" device pages, %" PRIu64 " live folios in %.2fs; "
-			"device pfns in [%#" PRIx64 ", %#" PRIx64 ")\n",
+			" device pages, %" PRIu64 " live folios in %.2fs%s\n",
 			s->census.regions, s->census.scanned, s->census.found,
-			s->census.seconds, s->census.span_lo,
-			s->census.span_hi);
+			s->census.seconds,
+			s->census.sections_armed
+				? ""
+				: "; GUP's pages arrays are read page by page");
 	s->rb = ring_buffer__new(probes_events_fd(s->probes), handle_event, s,
 				 NULL);
 	if (!s->rb) {

@@ -145,12 +145,7 @@ void kstate_census(struct kstate *k, struct census_result *res)
 	memset(res, 0, sizeof(*res));
 	k->skel->bss->census_active = 1;
 	k->skel->bss->census_scanned = k->skel->bss->census_found = 0;
-	/* the device span only grows if memremap_pages() is followed */
-	args.arm_span = probes_hook_on(k->probes, ZDEV_HOOK_MEMREMAP);
 	err = syscall_run(fd, &args, sizeof(args));
-	args.arm_span = 0;
-	res->span_lo = k->skel->data->device_span.lo;
-	res->span_hi = k->skel->data->device_span.hi;
 	nr = k->skel->bss->census_nr_regions;
 	if (nr > ZDEV_CENSUS_REGIONS)
 		nr = ZDEV_CENSUS_REGIONS;
@@ -177,6 +172,13 @@ void kstate_census(struct kstate *k, struct census_result *res)
 	res->scanned = k->skel->bss->census_scanned;
 	res->found = k->skel->bss->census_found;
 	k->skel->bss->census_active = 0;
+	/*
+	 * Device sections are known once every region was walked and while
+	 * memremap_pages() is followed (bpf/sections.bpf.h).
+	 */
+	res->sections_armed = !err && nr < ZDEV_CENSUS_REGIONS &&
+			      probes_hook_on(k->probes, ZDEV_HOOK_MEMREMAP);
+	k->skel->bss->device_sections_armed = res->sections_armed;
 	res->err = err;
 	res->seconds = now_s() - t0;
 }

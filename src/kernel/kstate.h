@@ -22,8 +22,8 @@ struct census_result {
 	uint64_t pfns;	  /* pfns they span */
 	uint64_t scanned; /* device pages looked at */
 	uint64_t found;	  /* live folios found: preexisting */
-	/* pfns that can be device pages (bpf/span.bpf.h): [lo, hi) */
-	uint64_t span_lo, span_hi;
+	/* the GUP walk reads only pages of device sections (sections.bpf.h) */
+	bool sections_armed;
 	double seconds;
 	int err; /* the first failure, -errno; 0 if none */
 };
