@@ -143,6 +143,43 @@ $(OUT)/webserve: tests/web/webserve.c $(call obj,$(HTTP_TEST_SRCS)) \
 	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
 		$(HTTP_LIBS) $(LDLIBS)
 
+# libFuzzer harnesses (tests/fuzz), clang's, under ASan and UBSan; their
+# objects apart again (build/fuzz), instrumented for coverage
+FUZZ := $(OUT)/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+fuzz_obj = $(patsubst src/%.c,$(FUZZ)/%.o,$(1))
+FUZZERS := $(FUZZ)/fuzz_options $(FUZZ)/fuzz_ksyms $(FUZZ)/fuzz_http
+.SECONDARY: $(call fuzz_obj,$(sort $(HTTP_TEST_SRCS) src/kernel/ksyms.c))
+
+$(FUZZ)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(call fuzz_obj,src/output/p11_kit_stubs.c): CFLAGS += -I/usr/include/p11-kit-1
+
+$(FUZZ)/fuzz_options: tests/fuzz/fuzz_options.c \
+		$(call fuzz_obj,src/options.c src/output/listen.c \
+		src/output/ndjson.c src/output/outfile.c)
+	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(filter %.o,$^)
+
+$(FUZZ)/fuzz_ksyms: tests/fuzz/fuzz_ksyms.c $(call fuzz_obj,src/kernel/ksyms.c)
+	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(filter %.o,$^)
+
+$(FUZZ)/fuzz_http: tests/fuzz/fuzz_http.c \
+		$(call fuzz_obj,$(HTTP_TEST_SRCS)) $(OUT)/webpage.o
+	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
+		$(HTTP_LIBS) $(LDLIBS)
+
+# A bounded run of each (make test: FUZZ_SECONDS each), its crashes and
+# committed regressions replayed; make fuzz: five minutes each.
+fuzz: $(FUZZERS)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh $(FUZZERS)
+
 unit-test: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 
@@ -150,7 +187,7 @@ vm-test: zdevmon $(OUT)/migcount
 	@tests/vm/test.sh
 
 # The README's test command: unit tests, then every guest scenario.
-test: zdevmon $(UNIT_TESTS) $(OUT)/webserve $(OUT)/migcount
+test: zdevmon $(UNIT_TESTS) $(FUZZERS) $(OUT)/webserve $(OUT)/migcount
 	@tests/run-all.sh $(UNIT_TESTS)
 
 demo: zdevmon $(OUT)/migcount
@@ -176,7 +213,7 @@ bench: zdevmon $(OUT)/barecount $(OUT)/migcount
 	@tests/vm/bench.sh
 
 # .clang-format (the kernel's style) over every C file we own
-FORMAT_FILES = $(shell find src include bpf tests/unit -name '*.[ch]')
+FORMAT_FILES = $(shell find src include bpf tests/unit tests/fuzz -name '*.[ch]')
 
 format:
 	$(CLANG_FORMAT) -i $(FORMAT_FILES)

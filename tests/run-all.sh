@@ -1,5 +1,6 @@
 #!/bin/bash
-# make test: ShellCheck and the unit tests on the host, the BPF programs
+# make test: ShellCheck, the unit tests and a bounded run of each
+# libFuzzer harness (tests/fuzz) on the host, the BPF programs
 # against each guest kernel's BTF (those kernels fetched into
 # ~/.cache/zdevmon first), then every guest scenario; ends with the
 # summary line "N passed, N failed, N skipped".
@@ -14,6 +15,9 @@ tests/shellcheck.sh | tee -a "$log"
 echo "== unit tests (host)"
 tests/run-unit.sh "$@" | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: unit tests: runner exited non-zero" >>"$log"
+echo "== fuzzing (host, FUZZ_SECONDS=${FUZZ_SECONDS:-20} each)"
+tests/fuzz/run.sh build/fuzz/fuzz_* | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: fuzzing: runner exited non-zero" >>"$log"
 # fetches the guest kernels (tests/vm/kernel-btf.sh) before using them
 echo "== BPF programs against each kernel's BTF (host)"
 tests/host/features.sh | tee -a "$log"
