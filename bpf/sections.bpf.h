@@ -24,7 +24,7 @@
 /* global data: a page's test is a plain load, not a map lookup */
 __u64 device_sections[SECTION_WORDS];
 
-bool device_sections_armed; /* set by the daemon after the census */
+bool device_sections_armed;   /* set by the daemon after the census */
 bool device_sections_unknown; /* a pgmap whose ranges were not all read */
 
 static __always_inline void section_mark(__u64 pfn)
@@ -92,8 +92,8 @@ static __always_inline bool section_has_device(__u64 page, __u64 vmemmap)
 	else
 		sec = (page - vmemmap) / size >> SECTION_PFN_SHIFT;
 	w = sec / 64;
-	return w >= SECTION_WORDS ||
-	       (device_sections[w & (SECTION_WORDS - 1)] & (1ULL << (sec & 63)));
+	return w >= SECTION_WORDS || (device_sections[w & (SECTION_WORDS - 1)] &
+				      (1ULL << (sec & 63)));
 }
 
 #endif /* ZDEV_SECTIONS_BPF_H */

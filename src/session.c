@@ -209,12 +209,14 @@ static void wait_alert(struct session *s, const struct zt_wait *w,
 
 void session_judge_waits(struct session *s)
 {
+	bool pins_read = false;
 	uint64_t now_ns;
 
 	if (session_now() < s->next_waits)
 		return;
 	s->next_waits = session_now() + 1;
-	session_waits(s);
+	/* each second the waits alone; the pins once an alert names one */
+	refill(s, kstate_waits, "the DAX layout waits");
 	now_ns = (uint64_t)(session_now() * 1e9);
 	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
 		struct zt_wait *w = &s->tracker.waits.v[i];
@@ -222,6 +224,10 @@ void session_judge_waits(struct session *s)
 		if (w->alerted || now_ns < w->k.first_ns ||
 		    now_ns - w->k.first_ns < s->cfg.layout_wait_s * 1e9)
 			continue;
+		if (!pins_read) {
+			refill(s, kstate_pins, "the pins");
+			pins_read = true;
+		}
 		w->alerted = true;
 		wait_alert(s, w, now_ns);
 	}

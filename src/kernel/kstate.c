@@ -310,18 +310,8 @@ static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 {
 	struct folios_walk *w = arg;
 	uint64_t rec = __atomic_load_n(&w->k->recs[bit], __ATOMIC_ACQUIRE);
-	struct zt_folio_view v = {
-		.pfn = pfn,
-		.order = zdev_rec_order(rec),
-		.pgmap_id = w->pgmap_id,
-		.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0,
-		.preexisting = zdev_rec_census(rec),
-		.foreign = zdev_rec_foreign(rec),
-		.birth_ns = w->k->start_ns + zdev_rec_birth_ns(rec),
-		.last_ns = w->k->start_ns + zdev_rec_last_ns(rec),
-		.birth_stack = zdev_rec_stack(rec),
-		.last_stack = -1,
-	};
+	struct zt_folio_view v =
+		zt_view_of_record(w->pgmap_id, pfn, rec, w->k->start_ns);
 
 	/* freed since its bit was read: its record may be gone already */
 	if (!(__atomic_load_n(&w->k->bits[bit / 64], __ATOMIC_ACQUIRE) &

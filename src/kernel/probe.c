@@ -247,32 +247,28 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		      PROG(layout_break_kretprobe)),
 		    V("dax_layout_busy_page", PROG(layout_busy_fexit), NULL,
 		      PROG(layout_busy_kprobe), PROG(layout_busy_kretprobe)) },
-		  NULL,
-		  true },
+		  .aside = true },
 		{ ZDEV_HOOK_LAYOUT_WAIT,
 		  false,
 		  "the page a DAX layout wait waits for (v6.15+), and so "
 		  "its holder",
 		  { V("init_wait_var_entry", PROG(layout_wait_fentry), NULL,
 		      PROG(layout_wait_kprobe), NULL) },
-		  NULL,
-		  true },
+		  .aside = true },
 		{ ZDEV_HOOK_P2P_ALLOC,
 		  false,
 		  "in-kernel P2PDMA allocations: the pgmap references they "
 		  "hold are left unexplained",
 		  { V("pci_alloc_p2pmem", PROG(p2p_alloc_fexit), NULL,
 		      PROG(p2p_alloc_kprobe), PROG(p2p_alloc_kretprobe)) },
-		  NULL,
-		  true },
+		  .aside = true },
 		{ ZDEV_HOOK_P2P_FREE,
 		  false,
 		  "frees of in-kernel P2PDMA allocations: freed ones are "
 		  "still named as holders",
 		  { V("pci_free_p2pmem", PROG(p2p_free_fentry), NULL,
 		      PROG(p2p_free_kprobe), NULL) },
-		  NULL,
-		  true },
+		  .aside = true },
 		{ ZDEV_HOOK_MM_EXIT,
 		  false,
 		  "the end of an address space: a process's attribution "
@@ -280,8 +276,7 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  "same address inherits it",
 		  { V("exit_mmap", PROG(mm_exit_fexit), NULL,
 		      PROG(mm_exit_kprobe), PROG(mm_exit_kretprobe)) },
-		  NULL,
-		  true },
+		  .aside = true },
 	};
 #undef PROG
 

@@ -128,6 +128,27 @@ struct zt_folio_view {
 	int32_t last_stack;  /* at the latest mapping change */
 };
 
+/*
+ * The view of a live folio's CI record (include/zdev.h's layout), its
+ * times counted from start_ns.
+ */
+static inline struct zt_folio_view
+zt_view_of_record(int pgmap_id, uint64_t pfn, uint64_t rec, uint64_t start_ns)
+{
+	return (struct zt_folio_view){
+		.pfn = pfn,
+		.order = zdev_rec_order(rec),
+		.pgmap_id = pgmap_id,
+		.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0,
+		.preexisting = zdev_rec_census(rec),
+		.foreign = zdev_rec_foreign(rec),
+		.birth_ns = start_ns + zdev_rec_birth_ns(rec),
+		.last_ns = start_ns + zdev_rec_last_ns(rec),
+		.birth_stack = zdev_rec_stack(rec),
+		.last_stack = -1,
+	};
+}
+
 void tracker_init(struct tracker *t);
 void tracker_release(struct tracker *t);
 /* A ring-buffer record: anomalies name their folio and call site. */

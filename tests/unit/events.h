@@ -207,31 +207,12 @@ static inline struct zdev_event ev_anomaly(uint64_t pgmap, uint32_t which,
 	return e;
 }
 
-/* kstate.c's folios_of(): the view of one record, start_ns its base. */
-static inline struct zt_folio_view k_view(int pgmap_id, uint64_t pfn,
-					  uint64_t rec, uint64_t start_ns)
-{
-	struct zt_folio_view v;
-
-	memset(&v, 0, sizeof(v));
-	v.pfn = pfn;
-	v.order = zdev_rec_order(rec);
-	v.pgmap_id = pgmap_id;
-	v.mapcount = rec & ZDEV_REC_MAPPED ? 1 : 0;
-	v.preexisting = zdev_rec_census(rec);
-	v.foreign = zdev_rec_foreign(rec);
-	v.birth_ns = start_ns + zdev_rec_birth_ns(rec);
-	v.last_ns = start_ns + zdev_rec_last_ns(rec);
-	v.birth_stack = zdev_rec_stack(rec);
-	v.last_stack = -1;
-	return v;
-}
-
-/* A record's folio into the tracker's cache (CI mode). */
+/* A record's folio into the tracker's cache (CI mode), as kstate.c does. */
 static inline int k_rec_add(struct tracker *t, int pgmap_id, uint64_t pfn,
 			    uint64_t rec, uint64_t start_ns)
 {
-	struct zt_folio_view v = k_view(pgmap_id, pfn, rec, start_ns);
+	struct zt_folio_view v =
+		zt_view_of_record(pgmap_id, pfn, rec, start_ns);
 
 	return tracker_folio_add(t, pgmap_id, &v);
 }

@@ -92,6 +92,12 @@ zdev_stop() {
 	echo "zdevmon exit $?" >>"$OUT/$(basename "$zjson" .ndjson).stderr"
 }
 
+# proc_state PID: its state letter (T: stopped), nothing once it is gone
+proc_state() { cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null; }
+
+# stopped PID: has it stopped itself (SIGSTOP)?
+stopped() { [ "$(proc_state "$1")" = T ]; }
+
 # hold_run TRUTH CMD...: run a workload that stops itself (SIGSTOP) while
 # its mappings are live; snapshot zdevmon each time, and let it go on.
 hold_run() {
@@ -99,7 +105,7 @@ hold_run() {
 	ZDEV_HOLD=1 "$@" >"$truthf" &
 	wpid=$!
 	while :; do
-		st=$(cut -d' ' -f3 /proc/$wpid/stat 2>/dev/null)
+		st=$(proc_state $wpid)
 		[ -z "$st" ] && break
 		[ "$st" = T ] && zdev_snapshot && kill -CONT $wpid
 		sleep 0.05

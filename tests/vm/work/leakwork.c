@@ -54,6 +54,23 @@ static unsigned long zl(int fd, unsigned long req, void *addr,
 	return c.done;
 }
 
+/* The first n pages of a file mapped shared, the first touched of them. */
+static char *map_file(const char *path, unsigned long n, unsigned long touched)
+{
+	int file = open(path, O_RDWR);
+	char *map = file < 0 ? MAP_FAILED
+			     : mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, file, 0);
+	unsigned long i;
+
+	if (map == MAP_FAILED)
+		die(path);
+	close(file); /* the mapping keeps the file */
+	for (i = 0; i < touched && i < n; i++)
+		map[i * PAGE_SZ] = 1;
+	return map;
+}
+
 /* NPAGES device pages mapped by the module, written to, reported. */
 static char *map_device(int fd, unsigned long n)
 {
@@ -157,37 +174,20 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "pgput")) {
 		truth("pgmap_refs_put", zl(fd, ZL_PGMAP_PUT, NULL, 0));
 	} else if (!strcmp(argv[1], "pin") && argc > 4) {
-		int file = open(argv[2], O_RDWR);
-
 		n = strtoul(argv[3], NULL, 0);
 		extra = strtoul(argv[4], NULL, 0);
-		buf = file < 0 ? MAP_FAILED
-			       : mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, file, 0);
-		if (buf == MAP_FAILED)
-			die("mmap");
-		for (i = 0; i < extra && i < n; i++)
-			buf[i * PAGE_SZ] = 1;
+		buf = map_file(argv[2], n, extra);
 		truth("pid", getpid());
 		truth("pinned", zl(fd, ZL_PIN, buf, n));
 		munmap(buf, n * PAGE_SZ);
-		close(file);
 	} else if (!strcmp(argv[1], "p2palloc")) {
 		truth("pid", getpid());
 		truth("p2p_allocated", zl(fd, ZL_P2P_ALLOC, NULL, n));
 	} else if (!strcmp(argv[1], "p2pfree")) {
 		truth("p2p_freed", zl(fd, ZL_P2P_FREE, NULL, 0));
 	} else if (!strcmp(argv[1], "map") && argc > 3) {
-		int file = open(argv[2], O_RDWR);
-
 		n = strtoul(argv[3], NULL, 0);
-		buf = file < 0 ? MAP_FAILED
-			       : mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, file, 0);
-		if (buf == MAP_FAILED)
-			die("mmap");
-		for (i = 0; i < n; i++)
-			buf[i * PAGE_SZ] = 1;
+		buf = map_file(argv[2], n, n);
 		truth("mapped", walk_mapping(buf, n).present);
 		for (;;)
 			pause();

@@ -25,8 +25,6 @@ job() {
 	ZDEV_HOLD=1 exec sh -c 'echo $$ >"$0" && exec "$@"' \
 		"$CG/$cg/cgroup.procs" "$@"
 }
-stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
-
 job usageA leakwork migrate 16 0 >"$OUT/a.truth" &
 apid=$!
 job usageB leakwork migrate 24 0 >"$OUT/b.truth" &
