@@ -321,6 +321,10 @@ static __always_inline void slot_describe(struct zdev_slot *s, __u32 i,
 	s->info.nr_range = nr;
 	s->info.owner = (__u64)BPF_CORE_READ(pgmap, owner);
 	s->info.vmemmap_shift = BPF_CORE_READ(pgmap, vmemmap_shift);
+	/* the driver's CPU-fault op, named by the daemon from kallsyms */
+	if (s->info.type == ZDEV_PGMAP_PRIVATE)
+		s->info.fault_op =
+			(__u64)BPF_CORE_READ(pgmap, ops, migrate_to_ram);
 	s->info.slot = i;
 	for (j = 0; j < ZDEV_MAX_RANGES; j++) {
 		if (j >= nr)
@@ -950,6 +954,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 
 #include "sections.bpf.h"
 #include "usage.bpf.h"
+#include "faults.bpf.h"
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
 
@@ -1585,6 +1590,8 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 	/* the process's: the driver calls in for it, in its context or not */
 	usage_migrated((__u64)BPF_CORE_READ(m, vma), moved,
 		       evflags & ZDEV_F_TO_DEVICE);
+	if (!(evflags & ZDEV_F_TO_DEVICE))
+		fault_migrated(moved);
 	return 0;
 }
 

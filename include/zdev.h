@@ -76,6 +76,8 @@ enum zdev_hook {
 	ZDEV_HOOK_P2P_ALLOC,	/* pci_alloc_p2pmem: a pgmap reference */
 	ZDEV_HOOK_P2P_FREE,	/* pci_free_p2pmem: its put */
 	ZDEV_HOOK_MM_EXIT,	/* exit_mmap: an address space's end */
+	ZDEV_HOOK_FAULT,	/* do_swap_page: a CPU fault, device-private */
+	ZDEV_HOOK_FAULT_PMD,	/* do_huge_pmd_device_private (v7.0+) */
 	ZDEV_HOOK_MAX,
 };
 
@@ -147,7 +149,8 @@ struct zdev_pgmap_info {
 	__u32 nr_range;
 	__u64 owner; /* driver cookie; only compared, never shown raw */
 	__u32 vmemmap_shift;
-	__u32 slot; /* its index in slots[] and the counters */
+	__u32 slot;	/* its index in slots[] and the counters */
+	__u64 fault_op; /* ops->migrate_to_ram (device-private), or 0 */
 	struct zdev_range ranges[ZDEV_MAX_RANGES];
 };
 
@@ -307,6 +310,29 @@ struct zdev_pgmap_counters {
 	__u64 unpins;	      /* and released */
 	__s64 pinned_pages;   /* pages of folios with a pin we saw taken */
 	__u64 pins_untracked; /* pins with no room in the pins map */
+};
+
+/*
+ * CPU faults on a pgmap's device-private pages (bpf/faults.bpf.h), one
+ * entry per slot in the faults array, added to atomically. A fault is a
+ * do_swap_page() (or its THP twin) on a device-private entry, which calls
+ * the pgmap's migrate_to_ram op; the first attempt under a per-VMA lock
+ * (v6.12+) returns VM_FAULT_RETRY before any op and counts apart.
+ */
+#define ZDEV_FAULT_BUCKETS 32 /* log2 of nanoseconds: [2^i, 2^(i+1)) */
+
+struct zdev_faults {
+	__u64 calls;		/* faults that reached the op's branch */
+	__u64 thp_calls;	/* of them, on a PMD entry */
+	__u64 pages;		/* pages they migrated back to RAM */
+	__u64 ok;		/* results: no error bit */
+	__u64 retry;		/* VM_FAULT_RETRY (not the VMA-lock bounce) */
+	__u64 sigbus;		/* VM_FAULT_SIGBUS: the process gets SIGBUS */
+	__u64 oom;		/* VM_FAULT_OOM */
+	__u64 other;		/* another error bit */
+	__u64 vma_lock_retries; /* first attempts bounced (per-VMA lock) */
+	__u64 ns_total;
+	__u64 ns_log2[ZDEV_FAULT_BUCKETS];
 };
 
 /*
@@ -637,7 +663,7 @@ _Static_assert(sizeof(struct zdev_migrate_info) <=
 	       "a migration record fits a small record");
 _Static_assert(ZDEV_EVENT_SMALL_SIZE == 64, "small records are 64 bytes");
 _Static_assert(sizeof(struct zdev_pgmap_info) ==
-		       24 + ZDEV_MAX_RANGES * sizeof(struct zdev_range),
+		       32 + ZDEV_MAX_RANGES * sizeof(struct zdev_range),
 	       "pgmap descriptions: no hidden padding");
 _Static_assert(sizeof(struct zdev_event) == 32 + sizeof(struct zdev_pgmap_info),
 	       "pgmap records take the whole struct");

@@ -247,6 +247,30 @@ static int teardown_refs(const struct zt_pgmap *cp, void *ctx)
 	return 0;
 }
 
+/*
+ * A device-private pgmap's migrate_to_ram op, named once from kallsyms
+ * (read again once: a driver module loaded since the last read).
+ */
+static int fault_op_name(const struct zt_pgmap *cp, void *ctx)
+{
+	struct zt_pgmap *p = (struct zt_pgmap *)cp;
+	struct session *s = ctx;
+	const struct ksyms *ks;
+
+	if (!p->fault_op || p->fault_op_name[0])
+		return 0;
+	ks = session_ksyms(s, false);
+	if (!ks || !ksyms_format(ks, p->fault_op, p->fault_op_name,
+				 sizeof(p->fault_op_name))) {
+		ks = session_ksyms(s, true);
+		if (!ks || !ksyms_format(ks, p->fault_op, p->fault_op_name,
+					 sizeof(p->fault_op_name)))
+			snprintf(p->fault_op_name, sizeof(p->fault_op_name),
+				 "?");
+	}
+	return 0;
+}
+
 /* Brings the tracker up to date; not reentrant through handle_event. */
 static void sync_state(struct session *s)
 {
@@ -254,6 +278,7 @@ static void sync_state(struct session *s)
 
 	n = kstate_sync(s->kstate, &s->tracker, gone, 16);
 	tracker_foreach_pgmap(&s->tracker, teardown_refs, s);
+	tracker_foreach_pgmap(&s->tracker, fault_op_name, s);
 	for (i = 0; i < n; i++) {
 		struct zt_pgmap *p = (struct zt_pgmap *)tracker_pgmap_by_id(
 			&s->tracker, gone[i]);

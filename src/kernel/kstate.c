@@ -222,6 +222,18 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 		t->events += t->events_by_kind[kind];
 }
 
+/* A device-private pgmap's CPU faults (bpf/faults.bpf.h), and its op. */
+static void faults_read(struct kstate *k, uint32_t slot, struct zt_pgmap *p,
+			uint64_t op)
+{
+	if (op && op != p->fault_op) {
+		p->fault_op = op;
+		p->fault_op_name[0] = '\0';
+	}
+	bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.faults), &slot,
+			    &p->faults);
+}
+
 int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 {
 	struct zdev_pgmap_counters sum;
@@ -240,6 +252,7 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 		p = tracker_pgmap_update(t, &s, &sum);
 		if (!p)
 			continue;
+		faults_read(k, i, p, s.info.fault_op);
 		k->pgmap_of[i] = p->id;
 		if (p->state == ZT_PGMAP_GONE && !p->final && n < max)
 			gone[n++] = p->id;
@@ -294,6 +307,8 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	pins_forget(k, s->pgmap);
 	memset(k->percpu, 0, k->ncpus * sizeof(*k->percpu));
 	bpf_map_update_elem(fd, &slot, k->percpu, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(k->skel->maps.faults), &slot,
+			    &(struct zdev_faults){ 0 }, BPF_ANY);
 	s->state = ZDEV_SLOT_FREE;
 	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
 	k->pgmap_of[slot] = 0;

@@ -46,6 +46,8 @@ struct hook_def {
 	 * next call there a miss, for hooks as busy as init_wait_var_entry.
 	 */
 	bool aside;
+	/* off when the running kernel's config says this is not set */
+	const char *needs_config;
 };
 
 #define NR_HOOKS    ZDEV_HOOK_MAX
@@ -277,6 +279,22 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  { V("exit_mmap", PROG(mm_exit_fexit), NULL,
 		      PROG(mm_exit_kprobe), PROG(mm_exit_kretprobe)) },
 		  .aside = true },
+		{ ZDEV_HOOK_FAULT,
+		  false,
+		  "CPU faults on device-private memory (migrate_to_ram): "
+		  "their counts, results and times",
+		  { V("do_swap_page", PROG(fault_fentry), PROG(fault_fexit),
+		      PROG(fault_kprobe), PROG(fault_kretprobe)) },
+		  .aside = true,
+		  .needs_config = "CONFIG_DEVICE_PRIVATE" },
+		{ ZDEV_HOOK_FAULT_PMD,
+		  false,
+		  "CPU faults on device-private THPs (v7.0+)",
+		  { V("do_huge_pmd_device_private", PROG(fault_pmd_fentry),
+		      PROG(fault_pmd_fexit), PROG(fault_pmd_kprobe),
+		      PROG(fault_pmd_kretprobe)) },
+		  .aside = true,
+		  .needs_config = "CONFIG_DEVICE_PRIVATE" },
 	};
 #undef PROG
 
@@ -626,6 +644,7 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 {
 	struct btf *btf = NULL;
 	struct probes *p;
+	char *kconfig = NULL;
 	int fentry_err = 0, kprobe_err = -ENOENT, core_on = 0, ret;
 	size_t i;
 
@@ -668,10 +687,24 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	btf = opts->btf_path ? btf__parse(opts->btf_path, NULL)
 			     : btf__load_vmlinux_btf();
 	set_gup_abi(p, btf);
+	/* another kernel's BTF: not the running kernel's config */
+	kconfig = opts->btf_path ? NULL : kconfig_running(NULL);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &p->defs[i];
 		struct hook_run *h = &p->hooks[i];
+		char val[8];
 		int v;
+
+		if (d->needs_config && kconfig &&
+		    !kconfig_value(kconfig, d->needs_config, val,
+				   sizeof(val))) {
+			h->variant = -1;
+			h->state = HOOK_OFF_MISSING;
+			snprintf(h->reason, sizeof(h->reason),
+				 "%s is not set in this kernel",
+				 d->needs_config);
+			continue;
+		}
 
 		/* the first variant whose function this kernel has */
 		h->variant = -1;
@@ -780,11 +813,13 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		ret = -ENOTSUP;
 		goto cleanup;
 	}
+	free(kconfig);
 	btf__free(btf);
 	*out = p;
 	return 0;
 
 cleanup:
+	free(kconfig);
 	btf__free(btf);
 	probes_close(p);
 	return ret;

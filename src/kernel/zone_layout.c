@@ -84,33 +84,40 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static int nodes_shift_from_config(const char **source)
+char *kconfig_running(const char **source)
 {
 	static char boot[300];
 	struct utsname u;
-	char val[32];
 	const char *paths[2] = { "/proc/config.gz", boot };
+	char *cfg;
 	int i;
 
 	uname(&u);
 	snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
 	for (i = 0; i < 2; i++) {
-		char *cfg = slurp(paths[i]);
-		int shift = -1;
-
-		if (!cfg)
-			continue;
-		if (kconfig_value(cfg, "CONFIG_NODES_SHIFT", val, sizeof(val)))
-			shift = atoi(val);
-		else if (strstr(cfg, "CONFIG_NUMA=y") == NULL)
-			shift = 0; /* !NUMA: no node bits */
-		free(cfg);
-		if (shift >= 0) {
-			*source = paths[i];
-			return shift;
+		cfg = slurp(paths[i]);
+		if (cfg) {
+			if (source)
+				*source = paths[i];
+			return cfg;
 		}
 	}
-	return -1;
+	return NULL;
+}
+
+static int nodes_shift_from_config(const char **source)
+{
+	char val[32], *cfg = kconfig_running(source);
+	int shift = -1;
+
+	if (!cfg)
+		return -1;
+	if (kconfig_value(cfg, "CONFIG_NODES_SHIFT", val, sizeof(val)))
+		shift = atoi(val);
+	else if (strstr(cfg, "CONFIG_NUMA=y") == NULL)
+		shift = 0; /* !NUMA: no node bits */
+	free(cfg);
+	return shift;
 }
 
 /* nodemask_t is DECLARE_BITMAP(bits, MAX_NUMNODES): exact from 64 nodes. */

@@ -26,6 +26,11 @@ struct zone_layout {
 int zone_layout_compute(struct zone_layout *zl, int nodes_shift,
 			int max_nr_zones, int zone_device);
 
+/*
+ * The running kernel's config text (/proc/config.gz, else
+ * /boot/config-$(uname -r), *source naming it), to free; NULL if neither.
+ */
+char *kconfig_running(const char **source);
 /* CONFIG_NAME's value in a kernel config text ("y", "10", ...), or NULL. */
 const char *kconfig_value(const char *config, const char *name, char *buf,
 			  size_t len);

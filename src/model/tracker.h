@@ -90,6 +90,10 @@ struct zt_pgmap {
 	uint64_t judged[ZT_AN_MAX]; /* anomalies judged here (teardowns) */
 	int32_t anomaly_stack[ZT_AN_MAX]; /* stack of the latest, or -1 */
 	uint64_t anomaly_pfn[ZT_AN_MAX];  /* its folio */
+	/* device-private: its migrate_to_ram op, named, and CPU faults */
+	uint64_t fault_op;	   /* kernel address: identity only */
+	char fault_op_name[128];   /* "func+0x0 [module]", "" until named */
+	struct zdev_faults faults; /* the kernel's, as read at the sync */
 };
 
 struct zt_folio;

@@ -163,6 +163,84 @@ static int pgmap_teardown_refs(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+/* CPU faults on device-private pgmaps (bpf/faults.bpf.h). */
+static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	const struct zdev_faults *f = &p->faults;
+	const struct {
+		const char *name;
+		uint64_t n;
+	} res[] = { { "ok", f->ok },
+		    { "retry", f->retry },
+		    { "sigbus", f->sigbus },
+		    { "oom", f->oom },
+		    { "other", f->other } };
+	size_t i;
+
+	if (p->type != ZDEV_PGMAP_PRIVATE)
+		return 0;
+	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++)
+		fprintf(pc->f,
+			"zdevmon_cpu_faults_total{pgmap=\"%d\",result=\"%s\"} "
+			"%" PRIu64 "\n",
+			p->id, res[i].name, res[i].n);
+	return 0;
+}
+
+static int pgmap_fault_pages(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+
+	if (p->type == ZDEV_PGMAP_PRIVATE)
+		fprintf(pc->f,
+			"zdevmon_cpu_fault_migrated_pages_total{pgmap=\"%d\"} "
+			"%" PRIu64 "\n",
+			p->id, (uint64_t)p->faults.pages);
+	return 0;
+}
+
+static int pgmap_fault_bounces(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+
+	if (p->type == ZDEV_PGMAP_PRIVATE)
+		fprintf(pc->f,
+			"zdevmon_cpu_fault_vma_lock_retries_total{pgmap=\"%d\"}"
+			" "
+			"%" PRIu64 "\n",
+			p->id, (uint64_t)p->faults.vma_lock_retries);
+	return 0;
+}
+
+/* Power-of-two buckets of nanoseconds, as seconds, cumulative. */
+static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	const struct zdev_faults *f = &p->faults;
+	uint64_t below = 0;
+	int i;
+
+	if (p->type != ZDEV_PGMAP_PRIVATE)
+		return 0;
+	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++) {
+		below += (uint64_t)f->ns_log2[i];
+		fprintf(pc->f,
+			"zdevmon_cpu_fault_duration_seconds_bucket{pgmap=\"%"
+			"d\","
+			"le=\"%.9g\"} %" PRIu64 "\n",
+			p->id, (double)(1ULL << (i + 1)) / 1e9, below);
+	}
+	fprintf(pc->f,
+		"zdevmon_cpu_fault_duration_seconds_bucket{pgmap=\"%d\","
+		"le=\"+Inf\"} %" PRIu64 "\n"
+		"zdevmon_cpu_fault_duration_seconds_sum{pgmap=\"%d\"} %.9f\n"
+		"zdevmon_cpu_fault_duration_seconds_count{pgmap=\"%d\"} "
+		"%" PRIu64 "\n",
+		p->id, below, p->id, (double)f->ns_total / 1e9, p->id, below);
+	return 0;
+}
+
 #define METRIC_CGROUPS 16
 
 /* A label value in the exposition format: \\, \" and \n escaped. */
@@ -262,6 +340,21 @@ static void render(FILE *f, const struct tracker *t,
 	       "References a waiting memunmap_pages() still waits for (only "
 	       "pgmaps being torn down).");
 	tracker_foreach_pgmap(t, pgmap_teardown_refs, &pc);
+	family(f, "zdevmon_cpu_faults_total", "counter",
+	       "CPU faults on a device-private pgmap's pages (its "
+	       "migrate_to_ram op), by result.");
+	tracker_foreach_pgmap(t, pgmap_faults, &pc);
+	family(f, "zdevmon_cpu_fault_migrated_pages_total", "counter",
+	       "Pages CPU faults migrated back to RAM.");
+	tracker_foreach_pgmap(t, pgmap_fault_pages, &pc);
+	family(f, "zdevmon_cpu_fault_vma_lock_retries_total", "counter",
+	       "First attempts of CPU faults under a per-VMA lock, sent back "
+	       "with VM_FAULT_RETRY before migrate_to_ram.");
+	tracker_foreach_pgmap(t, pgmap_fault_bounces, &pc);
+	family(f, "zdevmon_cpu_fault_duration_seconds", "histogram",
+	       "Time of CPU faults on device-private pages, migrate_to_ram "
+	       "included.");
+	tracker_foreach_pgmap(t, pgmap_fault_seconds, &pc);
 	scalar(f, "zdevmon_layout_waiters", "gauge",
 	       "Tasks waiting now for busy DAX pages (a truncate, a hole "
 	       "punch): the snapshot's layout_waits names them.",

@@ -50,6 +50,45 @@ static json_object *header(const char *kind)
 	return o;
 }
 
+/*
+ * CPU faults on a device-private pgmap: the op that served them, results,
+ * and their times as counts per power-of-two bucket of nanoseconds
+ * (bucket i: [2^i, 2^(i+1)); trailing empty buckets left out).
+ */
+static json_object *cpu_faults_json(const struct zt_pgmap *p)
+{
+	const struct zdev_faults *f = &p->faults;
+	json_object *o = json_object_new_object(),
+		    *res = json_object_new_object(),
+		    *hist = json_object_new_array();
+	int i, last = -1;
+
+	json_object_object_add(
+		o, "op",
+		p->fault_op_name[0] ? json_object_new_string(p->fault_op_name)
+				    : NULL);
+	json_add_u64(o, "calls", f->calls);
+	json_add_u64(o, "thp_calls", f->thp_calls);
+	json_add_u64(o, "migrated_pages", f->pages);
+	json_add_u64(res, "ok", f->ok);
+	json_add_u64(res, "retry", f->retry);
+	json_add_u64(res, "sigbus", f->sigbus);
+	json_add_u64(res, "oom", f->oom);
+	json_add_u64(res, "other", f->other);
+	json_object_object_add(o, "results", res);
+	json_add_u64(o, "vma_lock_retries", f->vma_lock_retries);
+	json_object_object_add(o, "seconds_total",
+			       json_object_new_double(f->ns_total / 1e9));
+	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++)
+		if (f->ns_log2[i])
+			last = i;
+	for (i = 0; i <= last; i++)
+		json_object_array_add(hist,
+				      json_object_new_int64(f->ns_log2[i]));
+	json_object_object_add(o, "latency_log2_ns", hist);
+	return o;
+}
+
 static json_object *pgmap_json(const struct tracker *t,
 			       const struct zt_pgmap *p, bool addresses)
 {
@@ -102,6 +141,8 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_add_u64(o, "pins", p->c.pins);
 	json_add_u64(o, "unpins", p->c.unpins);
 	json_add_u64(o, "pins_untracked", p->c.pins_untracked);
+	if (p->type == ZDEV_PGMAP_PRIVATE)
+		json_object_object_add(o, "cpu_faults", cpu_faults_json(p));
 	json_object_object_add(o, "folio_state_full",
 			       json_object_new_boolean(p->folio_state_full));
 	if (p->refs_waited >= 0)

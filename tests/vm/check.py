@@ -531,12 +531,44 @@ def check_hmm(c, out):
              t.get(key))
     c.check("hmm-tests: THP splits followed", total(priv, "splits") > 0,
             "no split seen")
+    check_cpu_faults(c, of_type(final, "private"), t)
     c.eq("hmm-tests: frees reconcile with inits, splits, pre-existing",
          total(priv, "frees"),
          total(priv, "inits") + total(priv, "split_new_folios") +
          total(priv, "preexisting_folios"))
     c.eq("hmm-tests: frees of folios never seen born",
          sum(p["anomalies"]["free_untracked"] for p in priv), 0)
+
+
+def check_cpu_faults(c, priv, t):
+    """CPU faults on device-private pages (issue 14) against migcount's
+    count of test_hmm's migrate_to_ram op (dmirror_devmem_fault) and its
+    results."""
+    faults = [p.get("cpu_faults") or {} for p in priv]
+    c.need("hmm-tests: migcount counted test_hmm's CPU faults",
+           t.get("cpu_faults", 0) > 0, t)
+    calls = sum(f.get("calls", 0) for f in faults)
+    c.eq("hmm-tests: CPU faults (migcount: dmirror_devmem_fault calls)",
+         calls, t.get("cpu_faults"))
+    for res, key in (("sigbus", "cpu_fault_sigbus"), ("oom", "cpu_fault_oom")):
+        c.eq(f"hmm-tests: CPU faults with {res} (migcount: {key})",
+             sum(f.get("results", {}).get(res, 0) for f in faults),
+             t.get(key))
+    c.eq("hmm-tests: CPU faults' results add up to the calls",
+         sum(sum(f.get("results", {}).values()) for f in faults), calls)
+    c.eq("hmm-tests: CPU faults' latency buckets add up to the calls",
+         sum(sum(f.get("latency_log2_ns", [])) for f in faults), calls)
+    ops = sorted({f.get("op") for f in faults if f.get("calls")})
+    c.check("hmm-tests: the faults' op is test_hmm's dmirror_devmem_fault",
+            ops and all((o or "").startswith("dmirror_devmem_fault+")
+                        and o.endswith("[test_hmm]") for o in ops), ops)
+    # 7.x: a user fault tries under the VMA lock first, and bounces
+    c.check("hmm-tests: CPU faults' first attempts under the VMA lock seen",
+            sum(f.get("vma_lock_retries", 0) for f in faults) > 0, faults)
+    c.check("hmm-tests: pages the CPU faults migrated back, within "
+            "migrated_to_ram_pages",
+            0 < sum(f.get("migrated_pages", 0) for f in faults)
+            <= total(priv, "migrated_to_ram_pages"), faults)
 
 
 def report(c, out, name, scen="leak"):

@@ -5,7 +5,8 @@
  * hmm-tests): device folio births and frees, and pages migrated per
  * direction as the kernel left the src/dst arrays. Written apart from
  * zdevmon, sharing none of its code: global counters, no pgmaps, no ring.
- * For Debian sid's 7.x kernel (MIGRATE_PFN_COMPOUND, free_zone_device_folio).
+ * For Debian sid's 7.x kernel (MIGRATE_PFN_COMPOUND, free_zone_device_folio),
+ * with test_hmm loaded (its migrate_to_ram op, dmirror_devmem_fault).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,7 +21,17 @@ char LICENSE[] SEC("license") = "GPL";
 #define PMD_PAGES    512
 #define SELECT_SYSTEM (1 << 0) /* MIGRATE_VMA_SELECT_SYSTEM */
 
-enum { BIRTHS, FREES, TO_DEVICE, TO_RAM, EVICTED, NR_COUNTS };
+enum {
+	BIRTHS,
+	FREES,
+	TO_DEVICE,
+	TO_RAM,
+	EVICTED,
+	FAULTS,
+	FAULT_SIGBUS,
+	FAULT_OOM,
+	NR_COUNTS
+};
 
 __u64 counts[NR_COUNTS];
 
@@ -83,5 +94,17 @@ int BPF_PROG(device_pages, unsigned long *src, unsigned long *dst,
 
 	__sync_fetch_and_add(&counts[TO_RAM], n);
 	__sync_fetch_and_add(&counts[EVICTED], n);
+	return 0;
+}
+
+/* test_hmm's migrate_to_ram op: the CPU faults it served, its results */
+SEC("kretprobe/dmirror_devmem_fault")
+int BPF_KRETPROBE(devmem_fault, long ret)
+{
+	__sync_fetch_and_add(&counts[FAULTS], 1);
+	if (ret & 0x2) /* VM_FAULT_SIGBUS */
+		__sync_fetch_and_add(&counts[FAULT_SIGBUS], 1);
+	if (ret & 0x1) /* VM_FAULT_OOM */
+		__sync_fetch_and_add(&counts[FAULT_OOM], 1);
 	return 0;
 }

@@ -18,9 +18,11 @@ static void on_signal(int sig)
 
 int main(void)
 {
-	static const char *const names[] = { "births", "frees",
-					     "to_device_pages", "to_ram_pages",
-					     "evicted_pages" };
+	static const char *const names[] = {
+		"births",	 "frees",      "to_device_pages",
+		"to_ram_pages",	 "evicted_pages", "cpu_faults",
+		"cpu_fault_sigbus", "cpu_fault_oom"
+	};
 	struct migcount *skel = migcount__open_and_load();
 
 	if (!skel || migcount__attach(skel)) {
