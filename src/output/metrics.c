@@ -82,6 +82,8 @@ GETTER(anomalies, tracker_anomalies(p))
 GETTER(pinned_pages, p->pinned_pages)
 GETTER(pins, p->c.pins)
 GETTER(unpins, p->c.unpins)
+GETTER(fault_pages, p->faults.pages)
+GETTER(fault_bounces, p->faults.vma_lock_retries)
 
 static const struct pgmap_metric pgmap_metrics[] = {
 	{ "zdevmon_pgmap_live_folios", "gauge",
@@ -118,6 +120,16 @@ static const struct pgmap_metric pgmap_metrics[] = {
 	  "FOLL_PIN references taken on device folios (GUP).", get_pins },
 	{ "zdevmon_pgmap_unpins_total", "counter",
 	  "FOLL_PIN references released on device folios.", get_unpins },
+};
+
+/* device-private pgmaps only */
+static const struct pgmap_metric fault_metrics[] = {
+	{ "zdevmon_cpu_fault_migrated_pages_total", "counter",
+	  "Pages CPU faults migrated back to RAM.", get_fault_pages },
+	{ "zdevmon_cpu_fault_vma_lock_retries_total", "counter",
+	  "First attempts of CPU faults under a per-VMA lock, sent back with "
+	  "VM_FAULT_RETRY before migrate_to_ram.",
+	  get_fault_bounces },
 };
 
 struct pgmap_ctx {
@@ -182,36 +194,20 @@ static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
 		return 0;
 	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++)
 		fprintf(pc->f,
-			"zdevmon_cpu_faults_total{pgmap=\"%d\",result=\"%s\"} "
-			"%" PRIu64 "\n",
-			p->id, res[i].name, res[i].n);
+			"zdevmon_cpu_faults_total{pgmap=\"%d\",type=\"%s\","
+			"owner=\"%d\",result=\"%s\"} %" PRIu64 "\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			res[i].name, res[i].n);
 	return 0;
 }
 
-static int pgmap_fault_pages(const struct zt_pgmap *p, void *ctx)
+/* The device-private pgmaps' samples of a pgmap_metric. */
+static int private_sample(const struct zt_pgmap *p, void *ctx)
 {
-	const struct pgmap_ctx *pc = ctx;
-
-	if (p->type == ZDEV_PGMAP_PRIVATE)
-		fprintf(pc->f,
-			"zdevmon_cpu_fault_migrated_pages_total{pgmap=\"%d\"} "
-			"%" PRIu64 "\n",
-			p->id, (uint64_t)p->faults.pages);
-	return 0;
+	return p->type == ZDEV_PGMAP_PRIVATE ? pgmap_sample(p, ctx) : 0;
 }
 
-static int pgmap_fault_bounces(const struct zt_pgmap *p, void *ctx)
-{
-	const struct pgmap_ctx *pc = ctx;
-
-	if (p->type == ZDEV_PGMAP_PRIVATE)
-		fprintf(pc->f,
-			"zdevmon_cpu_fault_vma_lock_retries_total{pgmap=\"%d\"}"
-			" "
-			"%" PRIu64 "\n",
-			p->id, (uint64_t)p->faults.vma_lock_retries);
-	return 0;
-}
+#define FAULT_SECONDS "zdevmon_cpu_fault_duration_seconds"
 
 /* Power-of-two buckets of nanoseconds, as seconds, cumulative. */
 static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
@@ -219,25 +215,28 @@ static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
 	const struct pgmap_ctx *pc = ctx;
 	const struct zdev_faults *f = &p->faults;
 	uint64_t below = 0;
+	char le[32];
 	int i;
 
 	if (p->type != ZDEV_PGMAP_PRIVATE)
 		return 0;
-	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++) {
-		below += (uint64_t)f->ns_log2[i];
+	for (i = 0; i <= ZDEV_FAULT_BUCKETS; i++) {
+		if (i < ZDEV_FAULT_BUCKETS) {
+			below += (uint64_t)f->ns_log2[i];
+			snprintf(le, sizeof(le), "%.9g",
+				 (double)(1ULL << (i + 1)) / 1e9);
+		} else {
+			snprintf(le, sizeof(le), "+Inf");
+		}
 		fprintf(pc->f,
-			"zdevmon_cpu_fault_duration_seconds_bucket{pgmap=\"%"
-			"d\","
-			"le=\"%.9g\"} %" PRIu64 "\n",
-			p->id, (double)(1ULL << (i + 1)) / 1e9, below);
+			FAULT_SECONDS "_bucket{pgmap=\"%d\",le=\"%s\"} "
+				      "%" PRIu64 "\n",
+			p->id, le, below);
 	}
-	fprintf(pc->f,
-		"zdevmon_cpu_fault_duration_seconds_bucket{pgmap=\"%d\","
-		"le=\"+Inf\"} %" PRIu64 "\n"
-		"zdevmon_cpu_fault_duration_seconds_sum{pgmap=\"%d\"} %.9f\n"
-		"zdevmon_cpu_fault_duration_seconds_count{pgmap=\"%d\"} "
-		"%" PRIu64 "\n",
-		p->id, below, p->id, (double)f->ns_total / 1e9, p->id, below);
+	fprintf(pc->f, FAULT_SECONDS "_sum{pgmap=\"%d\"} %.9f\n", p->id,
+		(double)f->ns_total / 1e9);
+	fprintf(pc->f, FAULT_SECONDS "_count{pgmap=\"%d\"} %" PRIu64 "\n",
+		p->id, below);
 	return 0;
 }
 
@@ -344,14 +343,12 @@ static void render(FILE *f, const struct tracker *t,
 	       "CPU faults on a device-private pgmap's pages (its "
 	       "migrate_to_ram op), by result.");
 	tracker_foreach_pgmap(t, pgmap_faults, &pc);
-	family(f, "zdevmon_cpu_fault_migrated_pages_total", "counter",
-	       "Pages CPU faults migrated back to RAM.");
-	tracker_foreach_pgmap(t, pgmap_fault_pages, &pc);
-	family(f, "zdevmon_cpu_fault_vma_lock_retries_total", "counter",
-	       "First attempts of CPU faults under a per-VMA lock, sent back "
-	       "with VM_FAULT_RETRY before migrate_to_ram.");
-	tracker_foreach_pgmap(t, pgmap_fault_bounces, &pc);
-	family(f, "zdevmon_cpu_fault_duration_seconds", "histogram",
+	for (m = 0; m < sizeof(fault_metrics) / sizeof(fault_metrics[0]); m++) {
+		pc.pm = &fault_metrics[m];
+		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
+		tracker_foreach_pgmap(t, private_sample, &pc);
+	}
+	family(f, FAULT_SECONDS, "histogram",
 	       "Time of CPU faults on device-private pages, migrate_to_ram "
 	       "included.");
 	tracker_foreach_pgmap(t, pgmap_fault_seconds, &pc);
