@@ -473,6 +473,65 @@ static void test_layout_waits(void **state)
 	tracker_release(&t);
 }
 
+/* A device-private pgmap's CPU faults: the snapshot's and /metrics'. */
+static void test_cpu_faults(void **state)
+{
+	struct self_stats self = { 0 };
+	struct zdev_status st;
+	struct zt_pgmap *p;
+	struct tracker t;
+	json_object *o, *f, *hist;
+	size_t len;
+	char *buf;
+
+	fill(&t, &st);
+	p = (struct zt_pgmap *)tracker_pgmap_by_id(&t, 1);
+	assert_non_null(p);
+	assert_int_equal(p->type, ZDEV_PGMAP_PRIVATE);
+	snprintf(p->fault_op_name, sizeof(p->fault_op_name),
+		 "dmirror_devmem_fault+0x0 [test_hmm]");
+	p->faults.calls = 5;
+	p->faults.ok = 4;
+	p->faults.sigbus = 1;
+	p->faults.pages = 4;
+	p->faults.vma_lock_retries = 5;
+	p->faults.ns_total = 3 * 1500 + 2 * 40000;
+	p->faults.ns_log2[10] = 3; /* 1500 ns */
+	p->faults.ns_log2[15] = 2; /* 40 us */
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	f = field(json_object_array_get_idx(field(o, "pgmaps"), 0),
+		  "cpu_faults");
+	assert_string_equal(json_object_get_string(field(f, "op")),
+			    "dmirror_devmem_fault+0x0 [test_hmm]");
+	assert_int_equal(
+		json_object_get_int(field(field(f, "results"), "sigbus")), 1);
+	hist = field(f, "latency_log2_ns");
+	assert_int_equal(json_object_array_length(hist), 16);
+	assert_int_equal(
+		json_object_get_int(json_object_array_get_idx(hist, 15)), 2);
+	json_object_put(o);
+	buf = metrics_render(&t, &st, &self, &len);
+	assert_non_null(strstr(buf, "\nzdevmon_cpu_faults_total{pgmap=\"1\","
+				    "type=\"private\",owner=\"0\","
+				    "result=\"sigbus\"} 1\n"));
+	/* cumulative: 3 at or below 2048 ns, 5 from 65536 ns on */
+	assert_non_null(strstr(buf,
+			       "\nzdevmon_cpu_fault_duration_seconds_"
+			       "bucket{pgmap=\"1\",le=\"2.048e-06\"} 3\n"));
+	assert_non_null(strstr(buf,
+			       "\nzdevmon_cpu_fault_duration_seconds_"
+			       "bucket{pgmap=\"1\",le=\"6.5536e-05\"} 5\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_cpu_fault_duration_seconds_"
+				    "count{pgmap=\"1\"} 5\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_cpu_fault_vma_lock_retries_"
+				    "total{pgmap=\"1\""));
+	/* FS DAX has none */
+	assert_null(strstr(buf, "zdevmon_cpu_faults_total{pgmap=\"2\""));
+	free(buf);
+	tracker_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_start_and_event_json),
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_layout_waits),
+		cmocka_unit_test(test_cpu_faults),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_line_write_error),
