@@ -188,8 +188,8 @@ int BPF_PROG(fault_fentry, struct vm_fault *vmf)
 SEC("fexit/do_swap_page")
 int BPF_PROG(fault_fexit, struct vm_fault *vmf, vm_fault_t ret)
 {
-	return fault_exit(vmf->orig_pte.pte, (__u64)vmf->page,
-			  (__u32)arg_u64(ctx, 1));
+	/* the return value: past the arguments bpf_get_func_arg() reaches */
+	return fault_exit(vmf->orig_pte.pte, (__u64)vmf->page, ret);
 }
 
 SEC("fentry/do_huge_pmd_device_private")
@@ -201,8 +201,7 @@ int BPF_PROG(fault_pmd_fentry, struct vm_fault *vmf)
 SEC("fexit/do_huge_pmd_device_private")
 int BPF_PROG(fault_pmd_fexit, struct vm_fault *vmf, vm_fault_t ret)
 {
-	return fault_exit(vmf->orig_pmd.pmd, (__u64)vmf->page,
-			  (__u32)arg_u64(ctx, 1));
+	return fault_exit(vmf->orig_pmd.pmd, (__u64)vmf->page, ret);
 }
 
 SEC("kprobe/do_swap_page")
