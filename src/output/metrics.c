@@ -60,6 +60,7 @@ struct pgmap_metric {
 	const char *type;
 	const char *help;
 	uint64_t (*get)(const struct zt_pgmap *p);
+	uint32_t only; /* an enum zdev_pgmap_type: its pgmaps alone; 0: all */
 };
 
 #define GETTER(field, expr)                                   \
@@ -120,16 +121,13 @@ static const struct pgmap_metric pgmap_metrics[] = {
 	  "FOLL_PIN references taken on device folios (GUP).", get_pins },
 	{ "zdevmon_pgmap_unpins_total", "counter",
 	  "FOLL_PIN references released on device folios.", get_unpins },
-};
-
-/* device-private pgmaps only */
-static const struct pgmap_metric fault_metrics[] = {
 	{ "zdevmon_cpu_fault_migrated_pages_total", "counter",
-	  "Pages CPU faults migrated back to RAM.", get_fault_pages },
+	  "Pages CPU faults migrated back to RAM.", get_fault_pages,
+	  ZDEV_PGMAP_PRIVATE },
 	{ "zdevmon_cpu_fault_vma_lock_retries_total", "counter",
 	  "First attempts of CPU faults under a per-VMA lock, sent back with "
 	  "VM_FAULT_RETRY before migrate_to_ram.",
-	  get_fault_bounces },
+	  get_fault_bounces, ZDEV_PGMAP_PRIVATE },
 };
 
 struct pgmap_ctx {
@@ -156,6 +154,8 @@ static int pgmap_sample(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
 
+	if (pc->pm->only && p->type != pc->pm->only)
+		return 0;
 	fputs(pc->pm->name, pc->f);
 	pgmap_labels(pc->f, p);
 	fprintf(pc->f, " %" PRIu64 "\n", pc->pm->get(p));
@@ -199,12 +199,6 @@ static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
 			p->id, tracker_type_name(p->type), p->owner_id,
 			res[i].name, res[i].n);
 	return 0;
-}
-
-/* The device-private pgmaps' samples of a pgmap_metric. */
-static int private_sample(const struct zt_pgmap *p, void *ctx)
-{
-	return p->type == ZDEV_PGMAP_PRIVATE ? pgmap_sample(p, ctx) : 0;
 }
 
 #define FAULT_SECONDS "zdevmon_cpu_fault_duration_seconds"
@@ -343,11 +337,6 @@ static void render(FILE *f, const struct tracker *t,
 	       "CPU faults on a device-private pgmap's pages (its "
 	       "migrate_to_ram op), by result.");
 	tracker_foreach_pgmap(t, pgmap_faults, &pc);
-	for (m = 0; m < sizeof(fault_metrics) / sizeof(fault_metrics[0]); m++) {
-		pc.pm = &fault_metrics[m];
-		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
-		tracker_foreach_pgmap(t, private_sample, &pc);
-	}
 	family(f, FAULT_SECONDS, "histogram",
 	       "Time of CPU faults on device-private pages, migrate_to_ram "
 	       "included.");
