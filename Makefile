@@ -46,19 +46,23 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 # The pipeline, one folder a stage (README: Layout).
 KERNEL_SRCS := src/kernel/probe.c src/kernel/kstate.c src/kernel/zone_layout.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c
-MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c \
+MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c src/model/intake.c \
 	src/model/waits.c src/model/kallocs.c src/model/usage.c
 OUTPUT_SRCS := src/output/table.c src/output/objects.c src/output/report.c \
 	src/output/metrics.c src/output/ndjson.c src/output/outfile.c \
 	src/output/listen.c
 HTTP_SRCS := src/output/http.c src/output/p11_kit_stubs.c
 SYS_SRCS := src/sys/privs.c src/sys/runcmd.c src/sys/cgroup.c
-CMD_SRCS := src/cmd/daemon.c src/cmd/run.c src/cmd/features.c
+CMD_SRCS := src/cmd/daemon.c src/cmd/run.c src/cmd/features.c src/cmd/replay.c
+# A recording of what the session takes in, and its replay.
+RECORD_SRCS := src/record/writer.c src/record/reader.c src/record/record.c \
+	src/record/head.c src/record/replay.c
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := $(MODEL_SRCS) $(OUTPUT_SRCS) src/sys/cgroup.c src/kernel/zone_layout.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c src/options.c
 DAEMON_SRCS := src/main.c src/session.c src/options.c $(CMD_SRCS) \
-	$(SYS_SRCS) $(KERNEL_SRCS) $(MODEL_SRCS) $(OUTPUT_SRCS) $(HTTP_SRCS)
+	$(SYS_SRCS) $(KERNEL_SRCS) $(MODEL_SRCS) $(OUTPUT_SRCS) $(HTTP_SRCS) \
+	$(RECORD_SRCS)
 
 obj = $(patsubst src/%.c,$(OUT)/%.o,$(1))
 asan_obj = $(patsubst src/%.c,$(ASAN)/%.o,$(1))

@@ -22,6 +22,10 @@ int main(int argc, char **argv)
 	session_init(&s);
 	if (options_parse(argc, argv, &s.cfg, 0))
 		return EXIT_USAGE;
+	if (s.cfg.replay_path) { /* a recording: no kernel, no privilege */
+		ret = replay_mode(&s);
+		goto cleanup;
+	}
 
 	if (session_open(&s, err, sizeof(err))) {
 		fprintf(stderr, "zdevmon: %s.\n", err);
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
 
 	if (session_start(&s))
 		goto cleanup;
+	session_announce(&s);
 	ret = s.cfg.run ? run_mode(&s) : daemon_mode(&s);
 
 cleanup:

@@ -91,7 +91,38 @@ enum {
 	OPT_RING_SIZE,
 	OPT_MAX_FOLIOS,
 	OPT_MAX_DEVICE_MEMORY,
+	OPT_RECORD,
+	OPT_RECORD_MAX_SIZE,
+	OPT_RECORD_KEEP,
 };
+
+static const char record_doc[] =
+	"zdevmon record -- record what zdevmon sees, to replay it later.\n"
+	"\n"
+	"Monitors like the daemon and writes a compact recording (-o FILE): "
+	"the hooks, the census, every step the session takes and what each "
+	"read of the kernel side gave, the ring's records (with --events "
+	"all of them), kernel stacks with the symbols naming their frames. "
+	"With a command it is 'zdevmon run --record FILE': CMD is run, "
+	"judged, and the recording holds the verdict. 'zdevmon replay FILE' "
+	"gives the same outputs on any machine, without BPF or privileges.\n"
+	"\n"
+	"EXIT STATUS: as the daemon's, or with CMD as run's.";
+
+static const char replay_doc[] =
+	"zdevmon replay -- take a recording's steps again, without the "
+	"kernel.\n"
+	"\n"
+	"Feeds the recording (zdevmon record, run --record) to the same "
+	"tracker, leak rules and outputs as the live session: the table, "
+	"--json snapshots, and for a recorded run its verdict, --report-json "
+	"and --junit. No BPF, no privileges; any machine. The recording's "
+	"thresholds (--older-than, --layout-wait, timeouts) are the ones "
+	"judged with; --fail-on-leak may be added.\n"
+	"\n"
+	"EXIT STATUS: a recorded run's, as 'zdevmon run' gave it (0, 3, 4, "
+	"5); 0 for a daemon's; 1 when output failed; 2 on bad usage or a "
+	"damaged recording (what came before the damage is still reported).";
 
 static const char features_doc[] =
 	"zdevmon features -- which hooks attach on this kernel, by which "
@@ -156,6 +187,13 @@ static const struct argp_option common_options[] = {
 	{ "user", OPT_USER, "NAME", 0,
 	  "Once attached, run as NAME (a user of /etc/passwd, or UID[:GID]) "
 	  "with no capability; with run: run CMD as NAME" },
+	{ "record", OPT_RECORD, "FILE", 0,
+	  "Also write a recording to FILE (zdevmon replay reads it)" },
+	{ "record-max-size", OPT_RECORD_MAX_SIZE, "SIZE", 0,
+	  "Rotate the recording beyond SIZE bytes: FILE.1 .. FILE.N, each "
+	  "replayable (--record-keep, default 5)" },
+	{ "record-keep", OPT_RECORD_KEEP, "N", OPTION_HIDDEN,
+	  "Rotated recordings kept (default 5)" },
 	{},
 };
 
@@ -347,6 +385,31 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			"zdevmon: --max-folios is obsolete and ignored: "
 			"CI mode is bounded by --max-device-memory\n");
 		break;
+	case OPT_RECORD:
+		return file_arg(state, "--record", arg, &cfg->record_path);
+	case OPT_RECORD_MAX_SIZE:
+		/* room for a head and a chunk: less would rotate forever */
+		if (ndjson_parse_size(arg, &cfg->record_max_size) ||
+		    cfg->record_max_size < (64 << 10)) {
+			argp_error(state,
+				   "--record-max-size wants a size of 64k or "
+				   "more, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		break;
+	case OPT_RECORD_KEEP: {
+		long v;
+
+		if (parse_int(arg, 1, 1000, &v)) {
+			argp_error(state,
+				   "--record-keep wants 1 to 1000, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->record_keep = v;
+		break;
+	}
 	case OPT_TEARDOWN_TIMEOUT:
 		return seconds(state, "--teardown-timeout", arg, 0.1,
 			       &cfg->teardown_timeout_s);
@@ -363,6 +426,11 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		}
 		if (cfg->json_max_size && !cfg->json_path) {
 			argp_error(state, "--json-max-size needs --json FILE");
+			return EINVAL;
+		}
+		if (cfg->record_max_size && !cfg->record_path) {
+			argp_error(state,
+				   "--record-max-size needs --record FILE");
 			return EINVAL;
 		}
 		break;
@@ -398,14 +466,12 @@ static error_t parse_features(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static error_t parse_run(int key, char *arg, struct argp_state *state)
+/* run's own options, shared with record. */
+static error_t parse_run_options(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = cfg;
-		break;
 	case OPT_TEARDOWN:
 		if (!*arg) {
 			argp_error(state, "--teardown wants a command");
@@ -440,6 +506,21 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		return file_arg(state, "--report-json", arg, &cfg->report_json);
 	case OPT_JUNIT:
 		return file_arg(state, "--junit", arg, &cfg->junit);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static error_t parse_run(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = cfg;
+		state->child_inputs[1] = cfg;
+		break;
 	case ARGP_KEY_ARG:
 		/* the command and everything after it, options included */
 		cfg->cmd = &state->argv[state->next - 1];
@@ -458,19 +539,123 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* zdevmon record: -o FILE, then as the daemon, or as run with CMD. */
+static error_t parse_record(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = cfg;
+		state->child_inputs[1] = cfg;
+		break;
+	case 'o':
+		return file_arg(state, "--output", arg, &cfg->record_path);
+	case ARGP_KEY_ARG:
+		cfg->cmd = &state->argv[state->next - 1];
+		state->next = state->argc;
+		cfg->run = true;
+		cfg->stacks = true;
+		break;
+	case ARGP_KEY_END:
+		if (!cfg->record_path) {
+			argp_error(state, "record wants -o FILE");
+			return EINVAL;
+		}
+		return parse_common(key, arg, state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_option replay_options[] = {
+	{ "json", 'j', "FILE", 0,
+	  "Write the NDJSON the session wrote (start, snapshots) to FILE, "
+	  "'-' for stdout" },
+	{ "events", OPT_EVENTS, NULL, 0,
+	  "Also write the recorded events to the NDJSON stream" },
+	{ "quiet", 'q', NULL, 0, "No table" },
+	{ "show-addresses", OPT_SHOW_ADDRESSES, NULL, 0,
+	  "Add each pgmap's kernel address to the JSON" },
+	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
+	  "Exit 3 when an error or critical finding is made (a recorded run "
+	  "with it set keeps it)" },
+	{ "report-json", OPT_REPORT_JSON, "FILE", 0,
+	  "Write a recorded run's verdict as JSON to FILE" },
+	{ "junit", OPT_JUNIT, "FILE", 0,
+	  "Write a recorded run's verdict as JUnit XML to FILE" },
+	{ "verbose", 'v', NULL, 0, "Say what the recording's head says" },
+	{},
+};
+
+static error_t parse_replay(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+
+	switch (key) {
+	case 'j':
+		return file_arg(state, "--json", arg, &cfg->json_path);
+	case OPT_EVENTS:
+	case 'q':
+	case OPT_SHOW_ADDRESSES:
+	case 'v':
+		return parse_common(key, arg, state);
+	case OPT_FAIL_ON_LEAK:
+	case OPT_REPORT_JSON:
+	case OPT_JUNIT:
+		return parse_run_options(key, arg, state);
+	case ARGP_KEY_ARG:
+		if (cfg->replay_path) {
+			argp_error(state, "replay wants one FILE, not '%s' too",
+				   arg);
+			return EINVAL;
+		}
+		return file_arg(state, "FILE", arg, &cfg->replay_path);
+	case ARGP_KEY_END:
+		if (!cfg->replay_path) {
+			argp_error(state, "replay wants a FILE: zdevmon replay "
+					  "[OPTIONS] FILE");
+			return EINVAL;
+		}
+		return parse_common(key, arg, state);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 {
 	static const struct argp common_argp = { common_options, parse_common,
 						 NULL, daemon_doc };
 	static const struct argp monitor_argp = { common_options,
 						  parse_common };
+	static const struct argp run_options_argp = { run_options,
+						      parse_run_options };
 	static const struct argp_child run_children[] = {
+		{ &run_options_argp, 0, NULL, 0 },
 		{ &monitor_argp, 0, "Monitoring:", 1 },
 		{},
 	};
-	static const struct argp run_argp = { run_options, parse_run,
+	static const struct argp run_argp = { NULL, parse_run,
 					      "[--] CMD [ARGS...]", run_doc,
 					      run_children };
+	static const struct argp_option record_options[] = {
+		{ "output", 'o', "FILE", 0, "The recording (required)" },
+		{},
+	};
+	static const struct argp_child record_children[] = {
+		{ &monitor_argp, 0, "Monitoring:", 1 },
+		{ &run_options_argp, 0, "With a command, as run:", 2 },
+		{},
+	};
+	static const struct argp record_argp = {
+		record_options, parse_record, "[-- CMD [ARGS...]]", record_doc,
+		record_children
+	};
+	static const struct argp replay_argp = { replay_options, parse_replay,
+						 "FILE", replay_doc };
 
 	*cfg = (struct config){
 		.interval_s = 1.0,
@@ -479,6 +664,7 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		.layout_wait_s = 10,
 		.settle_s = 1,
 		.scope = ZDEV_SCOPE_TREE,
+		.record_keep = 5,
 	};
 	argp_err_exit_status = 2;
 	if (argc > 1 && !strcmp(argv[1], "features")) {
@@ -498,6 +684,16 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		argv[1] = "zdevmon run";
 		return argp_parse(&run_argp, argc - 1, argv + 1,
 				  flags | ARGP_IN_ORDER, NULL, cfg);
+	}
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		argv[1] = "zdevmon record";
+		return argp_parse(&record_argp, argc - 1, argv + 1,
+				  flags | ARGP_IN_ORDER, NULL, cfg);
+	}
+	if (argc > 1 && !strcmp(argv[1], "replay")) {
+		argv[1] = "zdevmon replay";
+		return argp_parse(&replay_argp, argc - 1, argv + 1, flags, NULL,
+				  cfg);
 	}
 	return argp_parse(&common_argp, argc, argv, flags, NULL, cfg);
 }

@@ -42,6 +42,13 @@ struct config {
 	const char *user; /* daemon: become NAME once attached; run: CMD's */
 	const char *report_json;
 	const char *junit;
+
+	/* --record, zdevmon record: a recording of the session */
+	const char *record_path;
+	uint64_t record_max_size; /* rotate beyond this; 0: never */
+	int record_keep;
+	/* zdevmon replay: a recording in place of the kernel */
+	const char *replay_path;
 };
 
 /* zdevmon run's exit statuses */

@@ -22,6 +22,7 @@
 #include "output/outfile.h"
 #include "output/report.h"
 #include "output/table.h"
+#include "record/head.h"
 #include "session.h"
 #include "sys/cgroup.h"
 
@@ -81,8 +82,32 @@ out:
 	json_object_put(obj);
 }
 
+void session_step_begin(struct session *s, enum zrec_type type,
+			const void *arg, size_t len)
+{
+	if (s->step_depth++)
+		return;
+	if (!s->replaying)
+		s->now = session_now();
+	if (s->recording)
+		recorder_put(&s->rec, type, (uint64_t)(s->now * 1e9), arg, len);
+}
+
+void session_step_end(struct session *s)
+{
+	s->step_depth--;
+}
+
 const struct ksyms *session_ksyms(struct session *s, bool reload)
 {
+	return s->src->ksyms(s->src_ctx, reload);
+}
+
+/* The kernel's symbols, from the files opened while privileged. */
+static const struct ksyms *live_ksyms(void *ctx, bool reload)
+{
+	struct session *s = ctx;
+
 	if (s->ksyms && !reload)
 		return s->ksyms;
 	ksyms_free(s->ksyms);
@@ -102,8 +127,8 @@ static void teardown_alert(struct session *s, struct zt_pgmap *p)
 	struct leak_report now = {};
 	struct report_ctx rc = { .t = &s->tracker,
 				 .r = &now,
-				 .stack = probes_stack,
-				 .stack_ctx = s->probes,
+				 .stack = s->src->stack,
+				 .stack_ctx = s->src_ctx,
 				 .show_addresses = s->cfg.show_addresses,
 				 .cmd_status = -1 };
 
@@ -118,7 +143,7 @@ static void teardown_alert(struct session *s, struct zt_pgmap *p)
 			"has waited %.0fs with %" PRIu64 " folios live; the "
 			"kernel may wait forever\n",
 			p->id, tracker_type_name(p->type),
-			session_now() - p->kill_ns / 1e9, p->live_folios);
+			s->now - p->kill_ns / 1e9, p->live_folios);
 	else
 		fprintf(stderr,
 			"zdevmon: CRITICAL: pgmap %d (%s) was torn down with "
@@ -136,20 +161,22 @@ out:
 
 void session_folios(struct session *s)
 {
-	int err = kstate_folios(s->kstate, &s->tracker);
+	int err;
 
+	session_step_begin(s, ZREC_STEP_FOLIOS, NULL, 0);
+	err = s->src->folios(s->src_ctx, &s->tracker);
 	if (err)
 		fprintf(stderr, "zdevmon: reading the live folios failed: %s\n",
 			strerror(-err));
 	session_holders(s);
+	session_step_end(s);
 }
 
 /* One of the kernel's holder maps into the tracker, or why not. */
 static void refill(struct session *s,
-		   int (*read)(struct kstate *k, struct tracker *t),
-		   const char *what)
+		   int (*read)(void *ctx, struct tracker *t), const char *what)
 {
-	int err = read(s->kstate, &s->tracker);
+	int err = read(s->src_ctx, &s->tracker);
 
 	if (err)
 		fprintf(stderr, "zdevmon: reading %s failed: %s\n", what,
@@ -159,15 +186,15 @@ static void refill(struct session *s,
 /* What a DAX layout wait's alert needs: the waits, the pins on them. */
 static void session_waits(struct session *s)
 {
-	refill(s, kstate_pins, "the pins");
-	refill(s, kstate_waits, "the DAX layout waits");
+	refill(s, s->src->pins, "the pins");
+	refill(s, s->src->waits, "the DAX layout waits");
 }
 
 void session_holders(struct session *s)
 {
 	session_waits(s);
-	refill(s, kstate_kallocs, "the in-kernel allocations");
-	refill(s, kstate_usage, "the processes' device pages");
+	refill(s, s->src->kallocs, "the in-kernel allocations");
+	refill(s, s->src->usage, "the processes' device pages");
 }
 
 /* A DAX layout wait past --layout-wait: who waits, for what, held by whom. */
@@ -176,8 +203,8 @@ static void wait_alert(struct session *s, const struct zt_wait *w,
 {
 	const struct zt_pin *pin = pins_find(&s->tracker.pins, w->k.pfn);
 	struct report_ctx rc = { .t = &s->tracker,
-				 .stack = probes_stack,
-				 .stack_ctx = s->probes,
+				 .stack = s->src->stack,
+				 .stack_ctx = s->src_ctx,
 				 .show_addresses = s->cfg.show_addresses };
 	char comm[sizeof(w->k.comm) + 1] = { 0 }, dev[24], cg[256], site[160];
 	const char *where = NULL, *path;
@@ -212,12 +239,10 @@ void session_judge_waits(struct session *s)
 	bool pins_read = false;
 	uint64_t now_ns;
 
-	if (session_now() < s->next_waits)
-		return;
-	s->next_waits = session_now() + 1;
-	/* each second the waits alone; the pins once an alert names one */
-	refill(s, kstate_waits, "the DAX layout waits");
-	now_ns = (uint64_t)(session_now() * 1e9);
+	session_step_begin(s, ZREC_STEP_WAITS, NULL, 0);
+	/* the waits alone; the pins once an alert names one */
+	refill(s, s->src->waits, "the DAX layout waits");
+	now_ns = (uint64_t)(s->now * 1e9);
 	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
 		struct zt_wait *w = &s->tracker.waits.v[i];
 
@@ -225,12 +250,13 @@ void session_judge_waits(struct session *s)
 		    now_ns - w->k.first_ns < s->cfg.layout_wait_s * 1e9)
 			continue;
 		if (!pins_read) {
-			refill(s, kstate_pins, "the pins");
+			refill(s, s->src->pins, "the pins");
 			pins_read = true;
 		}
 		w->alerted = true;
 		wait_alert(s, w, now_ns);
 	}
+	session_step_end(s);
 }
 
 /* What a waiting memunmap_pages() still waits for, read while it waits. */
@@ -241,7 +267,7 @@ static int teardown_refs(const struct zt_pgmap *cp, void *ctx)
 	int64_t refs;
 
 	if (p->state != ZT_PGMAP_KILLING || !tracker_teardown_waits(p) ||
-	    p->slot < 0 || kstate_pgmap_refs(s->kstate, p->slot, &refs))
+	    p->slot < 0 || s->src->pgmap_refs(s->src_ctx, p->slot, &refs))
 		refs = -1;
 	p->refs_waited = refs;
 	return 0;
@@ -271,12 +297,12 @@ static int fault_op_name(const struct zt_pgmap *cp, void *ctx)
 	return 0;
 }
 
-/* Brings the tracker up to date; not reentrant through handle_event. */
+/* Brings the tracker up to date; not reentrant through session_event. */
 static void sync_state(struct session *s)
 {
 	int gone[16], n, i;
 
-	n = kstate_sync(s->kstate, &s->tracker, gone, 16);
+	n = s->src->sync(s->src_ctx, &s->tracker, gone, 16);
 	tracker_foreach_pgmap(&s->tracker, teardown_refs, s);
 	tracker_foreach_pgmap(&s->tracker, fault_op_name, s);
 	for (i = 0; i < n; i++) {
@@ -286,41 +312,52 @@ static void sync_state(struct session *s)
 		/* judged before the pgmap's folios are forgotten */
 		if (p && tracker_judge_gone(&s->tracker, p))
 			teardown_alert(s, p);
-		kstate_release(s->kstate, &s->tracker, gone[i]);
+		s->src->release(s->src_ctx, &s->tracker, gone[i]);
 	}
 }
 
 void session_sync(struct session *s)
 {
-	ring_buffer__consume(s->rb);
+	session_step_begin(s, ZREC_STEP_SYNC, NULL, 0);
+	s->src->consume(s->src_ctx);
 	sync_state(s);
+	session_step_end(s);
 }
 
 void session_judge_teardowns(struct session *s, double after_s)
 {
 	int ids[16], n, i;
 
+	session_step_begin(s, ZREC_STEP_TEARDOWNS, &after_s, sizeof(after_s));
 	sync_state(s);
-	n = tracker_stuck_teardowns(&s->tracker,
-				    (uint64_t)(session_now() * 1e9),
+	n = tracker_stuck_teardowns(&s->tracker, (uint64_t)(s->now * 1e9),
 				    (uint64_t)(after_s * 1e9), ids, 16);
 	for (i = 0; i < n; i++)
 		teardown_alert(s, (struct zt_pgmap *)tracker_pgmap_by_id(
 					  &s->tracker, ids[i]));
+	session_step_end(s);
 }
 
 _Static_assert(sizeof(struct zdev_migrate_info) <=
 		       sizeof(struct zdev_folio_info),
 	       "migration records must fit the small record");
 
-static int handle_event(void *ctx, void *data, size_t len)
+int session_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
 	struct zdev_event full = {}, *e = &full;
 
-	if (len < ZDEV_EVENT_SMALL_SIZE)
+	if (len < ZDEV_EVENT_SMALL_SIZE || len > sizeof(full))
 		return 0;
-	memcpy(&full, data, len < sizeof(full) ? len : sizeof(full));
+	if (!s->step_depth++ && !s->replaying)
+		s->now = session_now();
+	memcpy(&full, data, len);
+	if (s->recording) {
+		recorder_begin(&s->rec, ZREC_EVENT, (uint64_t)(s->now * 1e9));
+		recorder_add(&s->rec, data, len);
+		recorder_stack(&s->rec, e->stack_id);
+		recorder_end(&s->rec);
+	}
 	/* a pgmap's description or teardown: look at its slot now */
 	if (e->kind == ZDEV_EV_PGMAP || e->kind == ZDEV_EV_PGMAP_KILL ||
 	    e->kind == ZDEV_EV_PGMAP_DRAINED || e->kind == ZDEV_EV_PGMAP_GONE)
@@ -329,6 +366,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	/* anomalies are in the snapshot and the findings, not event objects */
 	if (s->cfg.events && e->kind != ZDEV_EV_ANOMALY)
 		session_json_put(s, output_event(&s->tracker, e));
+	s->step_depth--;
 	return 0;
 }
 
@@ -338,12 +376,24 @@ static int add_untracked(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
-void session_status(struct session *s, struct zdev_status *st)
+/* The loader's and the kernel side's bookkeeping, and our own cost. */
+static void live_status(void *ctx, struct zdev_status *st)
 {
+	struct session *s = ctx;
 	struct self_stats self = {};
 
 	probes_status(s->probes, st);
 	kstate_status(s->kstate, st);
+	self_stats_read(&self);
+	st->cpu_seconds = self.cpu_seconds;
+	st->resident_bytes = self.resident_bytes;
+	if (s->recording)
+		recorder_status(&s->rec, st);
+}
+
+void session_status(struct session *s, struct zdev_status *st)
+{
+	s->src->status(s->src_ctx, st);
 	st->untracked = 0;
 	tracker_foreach_pgmap(&s->tracker, add_untracked, &st->untracked);
 	st->lost_events = st->dropped_by_stream[ZDEV_STREAM_LIFECYCLE] +
@@ -351,12 +401,9 @@ void session_status(struct session *s, struct zdev_status *st)
 			  st->slots_full + st->untracked;
 	st->census_found = s->census.found;
 	st->census_seconds = s->census.seconds;
-	self_stats_read(&self);
-	st->cpu_seconds = self.cpu_seconds;
-	st->resident_bytes = self.resident_bytes;
 	st->show_addresses = s->cfg.show_addresses;
-	st->elapsed_s = session_now() - s->t0;
-	st->now_ns = (uint64_t)(session_now() * 1e9);
+	st->elapsed_s = s->now - s->t0;
+	st->now_ns = (uint64_t)(s->now * 1e9);
 }
 
 /* What the HTTP endpoint serves until the next tick. */
@@ -387,6 +434,7 @@ void session_tick(struct session *s, const char *trigger)
 	struct zdev_status st;
 	json_object *snap;
 
+	session_step_begin(s, ZREC_STEP_TICK, trigger, strlen(trigger));
 	session_sync(s);
 	session_holders(s);
 	session_status(s, &st);
@@ -403,6 +451,10 @@ void session_tick(struct session *s, const char *trigger)
 	if (s->http)
 		publish(s, &st, snap);
 	session_json_put(s, snap);
+	/* a killed session loses at most what came after this */
+	if (s->recording)
+		recorder_flush(&s->rec);
+	session_step_end(s);
 }
 
 static int open_outputs(struct session *s)
@@ -428,11 +480,12 @@ static int open_outputs(struct session *s)
 	return 0;
 }
 
-static void announce(struct session *s)
+void session_announce(struct session *s)
 {
 	struct zdev_status st;
 	int i, on = 0, tr = 0;
 
+	session_step_begin(s, ZREC_STEP_START, NULL, 0);
 	session_status(s, &st);
 	for (i = 0; i < st.nr_hooks; i++) {
 		if (!hook_attached(st.hooks[i].state)) {
@@ -448,6 +501,7 @@ static void announce(struct session *s)
 		"kprobe)\n",
 		on, st.nr_hooks, tr, on - tr);
 	session_json_put(s, output_start(&st));
+	session_step_end(s);
 }
 
 int session_pump(struct session *s, double until,
@@ -472,8 +526,11 @@ int session_pump(struct session *s, double until,
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
 		session_judge_teardowns(s, s->cfg.teardown_timeout_s);
-		session_judge_waits(s);
 		t = session_now();
+		if (t >= s->next_waits) {
+			s->next_waits = t + 1;
+			session_judge_waits(s);
+		}
 		if (reopen_now) {
 			reopen_now = 0;
 			err = ndjson_reopen(&s->json);
@@ -538,10 +595,64 @@ int session_open(struct session *s, char *err, size_t errlen)
 	return probes_open(&s->probes, &popts, err, errlen);
 }
 
+static void live_consume(void *ctx)
+{
+	ring_buffer__consume(((struct session *)ctx)->rb);
+}
+
+static int live_sync(void *ctx, struct tracker *t, int *gone, int max)
+{
+	return kstate_sync(((struct session *)ctx)->kstate, t, gone, max);
+}
+
+static void live_release(void *ctx, struct tracker *t, int pgmap_id)
+{
+	kstate_release(((struct session *)ctx)->kstate, t, pgmap_id);
+}
+
+static int live_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
+{
+	return kstate_pgmap_refs(((struct session *)ctx)->kstate, slot, count);
+}
+
+/* A read of one of the kernel side's maps into the tracker. */
+#define LIVE_READ(name)                                                 \
+	static int live_##name(void *ctx, struct tracker *t)            \
+	{                                                               \
+		return kstate_##name(((struct session *)ctx)->kstate, t); \
+	}
+LIVE_READ(pins)
+LIVE_READ(kallocs)
+LIVE_READ(usage)
+LIVE_READ(waits)
+LIVE_READ(folios)
+
+static int live_stack(void *ctx, int32_t id, uint64_t *ips, int max)
+{
+	return probes_stack(((struct session *)ctx)->probes, id, ips, max);
+}
+
+static const struct source_ops live_ops = {
+	.consume = live_consume,
+	.sync = live_sync,
+	.release = live_release,
+	.pgmap_refs = live_pgmap_refs,
+	.pins = live_pins,
+	.kallocs = live_kallocs,
+	.usage = live_usage,
+	.waits = live_waits,
+	.folios = live_folios,
+	.status = live_status,
+	.stack = live_stack,
+	.ksyms = live_ksyms,
+};
+
 int session_open_events(struct session *s)
 {
 	int err;
 
+	s->src = &live_ops;
+	s->src_ctx = s;
 	s->tracker.fsdax_idle_at_one = probes_fsdax_idle_at_one(s->probes);
 	err = kstate_open(&s->kstate, s->probes);
 	if (err) {
@@ -567,7 +678,7 @@ int session_open_events(struct session *s)
 			s->census.sections_armed
 				? ""
 				: "; GUP's pages arrays are read page by page");
-	s->rb = ring_buffer__new(probes_events_fd(s->probes), handle_event, s,
+	s->rb = ring_buffer__new(probes_events_fd(s->probes), session_event, s,
 				 NULL);
 	if (!s->rb) {
 		int err = errno ? -errno : -ENOMEM;
@@ -593,6 +704,34 @@ int session_open_privileged(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* --record: the head, then every step and read from now on. */
+static int start_recording(struct session *s)
+{
+	struct zdev_status st;
+	json_object *head;
+	int err;
+
+	s->rec.stack = probes_stack;
+	s->rec.stack_ctx = s->probes;
+	s->rec.ksyms = live_ksyms;
+	s->rec.ksyms_ctx = s;
+	probes_status(s->probes, &st);
+	head = head_build(&s->cfg, &st, &s->census, &s->tracker, s->t0,
+			  kstate_start_ns(s->kstate));
+	err = head ? recorder_open(&s->rec, s->cfg.record_path,
+				   s->cfg.record_max_size, s->cfg.record_keep,
+				   head)
+		   : -ENOMEM;
+	if (err) {
+		fprintf(stderr, "zdevmon: cannot record to %s: %s\n",
+			s->cfg.record_path, outfile_strerror(-err));
+		return err;
+	}
+	s->recording = true;
+	kstate_record(s->kstate, &s->rec);
+	return 0;
+}
+
 int session_start(struct session *s)
 {
 	char err[512];
@@ -613,7 +752,8 @@ int session_start(struct session *s)
 
 	s->t0 = session_now();
 	s->next_tick = s->t0 + s->cfg.interval_s;
-	announce(s);
+	if (s->cfg.record_path && start_recording(s))
+		return -1;
 	return 0;
 }
 
@@ -622,6 +762,16 @@ void session_close(struct session *s)
 	runcmd_cancel(&s->cmd);
 	runcmd_cancel(&s->teardown);
 	http_stop(s->http);
+	if (s->recording) {
+		int err;
+
+		kstate_record(s->kstate, NULL);
+		err = recorder_close(&s->rec);
+		if (err)
+			fprintf(stderr,
+				"zdevmon: the recording %s lost data: %s\n",
+				s->cfg.record_path, outfile_strerror(-err));
+	}
 	ring_buffer__free(s->rb);
 	kstate_close(s->kstate);
 	probes_close(s->probes);
@@ -629,6 +779,7 @@ void session_close(struct session *s)
 		ndjson_close(&s->json);
 	tracker_release(&s->tracker);
 	leaks_release(&s->alerts);
+	leaks_release(&s->verdict);
 	ksyms_free(s->ksyms);
 	if (s->kallsyms_fd >= 0)
 		close(s->kallsyms_fd);

@@ -20,11 +20,25 @@
 #include "options.h"
 #include "output/http.h"
 #include "output/ndjson.h"
+#include "record/record.h"
+#include "source.h"
 #include "sys/runcmd.h"
 
 struct session {
 	struct config cfg;
 	struct tracker tracker;
+	/* what the picture comes from: the kernel side, or a recording */
+	const struct source_ops *src;
+	void *src_ctx;
+	bool replaying;
+	struct recorder rec; /* --record */
+	bool recording;
+	/*
+	 * The time of the step being taken (session_step_begin()): the one
+	 * clock its judgements and outputs read, recorded with it.
+	 */
+	double now;
+	int step_depth;
 	struct probes *probes;
 	struct kstate *kstate;	     /* what the kernel side keeps */
 	struct census_result census; /* folios alive before we started */
@@ -42,6 +56,7 @@ struct session {
 	int kallsyms_fd, modules_fd; /* opened privileged, -1: not open */
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
+	struct leak_report verdict; /* run: what the rules found */
 	int listen_fd;		     /* --listen, bound privileged */
 	struct runcmd cmd, teardown; /* run: forked privileged, waiting */
 };
@@ -70,6 +85,18 @@ int session_start(struct session *s);
 void session_close(struct session *s);
 
 double session_now(void);
+/*
+ * A step the session takes (a tick, a judgement, one of run's stages):
+ * timed once into s->now and recorded; a replay takes it again at the
+ * recorded time. Steps within a step are part of it.
+ */
+void session_step_begin(struct session *s, enum zrec_type type,
+			const void *arg, size_t len);
+void session_step_end(struct session *s);
+/* A ring record: a step of its own when no other is being taken. */
+int session_event(void *ctx, void *data, size_t len);
+/* The start object, and the hooks that are off. */
+void session_announce(struct session *s);
 /*
  * Consume events and write periodic output until done(arg) is true, the
  * monotonic time `until' passes (0: never) or a signal arrives. Returns 0,

@@ -26,5 +26,11 @@ int daemon_mode(struct session *s);
 int run_drop_privileges(struct session *s, char *err, size_t errlen);
 /* The command, teardown, settle, verdict. */
 int run_mode(struct session *s);
+/* run's stages a replay takes again: CMD ended (status), the verdict. */
+void run_cmd_ended(struct session *s, int status);
+int run_verdict(struct session *s, const struct zrec_verdict *v);
+
+/* zdevmon replay: a recording's steps taken again; run's exit status. */
+int replay_mode(struct session *s);
 
 #endif /* ZDEVMON_CMD_H */

@@ -80,7 +80,7 @@ static int write_junit(const char *path, const struct report_ctx *rc)
 }
 
 static int exit_code(const struct session *s, const struct report_ctx *rc,
-		     const struct child *td)
+		     const struct zrec_verdict *v)
 {
 	if (s->json_on && s->json.last_errno)
 		return EXIT_ZDEVMON_FAILED; /* the final snapshot is lost */
@@ -90,7 +90,8 @@ static int exit_code(const struct session *s, const struct report_ctx *rc,
 		return EXIT_LEAKS;
 	if (rc->cmd_status < 0 || runcmd_failed(rc->cmd_status) ||
 	    rc->teardown_timed_out ||
-	    (td->pid > 0 && td->ended && runcmd_failed(td->status)))
+	    (v->teardown_ran && v->teardown_ended &&
+	     runcmd_failed(v->teardown_status)))
 		return EXIT_CMD_FAILED;
 	return EXIT_CLEAN;
 }
@@ -130,14 +131,70 @@ int run_drop_privileges(struct session *s, char *err, size_t errlen)
 				     errlen);
 }
 
+void run_cmd_ended(struct session *s, int status)
+{
+	struct zrec_cmd_ended ce = { .status = status };
+
+	session_step_begin(s, ZREC_STEP_CMD_ENDED, &ce, sizeof(ce));
+	session_sync(s);
+	/* modules the command used may be gone after the teardown */
+	session_ksyms(s, true);
+	if (s->cfg.older_than_s > 0) {
+		session_folios(s);
+		/* bpf_ktime_get_ns() and session_now() share CLOCK_MONOTONIC */
+		leaks_unmapped(&s->tracker, (uint64_t)(s->now * 1e9),
+			       (uint64_t)(s->cfg.older_than_s * 1e9),
+			       &s->verdict);
+	}
+	session_step_end(s);
+}
+
+int run_verdict(struct session *s, const struct zrec_verdict *v)
+{
+	struct zdev_status st;
+	struct report_ctx rc;
+	int ret;
+
+	session_step_begin(s, ZREC_STEP_VERDICT, v, sizeof(*v));
+	session_sync(s);
+	session_folios(s);
+
+	leaks_merge(&s->verdict, &s->alerts);
+	leaks_after_run(&s->tracker, &s->verdict);
+	session_status(s, &st);
+	rc = (struct report_ctx){
+		.t = &s->tracker,
+		.r = &s->verdict,
+		.ks = session_ksyms(s, false),
+		.show_addresses = s->cfg.show_addresses,
+		.stack = s->src->stack,
+		.stack_ctx = s->src_ctx,
+		.argv = s->cfg.cmd,
+		.cmd_status = v->cmd_status,
+		.teardown = s->cfg.teardown,
+		.teardown_status = v->teardown_status,
+		.teardown_timed_out = v->teardown_timed_out,
+		.dropped_events = st.lost_events,
+		.probe_misses = st.probe_misses,
+		.stack_collisions = st.stack_collisions,
+		.stack_overflows = st.stack_overflows,
+	};
+	session_tick(s, "final");
+	ret = exit_code(s, &rc, v);
+	rc.exit_code = ret;
+	report_text(stderr, &rc);
+	if ((s->cfg.report_json &&
+	     write_json_report(s->cfg.report_json, &rc)) ||
+	    (s->cfg.junit && write_junit(s->cfg.junit, &rc)))
+		ret = EXIT_ZDEVMON_FAILED;
+	session_step_end(s);
+	return ret;
+}
+
 int run_mode(struct session *s)
 {
 	struct child cmd = { .pid = s->cmd.pid }, td = {};
-	struct leak_report verdict = {};
-	struct zdev_status st;
-	struct report_ctx rc;
-	bool td_timeout = false;
-	int ret;
+	struct zrec_verdict v = {};
 
 	runcmd_go(&s->cmd);
 	follow(s, &cmd, 0);
@@ -146,23 +203,15 @@ int run_mode(struct session *s)
 		waitpid(cmd.pid, &cmd.status, 0);
 		cmd.ended = true;
 	}
-	session_sync(s);
-	/* modules the command used may be gone after the teardown */
-	session_ksyms(s, true);
-	if (s->cfg.older_than_s > 0) {
-		session_folios(s);
-		/* bpf_ktime_get_ns() and session_now() share CLOCK_MONOTONIC */
-		leaks_unmapped(&s->tracker, (uint64_t)(session_now() * 1e9),
-			       (uint64_t)(s->cfg.older_than_s * 1e9), &verdict);
-	}
+	run_cmd_ended(s, cmd.status);
 
 	if (s->teardown.pid > 0 && !session_signal) {
 		td.pid = s->teardown.pid;
 		runcmd_go(&s->teardown);
 		follow(s, &td, session_now() + s->cfg.teardown_timeout_s);
-		td_timeout = !td.ended;
+		v.teardown_timed_out = !td.ended;
 		/* it had its time: a memunmap_pages() still waiting is stuck */
-		if (td_timeout) {
+		if (v.teardown_timed_out) {
 			session_judge_teardowns(s, 0);
 			fprintf(stderr,
 				"zdevmon: the teardown '%s' has not finished "
@@ -174,37 +223,9 @@ int run_mode(struct session *s)
 	}
 	if (!session_signal)
 		session_pump(s, session_now() + s->cfg.settle_s, NULL, NULL);
-	session_sync(s);
-	session_folios(s);
-
-	leaks_merge(&verdict, &s->alerts);
-	leaks_after_run(&s->tracker, &verdict);
-	session_status(s, &st);
-	rc = (struct report_ctx){
-		.t = &s->tracker,
-		.r = &verdict,
-		.ks = session_ksyms(s, false),
-		.show_addresses = s->cfg.show_addresses,
-		.stack = probes_stack,
-		.stack_ctx = s->probes,
-		.argv = s->cfg.cmd,
-		.cmd_status = cmd.status,
-		.teardown = s->cfg.teardown,
-		.teardown_status = td.status,
-		.teardown_timed_out = td_timeout,
-		.dropped_events = st.lost_events,
-		.probe_misses = st.probe_misses,
-		.stack_collisions = st.stack_collisions,
-		.stack_overflows = st.stack_overflows,
-	};
-	session_tick(s, "final");
-	ret = exit_code(s, &rc, &td);
-	rc.exit_code = ret;
-	report_text(stderr, &rc);
-	if ((s->cfg.report_json &&
-	     write_json_report(s->cfg.report_json, &rc)) ||
-	    (s->cfg.junit && write_junit(s->cfg.junit, &rc)))
-		ret = EXIT_ZDEVMON_FAILED;
-	leaks_release(&verdict);
-	return ret;
+	v.cmd_status = cmd.status;
+	v.teardown_ran = td.pid > 0;
+	v.teardown_ended = td.ended;
+	v.teardown_status = td.status;
+	return run_verdict(s, &v);
 }

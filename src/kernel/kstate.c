@@ -19,6 +19,8 @@
 #include <bpf/libbpf.h>
 #include "kstate.h"
 #include "live_walk.h"
+#include "model/intake.h"
+#include "record/record.h"
 #include "zdev.skel.h"
 
 struct kstate {
@@ -34,7 +36,49 @@ struct kstate {
 	size_t recs_size;
 	/* the tracker pgmap of each slot, while it holds one */
 	int pgmap_of[ZDEV_MAX_SLOTS];
+	struct recorder *rec; /* what each read gives is recorded too */
+	struct tracker *t;    /* the one a map walk fills */
 };
+
+void kstate_record(struct kstate *k, struct recorder *r)
+{
+	k->rec = r;
+}
+
+uint64_t kstate_start_ns(const struct kstate *k)
+{
+	return k->start_ns;
+}
+
+/* A read's result into the recording: its frame begins with it. */
+static void rec_begin(struct kstate *k, enum zrec_type type)
+{
+	if (k->rec)
+		recorder_begin(k->rec, type, recorder_now_ns());
+}
+
+static void rec_add(struct kstate *k, const void *data, size_t len)
+{
+	if (k->rec)
+		recorder_add(k->rec, data, len);
+}
+
+static int rec_end(struct kstate *k, int ret)
+{
+	int32_t ret32 = ret;
+
+	if (k->rec) {
+		recorder_add(k->rec, &ret32, sizeof(ret32));
+		recorder_end(k->rec);
+	}
+	return ret;
+}
+
+static void rec_stack(struct kstate *k, int32_t id)
+{
+	if (k->rec)
+		recorder_stack(k->rec, id);
+}
 
 int kstate_open(struct kstate **out, struct probes *p)
 {
@@ -110,7 +154,7 @@ static int syscall_run(int fd, void *args, size_t size)
 	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
 }
 
-int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
+static int pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
 {
 	struct zdev_pgmap_refs args = {};
 	int fd = bpf_program__fd(k->skel->progs.pgmap_refs), err;
@@ -128,6 +172,19 @@ int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
 		return -EAGAIN;
 	*count = args.count;
 	return 0;
+}
+
+int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
+{
+	struct zrec_refs r = { .slot = slot };
+
+	r.ret = pgmap_refs(k, slot, &r.count);
+	if (k->rec)
+		recorder_put(k->rec, ZREC_REFS, recorder_now_ns(), &r,
+			     sizeof(r));
+	if (!r.ret)
+		*count = r.count;
+	return r.ret;
 }
 
 /* Walk chunks of this many pfns per run: each run is one syscall. */
@@ -222,41 +279,34 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 		t->events += t->events_by_kind[kind];
 }
 
-/* A device-private pgmap's CPU faults (bpf/faults.bpf.h), and its op. */
-static void faults_read(struct kstate *k, uint32_t slot, struct zt_pgmap *p,
-			uint64_t op)
-{
-	if (op && op != p->fault_op) {
-		p->fault_op = op;
-		p->fault_op_name[0] = '\0';
-	}
-	bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.faults), &slot,
-			    &p->faults);
-}
-
 int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 {
-	struct zdev_pgmap_counters sum;
+	int fd = bpf_map__fd(k->skel->maps.faults);
+	struct intake_slot in;
 	int i, n = 0;
 
 	kinds_read(k, t);
+	rec_begin(k, ZREC_SYNC);
+	rec_add(k, t->events_by_kind, sizeof(t->events_by_kind));
 	for (i = 0; i < ZDEV_MAX_SLOTS; i++) {
-		/* a copy: the kernel side may be writing it */
-		struct zdev_slot s = k->skel->bss->slots[i];
 		struct zt_pgmap *p;
 
-		if (!s.pgmap || s.state == ZDEV_SLOT_FREE)
+		/* a copy: the kernel side may be writing it */
+		in.slot = k->skel->bss->slots[i];
+		if (!in.slot.pgmap || in.slot.state == ZDEV_SLOT_FREE)
 			continue;
-		counters_sum(k, i, &sum);
-		s.info.slot = i;
-		p = tracker_pgmap_update(t, &s, &sum);
-		if (!p)
-			continue;
-		faults_read(k, i, p, s.info.fault_op);
-		k->pgmap_of[i] = p->id;
-		if (p->state == ZT_PGMAP_GONE && !p->final && n < max)
-			gone[n++] = p->id;
+		counters_sum(k, i, &in.sum);
+		in.slot.info.slot = i;
+		memset(&in.faults, 0, sizeof(in.faults));
+		bpf_map_lookup_elem(fd, &i, &in.faults);
+		rec_add(k, &in, sizeof(in));
+		if (k->rec)
+			recorder_symbol(k->rec, in.slot.info.fault_op);
+		p = intake_slot(t, &in, gone, &n, max);
+		if (p)
+			k->pgmap_of[i] = p->id;
 	}
+	rec_end(k, 0);
 	return n;
 }
 
@@ -285,6 +335,9 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	uint32_t slot;
 	uint64_t top;
 
+	if (k->rec)
+		recorder_put(k->rec, ZREC_RELEASE, recorder_now_ns(), &pgmap_id,
+			     sizeof(pgmap_id));
 	if (!p || p->final || p->slot < 0 || p->slot >= ZDEV_MAX_SLOTS)
 		return;
 	slot = p->slot;
@@ -327,11 +380,14 @@ static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 	uint64_t rec = __atomic_load_n(&w->k->recs[bit], __ATOMIC_ACQUIRE);
 	struct zt_folio_view v =
 		zt_view_of_record(w->pgmap_id, pfn, rec, w->k->start_ns);
+	struct zrec_folio z = { pfn, rec, w->pgmap_id };
 
 	/* freed since its bit was read: its record may be gone already */
 	if (!(__atomic_load_n(&w->k->bits[bit / 64], __ATOMIC_ACQUIRE) &
 	      (1ULL << (bit % 64))))
 		return 0;
+	rec_add(w->k, &z, sizeof(z));
+	rec_stack(w->k, v.birth_stack);
 	return tracker_folio_add(w->t, w->pgmap_id, &v);
 }
 
@@ -341,8 +397,9 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 	int err;
 
 	tracker_folios_clear(t);
+	rec_begin(k, ZREC_FOLIOS);
 	if (!k->recs)
-		return 0;
+		return rec_end(k, 0);
 	for (slot = 0; slot < ZDEV_MAX_SLOTS; slot++) {
 		/* a copy: the kernel side may be writing it */
 		struct zdev_slot s = k->skel->bss->slots[slot];
@@ -352,9 +409,9 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 			continue;
 		err = live_walk(&s, k->bits, k->bits_size * 8, folio_add, &w);
 		if (err)
-			return err;
+			return rec_end(k, err);
 	}
-	return 0;
+	return rec_end(k, 0);
 }
 
 /*
@@ -378,11 +435,13 @@ static int map_each(int fd, void *val,
 
 static int pin_add(__u64 pfn, const void *val, void *ctx)
 {
-	struct tracker *t = ctx;
-	const struct zdev_pin *rec = val;
-	const struct zt_pgmap *p = tracker_pgmap_of(t, rec->pgmap);
+	struct kstate *k = ctx;
+	struct intake_pin in = { .pfn = pfn };
 
-	return pins_add(&t->pins, pfn, p ? p->id : 0, rec);
+	memcpy(&in.rec, val, sizeof(in.rec));
+	rec_add(k, &in, sizeof(in));
+	rec_stack(k, in.rec.stack_id);
+	return intake_pin(k->t, &in);
 }
 
 int kstate_pins(struct kstate *k, struct tracker *t)
@@ -391,18 +450,22 @@ int kstate_pins(struct kstate *k, struct tracker *t)
 	int err;
 
 	pins_clear(&t->pins);
-	err = map_each(bpf_map__fd(k->skel->maps.pins), &rec, pin_add, t);
+	rec_begin(k, ZREC_PINS);
+	k->t = t;
+	err = map_each(bpf_map__fd(k->skel->maps.pins), &rec, pin_add, k);
 	pins_sort(&t->pins);
-	return err;
+	return rec_end(k, err);
 }
 
 static int kalloc_add(__u64 kaddr, const void *val, void *ctx)
 {
-	struct tracker *t = ctx;
-	const struct zdev_kalloc *rec = val;
-	const struct zt_pgmap *p = tracker_pgmap_of(t, rec->pgmap);
+	struct kstate *k = ctx;
+	struct intake_kalloc in = { .kaddr = kaddr };
 
-	return kallocs_add(&t->kallocs, kaddr, p ? p->id : 0, rec);
+	memcpy(&in.rec, val, sizeof(in.rec));
+	rec_add(k, &in, sizeof(in));
+	rec_stack(k, in.rec.stack_id);
+	return intake_kalloc(k->t, &in);
 }
 
 int kstate_kallocs(struct kstate *k, struct tracker *t)
@@ -410,22 +473,36 @@ int kstate_kallocs(struct kstate *k, struct tracker *t)
 	struct zdev_kalloc rec;
 
 	kallocs_clear(&t->kallocs);
-	return map_each(bpf_map__fd(k->skel->maps.kallocs), &rec, kalloc_add,
-			t);
+	rec_begin(k, ZREC_KALLOCS);
+	k->t = t;
+	return rec_end(k, map_each(bpf_map__fd(k->skel->maps.kallocs), &rec,
+				   kalloc_add, k));
+}
+
+static int usage_put(struct kstate *k, const struct intake_usage *in)
+{
+	rec_add(k, in, sizeof(*in));
+	return intake_usage(k->t, in);
 }
 
 static int mm_add(__u64 mm, const void *val, void *ctx)
 {
-	return usage_add_mm(ctx, mm, val);
+	struct intake_usage in = { .kind = INTAKE_MM, .key = mm };
+
+	memcpy(&in.mm, val, sizeof(in.mm));
+	return usage_put(ctx, &in);
 }
 
 static int cgroup_add(__u64 cgroup, const void *val, void *ctx)
 {
-	return usage_add_cgroup(ctx, cgroup, val);
+	struct intake_usage in = { .kind = INTAKE_CGROUP, .key = cgroup };
+
+	memcpy(&in.cgroup, val, sizeof(in.cgroup));
+	return usage_put(ctx, &in);
 }
 
 /* Each CPU's pages not yet folded into its last address space's entry. */
-static void pending_add(struct kstate *k, struct tracker *t)
+static void pending_add(struct kstate *k)
 {
 	struct zdev_mm_pending per_cpu[k->ncpus > 0 ? k->ncpus : 1];
 	__u32 zero = 0;
@@ -434,8 +511,13 @@ static void pending_add(struct kstate *k, struct tracker *t)
 	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.mm_pending), &zero,
 				per_cpu))
 		return;
-	for (c = 0; c < k->ncpus; c++)
-		usage_pending(&t->usage, per_cpu[c].mm, per_cpu[c].pages);
+	for (c = 0; c < k->ncpus; c++) {
+		struct intake_usage in = { .kind = INTAKE_PENDING,
+					   .key = per_cpu[c].mm,
+					   .pending = per_cpu[c].pages };
+
+		usage_put(k, &in);
+	}
 }
 
 int kstate_usage(struct kstate *k, struct tracker *t)
@@ -445,14 +527,15 @@ int kstate_usage(struct kstate *k, struct tracker *t)
 	int err;
 
 	usage_clear(&t->usage);
-	err = map_each(bpf_map__fd(k->skel->maps.mm_stats), &mm, mm_add,
-		       &t->usage);
+	rec_begin(k, ZREC_USAGE);
+	k->t = t;
+	err = map_each(bpf_map__fd(k->skel->maps.mm_stats), &mm, mm_add, k);
 	if (!err)
-		pending_add(k, t);
+		pending_add(k);
 	if (!err)
 		err = map_each(bpf_map__fd(k->skel->maps.cgroup_stats), &cg,
-			       cgroup_add, &t->usage);
-	return err;
+			       cgroup_add, k);
+	return rec_end(k, err);
 }
 
 /*
@@ -468,31 +551,31 @@ int kstate_waits(struct kstate *k, struct tracker *t)
 {
 	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;
 	__u32 key, next, *prev = NULL;
-	struct zdev_layout_wait rec;
+	struct intake_wait in;
 
 	waits_begin(&t->waits);
+	rec_begin(k, ZREC_WAITS);
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		const struct zt_pgmap *p;
-
 		key = next;
 		/* ended meanwhile */
-		if (bpf_map_lookup_elem(fd, &key, &rec)) {
+		if (bpf_map_lookup_elem(fd, &key, &in.rec)) {
 			prev = &key;
 			continue;
 		}
 		/* killed while it waited, where no exit hook saw it end */
-		if (thread_gone(rec.tgid, key) &&
+		if (thread_gone(in.rec.tgid, key) &&
 		    !bpf_map_delete_elem(fd, &key))
 			continue; /* gone from the hash: the walk starts over */
 		prev = &key;
 		/* a call still looking for busy pages */
-		if (!rec.busy)
+		if (!in.rec.busy)
 			continue;
-		p = tracker_pgmap_of(t, rec.pgmap);
-		err = waits_put(&t->waits, key, p ? p->id : 0, &rec);
+		in.tid = key;
+		rec_add(k, &in, sizeof(in));
+		err = intake_wait(t, &in);
 	}
 	waits_end(&t->waits);
-	return err;
+	return rec_end(k, err);
 }
 
 void kstate_status(struct kstate *k, struct zdev_status *st)

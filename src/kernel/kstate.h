@@ -16,6 +16,7 @@
 #include "status.h"
 
 struct kstate;
+struct recorder;
 
 struct census_result {
 	int regions;	  /* iomem regions walked */
@@ -30,6 +31,10 @@ struct census_result {
 
 int kstate_open(struct kstate **out, struct probes *p);
 void kstate_close(struct kstate *k);
+/* From now on, what each read gives is recorded too (NULL: no more). */
+void kstate_record(struct kstate *k, struct recorder *r);
+/* The kernel side's clock at its start: CI records count from it. */
+uint64_t kstate_start_ns(const struct kstate *k);
 
 /* Mark the folios alive before monitoring began (hooks attached). */
 void kstate_census(struct kstate *k, struct census_result *res);

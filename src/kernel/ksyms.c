@@ -11,6 +11,7 @@
 struct ksym {
 	uint64_t addr;
 	uint64_t end; /* its module's or kernel text's end; 0: unknown */
+	uint64_t mod_start; /* its module's start, when end is known */
 	char *name;
 	char *module; /* NULL: core kernel */
 };
@@ -51,6 +52,7 @@ static int add(struct ksyms *ks, uint64_t addr, const char *name,
 	s = &ks->syms[ks->nr];
 	s->addr = addr;
 	s->end = 0;
+	s->mod_start = 0;
 	s->name = strdup(name);
 	s->module = module ? strdup(module) : NULL;
 	if (!s->name || (module && !s->module)) {
@@ -155,9 +157,11 @@ static void set_ends(struct ksyms *ks, const struct extent *ex, size_t nex)
 		/* kallsyms lists a module's symbols together */
 		if (!e || strcmp(e->name, s->module))
 			e = find_extent(ex, nex, s->module);
-		if (e)
+		if (e) {
 			/* a symbol outside its module holds nothing */
 			s->end = s->addr >= e->start ? e->end : s->addr;
+			s->mod_start = e->start;
+		}
 	}
 }
 
@@ -289,4 +293,27 @@ const char *ksyms_module(const struct ksyms *ks, uint64_t addr)
 	const struct ksym *s = lookup(ks, addr);
 
 	return s ? s->module : NULL;
+}
+
+bool ksyms_lines(const struct ksyms *ks, uint64_t addr, char *sym,
+		 size_t symlen, char *bound, size_t boundlen)
+{
+	const struct ksym *s = lookup(ks, addr);
+
+	if (!s)
+		return false;
+	if (s->module)
+		snprintf(sym, symlen, "%016" PRIx64 " t %s [%s]\n", s->addr,
+			 s->name, s->module);
+	else
+		snprintf(sym, symlen, "%016" PRIx64 " t %s\n", s->addr,
+			 s->name);
+	if (!s->end)
+		bound[0] = '\0';
+	else if (s->module)
+		snprintf(bound, boundlen, "%s %" PRIu64 " 0 - Live 0x%" PRIx64 "\n",
+			 s->module, s->end - s->mod_start, s->mod_start);
+	else
+		snprintf(bound, boundlen, "%016" PRIx64 " T _etext\n", s->end);
+	return true;
 }

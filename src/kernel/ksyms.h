@@ -37,4 +37,13 @@ bool ksyms_extent(const struct ksyms *ks, const char *name, uint64_t *start,
 /* The module holding addr, or NULL for the core kernel or no match. */
 const char *ksyms_module(const struct ksyms *ks, uint64_t addr);
 
+/*
+ * What names addr, as the lines that say it again: the function's
+ * kallsyms line into sym, and what bounds it into bound (an _etext line
+ * for the core kernel, a /proc/modules line for a module; "" if unknown).
+ * A recording carries them (record/record.c). False when none holds addr.
+ */
+bool ksyms_lines(const struct ksyms *ks, uint64_t addr, char *sym,
+		 size_t symlen, char *bound, size_t boundlen);
+
 #endif /* ZDEVMON_KSYMS_H */

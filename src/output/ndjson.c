@@ -59,8 +59,8 @@ static int path_moved(const struct ndjson *n)
 static int rotate(struct ndjson *n)
 {
 	size_t len = strlen(n->path) + 16;
-	char from[len], to[len];
-	int i, old = n->fd, moved = path_moved(n), err;
+	char from[len];
+	int old = n->fd, moved = path_moved(n), err;
 
 	/*
 	 * Ours is no longer at path: the numbered files are not ours to
@@ -92,16 +92,9 @@ static int rotate(struct ndjson *n)
 		close(old);	    /* moved just now: go on at path */
 		return 0;
 	}
-	for (i = n->keep - 1; i >= 1; i--) {
-		char a[len];
-
-		snprintf(a, len, "%s.%d", n->path, i);
-		snprintf(to, len, "%s.%d", n->path, i + 1);
-		rename(a, to); /* a missing one is fine */
-	}
-	snprintf(to, len, "%s.1", n->path);
-	if (rename(from, to))
-		return -errno;
+	err = outfile_shift(n->path, from, n->keep);
+	if (err)
+		return err;
 	close(n->fd);
 	return open_path(n);
 }

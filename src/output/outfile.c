@@ -2,6 +2,7 @@
 /* Output files opened without following symbolic links. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "outfile.h"
@@ -42,4 +43,19 @@ const char *outfile_strerror(int err)
 	if (err == ELOOP)
 		return "is a symbolic link; refusing to follow it";
 	return strerror(err);
+}
+
+int outfile_shift(const char *path, const char *current, int keep)
+{
+	size_t len = strlen(path) + 16;
+	char from[len], to[len];
+	int i;
+
+	for (i = keep - 1; i >= 1; i--) {
+		snprintf(from, len, "%s.%d", path, i);
+		snprintf(to, len, "%s.%d", path, i + 1);
+		rename(from, to); /* a missing one is fine */
+	}
+	snprintf(to, len, "%s.1", path);
+	return rename(current, to) ? -errno : 0;
 }

@@ -19,6 +19,11 @@
 int outfile_open(const char *path, int flags);
 /* outfile_open(path, O_TRUNC) as a stdio stream; NULL with errno set. */
 FILE *outfile_fopen_w(const char *path);
+/*
+ * Rotation's renames: path.keep is dropped, path.i becomes path.i+1, and
+ * current (path itself, or where it was moved) becomes path.1. 0 or -errno.
+ */
+int outfile_shift(const char *path, const char *current, int keep);
 /* strerror(err), but ELOOP says why the file was refused. */
 const char *outfile_strerror(int err);
 
