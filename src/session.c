@@ -85,12 +85,25 @@ out:
 void session_step_begin(struct session *s, enum zrec_type type,
 			const void *arg, size_t len)
 {
+	struct timespec ts;
+
 	if (s->step_depth++)
 		return;
-	if (!s->replaying)
+	if (!s->replaying) {
+		clock_gettime(CLOCK_REALTIME, &ts);
 		s->now = session_now();
-	if (s->recording)
-		recorder_put(&s->rec, type, (uint64_t)(s->now * 1e9), arg, len);
+		s->wall_offset = ts.tv_sec + ts.tv_nsec / 1e9 - s->now;
+	}
+	/* what the step writes carries its time, replayed or not */
+	output_set_time(s->now + s->wall_offset);
+	if (s->recording) {
+		double wall = s->now + s->wall_offset;
+
+		recorder_begin(&s->rec, type, (uint64_t)(s->now * 1e9));
+		recorder_add(&s->rec, &wall, sizeof(wall));
+		recorder_add(&s->rec, arg, len);
+		recorder_end(&s->rec);
+	}
 }
 
 void session_step_end(struct session *s)
@@ -349,8 +362,12 @@ int session_event(void *ctx, void *data, size_t len)
 
 	if (len < ZDEV_EVENT_SMALL_SIZE || len > sizeof(full))
 		return 0;
-	if (!s->step_depth++ && !s->replaying)
-		s->now = session_now();
+	if (!s->step_depth++) {
+		if (!s->replaying)
+			s->now = session_now();
+		/* the offset to Unix time of the latest step */
+		output_set_time(s->now + s->wall_offset);
+	}
 	memcpy(&full, data, len);
 	if (s->recording) {
 		recorder_begin(&s->rec, ZREC_EVENT, (uint64_t)(s->now * 1e9));

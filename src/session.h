@@ -38,6 +38,7 @@ struct session {
 	 * clock its judgements and outputs read, recorded with it.
 	 */
 	double now;
+	double wall_offset; /* Unix time - now, at the step */
 	int step_depth;
 	struct probes *probes;
 	struct kstate *kstate;	     /* what the kernel side keeps */

@@ -34,14 +34,23 @@ static void take_head(struct session *s, const struct zrec_head *h)
 }
 
 /* One recorded step, taken again; a run's verdict sets *ret. */
-static void take_step(struct session *s, const struct zrec_frame *f,
+static void take_step(struct session *s, const struct zrec_frame *step,
 		      int *ret, bool *judged)
 {
+	struct zrec_frame arg = *step, *f = &arg;
+	double wall;
 	struct zrec_cmd_ended ce = { .status = -1 };
 	struct zrec_verdict v = {};
 	double after = 0;
 	char trigger[32];
 
+	/* a step's payload: its Unix time, then its argument */
+	if (f->type != ZREC_EVENT && f->len >= sizeof(wall)) {
+		memcpy(&wall, f->data, sizeof(wall));
+		s->wall_offset = wall - s->now;
+		f->data += sizeof(wall);
+		f->len -= sizeof(wall);
+	}
 	switch (f->type) {
 	case ZREC_STEP_START:
 		session_announce(s);
@@ -125,8 +134,8 @@ int replay_mode(struct session *s)
 
 	while (!judged && replay_next_step(r, &f) > 0) {
 		s->now = f.ns / 1e9;
-		final |= f.type == ZREC_STEP_TICK && f.len == 5 &&
-			 !memcmp(f.data, "final", 5);
+		final |= f.type == ZREC_STEP_TICK && f.len == 8 + 5 &&
+			 !memcmp(f.data + 8, "final", 5);
 		take_step(s, &f, &ret, &judged);
 	}
 	why = replay_error(r);

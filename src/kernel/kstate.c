@@ -80,6 +80,12 @@ static void rec_stack(struct kstate *k, int32_t id)
 		recorder_stack(k->rec, id);
 }
 
+static void rec_cgroup(struct kstate *k, uint64_t id)
+{
+	if (k->rec)
+		recorder_cgroup(k->rec, id);
+}
+
 int kstate_open(struct kstate **out, struct probes *p)
 {
 	struct zdev *skel = probes_skel(p);
@@ -441,6 +447,7 @@ static int pin_add(__u64 pfn, const void *val, void *ctx)
 	memcpy(&in.rec, val, sizeof(in.rec));
 	rec_add(k, &in, sizeof(in));
 	rec_stack(k, in.rec.stack_id);
+	rec_cgroup(k, in.rec.cgroup);
 	return intake_pin(k->t, &in);
 }
 
@@ -465,6 +472,7 @@ static int kalloc_add(__u64 kaddr, const void *val, void *ctx)
 	memcpy(&in.rec, val, sizeof(in.rec));
 	rec_add(k, &in, sizeof(in));
 	rec_stack(k, in.rec.stack_id);
+	rec_cgroup(k, in.rec.cgroup);
 	return intake_kalloc(k->t, &in);
 }
 
@@ -482,6 +490,10 @@ int kstate_kallocs(struct kstate *k, struct tracker *t)
 static int usage_put(struct kstate *k, const struct intake_usage *in)
 {
 	rec_add(k, in, sizeof(*in));
+	if (in->kind == INTAKE_MM)
+		rec_cgroup(k, in->mm.cgroup);
+	else if (in->kind == INTAKE_CGROUP)
+		rec_cgroup(k, in->key);
 	return intake_usage(k->t, in);
 }
 
@@ -572,6 +584,7 @@ int kstate_waits(struct kstate *k, struct tracker *t)
 			continue;
 		in.tid = key;
 		rec_add(k, &in, sizeof(in));
+		rec_cgroup(k, in.rec.cgroup);
 		err = intake_wait(t, &in);
 	}
 	waits_end(&t->waits);

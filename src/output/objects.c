@@ -35,18 +35,31 @@ void json_add_u64(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+static double wall_time;
+
+void output_set_time(double unix_s)
+{
+	wall_time = unix_s;
+}
+
+double output_time(void)
+{
+	struct timespec ts;
+
+	if (wall_time > 0)
+		return wall_time;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static json_object *header(const char *kind)
 {
 	json_object *o = json_object_new_object();
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(o, "schema",
 			       json_object_new_string(ZDEVMON_SCHEMA));
 	json_object_object_add(o, "kind", json_object_new_string(kind));
-	json_object_object_add(
-		o, "time",
-		json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+	json_object_object_add(o, "time", json_object_new_double(output_time()));
 	return o;
 }
 

@@ -37,6 +37,12 @@ json_object *output_features_json(const struct zdev_status *st,
 
 /* o[key] = v, an unsigned 64-bit number. */
 void json_add_u64(json_object *o, const char *key, uint64_t v);
+/*
+ * The Unix time objects carry ("time"): the session's step's, so that a
+ * replay writes the recorded one; 0 (the default): the clock's now.
+ */
+void output_set_time(double unix_s);
+double output_time(void);
 
 /* Write one object as one line and flush; 0 or -errno. */
 int output_line(FILE *out, json_object *obj);

@@ -511,14 +511,10 @@ static char *case_text(const struct report_ctx *c, int pgmap_id, int rule,
 json_object *report_alert_json(const struct report_ctx *c)
 {
 	json_object *o = report_json(c);
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	json_object_object_add(o, "kind", json_object_new_string("alert"));
 	/* in a log file, when the kernel began to hang matters most */
-	json_object_object_add(
-		o, "time",
-		json_object_new_double(ts.tv_sec + ts.tv_nsec / 1e9));
+	json_object_object_add(o, "time", json_object_new_double(output_time()));
 	return o;
 }
 

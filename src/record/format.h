@@ -64,6 +64,7 @@ enum zrec_type {
 	/* anywhere, before any step needs them */
 	ZREC_STACK, /* s32 id, then u64 ips, innermost first */
 	ZREC_SYMS,  /* kallsyms lines, a NUL, /proc/modules lines */
+	ZREC_CGROUP, /* u64 cgroup id, then its path ("": none known) */
 	ZREC_TYPE_MAX,
 };
 

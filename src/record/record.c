@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "record.h"
+#include "sys/cgroup.h"
 
 uint64_t recorder_now_ns(void)
 {
@@ -33,6 +34,8 @@ int recorder_close(struct recorder *r)
 	free(r->addrs_seen);
 	free(r->pending_stacks);
 	free(r->pending_addrs);
+	free(r->cgroups_seen);
+	free(r->pending_cgroups);
 	memset(r, 0, sizeof(*r));
 	r->w.fd = -1;
 	return err;
@@ -74,6 +77,7 @@ static void swap_frames(struct zrec_writer *w, size_t at, size_t mid)
 
 static void write_stack(struct recorder *r, int32_t id);
 static void write_symbol(struct recorder *r, uint64_t addr);
+static void write_cgroup(struct recorder *r, uint64_t id);
 
 /*
  * The stacks and symbols a frame referred to go before it: whatever reads
@@ -90,7 +94,10 @@ void recorder_end(struct recorder *r)
 		write_symbol(r, r->pending_addrs[i]);
 	for (i = 0; i < r->nr_pending_stacks; i++)
 		write_stack(r, r->pending_stacks[i]);
+	for (i = 0; i < r->nr_pending_cgroups; i++)
+		write_cgroup(r, r->pending_cgroups[i]);
 	r->nr_pending_addrs = r->nr_pending_stacks = 0;
+	r->nr_pending_cgroups = 0;
 	if (r->w.len > mid && mid > at)
 		swap_frames(&r->w, at, mid);
 	r->w.hold--;
@@ -120,34 +127,34 @@ void recorder_flush(struct recorder *r)
 	zrec_flush(&r->w);
 }
 
-static bool addr_seen(struct recorder *r, uint64_t addr)
+/* Is v in the sorted set? If not, it is now. */
+static bool seen(uint64_t **set, size_t *nr, size_t *cap, uint64_t v)
 {
-	size_t lo = 0, hi = r->nr_addrs;
+	size_t lo = 0, hi = *nr;
 	uint64_t *n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (r->addrs_seen[mid] == addr)
+		if ((*set)[mid] == v)
 			return true;
-		if (r->addrs_seen[mid] < addr)
+		if ((*set)[mid] < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (r->nr_addrs == r->cap_addrs) {
-		size_t cap = r->cap_addrs ? 2 * r->cap_addrs : 256;
+	if (*nr == *cap) {
+		size_t grown = *cap ? 2 * *cap : 256;
 
-		n = realloc(r->addrs_seen, cap * sizeof(*n));
+		n = realloc(*set, grown * sizeof(*n));
 		if (!n)
 			return true; /* its name is lost, not the recording */
-		r->addrs_seen = n;
-		r->cap_addrs = cap;
+		*set = n;
+		*cap = grown;
 	}
-	memmove(&r->addrs_seen[lo + 1], &r->addrs_seen[lo],
-		(r->nr_addrs - lo) * sizeof(*n));
-	r->addrs_seen[lo] = addr;
-	r->nr_addrs++;
+	memmove(&(*set)[lo + 1], &(*set)[lo], (*nr - lo) * sizeof(*n));
+	(*set)[lo] = v;
+	(*nr)++;
 	return false;
 }
 
@@ -167,7 +174,7 @@ static void write_symbol(struct recorder *r, uint64_t addr)
 	char sym[512], bound[256];
 	const struct ksyms *ks;
 
-	if (addr_seen(r, addr))
+	if (seen(&r->addrs_seen, &r->nr_addrs, &r->cap_addrs, addr))
 		return;
 	ks = r->ksyms(r->ksyms_ctx, false);
 	/* a module loaded since the symbols were read: read them again */
@@ -232,6 +239,33 @@ static void write_stack(struct recorder *r, int32_t id)
 	zrec_frame_begin(&r->w, ZREC_STACK, recorder_now_ns());
 	zrec_frame_add(&r->w, &id, sizeof(id));
 	zrec_frame_add(&r->w, ips, n * sizeof(ips[0]));
+	zrec_frame_end(&r->w);
+}
+
+void recorder_cgroup(struct recorder *r, uint64_t id)
+{
+	if (!id)
+		return;
+	if (r->w.frame_open)
+		pend((void **)&r->pending_cgroups, &r->nr_pending_cgroups,
+		     &r->cap_pending_cgroups, sizeof(id), &id);
+	else
+		write_cgroup(r, id);
+}
+
+/* Its path as this machine names it now; "" if it names none. */
+static void write_cgroup(struct recorder *r, uint64_t id)
+{
+	char buf[256];
+	const char *path;
+
+	if (seen(&r->cgroups_seen, &r->nr_cgroups, &r->cap_cgroups, id))
+		return;
+	path = cgroup_path(id, buf, sizeof(buf));
+	zrec_frame_begin(&r->w, ZREC_CGROUP, recorder_now_ns());
+	zrec_frame_add(&r->w, &id, sizeof(id));
+	if (path)
+		zrec_frame_add(&r->w, path, strlen(path));
 	zrec_frame_end(&r->w);
 }
 

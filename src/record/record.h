@@ -34,6 +34,10 @@ struct recorder {
 	size_t nr_pending_stacks, cap_pending_stacks;
 	uint64_t *pending_addrs;
 	size_t nr_pending_addrs, cap_pending_addrs;
+	uint64_t *cgroups_seen; /* sorted */
+	size_t nr_cgroups, cap_cgroups;
+	uint64_t *pending_cgroups;
+	size_t nr_pending_cgroups, cap_pending_cgroups;
 };
 
 /*
@@ -56,6 +60,8 @@ void recorder_add(struct recorder *r, const void *data, size_t len);
 void recorder_end(struct recorder *r);
 /* A stack id something recorded refers to: written once. */
 void recorder_stack(struct recorder *r, int32_t id);
+/* A cgroup id something recorded holds: its path, once. */
+void recorder_cgroup(struct recorder *r, uint64_t id);
 /* A kernel address something recorded names (an op): its symbol, once. */
 void recorder_symbol(struct recorder *r, uint64_t addr);
 /* A status read: the counters (names and states are the head's). */

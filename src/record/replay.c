@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "model/intake.h"
+#include "sys/cgroup.h"
 #include "format.h"
 #include "replay.h"
 
@@ -16,6 +17,11 @@ struct stack_entry {
 	int32_t id;
 	int n;
 	uint64_t ips[ZDEV_STACK_DEPTH];
+};
+
+struct cgroup_name {
+	uint64_t id;
+	char path[256]; /* "": none known */
 };
 
 struct text {
@@ -35,6 +41,8 @@ struct replay {
 	struct text kallsyms, modules;
 	struct ksyms *ks;
 	bool ks_stale;
+	struct cgroup_name *cgroups; /* in the order recorded */
+	size_t nr_cgroups, cap_cgroups;
 };
 
 static const char *const type_names[ZREC_TYPE_MAX] = {
@@ -58,6 +66,7 @@ static const char *const type_names[ZREC_TYPE_MAX] = {
 	[ZREC_STATUS] = "the status",
 	[ZREC_STACK] = "a stack",
 	[ZREC_SYMS] = "symbols",
+	[ZREC_CGROUP] = "a cgroup's path",
 };
 
 static const char *type_name(uint16_t type)
@@ -160,7 +169,48 @@ static void absorb_stack(struct replay *r, const struct zrec_frame *f)
 	r->nr_stacks++;
 }
 
-/* The next frame that is not a stack or symbols (those are kept). */
+static void absorb_cgroup(struct replay *r, const struct zrec_frame *f)
+{
+	struct cgroup_name *c;
+	size_t len;
+
+	if (f->len < 8 || f->len - 8 >= sizeof(c->path)) {
+		damaged(r, f->offset, "a cgroup frame is malformed");
+		return;
+	}
+	if (r->nr_cgroups == r->cap_cgroups) {
+		size_t cap = r->cap_cgroups ? 2 * r->cap_cgroups : 16;
+
+		c = realloc(r->cgroups, cap * sizeof(*c));
+		if (!c) {
+			stop(r, "out of memory for the cgroups");
+			return;
+		}
+		r->cgroups = c;
+		r->cap_cgroups = cap;
+	}
+	c = &r->cgroups[r->nr_cgroups++];
+	len = f->len - 8;
+	memcpy(&c->id, f->data, 8);
+	memcpy(c->path, f->data + 8, len);
+	c->path[len] = '\0';
+}
+
+/* A cgroup's path as the recording machine named it (cgroup.h). */
+static const char *cgroup_name(void *ctx, uint64_t id)
+{
+	struct replay *r = ctx;
+	size_t i;
+
+	/* the latest: a rotated file's head may name it again */
+	for (i = r->nr_cgroups; i-- > 0;)
+		if (r->cgroups[i].id == id)
+			return r->cgroups[i].path[0] ? r->cgroups[i].path
+						     : NULL;
+	return NULL;
+}
+
+/* The next frame that is not a stack, symbols or a cgroup (kept). */
 static int next(struct replay *r, struct zrec_frame *f, bool peek)
 {
 	int ret;
@@ -177,7 +227,8 @@ static int next(struct replay *r, struct zrec_frame *f, bool peek)
 			r->done = true;
 			return 0;
 		}
-		if (f->type != ZREC_STACK && f->type != ZREC_SYMS) {
+		if (f->type != ZREC_STACK && f->type != ZREC_SYMS &&
+		    f->type != ZREC_CGROUP) {
 			if (!peek)
 				zrec_next(&r->rd, f);
 			return 1;
@@ -185,8 +236,10 @@ static int next(struct replay *r, struct zrec_frame *f, bool peek)
 		zrec_next(&r->rd, f);
 		if (f->type == ZREC_STACK)
 			absorb_stack(r, f);
-		else
+		else if (f->type == ZREC_SYMS)
 			absorb_syms(r, f);
+		else
+			absorb_cgroup(r, f);
 	}
 }
 
@@ -505,6 +558,7 @@ struct replay *replay_open(const char *path, char *err, size_t errlen)
 	}
 	if (head_read(r->rd.head, &r->head, err, errlen))
 		goto fail;
+	cgroup_names_from(cgroup_name, r);
 	return r;
 fail:
 	replay_close(r);
@@ -515,9 +569,11 @@ void replay_close(struct replay *r)
 {
 	if (!r)
 		return;
+	cgroup_names_from(NULL, NULL);
 	zrec_reader_close(&r->rd);
 	head_release(&r->head);
 	free(r->stacks);
+	free(r->cgroups);
 	free(r->kallsyms.buf);
 	free(r->modules.buf);
 	ksyms_free(r->ks);

@@ -17,6 +17,16 @@ static struct {
 } cache[CACHED];
 static unsigned int cache_next;
 
+static const char *(*names_from)(void *ctx, uint64_t id);
+static void *names_ctx;
+
+void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id),
+		       void *ctx)
+{
+	names_from = names;
+	names_ctx = ctx;
+}
+
 /* nftw() passes no context: the walk's target and result */
 static uint64_t want;
 static char found[256];
@@ -38,6 +48,14 @@ const char *cgroup_path(uint64_t id, char *buf, size_t len)
 
 	if (!id)
 		return NULL;
+	if (names_from) {
+		const char *name = names_from(names_ctx, id);
+
+		if (!name)
+			return NULL;
+		snprintf(buf, len, "%s", name);
+		return buf;
+	}
 	for (i = 0; i < CACHED; i++)
 		if (cache[i].id == id)
 			goto out;

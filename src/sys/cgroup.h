@@ -22,4 +22,12 @@ const char *cgroup_path(uint64_t id, char *buf, size_t len);
  */
 int cgroup_self(uint64_t *id, uint32_t *level);
 
+/*
+ * Paths from elsewhere than this machine's cgroup2 mount (a replay's
+ * recorded ones): cgroup_path() asks names(ctx, id) from now on; NULL
+ * names goes back to the mount.
+ */
+void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id),
+		       void *ctx);
+
 #endif /* ZDEVMON_CGROUP_H */

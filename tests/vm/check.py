@@ -743,6 +743,53 @@ def check_leak(c, out):
     junit(c, out, "leak", ["live-after-run", "teardown-with-live-folios"])
     check_leak_alert(c, out, t)
     check_unit(c, out, t)
+    check_replay(c, out, "leak", rc["leak"])
+    check_replay(c, out, "hold", rc["hold"])
+
+
+ZDEVMON = os.path.join(os.path.dirname(__file__), "../../zdevmon")
+
+
+def check_replay(c, out, name, rc):
+    """run --record's recording, replayed on the host (no BPF, no root):
+    the same exit status, verdict report, JUnit file and NDJSON stream as
+    the guest's run wrote."""
+    rec = f"{out}/{name}.zrec"
+    if not c.need(f"replay/{name}: the run left its recording",
+                  os.path.exists(rec), rec):
+        return
+    args = [ZDEVMON, "replay", "-q", rec,
+            "--report-json", f"{out}/{name}.replay.json"]
+    live_xml = os.path.exists(f"{out}/{name}.xml")
+    live_ndjson = os.path.exists(f"{out}/{name}.ndjson")
+    if live_xml:
+        args += ["--junit", f"{out}/{name}.replay.xml"]
+    if live_ndjson:
+        args += ["--json", f"{out}/{name}.replay.ndjson"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    c.check(f"replay/{name}: exit status as the run's",
+            str(p.returncode) == rc,
+            f"replay {p.returncode}, run {rc}: {p.stderr[-800:]}")
+    live = json.load(open(f"{out}/{name}.json"))
+    again = json.load(open(f"{out}/{name}.replay.json"))
+    c.eq(f"replay/{name}: the same verdict", again.get("verdict"),
+         live.get("verdict"))
+    c.eq(f"replay/{name}: the same findings, sites and stacks",
+         again.get("findings"), live.get("findings"))
+    c.eq(f"replay/{name}: the same report, whole", again, live)
+    if live_xml:
+        c.eq(f"replay/{name}: the same JUnit file",
+             open(f"{out}/{name}.replay.xml").read(),
+             open(f"{out}/{name}.xml").read())
+    if live_ndjson:
+        a = stream(f"{out}/{name}.ndjson")
+        b = stream(f"{out}/{name}.replay.ndjson")
+        c.eq(f"replay/{name}: the same NDJSON stream, object by object",
+             [o.get("kind") for o in b], [o.get("kind") for o in a])
+        diff = [(i, k) for i, (x, y) in enumerate(zip(a, b))
+                for k in set(x) | set(y) if x.get(k) != y.get(k)]
+        c.eq(f"replay/{name}: the same NDJSON objects, field by field",
+             diff[:5], [])
 
 
 def check_leak_alert(c, out, t):

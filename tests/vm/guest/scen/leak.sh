@@ -24,7 +24,7 @@ echo $? >"$OUT/runuser.rc"
 
 insmod /bin/zdev_leak.ko || exit 1
 # device pages the driver keeps, unmapped, past --older-than
-$RUN --older-than 1 --teardown 'leakwork release' \
+$RUN --older-than 1 --teardown 'leakwork release' --record "$OUT/hold.zrec" \
 	--report-json "$OUT/hold.json" -- leakwork hold 8 2 \
 	>"$OUT/hold.truth" 2>"$OUT/hold.err"
 echo $? >"$OUT/hold.rc"
@@ -61,8 +61,10 @@ zdev_caps unit
 # references leaked; rmmod then waits for them forever
 # (the teardown itself says when it began: Unix time, uptime)
 td="echo \$(date +%s) \$(cut -d' ' -f1 /proc/uptime) >$OUT/leak.teardown; rmmod zdev_leak"
+# recorded too: the host replays it to the same verdict (check.py)
 $RUN --teardown "$td" --teardown-timeout 5 --json "$OUT/leak.ndjson" \
 	--report-json "$OUT/leak.json" --junit "$OUT/leak.xml" \
+	--record "$OUT/leak.zrec" \
 	-- leakwork migrate 64 16 >"$OUT/leak.truth" 2>"$OUT/leak.err"
 echo $? >"$OUT/leak.rc"
 kill -INT $zpid
