@@ -650,10 +650,9 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 		{ &run_options_argp, 0, "With a command, as run:", 2 },
 		{},
 	};
-	static const struct argp record_argp = {
-		record_options, parse_record, "[-- CMD [ARGS...]]", record_doc,
-		record_children
-	};
+	static const struct argp record_argp = { record_options, parse_record,
+						 "[-- CMD [ARGS...]]",
+						 record_doc, record_children };
 	static const struct argp replay_argp = { replay_options, parse_replay,
 						 "FILE", replay_doc };
 

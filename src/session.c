@@ -82,8 +82,8 @@ out:
 	json_object_put(obj);
 }
 
-void session_step_begin(struct session *s, enum zrec_type type,
-			const void *arg, size_t len)
+void session_step_begin(struct session *s, enum zrec_type type, const void *arg,
+			size_t len)
 {
 	struct timespec ts;
 
@@ -186,8 +186,8 @@ void session_folios(struct session *s)
 }
 
 /* One of the kernel's holder maps into the tracker, or why not. */
-static void refill(struct session *s,
-		   int (*read)(void *ctx, struct tracker *t), const char *what)
+static void refill(struct session *s, int (*read)(void *ctx, struct tracker *t),
+		   const char *what)
 {
 	int err = read(s->src_ctx, &s->tracker);
 
@@ -633,9 +633,9 @@ static int live_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
 }
 
 /* A read of one of the kernel side's maps into the tracker. */
-#define LIVE_READ(name)                                                 \
-	static int live_##name(void *ctx, struct tracker *t)            \
-	{                                                               \
+#define LIVE_READ(name)                                                   \
+	static int live_##name(void *ctx, struct tracker *t)              \
+	{                                                                 \
 		return kstate_##name(((struct session *)ctx)->kstate, t); \
 	}
 LIVE_READ(pins)

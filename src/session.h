@@ -57,7 +57,7 @@ struct session {
 	int kallsyms_fd, modules_fd; /* opened privileged, -1: not open */
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */
-	struct leak_report verdict; /* run: what the rules found */
+	struct leak_report verdict;  /* run: what the rules found */
 	int listen_fd;		     /* --listen, bound privileged */
 	struct runcmd cmd, teardown; /* run: forked privileged, waiting */
 };
@@ -91,8 +91,8 @@ double session_now(void);
  * timed once into s->now and recorded; a replay takes it again at the
  * recorded time. Steps within a step are part of it.
  */
-void session_step_begin(struct session *s, enum zrec_type type,
-			const void *arg, size_t len);
+void session_step_begin(struct session *s, enum zrec_type type, const void *arg,
+			size_t len);
 void session_step_end(struct session *s);
 /* A ring record: a step of its own when no other is being taken. */
 int session_event(void *ctx, void *data, size_t len);

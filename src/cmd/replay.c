@@ -60,7 +60,8 @@ static void take_step(struct session *s, const struct zrec_frame *step,
 		break;
 	case ZREC_STEP_TICK:
 		snprintf(trigger, sizeof(trigger), "%.*s",
-			 (int)(f->len < 31 ? f->len : 31), (const char *)f->data);
+			 (int)(f->len < 31 ? f->len : 31),
+			 (const char *)f->data);
 		session_tick(s, trigger);
 		break;
 	case ZREC_STEP_TEARDOWNS:

@@ -10,7 +10,7 @@
 
 struct ksym {
 	uint64_t addr;
-	uint64_t end; /* its module's or kernel text's end; 0: unknown */
+	uint64_t end;	    /* its module's or kernel text's end; 0: unknown */
 	uint64_t mod_start; /* its module's start, when end is known */
 	char *name;
 	char *module; /* NULL: core kernel */
@@ -311,8 +311,9 @@ bool ksyms_lines(const struct ksyms *ks, uint64_t addr, char *sym,
 	if (!s->end)
 		bound[0] = '\0';
 	else if (s->module)
-		snprintf(bound, boundlen, "%s %" PRIu64 " 0 - Live 0x%" PRIx64 "\n",
-			 s->module, s->end - s->mod_start, s->mod_start);
+		snprintf(bound, boundlen,
+			 "%s %" PRIu64 " 0 - Live 0x%" PRIx64 "\n", s->module,
+			 s->end - s->mod_start, s->mod_start);
 	else
 		snprintf(bound, boundlen, "%016" PRIx64 " T _etext\n", s->end);
 	return true;

@@ -13,7 +13,7 @@
 
 /* A slot as a sync reads it. */
 struct intake_slot {
-	struct zdev_slot slot; /* info.slot: its index */
+	struct zdev_slot slot;		/* info.slot: its index */
 	struct zdev_pgmap_counters sum; /* its per-CPU counters added up */
 	struct zdev_faults faults;
 };

@@ -59,7 +59,8 @@ static json_object *header(const char *kind)
 	json_object_object_add(o, "schema",
 			       json_object_new_string(ZDEVMON_SCHEMA));
 	json_object_object_add(o, "kind", json_object_new_string(kind));
-	json_object_object_add(o, "time", json_object_new_double(output_time()));
+	json_object_object_add(o, "time",
+			       json_object_new_double(output_time()));
 	return o;
 }
 

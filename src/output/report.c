@@ -514,7 +514,8 @@ json_object *report_alert_json(const struct report_ctx *c)
 
 	json_object_object_add(o, "kind", json_object_new_string("alert"));
 	/* in a log file, when the kernel began to hang matters most */
-	json_object_object_add(o, "time", json_object_new_double(output_time()));
+	json_object_object_add(o, "time",
+			       json_object_new_double(output_time()));
 	return o;
 }
 

@@ -24,15 +24,15 @@
 
 #include <stdint.h>
 
-#define ZREC_MAGIC "ZDEVREC"	/* and its NUL: 8 bytes */
-#define ZREC_VERSION 1
+#define ZREC_MAGIC	 "ZDEVREC" /* and its NUL: 8 bytes */
+#define ZREC_VERSION	 1
 #define ZREC_CHUNK_MAGIC 0x4b48435aU /* "ZCHK" */
-#define ZREC_HEAD_SIZE 16
-#define ZREC_CHUNK_HEAD 16
-#define ZREC_FRAME_HEAD 16
+#define ZREC_HEAD_SIZE	 16
+#define ZREC_CHUNK_HEAD	 16
+#define ZREC_FRAME_HEAD	 16
 /* the head's JSON and one chunk's raw bytes: never more */
 #define ZREC_MAX_JSON (1U << 20)
-#define ZREC_MAX_RAW (256U << 20)
+#define ZREC_MAX_RAW  (256U << 20)
 
 enum zrec_type {
 	/* steps: the replay (cmd/replay.c) takes them again */
@@ -62,12 +62,11 @@ enum zrec_type {
 	ZREC_WAITS,	 /* intake_wait each */
 	ZREC_STATUS,	 /* struct zrec_status, then zrec_hook each */
 	/* anywhere, before any step needs them */
-	ZREC_STACK, /* s32 id, then u64 ips, innermost first */
-	ZREC_SYMS,  /* kallsyms lines, a NUL, /proc/modules lines */
+	ZREC_STACK,  /* s32 id, then u64 ips, innermost first */
+	ZREC_SYMS,   /* kallsyms lines, a NUL, /proc/modules lines */
 	ZREC_CGROUP, /* u64 cgroup id, then its path ("": none known) */
 	ZREC_TYPE_MAX,
 };
-
 
 struct zrec_cmd_ended {
 	int32_t status; /* wait(2) status, -1: unknown */

@@ -12,16 +12,16 @@
 #include "model/intake.h"
 
 /* The layouts a frame's entries have: a replay must share each. */
-#define SIZES(X)                            \
-	X(zdev_event, struct zdev_event)     \
-	X(intake_slot, struct intake_slot)   \
-	X(intake_pin, struct intake_pin)     \
+#define SIZES(X)                               \
+	X(zdev_event, struct zdev_event)       \
+	X(intake_slot, struct intake_slot)     \
+	X(intake_pin, struct intake_pin)       \
 	X(intake_kalloc, struct intake_kalloc) \
-	X(intake_wait, struct intake_wait)   \
-	X(intake_usage, struct intake_usage) \
-	X(zrec_folio, struct zrec_folio)     \
-	X(zrec_status, struct zrec_status)   \
-	X(zrec_hook, struct zrec_hook)       \
+	X(intake_wait, struct intake_wait)     \
+	X(intake_usage, struct intake_usage)   \
+	X(zrec_folio, struct zrec_folio)       \
+	X(zrec_status, struct zrec_status)     \
+	X(zrec_hook, struct zrec_hook)         \
 	X(event_kinds, uint64_t[ZDEV_EV_KIND_MAX])
 
 static void put_str(json_object *o, const char *key, const char *v)
@@ -190,15 +190,15 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 				 : "the layouts");
 		return -1;
 	}
-#define CHECK_SIZE(name, type)                                               \
-	if (get_u64(sizes, #name) != sizeof(type)) {                         \
-		snprintf(err, len,                                           \
-			 "it was recorded with another layout of " #name     \
+#define CHECK_SIZE(name, type)                                                \
+	if (get_u64(sizes, #name) != sizeof(type)) {                          \
+		snprintf(err, len,                                            \
+			 "it was recorded with another layout of " #name      \
 			 " (%llu bytes, this zdevmon's %zu): replay it with " \
-			 "the zdevmon that recorded it",                     \
-			 (unsigned long long)get_u64(sizes, #name),          \
-			 sizeof(type));                                      \
-		return -1;                                                   \
+			 "the zdevmon that recorded it",                      \
+			 (unsigned long long)get_u64(sizes, #name),           \
+			 sizeof(type));                                       \
+		return -1;                                                    \
 	}
 	SIZES(CHECK_SIZE)
 #undef CHECK_SIZE

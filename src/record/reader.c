@@ -96,9 +96,9 @@ int zrec_reader_open(struct zrec_reader *r, const char *path)
 	}
 	if (!S_ISREG(st.st_mode) || !st.st_size) {
 		close(fd);
-		return fail(r, 0, "%s", S_ISREG(st.st_mode)
-					       ? "the file is empty"
-					       : "not a regular file");
+		return fail(r, 0, "%s",
+			    S_ISREG(st.st_mode) ? "the file is empty"
+						: "not a regular file");
 	}
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
@@ -136,10 +136,9 @@ static int next_chunk(struct zrec_reader *r)
 			    "truncated: the chunk says %u bytes, %zu are left",
 			    stored, left - ZREC_CHUNK_HEAD);
 	/* hostile sizes: no more memory than the bytes could inflate to */
-	if (!raw_len || raw_len > ZREC_MAX_RAW ||
-	    raw_len / MAX_RATIO > stored)
-		return fail(r, at, "a chunk of %u bytes cannot hold %u",
-			    stored, raw_len);
+	if (!raw_len || raw_len > ZREC_MAX_RAW || raw_len / MAX_RATIO > stored)
+		return fail(r, at, "a chunk of %u bytes cannot hold %u", stored,
+			    raw_len);
 	if (raw_len > r->raw_cap) {
 		uint8_t *n = realloc(r->raw, raw_len);
 

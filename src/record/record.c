@@ -178,8 +178,8 @@ static void write_symbol(struct recorder *r, uint64_t addr)
 		return;
 	ks = r->ksyms(r->ksyms_ctx, false);
 	/* a module loaded since the symbols were read: read them again */
-	if (!ks || !ksyms_lines(ks, addr, sym, sizeof(sym), bound,
-				sizeof(bound))) {
+	if (!ks ||
+	    !ksyms_lines(ks, addr, sym, sizeof(sym), bound, sizeof(bound))) {
 		ks = r->ksyms(r->ksyms_ctx, true);
 		if (!ks || !ksyms_lines(ks, addr, sym, sizeof(sym), bound,
 					sizeof(bound)))

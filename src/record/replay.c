@@ -35,7 +35,7 @@ struct replay {
 	int (*handler)(void *, void *, size_t);
 	void *handler_ctx;
 	char err[320];
-	bool done; /* ended, or failed: reads give nothing */
+	bool done;		    /* ended, or failed: reads give nothing */
 	struct stack_entry *stacks; /* sorted by id */
 	size_t nr_stacks, cap_stacks;
 	struct text kallsyms, modules;
@@ -328,8 +328,9 @@ static void replay_release(void *ctx, struct tracker *t, int pgmap_id)
 	if (!expect(r, ZREC_RELEASE, 0, 0, &f, &nr, &id))
 		return;
 	if (id != pgmap_id) {
-		stop(r, "at offset %llu: out of step: pgmap %d released, the "
-			"recording releases %d",
+		stop(r,
+		     "at offset %llu: out of step: pgmap %d released, the "
+		     "recording releases %d",
 		     (unsigned long long)f.offset, pgmap_id, id);
 		return;
 	}
@@ -346,15 +347,17 @@ static int replay_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
 	if (next(r, &f, false) <= 0 || f.type != ZREC_REFS ||
 	    f.len != sizeof(z)) {
 		if (!r->done || !r->err[0])
-			stop(r, "at offset %llu: out of step: the session "
-				"reads a pgmap's references",
+			stop(r,
+			     "at offset %llu: out of step: the session "
+			     "reads a pgmap's references",
 			     (unsigned long long)f.offset);
 		return -EIO;
 	}
 	memcpy(&z, f.data, sizeof(z));
 	if (z.slot != slot) {
-		stop(r, "at offset %llu: out of step: slot %u's references, "
-			"the recording holds slot %u's",
+		stop(r,
+		     "at offset %llu: out of step: slot %u's references, "
+		     "the recording holds slot %u's",
 		     (unsigned long long)f.offset, slot, z.slot);
 		return -EIO;
 	}
@@ -386,27 +389,27 @@ static int replay_folios(void *ctx, struct tracker *t)
 }
 
 /* A holder map's read: its entries, each into the tracker. */
-#define REPLAY_ENTRIES(name, type, frame, entry_t, begin, end)          \
-	static int replay_##name(void *ctx, struct tracker *t)          \
-	{                                                               \
-		struct replay *r = ctx;                                 \
-		struct zrec_frame f;                                    \
-		entry_t in;                                             \
-		int32_t ret;                                            \
-		size_t nr, i;                                           \
-                                                                        \
-		begin;                                                  \
-		if (expect(r, frame, 0, sizeof(in), &f, &nr, &ret)) {   \
-			for (i = 0; i < nr; i++) {                      \
-				memcpy(&in, f.data + i * sizeof(in),    \
-				       sizeof(in));                     \
-				type(t, &in);                           \
-			}                                               \
-		} else {                                                \
-			ret = 0;                                        \
-		}                                                       \
-		end;                                                    \
-		return ret;                                             \
+#define REPLAY_ENTRIES(name, type, frame, entry_t, begin, end)        \
+	static int replay_##name(void *ctx, struct tracker *t)        \
+	{                                                             \
+		struct replay *r = ctx;                               \
+		struct zrec_frame f;                                  \
+		entry_t in;                                           \
+		int32_t ret;                                          \
+		size_t nr, i;                                         \
+                                                                      \
+		begin;                                                \
+		if (expect(r, frame, 0, sizeof(in), &f, &nr, &ret)) { \
+			for (i = 0; i < nr; i++) {                    \
+				memcpy(&in, f.data + i * sizeof(in),  \
+				       sizeof(in));                   \
+				type(t, &in);                         \
+			}                                             \
+		} else {                                              \
+			ret = 0;                                      \
+		}                                                     \
+		end;                                                  \
+		return ret;                                           \
 	}
 
 REPLAY_ENTRIES(pins, intake_pin, ZREC_PINS, struct intake_pin,
@@ -443,8 +446,9 @@ static void replay_status(void *ctx, struct zdev_status *st)
 	if (next(r, &f, false) <= 0 || f.type != ZREC_STATUS ||
 	    f.len < sizeof(z) ||
 	    (f.len - sizeof(z)) != st->nr_hooks * sizeof(zh)) {
-		stop(r, "at offset %llu: out of step or damaged: the session "
-			"reads the status",
+		stop(r,
+		     "at offset %llu: out of step or damaged: the session "
+		     "reads the status",
 		     (unsigned long long)f.offset);
 		return;
 	}
@@ -599,8 +603,7 @@ int replay_next_step(struct replay *r, struct zrec_frame *f)
 	if (ret <= 0)
 		return r->err[0] ? -1 : 0;
 	if (f->type >= ZREC_STEP_MAX && f->type != ZREC_EVENT) {
-		stop(r,
-		     "at offset %llu: out of step: %s where a step begins",
+		stop(r, "at offset %llu: out of step: %s where a step begins",
 		     (unsigned long long)f->offset, type_name(f->type));
 		return -1;
 	}

@@ -15,8 +15,8 @@
 /* gathered frames are written once they pass this */
 #define FLUSH_AT (64U << 10)
 
-static int write_whole(struct zrec_writer *w, const struct iovec *iov,
-		       int cnt, size_t total)
+static int write_whole(struct zrec_writer *w, const struct iovec *iov, int cnt,
+		       size_t total)
 {
 	ssize_t done = writev(w->fd, iov, cnt);
 
@@ -56,8 +56,8 @@ static int open_file(struct zrec_writer *w)
 	return err;
 }
 
-int zrec_writer_open(struct zrec_writer *w, const char *path,
-		     uint64_t max_size, int keep, const char *head_json)
+int zrec_writer_open(struct zrec_writer *w, const char *path, uint64_t max_size,
+		     int keep, const char *head_json)
 {
 	int err;
 

@@ -17,20 +17,20 @@ struct zrec_writer {
 	char *head;	   /* the head's JSON, written atop every file */
 	uint64_t max_size; /* rotate beyond this; 0: never */
 	int keep;
-	uint64_t size;	     /* bytes in the current file */
-	uint8_t *raw;	     /* frames not yet written */
+	uint64_t size; /* bytes in the current file */
+	uint8_t *raw;  /* frames not yet written */
 	size_t len, cap;
-	size_t frame_at;     /* the open frame's offset in raw */
+	size_t frame_at; /* the open frame's offset in raw */
 	int frame_open;
-	int hold;	     /* frames being reordered: no flush */
-	int failed;	     /* -errno of the last write, 0 after a success */
+	int hold;	      /* frames being reordered: no flush */
+	int failed;	      /* -errno of the last write, 0 after a success */
 	uint64_t chunks_lost; /* to write errors */
 	uint64_t frames;
 };
 
 /* Create (truncate) path and write the head. 0 or -errno. */
-int zrec_writer_open(struct zrec_writer *w, const char *path,
-		     uint64_t max_size, int keep, const char *head_json);
+int zrec_writer_open(struct zrec_writer *w, const char *path, uint64_t max_size,
+		     int keep, const char *head_json);
 /* A frame in pieces: begin, add its bytes, end. */
 void zrec_frame_begin(struct zrec_writer *w, uint16_t type, uint64_t ns);
 void zrec_frame_add(struct zrec_writer *w, const void *data, size_t len);

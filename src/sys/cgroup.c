@@ -20,8 +20,7 @@ static unsigned int cache_next;
 static const char *(*names_from)(void *ctx, uint64_t id);
 static void *names_ctx;
 
-void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id),
-		       void *ctx)
+void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id), void *ctx)
 {
 	names_from = names;
 	names_ctx = ctx;

@@ -27,7 +27,6 @@ int cgroup_self(uint64_t *id, uint32_t *level);
  * recorded ones): cgroup_path() asks names(ctx, id) from now on; NULL
  * names goes back to the mount.
  */
-void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id),
-		       void *ctx);
+void cgroup_names_from(const char *(*names)(void *ctx, uint64_t id), void *ctx);
 
 #endif /* ZDEVMON_CGROUP_H */
