@@ -46,8 +46,9 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 # The pipeline, one folder a stage (README: Layout).
 KERNEL_SRCS := src/kernel/probe.c src/kernel/kstate.c src/kernel/zone_layout.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c
-MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c src/model/intake.c \
-	src/model/waits.c src/model/kallocs.c src/model/usage.c
+MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c \
+	src/model/waits.c src/model/kallocs.c src/model/usage.c \
+	src/model/intake.c
 OUTPUT_SRCS := src/output/table.c src/output/objects.c src/output/report.c \
 	src/output/metrics.c src/output/ndjson.c src/output/outfile.c \
 	src/output/listen.c
@@ -59,7 +60,7 @@ RECORD_SRCS := src/record/writer.c src/record/reader.c src/record/record.c \
 	src/record/head.c src/record/replay.c
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := $(MODEL_SRCS) $(OUTPUT_SRCS) src/sys/cgroup.c src/kernel/zone_layout.c \
-	src/kernel/ksyms.c src/kernel/live_walk.c src/options.c
+	src/kernel/ksyms.c src/kernel/live_walk.c src/options.c $(RECORD_SRCS)
 DAEMON_SRCS := src/main.c src/session.c src/options.c $(CMD_SRCS) \
 	$(SYS_SRCS) $(KERNEL_SRCS) $(MODEL_SRCS) $(OUTPUT_SRCS) $(HTTP_SRCS) \
 	$(RECORD_SRCS)
@@ -69,7 +70,7 @@ asan_obj = $(patsubst src/%.c,$(ASAN)/%.o,$(1))
 
 UNIT_TESTS := $(addprefix $(OUT)/tests/unit/,test_tracker test_output \
 	test_leaks test_options test_http test_ndjson test_privs test_ksyms \
-	test_records)
+	test_records test_recording)
 
 .PHONY: all clean test unit-test vm-test demo format check-format bench
 # the sanitized objects are intermediates of a pattern chain: keep them
@@ -153,8 +154,10 @@ FUZZ := $(OUT)/fuzz
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 fuzz_obj = $(patsubst src/%.c,$(FUZZ)/%.o,$(1))
-FUZZERS := $(FUZZ)/fuzz_options $(FUZZ)/fuzz_ksyms $(FUZZ)/fuzz_http
-.SECONDARY: $(call fuzz_obj,$(sort $(HTTP_TEST_SRCS) src/kernel/ksyms.c))
+FUZZERS := $(FUZZ)/fuzz_options $(FUZZ)/fuzz_ksyms $(FUZZ)/fuzz_http \
+	$(FUZZ)/fuzz_replay
+.SECONDARY: $(call fuzz_obj,$(sort $(DAEMON_SRCS)))
+$(call fuzz_obj,src/kernel/probe.c src/kernel/kstate.c): $(OUT)/zdev.skel.h
 
 $(FUZZ)/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -175,6 +178,14 @@ $(FUZZ)/fuzz_ksyms: tests/fuzz/fuzz_ksyms.c $(call fuzz_obj,src/kernel/ksyms.c)
 
 $(FUZZ)/fuzz_http: tests/fuzz/fuzz_http.c \
 		$(call fuzz_obj,$(HTTP_TEST_SRCS)) $(OUT)/webpage.o
+	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
+		$(HTTP_LIBS) $(LDLIBS)
+
+# the whole replay: every object of the daemon but main's
+$(FUZZ)/fuzz_replay: tests/fuzz/fuzz_replay.c \
+		$(call fuzz_obj,$(filter-out src/main.c,$(DAEMON_SRCS))) \
+		$(OUT)/webpage.o
 	$(CLANG) $(filter-out -Werror,$(CFLAGS)) $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(filter %.o,$^) \
 		$(HTTP_LIBS) $(LDLIBS)
@@ -213,8 +224,14 @@ $(OUT)/migcount.bpf.o: tests/vm/truth/migcount.bpf.c vmlinux.h
 $(OUT)/migcount: tests/vm/truth/migcount.c $(OUT)/migcount.skel.h
 	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(LDLIBS)
 
-bench: zdevmon $(OUT)/barecount $(OUT)/migcount
+bench: zdevmon $(OUT)/barecount $(OUT)/migcount $(OUT)/mkrecording
+	@tests/bench/replay.sh
 	@tests/vm/bench.sh
+
+# make bench's replay workload: a recording made without a kernel
+$(OUT)/mkrecording: tests/bench/mkrecording.c $(call obj,src/record/writer.c \
+		src/record/head.c src/output/outfile.c)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
 # .clang-format (the kernel's style) over every C file we own
 FORMAT_FILES = $(shell find src include bpf tests/unit tests/fuzz -name '*.[ch]')

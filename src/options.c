@@ -101,8 +101,9 @@ static const char record_doc[] =
 	"\n"
 	"Monitors like the daemon and writes a compact recording (-o FILE): "
 	"the hooks, the census, every step the session takes and what each "
-	"read of the kernel side gave, the ring's records (with --events "
-	"all of them), kernel stacks with the symbols naming their frames. "
+	"read of the kernel side gave, every event of the ring's opt-in "
+	"stream (as --events, which costs the kernel a ring record per "
+	"device event), kernel stacks with the symbols naming their frames. "
 	"With a command it is 'zdevmon run --record FILE': CMD is run, "
 	"judged, and the recording holds the verdict. 'zdevmon replay FILE' "
 	"gives the same outputs on any machine, without BPF or privileges.\n"
@@ -550,6 +551,7 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		state->child_inputs[1] = cfg;
 		break;
 	case 'o':
+		cfg->record_events = true;
 		return file_arg(state, "--output", arg, &cfg->record_path);
 	case ARGP_KEY_ARG:
 		cfg->cmd = &state->argv[state->next - 1];

@@ -47,6 +47,7 @@ struct config {
 	const char *record_path;
 	uint64_t record_max_size; /* rotate beyond this; 0: never */
 	int record_keep;
+	bool record_events; /* zdevmon record: the event stream recorded */
 	/* zdevmon replay: a recording in place of the kernel */
 	const char *replay_path;
 };

@@ -47,10 +47,8 @@ static void on_hup(int sig)
 
 double session_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	/* from whole ns, as a recording keeps it: a replay's is the same */
+	return recorder_now_ns() / 1e9;
 }
 
 /*
@@ -91,7 +89,8 @@ void session_step_begin(struct session *s, enum zrec_type type, const void *arg,
 		return;
 	if (!s->replaying) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		s->now = session_now();
+		s->now_ns = recorder_now_ns();
+		s->now = s->now_ns / 1e9;
 		s->wall_offset = ts.tv_sec + ts.tv_nsec / 1e9 - s->now;
 	}
 	/* what the step writes carries its time, replayed or not */
@@ -99,7 +98,7 @@ void session_step_begin(struct session *s, enum zrec_type type, const void *arg,
 	if (s->recording) {
 		double wall = s->now + s->wall_offset;
 
-		recorder_begin(&s->rec, type, (uint64_t)(s->now * 1e9));
+		recorder_begin(&s->rec, type, s->now_ns);
 		recorder_add(&s->rec, &wall, sizeof(wall));
 		recorder_add(&s->rec, arg, len);
 		recorder_end(&s->rec);
@@ -363,14 +362,16 @@ int session_event(void *ctx, void *data, size_t len)
 	if (len < ZDEV_EVENT_SMALL_SIZE || len > sizeof(full))
 		return 0;
 	if (!s->step_depth++) {
-		if (!s->replaying)
-			s->now = session_now();
+		if (!s->replaying) {
+			s->now_ns = recorder_now_ns();
+			s->now = s->now_ns / 1e9;
+		}
 		/* the offset to Unix time of the latest step */
 		output_set_time(s->now + s->wall_offset);
 	}
 	memcpy(&full, data, len);
 	if (s->recording) {
-		recorder_begin(&s->rec, ZREC_EVENT, (uint64_t)(s->now * 1e9));
+		recorder_begin(&s->rec, ZREC_EVENT, s->now_ns);
 		recorder_add(&s->rec, data, len);
 		recorder_stack(&s->rec, e->stack_id);
 		recorder_end(&s->rec);
@@ -521,6 +522,11 @@ void session_announce(struct session *s)
 	session_step_end(s);
 }
 
+static int teardown_unjudged(const struct zt_pgmap *p, void *ctx)
+{
+	return p->state == ZT_PGMAP_KILLING && !p->teardown_judged;
+}
+
 int session_pump(struct session *s, double until,
 		 bool (*done)(struct session *s, void *arg), void *arg)
 {
@@ -542,7 +548,9 @@ int session_pump(struct session *s, double until,
 		}
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
-		session_judge_teardowns(s, s->cfg.teardown_timeout_s);
+		/* a teardown began (its event synced us): watch it closely */
+		if (tracker_foreach_pgmap(&s->tracker, teardown_unjudged, NULL))
+			session_judge_teardowns(s, s->cfg.teardown_timeout_s);
 		t = session_now();
 		if (t >= s->next_waits) {
 			s->next_waits = t + 1;
@@ -591,7 +599,7 @@ int session_open(struct session *s, char *err, size_t errlen)
 	popts.ring_size = s->cfg.ring_size;
 	/* CI mode: the rules need each live folio, its age and birth site */
 	popts.records = s->cfg.run || s->cfg.stacks;
-	popts.events = s->cfg.events;
+	popts.events = s->cfg.events || s->cfg.record_events;
 	popts.max_device_pages = s->cfg.max_device_pages;
 	/* a daemon judges no one's */
 	popts.scope = s->cfg.run ? s->cfg.scope : ZDEV_SCOPE_ALL;
@@ -733,7 +741,7 @@ static int start_recording(struct session *s)
 	s->rec.ksyms = live_ksyms;
 	s->rec.ksyms_ctx = s;
 	probes_status(s->probes, &st);
-	head = head_build(&s->cfg, &st, &s->census, &s->tracker, s->t0,
+	head = head_build(&s->cfg, &st, &s->census, &s->tracker, s->t0_ns,
 			  kstate_start_ns(s->kstate));
 	err = head ? recorder_open(&s->rec, s->cfg.record_path,
 				   s->cfg.record_max_size, s->cfg.record_keep,
@@ -767,7 +775,8 @@ int session_start(struct session *s)
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 
-	s->t0 = session_now();
+	s->t0_ns = recorder_now_ns();
+	s->t0 = s->t0_ns / 1e9;
 	s->next_tick = s->t0 + s->cfg.interval_s;
 	if (s->cfg.record_path && start_recording(s))
 		return -1;

@@ -38,6 +38,7 @@ struct session {
 	 * clock its judgements and outputs read, recorded with it.
 	 */
 	double now;
+	uint64_t now_ns;    /* the same, whole: as recorded */
 	double wall_offset; /* Unix time - now, at the step */
 	int step_depth;
 	struct probes *probes;
@@ -49,6 +50,7 @@ struct session {
 	FILE *table;
 	bool table_tty;
 	double t0;
+	uint64_t t0_ns; /* the same, whole: as recorded */
 	double next_tick;
 	double next_waits;	     /* the next look at DAX layout waits */
 	uint64_t json_lost_reported; /* lost lines already told about */

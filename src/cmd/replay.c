@@ -126,14 +126,17 @@ int replay_mode(struct session *s)
 	s->replaying = true;
 	replay_set_handler(r, session_event, s);
 	/* the recording's clock: each step sets s->now */
-	s->now = h->t0;
+	s->now_ns = h->t0_ns;
+	s->now = s->now_ns / 1e9;
 	if (session_start(s)) {
 		replay_close(r);
 		return EXIT_ZDEVMON_FAILED;
 	}
-	s->t0 = h->t0;
+	s->t0_ns = h->t0_ns;
+	s->t0 = s->t0_ns / 1e9;
 
 	while (!judged && replay_next_step(r, &f) > 0) {
+		s->now_ns = f.ns;
 		s->now = f.ns / 1e9;
 		final |= f.type == ZREC_STEP_TICK && f.len == 8 + 5 &&
 			 !memcmp(f.data + 8, "final", 5);

@@ -12,22 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pfns are integers: a multiplicative hash beats uthash's byte-wise one */
-#define HASH_FUNCTION(keyptr, keylen, hashv)                                       \
-	do {                                                                       \
-		(hashv) =                                                          \
-			(unsigned)((*(const uint64_t                               \
-					      *)(keyptr)*0x9E3779B97F4A7C15ULL) >> \
-				   32);                                            \
-	} while (0)
-#include <uthash.h>
 #include "tracker.h"
 
-/* A cached live folio: its view (v.pfn, the head, is the hash key). */
+/*
+ * A cached live folio. The cache is refilled whole, in pfn order for each
+ * pgmap: an array, sorted by pfn once it is looked at (a hash table of a
+ * million entries cost seconds to fill, and twice the memory).
+ */
 struct zt_folio {
 	struct zt_folio_view v;
 	struct zt_pgmap *pgmap; /* v.pgmap_id's, while it is not final */
-	UT_hash_handle hh;
+	uint64_t seq;		/* order of arrival: the newer record wins */
 };
 
 void tracker_init(struct tracker *t)
@@ -39,7 +34,7 @@ void tracker_release(struct tracker *t)
 {
 	int i;
 
-	tracker_folios_clear(t);
+	free(t->folios);
 	pins_release(&t->pins);
 	waits_release(&t->waits);
 	kallocs_release(&t->kallocs);
@@ -106,49 +101,79 @@ static int owner_id(struct tracker *t, uint64_t owner)
 	return t->nr_owners;
 }
 
-static struct zt_folio *folio_find(const struct tracker *t, uint64_t pfn)
+static int by_pfn(const void *a, const void *b)
 {
-	struct zt_folio *f;
+	const struct zt_folio *x = a, *y = b;
 
-	HASH_FIND(hh, t->folios, &pfn, sizeof(pfn), f);
-	return f;
+	if (x->v.pfn != y->v.pfn)
+		return x->v.pfn < y->v.pfn ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static struct zt_folio *folio_add(struct tracker *t, struct zt_pgmap *p,
-				  const struct zt_folio_view *v)
+/* Sorted by pfn, one entry each (the newest): a cache, so const. */
+static void folios_sort(const struct tracker *ct)
 {
-	struct zt_folio *f = calloc(1, sizeof(*f));
+	struct tracker *t = (struct tracker *)ct;
+	size_t i, n = 0;
 
-	if (!f)
-		return NULL;
-	f->v = *v;
-	f->pgmap = p;
-	HASH_ADD(hh, t->folios, v.pfn, sizeof(f->v.pfn), f);
-	return f;
+	if (t->folios_sorted || t->nr_folios < 2) /* qsort(NULL, 0) is UB */
+		return;
+	qsort(t->folios, t->nr_folios, sizeof(*t->folios), by_pfn);
+	for (i = 0; i < t->nr_folios; i++) {
+		if (n && t->folios[n - 1].v.pfn == t->folios[i].v.pfn)
+			n--; /* two pgmaps never share a pfn: the newer wins */
+		t->folios[n++] = t->folios[i];
+	}
+	t->nr_folios = n;
+	t->folios_sorted = true;
+}
+
+static struct zt_folio *folio_find(const struct tracker *t, uint64_t pfn)
+{
+	size_t lo = 0, hi;
+
+	folios_sort(t);
+	hi = t->nr_folios;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->folios[mid].v.pfn < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr_folios && t->folios[lo].v.pfn == pfn ? &t->folios[lo]
+							       : NULL;
 }
 
 void tracker_folios_clear(struct tracker *t)
 {
-	struct zt_folio *f, *tmp;
-
-	HASH_ITER (hh, t->folios, f, tmp) {
-		HASH_DEL(t->folios, f);
-		free(f);
-	}
+	t->nr_folios = 0;
+	t->folios_sorted = true;
 }
 
 int tracker_folio_add(struct tracker *t, int pgmap_id,
 		      const struct zt_folio_view *v)
 {
-	struct zt_pgmap *p =
-		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
-	struct zt_folio *f = folio_find(t, v->pfn);
+	struct zt_folio *f;
 
-	if (f) { /* two pgmaps never share a pfn: a newer record wins */
-		HASH_DEL(t->folios, f);
-		free(f);
+	if (t->nr_folios == t->cap_folios) {
+		size_t cap = t->cap_folios ? 2 * t->cap_folios : 1024;
+
+		f = realloc(t->folios, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		t->folios = f;
+		t->cap_folios = cap;
 	}
-	return folio_add(t, p, v) ? 0 : -ENOMEM;
+	f = &t->folios[t->nr_folios];
+	f->v = *v;
+	f->pgmap = (struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
+	f->seq = t->nr_folios;
+	if (t->nr_folios && f[-1].v.pfn >= v->pfn)
+		t->folios_sorted = false;
+	t->nr_folios++;
+	return 0;
 }
 
 static enum zt_pgmap_state state_of(uint32_t slot_state)
@@ -249,15 +274,13 @@ struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
 
 void tracker_pgmap_final(struct tracker *t, struct zt_pgmap *p)
 {
-	struct zt_folio *f, *tmp;
+	size_t i, n = 0;
 
 	/* Its struct pages are gone: so is whatever we still held. */
-	HASH_ITER (hh, t->folios, f, tmp) {
-		if (f->pgmap == p) {
-			HASH_DEL(t->folios, f);
-			free(f);
-		}
-	}
+	for (i = 0; i < t->nr_folios; i++)
+		if (t->folios[i].pgmap != p)
+			t->folios[n++] = t->folios[i];
+	t->nr_folios = n;
 	p->state = ZT_PGMAP_GONE;
 	p->final = true;
 	p->live_folios = p->live_pages = p->mapped_pages = 0;
@@ -341,12 +364,13 @@ int tracker_foreach_folio(const struct tracker *t,
 			  int (*fn)(const struct zt_folio_view *v, void *ctx),
 			  void *ctx)
 {
-	struct zt_folio *f, *tmp;
 	struct zt_folio_view v;
+	size_t i;
 	int ret;
 
-	HASH_ITER (hh, t->folios, f, tmp) {
-		folio_view(f, &v);
+	folios_sort(t);
+	for (i = 0; i < t->nr_folios; i++) {
+		folio_view(&t->folios[i], &v);
 		ret = fn(&v, ctx);
 		if (ret)
 			return ret;

@@ -102,7 +102,9 @@ struct tracker {
 	struct zt_pgmap **pgmaps; /* by id - 1 */
 	int nr_pgmaps;
 	int cap_pgmaps;
-	struct zt_folio *folios;   /* cache of live folios by pfn (CI mode) */
+	struct zt_folio *folios; /* cache of live folios (CI mode) */
+	size_t nr_folios, cap_folios;
+	bool folios_sorted;	   /* by pfn, one each */
 	struct zt_pins pins;	   /* pinned device folios, read each tick */
 	struct zt_waits waits;	   /* tasks waiting for busy DAX pages */
 	struct zt_kallocs kallocs; /* in-kernel P2PDMA allocations */

@@ -62,7 +62,8 @@ static uint64_t btf_crc(void)
 
 json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 			const struct census_result *census,
-			const struct tracker *t, double t0, uint64_t start_ns)
+			const struct tracker *t, uint64_t t0_ns,
+			uint64_t start_ns)
 {
 	json_object *o = json_object_new_object(), *hooks, *c, *opts, *cmd,
 		    *sizes;
@@ -74,7 +75,7 @@ json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 	put_str(o, "zdevmon", ZDEVMON_VERSION);
 	put_str(o, "kernel", uname(&u) ? "?" : u.release);
 	put_u64(o, "btf_crc32", btf_crc());
-	put_double(o, "t0", t0);
+	put_u64(o, "t0_ns", t0_ns);
 	put_u64(o, "start_ns", start_ns);
 	put_bool(o, "fsdax_idle_at_one", t->fsdax_idle_at_one);
 	put_bool(o, "folio_records", t->folio_records);
@@ -106,7 +107,7 @@ json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 
 	opts = json_object_new_object();
 	put_bool(opts, "run", cfg->run);
-	put_bool(opts, "events", cfg->events);
+	put_bool(opts, "events", cfg->events || cfg->record_events);
 	put_bool(opts, "stacks", cfg->stacks);
 	put_double(opts, "interval", cfg->interval_s);
 	put_double(opts, "teardown_timeout", cfg->teardown_timeout_s);
@@ -204,7 +205,7 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 #undef CHECK_SIZE
 	copy_str(o, "zdevmon", h->version, sizeof(h->version));
 	copy_str(o, "kernel", h->kernel, sizeof(h->kernel));
-	h->t0 = get_double(o, "t0");
+	h->t0_ns = get_u64(o, "t0_ns");
 	h->start_ns = get_u64(o, "start_ns");
 	h->fsdax_idle_at_one = get_bool(o, "fsdax_idle_at_one");
 	h->folio_records = get_bool(o, "folio_records");

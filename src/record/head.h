@@ -28,7 +28,7 @@ struct head_hook {
 struct zrec_head {
 	char version[32];  /* zdevmon's */
 	char kernel[128];  /* uname -r */
-	double t0;	   /* the session's start, CLOCK_MONOTONIC s */
+	uint64_t t0_ns;	   /* the session's start, CLOCK_MONOTONIC */
 	uint64_t start_ns; /* the kernel side's: CI records count from it */
 	bool fsdax_idle_at_one;
 	bool folio_records;
@@ -47,7 +47,8 @@ struct zrec_head {
 
 json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 			const struct census_result *census,
-			const struct tracker *t, double t0, uint64_t start_ns);
+			const struct tracker *t, uint64_t t0_ns,
+			uint64_t start_ns);
 /* 0, or -1 with one sentence in err. head_release() in either case. */
 int head_read(json_object *o, struct zrec_head *h, char *err, size_t len);
 void head_release(struct zrec_head *h);

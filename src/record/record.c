@@ -122,9 +122,33 @@ static bool pend(void **arr, size_t *nr, size_t *cap, size_t size,
 	return true;
 }
 
+/* A new file names again every stack, symbol and cgroup known so far. */
+static void rename_all(struct recorder *r)
+{
+	uint64_t *addrs = r->addrs_seen, *cgroups = r->cgroups_seen;
+	size_t nr_addrs = r->nr_addrs, nr_cgroups = r->nr_cgroups, i;
+	uint32_t id;
+
+	r->addrs_seen = r->cgroups_seen = NULL;
+	r->nr_addrs = r->cap_addrs = r->nr_cgroups = r->cap_cgroups = 0;
+	for (i = 0; i < nr_addrs; i++)
+		write_symbol(r, addrs[i]);
+	for (i = 0; i < nr_cgroups; i++)
+		write_cgroup(r, cgroups[i]);
+	for (id = 0; id < r->stacks_cap; id++) {
+		if (!(r->stacks_seen[id / 8] & (1 << (id % 8))))
+			continue;
+		r->stacks_seen[id / 8] &= ~(1 << (id % 8));
+		write_stack(r, id);
+	}
+	free(addrs);
+	free(cgroups);
+}
+
 void recorder_flush(struct recorder *r)
 {
-	zrec_flush(&r->w);
+	if (zrec_boundary(&r->w) == 1)
+		rename_all(r);
 }
 
 /* Is v in the sorted set? If not, it is now. */

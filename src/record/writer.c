@@ -172,6 +172,23 @@ static int rotate(struct zrec_writer *w)
 	return open_file(w);
 }
 
+/*
+ * What is gathered ends in this file; a new one begins at a boundary only,
+ * so that its replay begins with a step. Files grow past max_size by what
+ * came since the last boundary.
+ */
+int zrec_boundary(struct zrec_writer *w)
+{
+	int err = zrec_flush(w);
+
+	if (err || !w->max_size || w->size < w->max_size)
+		return err;
+	err = rotate(w);
+	if (err && w->fd >= 0)
+		return 0; /* keep writing to the file we have */
+	return err ? err : 1;
+}
+
 int zrec_flush(struct zrec_writer *w)
 {
 	uLongf stored;
@@ -197,13 +214,6 @@ int zrec_flush(struct zrec_writer *w)
 	head[1] = stored;
 	head[2] = w->len;
 	head[3] = crc32(0, w->raw, w->len);
-	if (w->max_size && w->size > strlen(w->head) + ZREC_HEAD_SIZE &&
-	    w->size + sizeof(head) + stored > w->max_size) {
-		err = rotate(w);
-		if (err && w->fd < 0)
-			goto lost;
-		/* else keep writing to the file we have */
-	}
 	iov[0] = (struct iovec){ head, sizeof(head) };
 	iov[1] = (struct iovec){ out, stored };
 	err = write_whole(w, iov, 2, sizeof(head) + stored);

@@ -15,7 +15,7 @@ struct zrec_writer {
 	int fd;
 	char *path;
 	char *head;	   /* the head's JSON, written atop every file */
-	uint64_t max_size; /* rotate beyond this; 0: never */
+	uint64_t max_size; /* rotate beyond this, at a boundary; 0: never */
 	int keep;
 	uint64_t size; /* bytes in the current file */
 	uint8_t *raw;  /* frames not yet written */
@@ -42,6 +42,11 @@ void zrec_put(struct zrec_writer *w, uint16_t type, uint64_t ns,
 void zrec_flush_if_full(struct zrec_writer *w);
 /* Write what is gathered as a chunk now. 0 or -errno (the chunk lost). */
 int zrec_flush(struct zrec_writer *w);
+/*
+ * The same where a replay may begin (before a step); a file past max_size
+ * is then rotated: 1 when it was, 0, or -errno.
+ */
+int zrec_boundary(struct zrec_writer *w);
 /* Flush, close; the writer is empty after. 0 or the last -errno. */
 int zrec_writer_close(struct zrec_writer *w);
 

@@ -14,8 +14,10 @@ TEST_HMM_COHERENT="spm_addr_dev0=0x100000000 spm_addr_dev1=0x110000000"
 zdev_start() {
 	zjson=$OUT/$1.ndjson
 	rm -f "$zjson"
+	# recorded too: check.py replays it on the host to the same NDJSON
 	# shellcheck disable=SC2086 # ZFLAGS: several options
-	zdevmon $ZFLAGS --json "$zjson" 2>"$OUT/$1.stderr" &
+	zdevmon $ZFLAGS --json "$zjson" --record "$OUT/$1.zrec" \
+		2>"$OUT/$1.stderr" &
 	zpid=$!
 	zdev_wait_start "$zjson" "$OUT/$1.stderr" || return 1
 	zdev_caps "$1"

@@ -6,7 +6,8 @@
 #     bounds, mode 0640; ended by SIGTERM (3: its final snapshot);
 #  2. -d 2 stops by itself, in time, with a final snapshot;
 #  5. the endpoint's per-address connection limit and request-head size
-#     boundary, monitoring going on.
+#     boundary, monitoring going on;
+#  6. zdevmon record -d: the event stream recorded, replayed on the host.
 # shellcheck source=../lib.sh
 . /scen/lib.sh
 # shellcheck disable=SC2012 # sysfs names: no odd characters
@@ -93,3 +94,14 @@ done
 p2pwork "$p2p/allocate" 64 >"$OUT/keep.truth"
 sleep 2
 stop_collect INT keep "$D/k.ndjson"
+
+# 6. zdevmon record for 4 s while p2pwork maps and frees its pages: the
+# recording holds every event of the opt-in stream (check.py replays it)
+# shellcheck disable=SC2086 # ZFLAGS: several options
+zdevmon record -o "$OUT/rec.zrec" $ZFLAGS -q -d 4 --json "$OUT/rec.ndjson" \
+	2>"$OUT/rec.stderr" &
+zpid=$!
+zdev_wait_start "$OUT/rec.ndjson" "$OUT/rec.stderr" || exit 1
+p2pwork "$p2p/allocate" 64 >"$OUT/rec.truth"
+wait $zpid
+echo $? >"$OUT/rec.rc"

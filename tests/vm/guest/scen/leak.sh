@@ -8,7 +8,9 @@ RUN="zdevmon run --fail-on-leak"
 [ "$ZDEV_MODE" = kprobe ] && RUN="$RUN --force-kprobes"
 
 insmod /extra/test_hmm.ko || exit 1
+# each run recorded: check.py replays them to the same verdicts
 $RUN --teardown 'rmmod test_hmm' --report-json "$OUT/clean.json" \
+	--record "$OUT/clean.zrec" \
 	--junit "$OUT/clean.xml" -- /extra/hmm-tests -T benchmark_thp_migration \
 	>"$OUT/clean.out" 2>"$OUT/clean.err"
 echo $? >"$OUT/clean.rc"
@@ -32,6 +34,7 @@ echo $? >"$OUT/hold.rc"
 # a 4 KiB ring (64 records) against a burst of 4096 births, then 4096
 # frees: events drop, every one counted, and the verdict is inconclusive
 $RUN --ring-size 4k --teardown 'leakwork release' --json "$OUT/tiny.ndjson" \
+	--record "$OUT/tiny.zrec" \
 	--report-json "$OUT/tiny.json" -- leakwork hold 4096 0 \
 	>"$OUT/tiny.truth" 2>"$OUT/tiny.err"
 echo $? >"$OUT/tiny.rc"
@@ -41,6 +44,7 @@ echo $? >"$OUT/tiny.rc"
 # waited); no finding
 $RUN --teardown 'echo 1500 >/sys/module/zdev_leak/parameters/drain_ms &&
 	rmmod zdev_leak' --teardown-timeout 30 --report-json "$OUT/drain.json" \
+	--record "$OUT/drain.zrec" \
 	-- leakwork hold 8 0 >"$OUT/drain.truth" 2>"$OUT/drain.err"
 echo $? >"$OUT/drain.rc"
 dmesg | grep 'zdev_leak: memunmap_pages() waited' | tail -1 >"$OUT/drain.dmesg"
@@ -61,7 +65,6 @@ zdev_caps unit
 # references leaked; rmmod then waits for them forever
 # (the teardown itself says when it began: Unix time, uptime)
 td="echo \$(date +%s) \$(cut -d' ' -f1 /proc/uptime) >$OUT/leak.teardown; rmmod zdev_leak"
-# recorded too: the host replays it to the same verdict (check.py)
 $RUN --teardown "$td" --teardown-timeout 5 --json "$OUT/leak.ndjson" \
 	--report-json "$OUT/leak.json" --junit "$OUT/leak.xml" \
 	--record "$OUT/leak.zrec" \
