@@ -5,7 +5,7 @@
  *   file   := head chunk*
  *   head   := "ZDEVREC\0" | u32 version | u32 json_len | json_len bytes
  *   chunk  := "ZCHK" | u32 stored_len | u32 raw_len | u32 crc32(raw)
- *             | stored_len bytes: raw, deflated (zlib)
+ *             | stored_len bytes: raw, deflated (raw RFC 1951, level 1)
  *   raw    := frame*
  *   frame  := u16 type | u16 flags (0) | u32 len | u64 ns | len bytes
  *

@@ -113,13 +113,31 @@ int zrec_reader_open(struct zrec_reader *r, const char *path)
 	return read_head(r);
 }
 
+/* Raw deflate (writer.c): exactly len bytes out of stored, or -1. */
+static int inflate_raw(const uint8_t *in, size_t stored, uint8_t *out,
+		       size_t len)
+{
+	z_stream z = { .next_in = (Bytef *)in,
+		       .avail_in = stored,
+		       .next_out = out,
+		       .avail_out = len };
+	int ret;
+
+	if (inflateInit2(&z, -15) != Z_OK)
+		return -1;
+	ret = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	return ret == Z_STREAM_END && z.total_out == len &&
+			       z.total_in == stored
+		       ? 0
+		       : -1;
+}
+
 /* The next chunk inflated into raw: 1, 0 at the end, -1 on damage. */
 static int next_chunk(struct zrec_reader *r)
 {
 	size_t at = r->next_chunk, left = r->size - at;
 	uint32_t stored, raw_len, crc;
-	uLongf got;
-	int ret;
 
 	if (!left)
 		return 0;
@@ -148,9 +166,8 @@ static int next_chunk(struct zrec_reader *r)
 		r->raw = n;
 		r->raw_cap = raw_len;
 	}
-	got = raw_len;
-	ret = uncompress(r->raw, &got, r->file + at + ZREC_CHUNK_HEAD, stored);
-	if (ret != Z_OK || got != raw_len)
+	if (inflate_raw(r->file + at + ZREC_CHUNK_HEAD, stored, r->raw,
+			raw_len))
 		return fail(r, at, "the chunk does not inflate (corrupted)");
 	if (crc32(0, r->raw, raw_len) != crc)
 		return fail(r, at, "the chunk's checksum is wrong (corrupted)");

@@ -189,6 +189,28 @@ int zrec_boundary(struct zrec_writer *w)
 	return err ? err : 1;
 }
 
+/*
+ * Raw deflate (RFC 1951): the chunk's CRC-32 is its one check, zlib's own
+ * Adler-32 would be a second pass over the bytes.
+ */
+int zrec_deflate(const void *in, size_t len, void *out,
+		 unsigned long *stored)
+{
+	z_stream z = { .next_in = (Bytef *)in,
+		       .avail_in = len,
+		       .next_out = out,
+		       .avail_out = *stored };
+	int ret;
+
+	if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return -1;
+	ret = deflate(&z, Z_FINISH);
+	*stored = z.total_out;
+	deflateEnd(&z);
+	return ret == Z_STREAM_END ? 0 : -1;
+}
+
 int zrec_flush(struct zrec_writer *w)
 {
 	uLongf stored;
@@ -206,7 +228,7 @@ int zrec_flush(struct zrec_writer *w)
 	}
 	stored = compressBound(w->len);
 	out = malloc(stored);
-	if (!out || compress2(out, &stored, w->raw, w->len, 6) != Z_OK) {
+	if (!out || zrec_deflate(w->raw, w->len, out, &stored)) {
 		err = -ENOMEM;
 		goto lost;
 	}

@@ -47,6 +47,9 @@ int zrec_flush(struct zrec_writer *w);
  * is then rotated: 1 when it was, 0, or -errno.
  */
 int zrec_boundary(struct zrec_writer *w);
+/* A chunk's bytes deflated into out (*stored: its room, then its use). */
+int zrec_deflate(const void *in, size_t len, void *out,
+		 unsigned long *stored);
 /* Flush, close; the writer is empty after. 0 or the last -errno. */
 int zrec_writer_close(struct zrec_writer *w);
 

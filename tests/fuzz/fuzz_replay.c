@@ -19,6 +19,7 @@
 #include <zlib.h>
 #include "cmd/cmd.h"
 #include "record/format.h"
+#include "record/writer.h"
 
 static FILE *quiet;
 
@@ -56,7 +57,7 @@ static int wrap(int fd, const uint8_t *data, size_t size)
 		return 0;
 	stored = compressBound(size);
 	out = malloc(stored);
-	if (!out || compress2(out, &stored, nul + 1, size, 1) != Z_OK) {
+	if (!out || zrec_deflate(nul + 1, size, out, &stored)) {
 		free(out);
 		return -1;
 	}

@@ -15,7 +15,7 @@ def frames_of(data):
     at, raw = 16 + json_len, b""
     while at + 16 <= len(data):
         _, stored, _, _ = struct.unpack_from("<4I", data, at)
-        raw += zlib.decompress(data[at + 16:at + 16 + stored])
+        raw += zlib.decompress(data[at + 16:at + 16 + stored], -15)
         at += 16 + stored
     return head, raw
 
