@@ -195,8 +195,9 @@ $(FUZZ)/fuzz_replay: tests/fuzz/fuzz_replay.c \
 fuzz: $(FUZZERS)
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh $(FUZZERS)
 
-unit-test: $(UNIT_TESTS)
-	@tests/run-unit.sh $(UNIT_TESTS)
+# the cmocka tests, then recordings of guest scenarios replayed
+unit-test: $(UNIT_TESTS) zdevmon
+	@tests/run-unit.sh $(UNIT_TESTS) && tests/host/fixtures.sh
 
 vm-test: zdevmon $(OUT)/migcount
 	@tests/vm/test.sh

@@ -218,7 +218,6 @@ static const struct argp_option run_options[] = {
 	{},
 };
 
-#define MAX_SECONDS (86400.0 * 365)
 
 static int parse_seconds(const char *arg, double min, double *out)
 {

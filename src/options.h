@@ -52,6 +52,9 @@ struct config {
 	const char *replay_path;
 };
 
+/* the longest any option's seconds may be: a year */
+#define MAX_SECONDS (86400.0 * 365)
+
 /* zdevmon run's exit statuses */
 enum {
 	EXIT_CLEAN = 0,

@@ -254,7 +254,7 @@ void session_judge_waits(struct session *s)
 	session_step_begin(s, ZREC_STEP_WAITS, NULL, 0);
 	/* the waits alone; the pins once an alert names one */
 	refill(s, s->src->waits, "the DAX layout waits");
-	now_ns = (uint64_t)(s->now * 1e9);
+	now_ns = s->now_ns;
 	for (size_t i = 0; i < s->tracker.waits.nr; i++) {
 		struct zt_wait *w = &s->tracker.waits.v[i];
 
@@ -342,7 +342,7 @@ void session_judge_teardowns(struct session *s, double after_s)
 
 	session_step_begin(s, ZREC_STEP_TEARDOWNS, &after_s, sizeof(after_s));
 	sync_state(s);
-	n = tracker_stuck_teardowns(&s->tracker, (uint64_t)(s->now * 1e9),
+	n = tracker_stuck_teardowns(&s->tracker, s->now_ns,
 				    (uint64_t)(after_s * 1e9), ids, 16);
 	for (i = 0; i < n; i++)
 		teardown_alert(s, (struct zt_pgmap *)tracker_pgmap_by_id(
@@ -421,7 +421,7 @@ void session_status(struct session *s, struct zdev_status *st)
 	st->census_seconds = s->census.seconds;
 	st->show_addresses = s->cfg.show_addresses;
 	st->elapsed_s = s->now - s->t0;
-	st->now_ns = (uint64_t)(s->now * 1e9);
+	st->now_ns = s->now_ns;
 }
 
 /* What the HTTP endpoint serves until the next tick. */
@@ -741,7 +741,8 @@ static int start_recording(struct session *s)
 	s->rec.ksyms = live_ksyms;
 	s->rec.ksyms_ctx = s;
 	probes_status(s->probes, &st);
-	head = head_build(&s->cfg, &st, &s->census, &s->tracker, s->t0_ns,
+	head = head_build(&s->cfg, &st, &s->census,
+			  probes_zone_layout(s->probes), &s->tracker, s->t0_ns,
 			  kstate_start_ns(s->kstate));
 	err = head ? recorder_open(&s->rec, s->cfg.record_path,
 				   s->cfg.record_max_size, s->cfg.record_keep,

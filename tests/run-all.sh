@@ -1,5 +1,6 @@
 #!/bin/bash
-# make test: ShellCheck, the unit tests and a bounded run of each
+# make test: ShellCheck, the unit tests, the recorded guest scenarios
+# replayed (tests/fixtures), a bounded run of each
 # libFuzzer harness (tests/fuzz) on the host, the BPF programs
 # against each guest kernel's BTF (those kernels fetched into
 # ~/.cache/zdevmon first), then every guest scenario; ends with the
@@ -15,6 +16,9 @@ tests/shellcheck.sh | tee -a "$log"
 echo "== unit tests (host)"
 tests/run-unit.sh "$@" | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: unit tests: runner exited non-zero" >>"$log"
+echo "== recorded guest scenarios replayed (host)"
+tests/host/fixtures.sh | tee -a "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: fixtures: runner exited non-zero" >>"$log"
 echo "== fuzzing (host, FUZZ_SECONDS=${FUZZ_SECONDS:-20} each)"
 tests/fuzz/run.sh build/fuzz/fuzz_* | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || echo "FAIL: fuzzing: runner exited non-zero" >>"$log"

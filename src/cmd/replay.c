@@ -4,6 +4,7 @@
  * code, its reads answered by the recording (record/replay.c). Nothing
  * here needs BPF or a privilege.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -47,7 +48,8 @@ static void take_step(struct session *s, const struct zrec_frame *step,
 	/* a step's payload: its Unix time, then its argument */
 	if (f->type != ZREC_EVENT && f->len >= sizeof(wall)) {
 		memcpy(&wall, f->data, sizeof(wall));
-		s->wall_offset = wall - s->now;
+		if (isfinite(wall))
+			s->wall_offset = wall - s->now;
 		f->data += sizeof(wall);
 		f->len -= sizeof(wall);
 	}
@@ -67,6 +69,9 @@ static void take_step(struct session *s, const struct zrec_frame *step,
 	case ZREC_STEP_TEARDOWNS:
 		if (f->len == sizeof(after))
 			memcpy(&after, f->data, sizeof(after));
+		/* a recording's number: within what an option may say */
+		if (!(after >= 0 && after <= MAX_SECONDS))
+			after = 0;
 		session_judge_teardowns(s, after);
 		break;
 	case ZREC_STEP_WAITS:

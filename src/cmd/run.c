@@ -142,7 +142,7 @@ void run_cmd_ended(struct session *s, int status)
 	if (s->cfg.older_than_s > 0) {
 		session_folios(s);
 		/* bpf_ktime_get_ns() and session_now() share CLOCK_MONOTONIC */
-		leaks_unmapped(&s->tracker, (uint64_t)(s->now * 1e9),
+		leaks_unmapped(&s->tracker, s->now_ns,
 			       (uint64_t)(s->cfg.older_than_s * 1e9),
 			       &s->verdict);
 	}

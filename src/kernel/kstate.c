@@ -339,7 +339,7 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	int fd = bpf_map__fd(k->skel->maps.counters);
 	struct zdev_slot *s;
 	uint32_t slot;
-	uint64_t top;
+	__u64 top;
 
 	if (k->rec)
 		recorder_put(k->rec, ZREC_RELEASE, recorder_now_ns(), &pgmap_id,

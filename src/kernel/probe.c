@@ -313,6 +313,7 @@ struct hook_run {
 
 struct probes {
 	struct zdev *skel;
+	struct zone_layout zl; /* where the zone bits sit in page->flags */
 	int stats_fd; /* BPF_ENABLE_STATS: statistics while it is open */
 	struct hook_def defs[NR_HOOKS];
 	struct hook_run hooks[NR_HOOKS];
@@ -477,6 +478,7 @@ static int set_zone_layout(struct probes *p, const char *btf_path, char *err,
 
 	if (ret)
 		return ret;
+	p->zl = zl;
 	p->skel->rodata->zone_shift = zl.shift;
 	p->skel->rodata->zone_mask = zl.mask;
 	p->skel->rodata->zone_device = zl.zone_device;
@@ -838,6 +840,11 @@ bool probes_hook_on(const struct probes *p, enum zdev_hook hook)
 bool probes_fsdax_idle_at_one(const struct probes *p)
 {
 	return fsdax_idle_at_one(p);
+}
+
+const struct zone_layout *probes_zone_layout(const struct probes *p)
+{
+	return &p->zl;
 }
 
 int probes_scope_add(struct probes *p, uint32_t tgid)

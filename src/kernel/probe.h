@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "status.h"
 #include "zdev.h"
+#include "zone_layout.h"
 
 struct probes;
 
@@ -44,6 +45,8 @@ struct probe_opts {
 bool probes_hook_on(const struct probes *p, enum zdev_hook hook);
 /* FS DAX pages idle at refcount 1 here (v6.1/6.12 devmap scheme)? */
 bool probes_fsdax_idle_at_one(const struct probes *p);
+/* The zone bits' layout the programs were loaded with. */
+const struct zone_layout *probes_zone_layout(const struct probes *p);
 
 /*
  * Attach what can be attached. Fails (-errno, one sentence in err) when no

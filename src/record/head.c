@@ -62,8 +62,8 @@ static uint64_t btf_crc(void)
 
 json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 			const struct census_result *census,
-			const struct tracker *t, uint64_t t0_ns,
-			uint64_t start_ns)
+			const struct zone_layout *zl, const struct tracker *t,
+			uint64_t t0_ns, uint64_t start_ns)
 {
 	json_object *o = json_object_new_object(), *hooks, *c, *opts, *cmd,
 		    *sizes;
@@ -94,6 +94,18 @@ json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 		json_object_array_add(hooks, ho);
 	}
 	json_object_object_add(o, "hooks", hooks);
+
+	if (zl) {
+		json_object *z = json_object_new_object();
+
+		put_u64(z, "shift", zl->shift);
+		put_u64(z, "mask", zl->mask);
+		put_u64(z, "zone_device", zl->zone_device);
+		json_object_object_add(z, "nodes_shift",
+				       json_object_new_int(zl->nodes_shift));
+		put_str(z, "nodes_source", zl->nodes_source);
+		json_object_object_add(o, "zone_layout", z);
+	}
 
 	c = json_object_new_object();
 	put_u64(c, "regions", census->regions);
@@ -156,6 +168,14 @@ static double get_double(json_object *o, const char *key)
 	if (!o || !json_object_object_get_ex(o, key, &v))
 		return 0;
 	return json_object_get_double(v);
+}
+
+/* Seconds an option said: what options.c would take, else -1. */
+static double get_seconds(json_object *o, const char *key)
+{
+	double v = get_double(o, key);
+
+	return v >= 0 && v <= MAX_SECONDS ? v : -1;
 }
 
 static uint64_t get_u64(json_object *o, const char *key)
@@ -241,10 +261,15 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 
 	h->run = get_bool(opts, "run");
 	h->events = get_bool(opts, "events");
-	h->teardown_timeout_s = get_double(opts, "teardown_timeout");
-	h->layout_wait_s = get_double(opts, "layout_wait");
-	h->settle_s = get_double(opts, "settle");
-	h->older_than_s = get_double(opts, "older_than");
+	h->teardown_timeout_s = get_seconds(opts, "teardown_timeout");
+	h->layout_wait_s = get_seconds(opts, "layout_wait");
+	h->settle_s = get_seconds(opts, "settle");
+	h->older_than_s = get_seconds(opts, "older_than");
+	if (h->teardown_timeout_s < 0 || h->layout_wait_s < 0 ||
+	    h->settle_s < 0 || h->older_than_s < 0) {
+		snprintf(err, len, "its head's options say seconds out of range");
+		return -1;
+	}
 	h->fail_on_leak = get_bool(opts, "fail_on_leak");
 	h->scope = get_u64(opts, "scope");
 	cmd = get(opts, "cmd", json_type_array);

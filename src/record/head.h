@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include "kernel/kstate.h"
 #include "kernel/status.h"
+#include "kernel/zone_layout.h"
 #include "model/tracker.h"
 #include "options.h"
 
@@ -45,10 +46,11 @@ struct zrec_head {
 	char *teardown;
 };
 
+/* zl may be NULL: not known */
 json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 			const struct census_result *census,
-			const struct tracker *t, uint64_t t0_ns,
-			uint64_t start_ns);
+			const struct zone_layout *zl, const struct tracker *t,
+			uint64_t t0_ns, uint64_t start_ns);
 /* 0, or -1 with one sentence in err. head_release() in either case. */
 int head_read(json_object *o, struct zrec_head *h, char *err, size_t len);
 void head_release(struct zrec_head *h);

@@ -272,6 +272,11 @@ static bool expect(struct replay *r, uint16_t type, size_t prefix, size_t size,
 	}
 	*nr = size ? (f->len - prefix - sizeof(*ret)) / size : 0;
 	memcpy(ret, f->data + f->len - sizeof(*ret), sizeof(*ret));
+	/* a read's result: 0 or -errno (a release's: a pgmap id) */
+	if (type != ZREC_RELEASE && (*ret > 0 || *ret < -4095)) {
+		damaged(r, f->offset, "a read's result is no error number");
+		return false;
+	}
 	return true;
 }
 
@@ -354,6 +359,10 @@ static int replay_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
 		return -EIO;
 	}
 	memcpy(&z, f.data, sizeof(z));
+	if (z.ret > 0 || z.ret < -4095) {
+		damaged(r, f.offset, "a read's result is no error number");
+		return -EIO;
+	}
 	if (z.slot != slot) {
 		stop(r,
 		     "at offset %llu: out of step: slot %u's references, "

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mkrecording FILE [FOLIOS [EVENTS]]\n");
 		return 2;
 	}
-	head = head_build(&cfg, &st, &census, &t, ns, ns);
+	head = head_build(&cfg, &st, &census, NULL, &t, ns, ns);
 	if (zrec_writer_open(&w, argv[1], 0, 1,
 			     json_object_to_json_string_ext(
 				     head, JSON_C_TO_STRING_PLAIN))) {
