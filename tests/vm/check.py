@@ -336,6 +336,12 @@ def check_dax(c, out):
 
 
 def check_p2p(c, out):
+    check_p2p_session(c, out)
+    check_full_disk(c, out)
+
+
+def check_p2p_session(c, out):
+    """The daemon's counts and events of p2pwork's mapped pages."""
     objs = session(c, "p2p", "zdevmon", f"{out}/zdevmon.ndjson")
     if not objs:
         return
@@ -359,7 +365,6 @@ def check_p2p(c, out):
          (sum(e["event"] == "map" for e in events),
           sum(e["event"] == "free" for e in events)),
          (t["pages_mapped"], t["pages_mapped"]))
-    check_full_disk(c, out)
 
 
 def check_full_disk(c, out):
@@ -453,6 +458,12 @@ def check_skips(c, out, scen, path):
 
 
 def check_hmm(c, out):
+    check_hmm_work(c, out)
+    check_hmm_suite(c, out)
+
+
+def check_hmm_work(c, out):
+    """hmmwork's migrations, THP and splits against the driver's snapshot."""
     objs = session(c, "hmm", "work", f"{out}/work.ndjson")
     if objs:
         t = truth(f"{out}/truth.txt")
@@ -490,6 +501,9 @@ def check_hmm(c, out):
         c.eq("hmm: live device folios at the end",
              total(priv, "live_folios"), 0)
 
+
+def check_hmm_suite(c, out):
+    """hmm-tests under zdevmon against without, and migcount's counts."""
     plain = test_results(f"{out}/hmm-tests-plain.txt")
     under = test_results(f"{out}/hmm-tests-zdevmon.txt")
     c.need("hmm-tests: ran", len(plain) > 20, f"{len(plain)} results")
@@ -1829,7 +1843,8 @@ def main():
                        "timed out; see its serial log)"):
             continue
         try:
-            CHECKS[s](c, d)
+            # a scenario, or one part of one (tests/fixtures)
+            CHECKS.get(s, globals().get(f"check_{s}"))(c, d)
             check_replays(c, d)
         except (OSError, KeyError, IndexError, ValueError) as e:
             c.check(f"{s}: results readable", False, repr(e))

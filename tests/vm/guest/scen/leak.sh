@@ -57,6 +57,7 @@ mkdir -p /tmp/zunit && chown 61234:61234 /tmp/zunit
 # (as shipped: fentry; Debian's kernel.perf_event_paranoid=3 would ask
 # CAP_SYS_ADMIN of kprobes)
 unitsandbox /bin/zdevmon.service zdevmon -q -i 1 --stacks \
+	--record /tmp/zunit/z.zrec \
 	--teardown-timeout 3 --json /tmp/zunit/z.ndjson 2>"$OUT/unit.stderr" &
 zpid=$!
 zdev_wait_start "/tmp/zunit/z.ndjson" "$OUT/unit.stderr"
@@ -74,3 +75,4 @@ kill -INT $zpid
 wait $zpid
 echo "zdevmon exit $?" >>"$OUT/unit.stderr"
 cp /tmp/zunit/z.ndjson "$OUT/unit.ndjson"
+cp /tmp/zunit/z.zrec "$OUT/unit.zrec"
