@@ -218,7 +218,6 @@ static const struct argp_option run_options[] = {
 	{},
 };
 
-
 static int parse_seconds(const char *arg, double min, double *out)
 {
 	char *end;

@@ -116,17 +116,34 @@ const struct ksyms *session_ksyms(struct session *s, bool reload)
 }
 
 /* The kernel's symbols, from the files opened while privileged. */
+static struct ksyms *load_ksyms(struct session *s, struct ksyms *old)
+{
+	ksyms_free(old);
+	return s->kallsyms_fd >= 0
+		       ? ksyms_load_fds(s->kallsyms_fd, s->modules_fd)
+		       : ksyms_load("/proc/kallsyms", "/proc/modules");
+}
+
 static const struct ksyms *live_ksyms(void *ctx, bool reload)
 {
 	struct session *s = ctx;
 
-	if (s->ksyms && !reload)
-		return s->ksyms;
-	ksyms_free(s->ksyms);
-	s->ksyms = s->kallsyms_fd >= 0
-			   ? ksyms_load_fds(s->kallsyms_fd, s->modules_fd)
-			   : ksyms_load("/proc/kallsyms", "/proc/modules");
+	if (!s->ksyms || reload)
+		s->ksyms = load_ksyms(s, s->ksyms);
 	return s->ksyms;
+}
+
+/*
+ * The recorder's own copy: its reloads (a module loaded since) must not
+ * change what the session's reports name.
+ */
+static const struct ksyms *record_ksyms(void *ctx, bool reload)
+{
+	struct session *s = ctx;
+
+	if (!s->record_ksyms || reload)
+		s->record_ksyms = load_ksyms(s, s->record_ksyms);
+	return s->record_ksyms;
 }
 
 /*
@@ -548,9 +565,17 @@ int session_pump(struct session *s, double until,
 		}
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
-		/* a teardown began (its event synced us): watch it closely */
-		if (tracker_foreach_pgmap(&s->tracker, teardown_unjudged, NULL))
+		/*
+		 * A teardown began (its ring record synced us): watch it
+		 * closely; and once a second whatever happened, should the
+		 * ring have dropped that record.
+		 */
+		if (tracker_foreach_pgmap(&s->tracker, teardown_unjudged,
+					  NULL) ||
+		    session_now() >= s->next_sync) {
+			s->next_sync = session_now() + 1;
 			session_judge_teardowns(s, s->cfg.teardown_timeout_s);
+		}
 		t = session_now();
 		if (t >= s->next_waits) {
 			s->next_waits = t + 1;
@@ -738,7 +763,7 @@ static int start_recording(struct session *s)
 
 	s->rec.stack = probes_stack;
 	s->rec.stack_ctx = s->probes;
-	s->rec.ksyms = live_ksyms;
+	s->rec.ksyms = record_ksyms;
 	s->rec.ksyms_ctx = s;
 	probes_status(s->probes, &st);
 	head = head_build(&s->cfg, &st, &s->census,
@@ -793,11 +818,15 @@ void session_close(struct session *s)
 		int err;
 
 		kstate_record(s->kstate, NULL);
+		uint64_t lost = s->rec.w.chunks_lost;
+
 		err = recorder_close(&s->rec);
 		if (err)
 			fprintf(stderr,
-				"zdevmon: the recording %s lost data: %s\n",
-				s->cfg.record_path, outfile_strerror(-err));
+				"zdevmon: the recording %s lost data (%" PRIu64
+				" chunks): %s\n",
+				s->cfg.record_path, lost,
+				outfile_strerror(-err));
 	}
 	ring_buffer__free(s->rb);
 	kstate_close(s->kstate);
@@ -808,6 +837,7 @@ void session_close(struct session *s)
 	leaks_release(&s->alerts);
 	leaks_release(&s->verdict);
 	ksyms_free(s->ksyms);
+	ksyms_free(s->record_ksyms);
 	if (s->kallsyms_fd >= 0)
 		close(s->kallsyms_fd);
 	if (s->modules_fd >= 0)

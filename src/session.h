@@ -53,9 +53,11 @@ struct session {
 	uint64_t t0_ns; /* the same, whole: as recorded */
 	double next_tick;
 	double next_waits;	     /* the next look at DAX layout waits */
+	double next_sync;	     /* the next look at teardowns, at least */
 	uint64_t json_lost_reported; /* lost lines already told about */
 	struct leak_report alerts;   /* teardown-with-live-folios, at once */
 	struct ksyms *ksyms;	     /* loaded when first needed */
+	struct ksyms *record_ksyms;  /* --record's own */
 	int kallsyms_fd, modules_fd; /* opened privileged, -1: not open */
 	struct http_server *http;    /* --listen */
 	uint64_t findings_by_rule[LEAK_RULE_MAX]; /* for /metrics */

@@ -140,7 +140,7 @@ int replay_mode(struct session *s)
 	s->t0_ns = h->t0_ns;
 	s->t0 = s->t0_ns / 1e9;
 
-	while (!judged && replay_next_step(r, &f) > 0) {
+	while (!judged && !session_signal && replay_next_step(r, &f) > 0) {
 		s->now_ns = f.ns;
 		s->now = f.ns / 1e9;
 		final |= f.type == ZREC_STEP_TICK && f.len == 8 + 5 &&

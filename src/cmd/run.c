@@ -165,7 +165,6 @@ int run_verdict(struct session *s, const struct zrec_verdict *v)
 	rc = (struct report_ctx){
 		.t = &s->tracker,
 		.r = &s->verdict,
-		.ks = session_ksyms(s, false),
 		.show_addresses = s->cfg.show_addresses,
 		.stack = s->src->stack,
 		.stack_ctx = s->src_ctx,
@@ -180,6 +179,8 @@ int run_verdict(struct session *s, const struct zrec_verdict *v)
 		.stack_overflows = st.stack_overflows,
 	};
 	session_tick(s, "final");
+	/* after the tick: an alert in it may have read the symbols again */
+	rc.ks = session_ksyms(s, false);
 	ret = exit_code(s, &rc, v);
 	rc.exit_code = ret;
 	report_text(stderr, &rc);

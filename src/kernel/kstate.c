@@ -341,9 +341,12 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	uint32_t slot;
 	__u64 top;
 
-	if (k->rec)
-		recorder_put(k->rec, ZREC_RELEASE, recorder_now_ns(), &pgmap_id,
-			     sizeof(pgmap_id));
+	if (k->rec) {
+		int32_t rslot = p ? p->slot : -1;
+
+		recorder_put(k->rec, ZREC_RELEASE, recorder_now_ns(), &rslot,
+			     sizeof(rslot));
+	}
 	if (!p || p->final || p->slot < 0 || p->slot >= ZDEV_MAX_SLOTS)
 		return;
 	slot = p->slot;
@@ -377,6 +380,7 @@ struct folios_walk {
 	struct kstate *k;
 	struct tracker *t;
 	int pgmap_id;
+	int slot;
 };
 
 /* A live folio into the tracker's cache, from its CI record. */
@@ -386,7 +390,7 @@ static int folio_add(uint64_t pfn, uint64_t bit, void *arg)
 	uint64_t rec = __atomic_load_n(&w->k->recs[bit], __ATOMIC_ACQUIRE);
 	struct zt_folio_view v =
 		zt_view_of_record(w->pgmap_id, pfn, rec, w->k->start_ns);
-	struct zrec_folio z = { pfn, rec, w->pgmap_id };
+	struct zrec_folio z = { pfn, rec, w->slot };
 
 	/* freed since its bit was read: its record may be gone already */
 	if (!(__atomic_load_n(&w->k->bits[bit / 64], __ATOMIC_ACQUIRE) &
@@ -409,7 +413,7 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 	for (slot = 0; slot < ZDEV_MAX_SLOTS; slot++) {
 		/* a copy: the kernel side may be writing it */
 		struct zdev_slot s = k->skel->bss->slots[slot];
-		struct folios_walk w = { k, t, k->pgmap_of[slot] };
+		struct folios_walk w = { k, t, k->pgmap_of[slot], slot };
 
 		if (!w.pgmap_id || s.bit_base + s.bit_len > k->recs_size / 8)
 			continue;

@@ -210,6 +210,16 @@ static struct zt_pgmap *pgmap_of_slot(struct tracker *t, uint32_t slot,
 	return NULL;
 }
 
+int tracker_pgmap_in_slot(const struct tracker *t, int slot)
+{
+	int i;
+
+	for (i = t->nr_pgmaps - 1; i >= 0; i--)
+		if (t->pgmaps[i]->slot == slot && !t->pgmaps[i]->final)
+			return t->pgmaps[i]->id;
+	return 0;
+}
+
 struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
 				      const struct zdev_slot *s,
 				      const struct zdev_pgmap_counters *sum)

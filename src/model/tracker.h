@@ -180,6 +180,8 @@ int tracker_folio_add(struct tracker *t, int pgmap_id,
 		      const struct zt_folio_view *v);
 
 const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id);
+/* The id of the pgmap holding the kernel side's slot now, or 0. */
+int tracker_pgmap_in_slot(const struct tracker *t, int slot);
 uint64_t tracker_anomalies(const struct zt_pgmap *p);
 uint64_t tracker_live_folios(const struct tracker *t);
 bool tracker_folio(const struct tracker *t, uint64_t pfn,

@@ -54,7 +54,7 @@ enum zrec_type {
 			  * its own outside any other */
 	ZREC_SYNC,	 /* u64 events by kind, then intake_slot each */
 	ZREC_REFS,	 /* struct zrec_refs: a waiting teardown's refs */
-	ZREC_RELEASE,	 /* s32 pgmap id: a gone pgmap's slot given back */
+	ZREC_RELEASE,	 /* s32 slot: a gone pgmap's slot given back */
 	ZREC_FOLIOS,	 /* struct zrec_folio each (CI mode) */
 	ZREC_PINS,	 /* intake_pin each */
 	ZREC_KALLOCS,	 /* intake_kalloc each */
@@ -91,7 +91,7 @@ struct zrec_refs {
 struct zrec_folio {
 	uint64_t pfn;
 	uint64_t rec; /* the CI record (include/zdev.h) */
-	int32_t pgmap_id;
+	int32_t slot; /* its pgmap's (recorded ids are a session's own) */
 	uint32_t pad;
 };
 

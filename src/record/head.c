@@ -267,7 +267,8 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 	h->older_than_s = get_seconds(opts, "older_than");
 	if (h->teardown_timeout_s < 0 || h->layout_wait_s < 0 ||
 	    h->settle_s < 0 || h->older_than_s < 0) {
-		snprintf(err, len, "its head's options say seconds out of range");
+		snprintf(err, len,
+			 "its head's options say seconds out of range");
 		return -1;
 	}
 	h->fail_on_leak = get_bool(opts, "fail_on_leak");

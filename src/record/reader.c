@@ -127,8 +127,7 @@ static int inflate_raw(const uint8_t *in, size_t stored, uint8_t *out,
 		return -1;
 	ret = inflate(&z, Z_FINISH);
 	inflateEnd(&z);
-	return ret == Z_STREAM_END && z.total_out == len &&
-			       z.total_in == stored
+	return ret == Z_STREAM_END && z.total_out == len && z.total_in == stored
 		       ? 0
 		       : -1;
 }

@@ -82,7 +82,7 @@ static void stop(struct replay *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->done)
+	if (r->err[0]) /* the first damage is the one told */
 		return;
 	va_start(ap, fmt);
 	vsnprintf(r->err, sizeof(r->err), fmt, ap);
@@ -303,18 +303,26 @@ static int replay_sync(void *ctx, struct tracker *t, int *gone, int max)
 	struct replay *r = ctx;
 	size_t kinds = sizeof(t->events_by_kind), nr, i;
 	struct intake_slot in;
-	struct zrec_frame f;
+	struct zrec_frame f = {};
 	int32_t ret;
 	int n = 0, k;
 
 	if (!expect(r, ZREC_SYNC, kinds, sizeof(in), &f, &nr, &ret))
 		return 0;
+	if (nr > ZDEV_MAX_SLOTS) {
+		damaged(r, f.offset, "a sync holds more slots than there are");
+		return 0;
+	}
 	memcpy(t->events_by_kind, f.data, kinds);
 	t->events = 0;
 	for (k = 0; k < ZDEV_EV_KIND_MAX; k++)
 		t->events += t->events_by_kind[k];
 	for (i = 0; i < nr; i++) {
 		memcpy(&in, f.data + kinds + i * sizeof(in), sizeof(in));
+		if (in.slot.info.slot >= ZDEV_MAX_SLOTS) {
+			damaged(r, f.offset, "a slot's index is out of range");
+			return n;
+		}
 		intake_slot(t, &in, gone, &n, max);
 	}
 	return n;
@@ -325,18 +333,18 @@ static void replay_release(void *ctx, struct tracker *t, int pgmap_id)
 	struct replay *r = ctx;
 	struct zt_pgmap *p =
 		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
-	struct zrec_frame f;
-	int32_t id;
+	int32_t slot, want = p ? p->slot : -1;
+	struct zrec_frame f = {};
 	size_t nr;
 
-	/* the release frame is the id alone: its "result" */
-	if (!expect(r, ZREC_RELEASE, 0, 0, &f, &nr, &id))
+	/* the release frame is the pgmap's slot alone: its "result" */
+	if (!expect(r, ZREC_RELEASE, 0, 0, &f, &nr, &slot))
 		return;
-	if (id != pgmap_id) {
+	if (slot != want) {
 		stop(r,
-		     "at offset %llu: out of step: pgmap %d released, the "
+		     "at offset %llu: out of step: slot %d released, the "
 		     "recording releases %d",
-		     (unsigned long long)f.offset, pgmap_id, id);
+		     (unsigned long long)f.offset, want, slot);
 		return;
 	}
 	if (p && !p->final && p->slot >= 0 && p->slot < ZDEV_MAX_SLOTS)
@@ -347,7 +355,7 @@ static int replay_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
 {
 	struct replay *r = ctx;
 	struct zrec_refs z;
-	struct zrec_frame f;
+	struct zrec_frame f = {};
 
 	if (next(r, &f, false) <= 0 || f.type != ZREC_REFS ||
 	    f.len != sizeof(z)) {
@@ -379,46 +387,50 @@ static int replay_folios(void *ctx, struct tracker *t)
 {
 	struct replay *r = ctx;
 	struct zrec_folio z;
-	struct zrec_frame f;
-	int32_t ret;
+	struct zrec_frame f = {};
+	int32_t ret, slot = -1;
 	size_t nr, i;
+	int id = 0;
 
-	tracker_folios_clear(t);
+	/* a cut recording keeps what it had */
 	if (!expect(r, ZREC_FOLIOS, 0, sizeof(z), &f, &nr, &ret))
 		return 0;
+	tracker_folios_clear(t);
 	for (i = 0; i < nr; i++) {
 		struct zt_folio_view v;
 
 		memcpy(&z, f.data + i * sizeof(z), sizeof(z));
-		v = zt_view_of_record(z.pgmap_id, z.pfn, z.rec,
-				      r->head.start_ns);
-		tracker_folio_add(t, z.pgmap_id, &v);
+		/* runs of one slot: its pgmap looked up once */
+		if (z.slot != slot) {
+			slot = z.slot;
+			id = tracker_pgmap_in_slot(t, slot);
+		}
+		v = zt_view_of_record(id, z.pfn, z.rec, r->head.start_ns);
+		tracker_folio_add(t, id, &v);
 	}
 	return ret;
 }
 
 /* A holder map's read: its entries, each into the tracker. */
-#define REPLAY_ENTRIES(name, type, frame, entry_t, begin, end)        \
-	static int replay_##name(void *ctx, struct tracker *t)        \
-	{                                                             \
-		struct replay *r = ctx;                               \
-		struct zrec_frame f;                                  \
-		entry_t in;                                           \
-		int32_t ret;                                          \
-		size_t nr, i;                                         \
-                                                                      \
-		begin;                                                \
-		if (expect(r, frame, 0, sizeof(in), &f, &nr, &ret)) { \
-			for (i = 0; i < nr; i++) {                    \
-				memcpy(&in, f.data + i * sizeof(in),  \
-				       sizeof(in));                   \
-				type(t, &in);                         \
-			}                                             \
-		} else {                                              \
-			ret = 0;                                      \
-		}                                                     \
-		end;                                                  \
-		return ret;                                           \
+#define REPLAY_ENTRIES(name, type, frame, entry_t, begin, end)            \
+	static int replay_##name(void *ctx, struct tracker *t)            \
+	{                                                                 \
+		struct replay *r = ctx;                                   \
+		struct zrec_frame f = {};                                 \
+		entry_t in;                                               \
+		int32_t ret;                                              \
+		size_t nr, i;                                             \
+                                                                          \
+		/* a cut recording keeps what it had */                   \
+		if (!expect(r, frame, 0, sizeof(in), &f, &nr, &ret))      \
+			return 0;                                         \
+		begin;                                                    \
+		for (i = 0; i < nr; i++) {                                \
+			memcpy(&in, f.data + i * sizeof(in), sizeof(in)); \
+			type(t, &in);                                     \
+		}                                                         \
+		end;                                                      \
+		return ret;                                               \
 	}
 
 REPLAY_ENTRIES(pins, intake_pin, ZREC_PINS, struct intake_pin,
@@ -433,7 +445,7 @@ REPLAY_ENTRIES(waits, intake_wait, ZREC_WAITS, struct intake_wait,
 static void replay_status(void *ctx, struct zdev_status *st)
 {
 	struct replay *r = ctx;
-	struct zrec_frame f;
+	struct zrec_frame f = {};
 	struct zrec_status z;
 	struct zrec_hook zh;
 	int i;

@@ -27,6 +27,8 @@ static int write_whole(struct zrec_writer *w, const struct iovec *iov, int cnt,
 	/* never half a chunk: the reader would stop there */
 	if (done > 0 && ftruncate(w->fd, w->size))
 		w->size += done; /* cannot take it back: it is there */
+	else if (done > 0)
+		lseek(w->fd, w->size, SEEK_SET); /* no hole before the next */
 	return done < 0 ? -errno : -ENOSPC;
 }
 
@@ -181,6 +183,10 @@ int zrec_boundary(struct zrec_writer *w)
 {
 	int err = zrec_flush(w);
 
+	if (!err && w->reopened) { /* after a failed rotation, at last */
+		w->reopened = 0;
+		return 1;
+	}
 	if (err || !w->max_size || w->size < w->max_size)
 		return err;
 	err = rotate(w);
@@ -193,8 +199,7 @@ int zrec_boundary(struct zrec_writer *w)
  * Raw deflate (RFC 1951): the chunk's CRC-32 is its one check, zlib's own
  * Adler-32 would be a second pass over the bytes.
  */
-int zrec_deflate(const void *in, size_t len, void *out,
-		 unsigned long *stored)
+int zrec_deflate(const void *in, size_t len, void *out, unsigned long *stored)
 {
 	z_stream z = { .next_in = (Bytef *)in,
 		       .avail_in = len,
@@ -202,8 +207,7 @@ int zrec_deflate(const void *in, size_t len, void *out,
 		       .avail_out = *stored };
 	int ret;
 
-	if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK)
+	if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	ret = deflate(&z, Z_FINISH);
 	*stored = z.total_out;
@@ -222,9 +226,13 @@ int zrec_flush(struct zrec_writer *w)
 	if (!w->path || !w->len || w->frame_open || w->hold)
 		return 0;
 	/* a rotation that could not create the new file: again now */
-	if (w->fd < 0 && (err = open_file(w))) {
-		out = NULL;
-		goto lost;
+	if (w->fd < 0) {
+		err = open_file(w);
+		if (err) {
+			out = NULL;
+			goto lost;
+		}
+		w->reopened = 1;
 	}
 	stored = compressBound(w->len);
 	out = malloc(stored);
@@ -257,6 +265,8 @@ int zrec_writer_close(struct zrec_writer *w)
 {
 	int err = zrec_flush(w) ?: w->failed;
 
+	if (!err && w->chunks_lost)
+		err = -EIO; /* some were lost, though the last got through */
 	if (w->fd >= 0 && close(w->fd) && !err)
 		err = -errno;
 	free(w->raw);

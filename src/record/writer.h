@@ -23,6 +23,7 @@ struct zrec_writer {
 	size_t frame_at; /* the open frame's offset in raw */
 	int frame_open;
 	int hold;	      /* frames being reordered: no flush */
+	int reopened;	      /* a new file began outside a boundary */
 	int failed;	      /* -errno of the last write, 0 after a success */
 	uint64_t chunks_lost; /* to write errors */
 	uint64_t frames;
@@ -48,8 +49,7 @@ int zrec_flush(struct zrec_writer *w);
  */
 int zrec_boundary(struct zrec_writer *w);
 /* A chunk's bytes deflated into out (*stored: its room, then its use). */
-int zrec_deflate(const void *in, size_t len, void *out,
-		 unsigned long *stored);
+int zrec_deflate(const void *in, size_t len, void *out, unsigned long *stored);
 /* Flush, close; the writer is empty after. 0 or the last -errno. */
 int zrec_writer_close(struct zrec_writer *w);
 

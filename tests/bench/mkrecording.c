@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 					.rec = ZDEV_REC_MAPPED |
 					       ((i & ZDEV_REC_BIRTH_MASK)
 						<< ZDEV_REC_BIRTH_SHIFT),
-					.pgmap_id = 1 };
+					.slot = 0 };
 
 		zrec_frame_add(&w, &z, sizeof(z));
 	}
