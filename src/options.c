@@ -544,29 +544,23 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	struct config *cfg = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = cfg;
-		state->child_inputs[1] = cfg;
-		break;
 	case 'o':
 		cfg->record_events = true;
 		return file_arg(state, "--output", arg, &cfg->record_path);
-	case ARGP_KEY_ARG:
-		cfg->cmd = &state->argv[state->next - 1];
-		state->next = state->argc;
+	case ARGP_KEY_ARG: /* with a command: run's */
 		cfg->run = true;
 		cfg->stacks = true;
-		break;
+		return parse_run(key, arg, state);
 	case ARGP_KEY_END:
 		if (!cfg->record_path) {
 			argp_error(state, "record wants -o FILE");
 			return EINVAL;
 		}
-		return parse_common(key, arg, state);
-	default:
-		return ARGP_ERR_UNKNOWN;
+		return cfg->cmd ? parse_run(key, arg, state)
+				: parse_common(key, arg, state);
+	default: /* the children's inputs, as run's */
+		return parse_run(key, arg, state);
 	}
-	return 0;
 }
 
 static const struct argp_option replay_options[] = {

@@ -70,6 +70,44 @@ static void test_bad_options(void **state)
 	assert_int_not_equal(PARSE(&cfg, "stray"), 0);
 }
 
+/* record: the daemon with its events, or run with a command; replay. */
+static void test_record_replay(void **state)
+{
+	/* cfg.cmd points into it: here, not in PARSE()'s scope */
+	char *argv[] = { "zdevmon",	   "record", "-o",  "r.zrec",
+			 "--fail-on-leak", "--",     "./t", "-x" };
+	struct config cfg;
+
+	assert_int_equal(PARSE(&cfg, "record", "-o", "r.zrec", "-d", "5"), 0);
+	assert_string_equal(cfg.record_path, "r.zrec");
+	assert_true(cfg.record_events && !cfg.run && !cfg.cmd);
+	assert_int_equal(options_parse(8, argv, &cfg, ARGP_SILENT), 0);
+	assert_true(cfg.run && cfg.stacks && cfg.fail_on_leak);
+	assert_string_equal(cfg.cmd[0], "./t");
+	assert_string_equal(cfg.cmd[1], "-x");
+	assert_int_not_equal(PARSE(&cfg, "record", "-d", "5"), 0);
+	assert_int_equal(PARSE(&cfg, "run", "--record", "c.zrec",
+			       "--record-max-size", "1M", "--", "t"),
+			 0);
+	assert_true(cfg.run && !cfg.record_events);
+	assert_int_equal(cfg.record_max_size, 1 << 20);
+	assert_int_not_equal(PARSE(&cfg, "--record-max-size", "1M"), 0);
+	assert_int_not_equal(
+		PARSE(&cfg, "--record", "r", "--record-max-size", "1k"), 0);
+
+	assert_int_equal(PARSE(&cfg, "replay", "--report-json", "j", "-q",
+			       "--fail-on-leak", "r.zrec"),
+			 0);
+	assert_string_equal(cfg.replay_path, "r.zrec");
+	assert_true(cfg.fail_on_leak && cfg.quiet);
+	assert_int_not_equal(PARSE(&cfg, "replay"), 0);
+	assert_int_not_equal(PARSE(&cfg, "replay", "a.zrec", "b.zrec"), 0);
+	/* its thresholds are the recording's */
+	assert_int_not_equal(PARSE(&cfg, "replay", "--older-than", "1", "r"),
+			     0);
+	assert_int_not_equal(PARSE(&cfg, "replay", "--listen", "9000", "r"), 0);
+}
+
 /* The ring: whole pages, a power of two of them, within bounds. */
 static void test_ring_size(void **state)
 {
@@ -185,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_record_replay),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_ring_size),
 		cmocka_unit_test(test_zone_layout_debian),
