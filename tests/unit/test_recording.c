@@ -17,8 +17,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <zlib.h>
+#include "fake_file.h"
 #include "record/format.h"
 #include "record/reader.h"
+#include "record/record.h"
 #include "record/writer.h"
 
 static char dir[64], path[128];
@@ -318,6 +320,88 @@ static void test_rotation(void **state)
 	assert_true(frames > 3 && frames < 40);
 }
 
+/* The recorder's sources, as the live session gives them. */
+static struct ksyms *fake_ks;
+
+static int fake_stack(void *ctx, int32_t id, uint64_t *ips, int max)
+{
+	ips[0] = 0xffffffff81000010ULL + id;
+	ips[1] = 0xffffffffc0000020ULL; /* in a module */
+	return 2;
+}
+
+static const struct ksyms *fake_ksyms(void *ctx, bool reload)
+{
+	return fake_ks;
+}
+
+/* The kinds of frame a file holds, in order, as a string of letters. */
+static void kinds_of(const char *file, char *out, size_t len)
+{
+	struct zrec_reader r;
+	struct zrec_frame f;
+	size_t n = 0;
+
+	assert_int_equal(zrec_reader_open(&r, file), 0);
+	while (zrec_next(&r, &f) == 1 && n + 1 < len)
+		out[n++] = f.type == ZREC_STACK	    ? 's'
+			   : f.type == ZREC_SYMS    ? 'y'
+			   : f.type == ZREC_PINS    ? 'p'
+			   : f.type < ZREC_STEP_MAX ? 'T'
+						    : '?';
+	out[n] = '\0';
+	assert_string_equal(r.err, "");
+	zrec_reader_close(&r);
+}
+
+/*
+ * A frame's stacks and their symbols go before it; a rotated file names
+ * again every stack and symbol known, before its first step.
+ */
+static void test_recorder_names(void **state)
+{
+	int kfd = fake_file("ffffffff81000000 T first_func\n"
+			    "ffffffff82000000 T _etext\n"
+			    "ffffffffc0000000 t mod_func [zdev_leak]\n"),
+	    mfd = fake_file("zdev_leak 4096 0 - Live 0xffffffffc0000000\n");
+	struct recorder r = { .stack = fake_stack, .ksyms = fake_ksyms };
+	static uint8_t noise[70000];
+	char kinds[64], name[160];
+	uint64_t ns = 1;
+	int i;
+
+	fake_ks = ksyms_load_fds(kfd, mfd);
+	assert_non_null(fake_ks);
+	for (i = 0; i < (int)sizeof(noise); i++)
+		noise[i] = rand();
+	assert_int_equal(
+		recorder_open(&r, path, 64 << 10, 2, json_object_new_object()),
+		0);
+	/* a step, then a read naming stack 5: s, y, y before p */
+	recorder_put(&r, ZREC_STEP_TICK, ns++, "x", 1);
+	recorder_begin(&r, ZREC_PINS, ns++);
+	recorder_add(&r, noise, 16);
+	recorder_stack(&r, 5);
+	recorder_stack(&r, 5); /* once */
+	recorder_end(&r);
+	recorder_flush(&r);
+	/* enough to pass the size at the next boundary */
+	recorder_put(&r, ZREC_STEP_TICK, ns++, noise, sizeof(noise));
+	recorder_flush(&r);
+	recorder_put(&r, ZREC_STEP_TICK, ns++, "y", 1);
+	assert_int_equal(recorder_close(&r), 0);
+
+	snprintf(name, sizeof(name), "%s.1", path);
+	kinds_of(name, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "TyyspT");
+	/* the new file: its names first, then the step */
+	kinds_of(path, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "yysT");
+	ksyms_free(fake_ks);
+	close(kfd);
+	close(mfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_not_a_recording),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recorder_names, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
