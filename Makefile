@@ -48,7 +48,7 @@ KERNEL_SRCS := src/kernel/probe.c src/kernel/kstate.c src/kernel/zone_layout.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c
 MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c \
 	src/model/waits.c src/model/kallocs.c src/model/usage.c \
-	src/model/intake.c
+	src/model/intake.c src/model/setups.c
 OUTPUT_SRCS := src/output/table.c src/output/objects.c src/output/report.c \
 	src/output/metrics.c src/output/ndjson.c src/output/outfile.c \
 	src/output/listen.c

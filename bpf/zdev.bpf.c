@@ -1595,7 +1595,11 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 	return 0;
 }
 
-static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
+/* setups.bpf.h: a migration set up, open until its finalize */
+static __always_inline void setup_opened(void *ctx, __u64 args, __u64 src,
+					 __u64 pages, __u64 npages);
+
+static __always_inline int on_migrate_vma_setup(void *ctx, __u64 args, long ret)
 {
 	struct migrate_vma *m = (void *)args;
 	struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_MIGRATE_VMA_SETUP);
@@ -1617,13 +1621,14 @@ static __always_inline int on_migrate_vma_setup(__u64 args, long ret)
 		 &w, 0);
 	cpages = w.pages;
 	bpf_map_update_elem(&setup_cpages, &args, &cpages, BPF_ANY);
+	setup_opened(ctx, args, w.src, w.pages, w.npages);
 	return 0;
 }
 
 SEC("fexit/migrate_vma_setup")
 int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
 {
-	return on_migrate_vma_setup(arg_u64(ctx, 0), ret);
+	return on_migrate_vma_setup(ctx, arg_u64(ctx, 0), ret);
 }
 
 EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, ZDEV_HOOK_MIGRATE_VMA_PAGES,
@@ -1652,7 +1657,7 @@ int BPF_KRETPROBE(migrate_vma_setup_kretprobe, long ret)
 
 	if (!unstash_args(ZDEV_HOOK_MIGRATE_VMA_SETUP, &s))
 		return 0;
-	return on_migrate_vma_setup(s.arg0, ret);
+	return on_migrate_vma_setup(ctx, s.arg0, ret);
 }
 
 /* migrate_device_pages(src, dst, npages): three arguments to keep. */
@@ -1717,7 +1722,8 @@ static __always_inline int count_call(int hook)
 		return count_call(hook); \
 	}
 
-COUNT_HOOK(migrate_vma_finalize, ZDEV_HOOK_MIGRATE_VMA_FINALIZE)
+/* migrate_vma_finalize: a migration closed */
+#include "setups.bpf.h"
 COUNT_HOOK(migrate_device_range, ZDEV_HOOK_MIGRATE_DEVICE_RANGE)
 COUNT_HOOK(migrate_device_finalize, ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE)
 

@@ -508,6 +508,28 @@ struct zdev_kalloc {
 };
 
 /*
+ * A migration set up and not yet finalized: migrate_vma_setup() returned
+ * pages locked behind migration entries (every CPU access to them waits
+ * in migration_entry_wait()), and only migrate_vma_finalize() lets them
+ * go. Keyed by the src array's address (the API's arrays, unique while
+ * the migration is open) in the open_setups map from setup's exit to
+ * finalize's entry: who set it up, where.
+ */
+#define ZDEV_MAX_SETUPS 4096
+
+struct zdev_setup {
+	__u64 args;	/* struct migrate_vma * */
+	__u64 first_ns; /* bpf_ktime_get_ns() at setup's return */
+	__u64 cgroup;	/* cgroup v2 id of the task */
+	__u64 pages;	/* collected: pages locked (or holes) */
+	__u64 npages;	/* entries of the range */
+	__u32 tgid, pid;
+	__s32 stack_id; /* setup's caller's kernel stack, -1: none */
+	__u32 foreign;	/* by a task outside run's --scope */
+	char comm[16];
+};
+
+/*
  * Per-folio state. Both modes: one bit per device page in live_bits, set
  * while the folio headed there is live; each pgmap's ranges laid end to
  * end from its slot's bit_base (zdev_bit_of()). CI mode (run, --stacks):
@@ -681,6 +703,8 @@ _Static_assert(sizeof(struct zdev_mm_stats) == 56,
 	       "address spaces: no hidden padding");
 _Static_assert(sizeof(struct zdev_kalloc) == 64,
 	       "in-kernel allocations: no hidden padding");
+_Static_assert(sizeof(struct zdev_setup) == 72,
+	       "open migrations: no hidden padding");
 _Static_assert(sizeof(struct zdev_layout_wait) == 96,
 	       "layout waits: no hidden padding");
 _Static_assert(sizeof(struct zdev_slot) == 80 + sizeof(struct zdev_pgmap_info),

@@ -55,6 +55,8 @@ static const char run_doc[] =
 	"  unmapped-not-freed (warning) with --older-than: folios unmapped and "
 	"not freed for that long when CMD ended\n"
 	"  double-free, free-while-mapped, mapcount-negative (error)\n"
+	"  migration-not-finalized (error)  migrate_vma_setup() without its "
+	"migrate_vma_finalize(): pages left locked\n"
 	"Folios alive before monitoring began are never called leaks. "
 	"Findings are grouped by the kernel stack the folios were born at.\n"
 	"\n"

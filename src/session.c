@@ -223,6 +223,7 @@ void session_holders(struct session *s)
 {
 	session_waits(s);
 	refill(s, s->src->kallocs, "the in-kernel allocations");
+	refill(s, s->src->setups, "the open migrations");
 	refill(s, s->src->usage, "the processes' device pages");
 }
 
@@ -673,6 +674,7 @@ static int live_pgmap_refs(void *ctx, uint32_t slot, int64_t *count)
 	}
 LIVE_READ(pins)
 LIVE_READ(kallocs)
+LIVE_READ(setups)
 LIVE_READ(usage)
 LIVE_READ(waits)
 LIVE_READ(folios)
@@ -689,6 +691,7 @@ static const struct source_ops live_ops = {
 	.pgmap_refs = live_pgmap_refs,
 	.pins = live_pins,
 	.kallocs = live_kallocs,
+	.setups = live_setups,
 	.usage = live_usage,
 	.waits = live_waits,
 	.folios = live_folios,

@@ -22,6 +22,7 @@ struct source_ops {
 	int (*pgmap_refs)(void *ctx, uint32_t slot, int64_t *count);
 	int (*pins)(void *ctx, struct tracker *t);
 	int (*kallocs)(void *ctx, struct tracker *t);
+	int (*setups)(void *ctx, struct tracker *t);
 	int (*usage)(void *ctx, struct tracker *t);
 	int (*waits)(void *ctx, struct tracker *t);
 	int (*folios)(void *ctx, struct tracker *t);

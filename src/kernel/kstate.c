@@ -491,6 +491,29 @@ int kstate_kallocs(struct kstate *k, struct tracker *t)
 				   kalloc_add, k));
 }
 
+static int setup_add(__u64 src, const void *val, void *ctx)
+{
+	struct kstate *k = ctx;
+	struct intake_setup in = { .src = src };
+
+	memcpy(&in.rec, val, sizeof(in.rec));
+	rec_add(k, &in, sizeof(in));
+	rec_stack(k, in.rec.stack_id);
+	rec_cgroup(k, in.rec.cgroup);
+	return intake_setup(k->t, &in);
+}
+
+int kstate_setups(struct kstate *k, struct tracker *t)
+{
+	struct zdev_setup rec;
+
+	setups_clear(&t->setups);
+	rec_begin(k, ZREC_SETUPS);
+	k->t = t;
+	return rec_end(k, map_each(bpf_map__fd(k->skel->maps.open_setups), &rec,
+				   setup_add, k));
+}
+
 static int usage_put(struct kstate *k, const struct intake_usage *in)
 {
 	rec_add(k, in, sizeof(*in));

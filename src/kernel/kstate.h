@@ -59,6 +59,8 @@ int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count);
 int kstate_pins(struct kstate *k, struct tracker *t);
 /* Refill the tracker's in-kernel allocations from the kallocs map. */
 int kstate_kallocs(struct kstate *k, struct tracker *t);
+/* Refill the tracker's open migrations from the open_setups map. */
+int kstate_setups(struct kstate *k, struct tracker *t);
 /* Refill the tracker's owners from the mm_stats and cgroup_stats maps. */
 int kstate_usage(struct kstate *k, struct tracker *t);
 /* Refill the tracker's waits from the kernel's layout_waits map. */

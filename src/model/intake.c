@@ -41,6 +41,11 @@ int intake_kalloc(struct tracker *t, const struct intake_kalloc *in)
 			   &in->rec);
 }
 
+int intake_setup(struct tracker *t, const struct intake_setup *in)
+{
+	return setups_add(&t->setups, in->src, &in->rec);
+}
+
 int intake_wait(struct tracker *t, const struct intake_wait *in)
 {
 	return waits_put(&t->waits, in->tid, pgmap_id(t, in->rec.pgmap),

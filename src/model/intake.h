@@ -29,6 +29,11 @@ struct intake_kalloc {
 	struct zdev_kalloc rec;
 };
 
+struct intake_setup {
+	uint64_t src;
+	struct zdev_setup rec;
+};
+
 struct intake_wait {
 	uint64_t tid;
 	struct zdev_layout_wait rec;
@@ -57,6 +62,7 @@ struct zt_pgmap *intake_slot(struct tracker *t, const struct intake_slot *in,
 int intake_pin(struct tracker *t, const struct intake_pin *in);
 int intake_kalloc(struct tracker *t, const struct intake_kalloc *in);
 int intake_wait(struct tracker *t, const struct intake_wait *in);
+int intake_setup(struct tracker *t, const struct intake_setup *in);
 int intake_usage(struct tracker *t, const struct intake_usage *in);
 
 #endif /* ZDEVMON_INTAKE_H */

@@ -26,6 +26,10 @@ static const struct {
 			       "freed while a page table still mapped it" },
 	[LEAK_MAPCOUNT_NEGATIVE] = { "mapcount-negative", LEAK_ERROR,
 				     "unmapped more often than mapped" },
+	[LEAK_MIGRATION_OPEN] = { "migration-not-finalized", LEAK_ERROR,
+				  "locked behind migration entries by "
+				  "migrate_vma_setup(), never finalized: CPU "
+				  "accesses to them wait forever" },
 };
 
 const char *leak_rule_name(enum leak_rule rule)
@@ -117,6 +121,7 @@ static struct leak_finding *finding_of(struct leak_report *r,
 		f->holder = key->holder;
 		f->holder.pins = 0;
 		f->holder.allocations = 0;
+		f->holder.migrations = 0;
 	}
 	return f;
 }
@@ -388,6 +393,28 @@ static int add_anomalies(const struct tracker *t, struct leak_report *r)
 	return tracker_foreach_pgmap(t, add_anomalies_of, r);
 }
 
+/* Migrations set up under monitoring and never finalized, by caller. */
+static int add_open_setups(const struct tracker *t, struct leak_report *r)
+{
+	struct leak_finding *f, key;
+
+	for (size_t i = 0; i < t->setups.nr; i++) {
+		const struct zt_setup *s = &t->setups.v[i];
+
+		if (s->k.foreign)
+			continue;
+		holder_key(&key, LEAK_HELD_BY_MIGRATION, -1, s->k.tgid,
+			   s->k.pid, s->k.comm, s->k.cgroup);
+		f = finding_of(r, LEAK_MIGRATION_OPEN, 0, 0, s->k.stack_id,
+			       &key);
+		if (!f)
+			return -ENOMEM;
+		f->holder.migrations++;
+		f->pages += s->k.pages;
+	}
+	return 0;
+}
+
 int leaks_after_run(const struct tracker *t, struct leak_report *r)
 {
 	struct walk w = { .t = t, .r = r, .rule = LEAK_LIVE_AFTER_RUN };
@@ -395,6 +422,8 @@ int leaks_after_run(const struct tracker *t, struct leak_report *r)
 	tracker_foreach_folio(t, add_folio, &w);
 	if (!w.err)
 		w.err = add_pinned_unseen(t, r);
+	if (!w.err)
+		w.err = add_open_setups(t, r);
 	if (w.err)
 		return w.err;
 	return add_anomalies(t, r);
@@ -414,6 +443,7 @@ int leaks_merge(struct leak_report *dst, const struct leak_report *src)
 			return -ENOMEM;
 		f->holder.pins += s->holder.pins;
 		f->holder.allocations += s->holder.allocations;
+		f->holder.migrations += s->holder.migrations;
 		if (!f->folios) {
 			f->example_pfn = s->example_pfn;
 			f->last_stack_id = s->last_stack_id;

@@ -19,6 +19,7 @@ enum leak_rule {
 	LEAK_DOUBLE_FREE,	 /* freed twice, or never born */
 	LEAK_FREE_MAPPED,	 /* freed while still mapped */
 	LEAK_MAPCOUNT_NEGATIVE,	 /* more unmaps than maps */
+	LEAK_MIGRATION_OPEN,	 /* migrate_vma_setup() without finalize */
 	LEAK_RULE_MAX,
 };
 
@@ -29,9 +30,10 @@ enum leak_severity {
 };
 
 enum leak_held_by {
-	LEAK_HELD_BY_BIRTH,  /* nothing more known: the birth's stack */
-	LEAK_HELD_BY_PIN,    /* GUP pins */
-	LEAK_HELD_BY_KALLOC, /* in-kernel allocations (P2PDMA) */
+	LEAK_HELD_BY_BIRTH,	/* nothing more known: the birth's stack */
+	LEAK_HELD_BY_PIN,	/* GUP pins */
+	LEAK_HELD_BY_KALLOC,	/* in-kernel allocations (P2PDMA) */
+	LEAK_HELD_BY_MIGRATION, /* a migration never finalized */
 };
 
 struct leak_finding {
@@ -69,6 +71,7 @@ struct leak_finding {
 		uint64_t cgroup; /* cgroup v2 id */
 		int64_t pins;
 		uint64_t allocations; /* LEAK_HELD_BY_KALLOC */
+		uint64_t migrations;  /* LEAK_HELD_BY_MIGRATION */
 	} holder;
 };
 
@@ -94,7 +97,8 @@ int leaks_unmapped(const struct tracker *t, uint64_t now_ns,
  * The end of a run: every live folio born under monitoring (pre-existing
  * ones are only counted), every folio still pinned by a pin taken under
  * monitoring (live to the kernel even where its birth is not seen: FS DAX
- * under v6.1/6.12's devmap scheme), and the anomaly rules.
+ * under v6.1/6.12's devmap scheme), every migration set up and never
+ * finalized, and the anomaly rules.
  */
 int leaks_after_run(const struct tracker *t, struct leak_report *r);
 

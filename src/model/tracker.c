@@ -38,6 +38,7 @@ void tracker_release(struct tracker *t)
 	pins_release(&t->pins);
 	waits_release(&t->waits);
 	kallocs_release(&t->kallocs);
+	setups_release(&t->setups);
 	usage_release(&t->usage);
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);

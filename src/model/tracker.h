@@ -15,6 +15,7 @@
 #include "kallocs.h"
 #include "usage.h"
 #include "pins.h"
+#include "setups.h"
 #include "waits.h"
 #include "zdev.h"
 
@@ -108,6 +109,7 @@ struct tracker {
 	struct zt_pins pins;	   /* pinned device folios, read each tick */
 	struct zt_waits waits;	   /* tasks waiting for busy DAX pages */
 	struct zt_kallocs kallocs; /* in-kernel P2PDMA allocations */
+	struct zt_setups setups;   /* migrations not finalized */
 	struct zt_usage usage;	   /* device pages per process, cgroup */
 	uint64_t owners[64];	   /* owner cookies, id = index + 1 */
 	int nr_owners;

@@ -131,6 +131,8 @@ static const char *finding_verb(const struct leak_finding *f)
 		return "pinned at";
 	if (f->held_by == LEAK_HELD_BY_KALLOC)
 		return "allocated at";
+	if (f->held_by == LEAK_HELD_BY_MIGRATION)
+		return "set up at";
 	return f->rule == LEAK_LIVE_AFTER_RUN ||
 			       f->rule == LEAK_TEARDOWN_LIVE ||
 			       f->rule == LEAK_UNMAPPED_NOT_FREED
@@ -149,12 +151,19 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 	for (i = 0; sev[i] && i < 15; i++)
 		upper[i] = sev[i] - 32;
 	upper[i] = '\0';
-	fprintf(out,
-		"  %s %s: pgmap %d (%s): %" PRIu64 " folio%s (%" PRIu64
-		" pages) %s\n",
-		upper, leak_rule_name(f->rule), f->pgmap_id,
-		tracker_type_name(f->pgmap_type), f->folios,
-		f->folios == 1 ? "" : "s", f->pages, leak_finding_text(f));
+	/* a migration's pages are any memory's: no pgmap to name */
+	if (f->rule == LEAK_MIGRATION_OPEN)
+		fprintf(out, "  %s %s: %" PRIu64 " pages %s\n", upper,
+			leak_rule_name(f->rule), f->pages,
+			leak_finding_text(f));
+	else
+		fprintf(out,
+			"  %s %s: pgmap %d (%s): %" PRIu64 " folio%s (%" PRIu64
+			" pages) %s\n",
+			upper, leak_rule_name(f->rule), f->pgmap_id,
+			tracker_type_name(f->pgmap_type), f->folios,
+			f->folios == 1 ? "" : "s", f->pages,
+			leak_finding_text(f));
 	if (f->refs >= 0 && f->unexplained_refs >= 0 && f->kalloc_refs > 0)
 		fprintf(out,
 			"      memunmap_pages() waits for %" PRId64
@@ -185,6 +194,19 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			"only by pci_free_p2pmem()\n",
 			f->holder.allocations,
 			f->holder.allocations == 1 ? "" : "s", f->holder.tgid,
+			f->holder.comm, path ? " in cgroup " : "",
+			path ? path : "");
+	}
+	if (f->held_by == LEAK_HELD_BY_MIGRATION) {
+		char cg[256];
+		const char *path =
+			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
+
+		fprintf(out,
+			"      %" PRIu64 " migration%s set up by pid %u "
+			"(%s)%s%s: migrate_vma_finalize() never came\n",
+			f->holder.migrations,
+			f->holder.migrations == 1 ? "" : "s", f->holder.tgid,
 			f->holder.comm, path ? " in cgroup " : "",
 			path ? path : "");
 	}
@@ -352,10 +374,13 @@ static void holder_json(const struct report_ctx *c,
 						   site_buf, sizeof(site_buf));
 
 	bool pin = f->held_by == LEAK_HELD_BY_PIN;
+	bool mig = f->held_by == LEAK_HELD_BY_MIGRATION;
 
 	json_object_object_add(
 		j, "held_by",
-		json_object_new_string(pin ? "pin" : "p2pdma_allocation"));
+		json_object_new_string(pin   ? "pin"
+				       : mig ? "migration"
+					     : "p2pdma_allocation"));
 	if (pin)
 		json_object_object_add(j, "birth_site",
 				       site ? json_object_new_string(site)
@@ -371,6 +396,8 @@ static void holder_json(const struct report_ctx *c,
 	if (pin)
 		json_object_object_add(h, "pins",
 				       json_object_new_int64(f->holder.pins));
+	else if (mig)
+		json_add_u64(h, "migrations", f->holder.migrations);
 	else
 		json_add_u64(h, "allocations", f->holder.allocations);
 	json_object_object_add(j, "holder", h);
@@ -493,7 +520,10 @@ static char *case_text(const struct report_ctx *c, int pgmap_id, int rule,
 		if (f->pgmap_id != pgmap_id || (int)f->rule != rule)
 			continue;
 		*err |= leak_rule_severity(f->rule) >= LEAK_ERROR;
-		if (!*msg)
+		if (!*msg && f->rule == LEAK_MIGRATION_OPEN)
+			snprintf(msg, msglen, "%" PRIu64 " pages %s", f->pages,
+				 leak_finding_text(f));
+		else if (!*msg)
 			snprintf(msg, msglen,
 				 "%" PRIu64 " folios (%" PRIu64 " pages) %s",
 				 f->folios, f->pages, leak_finding_text(f));
@@ -525,6 +555,12 @@ struct junit {
 	size_t failures;
 };
 
+/* Rules judged per pgmap; a migration is judged once, not per pgmap. */
+static bool per_pgmap(int rule)
+{
+	return rule != LEAK_MIGRATION_OPEN;
+}
+
 static int junit_count(const struct zt_pgmap *p, void *ctx)
 {
 	struct junit *j = ctx;
@@ -533,63 +569,74 @@ static int junit_count(const struct zt_pgmap *p, void *ctx)
 	int rule;
 
 	for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
+		if (!per_pgmap(rule))
+			continue;
 		free(case_text(j->c, p->id, rule, &err, msg, sizeof(msg)));
 		j->failures += err;
 	}
 	return 0;
 }
 
+/* One rule's test case: passed, failed with its findings, or told. */
+static void junit_case(struct junit *j, const char *classname, int pgmap_id,
+		       int rule)
+{
+	char msg[200];
+	bool err;
+	char *text = case_text(j->c, pgmap_id, rule, &err, msg, sizeof(msg));
+
+	fprintf(j->out, "    <testcase classname=\"%s\" name=\"%s\"", classname,
+		leak_rule_name(rule));
+	if (!text) {
+		fprintf(j->out, "/>\n");
+		return;
+	}
+	if (err) {
+		fprintf(j->out, ">\n      <failure type=\"%s\" message=\"",
+			leak_rule_name(rule));
+		xml_escaped(j->out, msg);
+		fprintf(j->out, "\">");
+		xml_escaped(j->out, text);
+		fprintf(j->out, "</failure>\n");
+	} else {
+		fprintf(j->out, ">\n      <system-out>");
+		xml_escaped(j->out, text);
+		fprintf(j->out, "</system-out>\n");
+	}
+	fprintf(j->out, "    </testcase>\n");
+	free(text);
+}
+
 static int junit_cases(const struct zt_pgmap *p, void *ctx)
 {
 	struct junit *j = ctx;
-	char msg[200];
-	bool err;
+	char classname[64];
 	int rule;
 
-	for (rule = 0; rule < LEAK_RULE_MAX; rule++) {
-		char *text =
-			case_text(j->c, p->id, rule, &err, msg, sizeof(msg));
-
-		fprintf(j->out,
-			"    <testcase "
-			"classname=\"zdevmon.pgmap%d.%s\" "
-			"name=\"%s\"",
-			p->id, tracker_type_name(p->type),
-			leak_rule_name(rule));
-		if (!text) {
-			fprintf(j->out, "/>\n");
-			continue;
-		}
-		if (err) {
-			fprintf(j->out,
-				">\n      <failure type=\"%s\" "
-				"message=\"",
-				leak_rule_name(rule));
-			xml_escaped(j->out, msg);
-			fprintf(j->out, "\">");
-			xml_escaped(j->out, text);
-			fprintf(j->out, "</failure>\n");
-		} else {
-			fprintf(j->out, ">\n      <system-out>");
-			xml_escaped(j->out, text);
-			fprintf(j->out, "</system-out>\n");
-		}
-		fprintf(j->out, "    </testcase>\n");
-		free(text);
-	}
+	snprintf(classname, sizeof(classname), "zdevmon.pgmap%d.%s", p->id,
+		 tracker_type_name(p->type));
+	for (rule = 0; rule < LEAK_RULE_MAX; rule++)
+		if (per_pgmap(rule))
+			junit_case(j, classname, p->id, rule);
 	return 0;
 }
 
 int report_junit(FILE *out, const struct report_ctx *c)
 {
-	size_t cases = (size_t)c->t->nr_pgmaps * LEAK_RULE_MAX, failures;
+	size_t cases = (size_t)c->t->nr_pgmaps * (LEAK_RULE_MAX - 1), failures;
 	struct junit j = { .out = out, .c = c };
+	char msg[200];
+	bool err;
 
 	tracker_foreach_pgmap(c->t, junit_count, &j);
 	failures = j.failures;
 	/* the events-complete case: a verdict needs every event */
 	cases++;
 	failures += report_inconclusive(c);
+	/* the migrations-finalized case, once */
+	cases++;
+	free(case_text(c, 0, LEAK_MIGRATION_OPEN, &err, msg, sizeof(msg)));
+	failures += err;
 	fprintf(out,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"zdevmon\" tests=\"%zu\" "
@@ -608,6 +655,7 @@ int report_junit(FILE *out, const struct report_ctx *c)
 			c->dropped_events, c->probe_misses);
 	else
 		fprintf(out, "/>\n");
+	junit_case(&j, "zdevmon", 0, LEAK_MIGRATION_OPEN);
 	tracker_foreach_pgmap(c->t, junit_cases, &j);
 	fprintf(out, "  </testsuite>\n</testsuites>\n");
 	return fflush(out) == EOF ? -errno : 0;

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define ZREC_MAGIC	 "ZDEVREC" /* and its NUL: 8 bytes */
-#define ZREC_VERSION	 1
+#define ZREC_VERSION	 2 /* 2: the open migrations read at each tick */
 #define ZREC_CHUNK_MAGIC 0x4b48435aU /* "ZCHK" */
 #define ZREC_HEAD_SIZE	 16
 #define ZREC_CHUNK_HEAD	 16
@@ -61,6 +61,7 @@ enum zrec_type {
 	ZREC_USAGE,	 /* intake_usage each */
 	ZREC_WAITS,	 /* intake_wait each */
 	ZREC_STATUS,	 /* struct zrec_status, then zrec_hook each */
+	ZREC_SETUPS,	 /* intake_setup each */
 	/* anywhere, before any step needs them */
 	ZREC_STACK,  /* s32 id, then u64 ips, innermost first */
 	ZREC_SYMS,   /* kallsyms lines, a NUL, /proc/modules lines */

@@ -18,6 +18,7 @@
 	X(intake_pin, struct intake_pin)       \
 	X(intake_kalloc, struct intake_kalloc) \
 	X(intake_wait, struct intake_wait)     \
+	X(intake_setup, struct intake_setup)   \
 	X(intake_usage, struct intake_usage)   \
 	X(zrec_folio, struct zrec_folio)       \
 	X(zrec_status, struct zrec_status)     \

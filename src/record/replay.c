@@ -64,6 +64,7 @@ static const char *const type_names[ZREC_TYPE_MAX] = {
 	[ZREC_USAGE] = "the address spaces",
 	[ZREC_WAITS] = "the layout waits",
 	[ZREC_STATUS] = "the status",
+	[ZREC_SETUPS] = "the open migrations",
 	[ZREC_STACK] = "a stack",
 	[ZREC_SYMS] = "symbols",
 	[ZREC_CGROUP] = "a cgroup's path",
@@ -437,6 +438,8 @@ REPLAY_ENTRIES(pins, intake_pin, ZREC_PINS, struct intake_pin,
 	       pins_clear(&t->pins), pins_sort(&t->pins))
 REPLAY_ENTRIES(kallocs, intake_kalloc, ZREC_KALLOCS, struct intake_kalloc,
 	       kallocs_clear(&t->kallocs), (void)0)
+REPLAY_ENTRIES(setups, intake_setup, ZREC_SETUPS, struct intake_setup,
+	       setups_clear(&t->setups), (void)0)
 REPLAY_ENTRIES(usage, intake_usage, ZREC_USAGE, struct intake_usage,
 	       usage_clear(&t->usage), (void)0)
 REPLAY_ENTRIES(waits, intake_wait, ZREC_WAITS, struct intake_wait,
@@ -561,6 +564,7 @@ const struct source_ops replay_ops = {
 	.pgmap_refs = replay_pgmap_refs,
 	.pins = replay_pins,
 	.kallocs = replay_kallocs,
+	.setups = replay_setups,
 	.usage = replay_usage,
 	.waits = replay_waits,
 	.folios = replay_folios,

@@ -72,6 +72,7 @@ static void holders(void)
 	empty(ZREC_PINS);
 	empty(ZREC_WAITS);
 	empty(ZREC_KALLOCS);
+	empty(ZREC_SETUPS);
 	empty(ZREC_USAGE);
 }
 

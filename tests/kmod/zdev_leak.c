@@ -11,6 +11,8 @@
  *               last ZL_MIGRATE, never dropped: those folios never free
  *   ZL_HOLD     allocate npages device pages the driver keeps, unmapped
  *   ZL_RELEASE  drop the pages ZL_HOLD keeps
+ *   ZL_SETUP    migrate_vma_setup() of the caller's [addr, +npages), never
+ *               finalized (ZL_FINALIZE does it)
  *   ZL_PGMAP_GET  take npages references on the pgmap itself, held by no
  *               folio (a get_dev_pagemap() without its put)
  *   ZL_PGMAP_PUT  drop them all
@@ -235,6 +237,63 @@ static long zl_migrate(struct zl_cmd *cmd)
 	}
 	mmap_read_unlock(mm);
 	return ret;
+}
+
+/* ZL_SETUP's migration, open until ZL_FINALIZE (under zl_mutex) */
+static struct migrate_vma zl_open;
+static unsigned long zl_open_src[ZL_BATCH], zl_open_dst[ZL_BATCH];
+
+/* The bug under test: a migration set up and never finalized. */
+static noinline long zl_setup(struct zl_cmd *cmd)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long i, end = cmd->addr + cmd->npages * PAGE_SIZE;
+	long ret = -EINVAL;
+
+	if (zl_open.src)
+		return -EBUSY;
+	if (!cmd->npages || cmd->npages > ZL_BATCH)
+		return -E2BIG;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, cmd->addr);
+	if (vma && end <= vma->vm_end) {
+		zl_open = (struct migrate_vma){
+			.vma = vma,
+			.src = zl_open_src,
+			.dst = zl_open_dst,
+			.start = cmd->addr,
+			.end = end,
+			.pgmap_owner = &zl_pgmap,
+			.flags = MIGRATE_VMA_SELECT_SYSTEM,
+		};
+		ret = migrate_vma_setup(&zl_open);
+	}
+	mmap_read_unlock(mm);
+	cmd->done = 0;
+	if (ret || !zl_open.cpages) { /* nothing locked: nothing to finalize */
+		zl_open.src = NULL;
+		return ret;
+	}
+	for (i = 0; i < zl_open.npages; i++)
+		cmd->done += !!(zl_open_src[i] & MIGRATE_PFN_MIGRATE);
+	return 0;
+}
+
+/* What the buggy path forgot: nothing migrated, the pages go back. */
+static void zl_finalize(struct zl_cmd *cmd)
+{
+	unsigned long i;
+
+	cmd->done = 0;
+	if (!zl_open.src)
+		return;
+	for (i = 0; i < zl_open.npages; i++) {
+		cmd->done += !!(zl_open_src[i] & MIGRATE_PFN_MIGRATE);
+		zl_open_dst[i] = 0;
+	}
+	migrate_vma_finalize(&zl_open);
+	zl_open.src = NULL;
 }
 
 /* The bug under test: references taken and never put. */
@@ -538,6 +597,13 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 	case ZL_LEAK:
 		ret = zl_leak(&cmd);
 		break;
+	case ZL_SETUP:
+		ret = zl_setup(&cmd);
+		break;
+	case ZL_FINALIZE:
+		zl_finalize(&cmd);
+		ret = 0;
+		break;
 	case ZL_HOLD:
 		ret = zl_hold(&cmd);
 		break;
@@ -668,9 +734,11 @@ static DECLARE_DELAYED_WORK(zl_drain_work, zl_drain);
 static void __exit zl_exit(void)
 {
 	unsigned long held = zl_nr_held;
+	struct zl_cmd cmd;
 	ktime_t t0;
 
 	misc_deregister(&zl_misc);
+	zl_finalize(&cmd);
 	zl_unpin();
 	zl_p2p_exit();
 	if (drain_ms && held)

@@ -46,5 +46,15 @@ struct zl_cmd {
  */
 #define ZL_P2P_ALLOC _IOWR('Z', 12, struct zl_cmd)
 #define ZL_P2P_FREE  _IOWR('Z', 13, struct zl_cmd)
+/*
+ * migrate_vma_setup() of the caller's anonymous [addr, +npages) (at most
+ * 64 pages) toward the device, then nothing: its pages stay locked behind
+ * migration entries, the way a driver's error path that forgets
+ * migrate_vma_finalize() leaves them; done = pages collected. FINALIZE
+ * finalizes it (nothing migrated: the pages go back), done = the same; the
+ * caller's address space must still be there.
+ */
+#define ZL_SETUP    _IOWR('Z', 14, struct zl_cmd)
+#define ZL_FINALIZE _IOWR('Z', 15, struct zl_cmd)
 
 #endif

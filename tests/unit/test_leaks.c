@@ -851,8 +851,10 @@ static void test_reports(void **state)
 	f = open_memstream(&buf, &len);
 	assert_int_equal(report_junit(f, &rc), 0);
 	fclose(f);
-	/* six rules for one pgmap, and the events-complete case */
-	assert_non_null(strstr(buf, "tests=\"7\" failures=\"1\""));
+	/* six rules for one pgmap, events-complete, migrations once */
+	assert_non_null(strstr(buf, "tests=\"8\" failures=\"1\""));
+	assert_non_null(strstr(buf, "classname=\"zdevmon\" "
+				    "name=\"migration-not-finalized\"/>"));
 	assert_non_null(strstr(buf, "name=\"events-complete\"/>"));
 	assert_non_null(strstr(buf, "<failure type=\"live-after-run\""));
 	assert_non_null(strstr(buf, "name=\"double-free\"/>"));
@@ -963,6 +965,21 @@ static void test_report_schema(void **state)
 
 		assert_int_equal(kallocs_add(&t.kallocs, 0xa000, 1, &a), 0);
 	}
+	{
+		/* two setups of one caller and task: one finding; another
+		 * job's: not judged */
+		struct zdev_setup su = { .pages = 8,
+					 .tgid = 400,
+					 .pid = 401,
+					 .stack_id = 2,
+					 .comm = "gpu-test" };
+
+		assert_int_equal(setups_add(&t.setups, 0x1000, &su), 0);
+		su.pages = 4;
+		assert_int_equal(setups_add(&t.setups, 0x2000, &su), 0);
+		su.foreign = 1;
+		assert_int_equal(setups_add(&t.setups, 0x3000, &su), 0);
+	}
 	k_kill(&k);
 	k_sync(&t, &k);
 	assert_int_equal(tracker_stuck_teardowns(&t, test_clock, 0, ids, 1), 1);
@@ -973,9 +990,22 @@ static void test_report_schema(void **state)
 	/*
 	 * live-after-run, teardown, unmapped: 3 stacks each; the teardown's
 	 * in-kernel allocation; 3 anomalies; the pinned folio the tracker
-	 * never saw live
+	 * never saw live; the migrations never finalized
 	 */
-	assert_int_equal(r.nr, 14);
+	assert_int_equal(r.nr, 15);
+	{
+		const struct leak_finding *f = &r.findings[r.nr - 4];
+
+		for (size_t i = 0; i < r.nr; i++)
+			if (r.findings[i].rule == LEAK_MIGRATION_OPEN)
+				f = &r.findings[i];
+		assert_int_equal(f->rule, LEAK_MIGRATION_OPEN);
+		assert_int_equal(f->held_by, LEAK_HELD_BY_MIGRATION);
+		assert_int_equal(f->pages, 12);
+		assert_int_equal(f->holder.migrations, 2);
+		assert_int_equal(f->holder.tgid, 400);
+		assert_int_equal(f->stack_id, 2);
+	}
 	o = report_json(&rc);
 	schema_validate("report", o);
 	json_object_put(o);
@@ -995,6 +1025,12 @@ static void test_report_schema(void **state)
 		assert_non_null(strstr(buf, "held by 1 in-kernel P2PDMA "
 					    "allocation of pid 300 (nvmet)"));
 		assert_non_null(strstr(buf, "allocated at "));
+		assert_non_null(strstr(buf, "ERROR migration-not-finalized: "
+					    "12 pages locked behind migration "
+					    "entries"));
+		assert_non_null(strstr(buf, "2 migrations set up by pid 400 "
+					    "(gpu-test)"));
+		assert_non_null(strstr(buf, "set up at "));
 		free(buf);
 	}
 	o = report_alert_json(&rc);

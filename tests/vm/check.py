@@ -648,9 +648,11 @@ def junit(c, out, name, want_failures):
                     if tc.find("failure") is not None)
     pgmaps = {tc.get("classname") for tc in cases} - {"zdevmon"}
     c.check(f"leak/{name}: JUnit XML parses, a case per pgmap and rule, "
-            "and events-complete",
-            len(cases) == 6 * len(pgmaps) + 1 and pgmaps and
-            any(tc.get("name") == "events-complete" for tc in cases),
+            "events-complete and migration-not-finalized",
+            len(cases) == 6 * len(pgmaps) + 2 and pgmaps and
+            {"events-complete", "migration-not-finalized"} <=
+            {tc.get("name") for tc in cases if tc.get("classname") ==
+             "zdevmon"},
             f"{len(cases)} cases for {len(pgmaps)} pgmaps")
     c.eq(f"leak/{name}: JUnit failures", failed, want_failures)
 
@@ -698,6 +700,8 @@ def check_leak(c, out):
              r, "live-after-run"), [])
         if unmapped:
             check_site(c, "hold", unmapped[0])
+
+    check_setup(c, out)
 
     # a tiny ring: counters never go through it, so nothing is lost and
     # the verdict stands (the module holds pages then releases them all)
@@ -842,6 +846,35 @@ def check_replay(c, out, name):
                 for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
         c.eq(f"replay/{name}: the same NDJSON objects, field by field",
              diff[:3], [])
+
+
+def check_setup(c, out):
+    """A migration the module set up and never finalized (leakwork setup,
+    its task alive): one finding naming the pages locked, the task and
+    the module's function; the module's own count is the truth."""
+    t = truth(f"{out}/setup.truth")
+    done = truth(f"{out}/setup-finalize.truth")
+    c.need("leak/setup: the module locked pages behind migration entries",
+           t.get("locked", 0) > 0, t)
+    c.eq("leak/setup: exit status (leaks found)",
+         open(f"{out}/setup.rc").read().strip(), "3")
+    r = report(c, out, "setup")
+    if r:
+        mig = findings(r, "migration-not-finalized")
+        c.eq("leak/setup: one finding, the pages the module locked",
+             [(f["pages"], f.get("held_by")) for f in mig],
+             [(t.get("locked"), "migration")])
+        c.eq("leak/setup: nothing else found",
+             [f["rule"] for f in r["findings"] if f not in mig], [])
+        if mig:
+            h = mig[0].get("holder", {})
+            c.eq("leak/setup: set up by leakwork's task, once",
+                 (h.get("pid"), h.get("comm"), h.get("migrations")),
+                 (t.get("pid"), "leakwork", 1))
+            check_site(c, "setup", mig[0])
+    c.eq("leak/setup: the module finalized what it locked, after the run",
+         done.get("finalized"), t.get("locked"))
+    junit(c, out, "setup", ["migration-not-finalized"])
 
 
 def check_leak_alert(c, out, t):

@@ -191,6 +191,21 @@ int main(int argc, char **argv)
 		truth("mapped", walk_mapping(buf, n).present);
 		for (;;)
 			pause();
+	} else if (!strcmp(argv[1], "setup")) {
+		/* pages locked behind migration entries; until killed */
+		buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED ||
+		    madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
+			die("mmap");
+		for (i = 0; i < n; i++)
+			buf[i * PAGE_SZ] = 1;
+		truth("pid", getpid());
+		truth("locked", zl(fd, ZL_SETUP, buf, n));
+		for (;;)
+			pause();
+	} else if (!strcmp(argv[1], "finalize")) {
+		truth("finalized", zl(fd, ZL_FINALIZE, NULL, 0));
 	} else if (!strcmp(argv[1], "unpin")) {
 		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
 	} else {

@@ -31,6 +31,17 @@ $RUN --older-than 1 --teardown 'leakwork release' --record "$OUT/hold.zrec" \
 	>"$OUT/hold.truth" 2>"$OUT/hold.err"
 echo $? >"$OUT/hold.rc"
 
+# a migration the driver sets up and never finalizes: its pages stay
+# locked behind migration entries while the task lives on (as a GPU test's
+# process would); finalized after the verdict, before the task goes
+$RUN --report-json "$OUT/setup.json" --junit "$OUT/setup.xml" \
+	--record "$OUT/setup.zrec" -- sh -c "leakwork setup 16 >$OUT/setup.truth &
+	until grep -q locked $OUT/setup.truth; do sleep 0.1; done" \
+	>"$OUT/setup.out" 2>"$OUT/setup.err"
+echo $? >"$OUT/setup.rc"
+leakwork finalize >"$OUT/setup-finalize.truth"
+kill "$(sed -n 's/^truth pid //p' "$OUT/setup.truth")"
+
 # a 4 KiB ring (64 records) against a burst of 4096 births, then 4096
 # frees: events drop, every one counted, and the verdict is inconclusive
 $RUN --ring-size 4k --teardown 'leakwork release' --json "$OUT/tiny.ndjson" \
