@@ -61,11 +61,12 @@ enum zrec_type {
 	ZREC_USAGE,	 /* intake_usage each */
 	ZREC_WAITS,	 /* intake_wait each */
 	ZREC_STATUS,	 /* struct zrec_status, then zrec_hook each */
-	ZREC_SETUPS,	 /* intake_setup each */
 	/* anywhere, before any step needs them */
 	ZREC_STACK,  /* s32 id, then u64 ips, innermost first */
 	ZREC_SYMS,   /* kallsyms lines, a NUL, /proc/modules lines */
 	ZREC_CGROUP, /* u64 cgroup id, then its path ("": none known) */
+	/* version 2 */
+	ZREC_SETUPS, /* a read: intake_setup each, then its s32 result */
 	ZREC_TYPE_MAX,
 };
 
