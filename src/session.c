@@ -311,20 +311,30 @@ static int fault_op_name(const struct zt_pgmap *cp, void *ctx)
 {
 	struct zt_pgmap *p = (struct zt_pgmap *)cp;
 	struct session *s = ctx;
-	const struct ksyms *ks;
 
-	if (!p->fault_op || p->fault_op_name[0])
-		return 0;
-	ks = session_ksyms(s, false);
-	if (!ks || !ksyms_format(ks, p->fault_op, p->fault_op_name,
-				 sizeof(p->fault_op_name))) {
-		ks = session_ksyms(s, true);
-		if (!ks || !ksyms_format(ks, p->fault_op, p->fault_op_name,
-					 sizeof(p->fault_op_name)))
-			snprintf(p->fault_op_name, sizeof(p->fault_op_name),
-				 "?");
-	}
+	if (p->fault_op && !p->fault_op_name[0])
+		s->src->name_op(s->src_ctx, p->fault_op, p->fault_op_name,
+				sizeof(p->fault_op_name));
 	return 0;
+}
+
+/* An op's name from kallsyms, read again once if need be; recorded. */
+static void live_name_op(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct session *s = ctx;
+	const struct ksyms *ks = session_ksyms(s, false);
+
+	if (!ks || !ksyms_format(ks, addr, buf, len)) {
+		ks = session_ksyms(s, true);
+		if (!ks || !ksyms_format(ks, addr, buf, len))
+			snprintf(buf, len, "?");
+	}
+	if (s->recording) {
+		recorder_begin(&s->rec, ZREC_OPNAME, recorder_now_ns());
+		recorder_add(&s->rec, &addr, sizeof(addr));
+		recorder_add(&s->rec, buf, strlen(buf));
+		recorder_end(&s->rec);
+	}
 }
 
 /* Brings the tracker up to date; not reentrant through session_event. */
@@ -698,6 +708,7 @@ static const struct source_ops live_ops = {
 	.status = live_status,
 	.stack = live_stack,
 	.ksyms = live_ksyms,
+	.name_op = live_name_op,
 };
 
 int session_open_events(struct session *s)

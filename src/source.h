@@ -30,6 +30,8 @@ struct source_ops {
 	void (*status)(void *ctx, struct zdev_status *st);
 	int (*stack)(void *ctx, int32_t id, uint64_t *ips, int max);
 	const struct ksyms *(*ksyms)(void *ctx, bool reload);
+	/* a driver op's name ("func+0x0 [module]", "?"), as the live one */
+	void (*name_op)(void *ctx, uint64_t addr, char *buf, size_t len);
 };
 
 #endif /* ZDEVMON_SOURCE_H */

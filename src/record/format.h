@@ -67,6 +67,7 @@ enum zrec_type {
 	ZREC_CGROUP, /* u64 cgroup id, then its path ("": none known) */
 	/* version 2 */
 	ZREC_SETUPS, /* a read: intake_setup each, then its s32 result */
+	ZREC_OPNAME, /* a read: u64 an op's address, then the name it got */
 	ZREC_TYPE_MAX,
 };
 

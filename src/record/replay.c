@@ -65,6 +65,7 @@ static const char *const type_names[ZREC_TYPE_MAX] = {
 	[ZREC_WAITS] = "the layout waits",
 	[ZREC_STATUS] = "the status",
 	[ZREC_SETUPS] = "the open migrations",
+	[ZREC_OPNAME] = "an op's name",
 	[ZREC_STACK] = "a stack",
 	[ZREC_SYMS] = "symbols",
 	[ZREC_CGROUP] = "a cgroup's path",
@@ -557,6 +558,33 @@ static const struct ksyms *replay_ksyms(void *ctx, bool reload)
 	return r->ks;
 }
 
+static void replay_name_op(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct replay *r = ctx;
+	struct zrec_frame f = {};
+	uint64_t at;
+	size_t n;
+
+	snprintf(buf, len, "?");
+	if (next(r, &f, false) <= 0 || f.type != ZREC_OPNAME || f.len < 8) {
+		stop(r,
+		     "at offset %llu: out of step: the session names an op, "
+		     "the "
+		     "recording holds %s",
+		     (unsigned long long)f.offset, type_name(f.type));
+		return;
+	}
+	memcpy(&at, f.data, sizeof(at));
+	if (at != addr) {
+		stop(r, "at offset %llu: out of step: another op is named",
+		     (unsigned long long)f.offset);
+		return;
+	}
+	n = f.len - 8 < len - 1 ? f.len - 8 : len - 1;
+	memcpy(buf, f.data + 8, n);
+	buf[n] = '\0';
+}
+
 const struct source_ops replay_ops = {
 	.consume = replay_consume,
 	.sync = replay_sync,
@@ -571,6 +599,7 @@ const struct source_ops replay_ops = {
 	.status = replay_status,
 	.stack = replay_stack,
 	.ksyms = replay_ksyms,
+	.name_op = replay_name_op,
 };
 
 struct replay *replay_open(const char *path, char *err, size_t errlen)
