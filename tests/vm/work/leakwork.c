@@ -71,6 +71,20 @@ static char *map_file(const char *path, unsigned long n, unsigned long touched)
 	return map;
 }
 
+/* n anonymous 4 KiB pages (no THP), each written to. */
+static char *anon_pages(unsigned long n)
+{
+	char *buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long i;
+
+	if (buf == MAP_FAILED || madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
+		die("mmap");
+	for (i = 0; i < n; i++)
+		buf[i * PAGE_SZ] = 1;
+	return buf;
+}
+
 /* NPAGES device pages mapped by the module, written to, reported. */
 static char *map_device(int fd, unsigned long n)
 {
@@ -104,13 +118,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("open /dev/zdev_leak");
 	if (!strcmp(argv[1], "migrate")) {
-		buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED ||
-		    madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
-			die("mmap");
-		for (i = 0; i < n; i++)
-			buf[i * PAGE_SZ] = 1;
+		buf = anon_pages(n);
 		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
 		truth("leaked", zl(fd, ZL_LEAK, NULL, extra));
 		hold();
@@ -119,13 +127,9 @@ int main(int argc, char **argv)
 		int go[2];
 		pid_t child;
 
-		buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED ||
-		    madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE) || pipe(go))
-			die("mmap");
-		for (i = 0; i < n; i++)
-			buf[i * PAGE_SZ] = 1;
+		buf = anon_pages(n);
+		if (pipe(go))
+			die("pipe");
 		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
 		/* fork copies the PTEs: no rmap hook sees the new mappings */
 		child = fork();
@@ -193,13 +197,7 @@ int main(int argc, char **argv)
 			pause();
 	} else if (!strcmp(argv[1], "setup")) {
 		/* pages locked behind migration entries; until killed */
-		buf = mmap(NULL, n * PAGE_SZ, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (buf == MAP_FAILED ||
-		    madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
-			die("mmap");
-		for (i = 0; i < n; i++)
-			buf[i * PAGE_SZ] = 1;
+		buf = anon_pages(n);
 		truth("pid", getpid());
 		truth("locked", zl(fd, ZL_SETUP, buf, n));
 		for (;;)
