@@ -306,8 +306,6 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 		memset(&in.faults, 0, sizeof(in.faults));
 		bpf_map_lookup_elem(fd, &i, &in.faults);
 		rec_add(k, &in, sizeof(in));
-		if (k->rec)
-			recorder_symbol(k->rec, in.slot.info.fault_op);
 		p = intake_slot(t, &in, gone, &n, max);
 		if (p)
 			k->pgmap_of[i] = p->id;

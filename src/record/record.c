@@ -33,7 +33,6 @@ int recorder_close(struct recorder *r)
 	free(r->stacks_seen);
 	free(r->addrs_seen);
 	free(r->pending_stacks);
-	free(r->pending_addrs);
 	free(r->cgroups_seen);
 	free(r->pending_cgroups);
 	memset(r, 0, sizeof(*r));
@@ -90,13 +89,11 @@ void recorder_end(struct recorder *r)
 	r->w.hold++;
 	zrec_frame_end(&r->w);
 	mid = r->w.len;
-	for (i = 0; i < r->nr_pending_addrs; i++)
-		write_symbol(r, r->pending_addrs[i]);
 	for (i = 0; i < r->nr_pending_stacks; i++)
 		write_stack(r, r->pending_stacks[i]);
 	for (i = 0; i < r->nr_pending_cgroups; i++)
 		write_cgroup(r, r->pending_cgroups[i]);
-	r->nr_pending_addrs = r->nr_pending_stacks = 0;
+	r->nr_pending_stacks = 0;
 	r->nr_pending_cgroups = 0;
 	if (r->w.len > mid && mid > at)
 		swap_frames(&r->w, at, mid);
@@ -180,17 +177,6 @@ static bool seen(uint64_t **set, size_t *nr, size_t *cap, uint64_t v)
 	(*set)[lo] = v;
 	(*nr)++;
 	return false;
-}
-
-void recorder_symbol(struct recorder *r, uint64_t addr)
-{
-	if (!addr || !r->ksyms)
-		return;
-	if (r->w.frame_open)
-		pend((void **)&r->pending_addrs, &r->nr_pending_addrs,
-		     &r->cap_pending_addrs, sizeof(addr), &addr);
-	else
-		write_symbol(r, addr);
 }
 
 static void write_symbol(struct recorder *r, uint64_t addr)

@@ -32,8 +32,6 @@ struct recorder {
 	/* referred to by the frame being written: written before it */
 	int32_t *pending_stacks;
 	size_t nr_pending_stacks, cap_pending_stacks;
-	uint64_t *pending_addrs;
-	size_t nr_pending_addrs, cap_pending_addrs;
 	uint64_t *cgroups_seen; /* sorted */
 	size_t nr_cgroups, cap_cgroups;
 	uint64_t *pending_cgroups;
@@ -62,8 +60,6 @@ void recorder_end(struct recorder *r);
 void recorder_stack(struct recorder *r, int32_t id);
 /* A cgroup id something recorded holds: its path, once. */
 void recorder_cgroup(struct recorder *r, uint64_t id);
-/* A kernel address something recorded names (an op): its symbol, once. */
-void recorder_symbol(struct recorder *r, uint64_t addr);
 /* A status read: the counters (names and states are the head's). */
 void recorder_status(struct recorder *r, const struct zdev_status *st);
 /* Write out what is gathered: at each snapshot, so a kill loses little. */
