@@ -144,9 +144,10 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			 const struct leak_finding *f)
 {
 	uint64_t ips[REPORT_STACK_MAX];
-	char sym[256], upper[16];
+	char sym[256], upper[16], cg[256];
 	int n, site, i, shown = 0;
 	const char *sev = leak_severity_name(leak_rule_severity(f->rule));
+	const char *path, *in_cg;
 
 	for (i = 0; sev[i] && i < 15; i++)
 		upper[i] = sev[i] - 32;
@@ -182,11 +183,13 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			"      memunmap_pages() waits for %" PRId64
 			" references on the pgmap\n",
 			f->refs);
-	if (f->held_by == LEAK_HELD_BY_KALLOC) {
-		char cg[256];
-		const char *path =
-			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
-
+	/* the holder's cgroup, once for whichever holder it is */
+	path = f->held_by == LEAK_HELD_BY_BIRTH
+		       ? NULL
+		       : cgroup_path(f->holder.cgroup, cg, sizeof(cg));
+	in_cg = path ? " in cgroup " : "";
+	path = path ? path : "";
+	if (f->held_by == LEAK_HELD_BY_KALLOC)
 		fprintf(out,
 			"      held by %" PRIu64
 			" in-kernel P2PDMA allocation%s "
@@ -194,33 +197,20 @@ static void text_finding(FILE *out, const struct report_ctx *c,
 			"only by pci_free_p2pmem()\n",
 			f->holder.allocations,
 			f->holder.allocations == 1 ? "" : "s", f->holder.tgid,
-			f->holder.comm, path ? " in cgroup " : "",
-			path ? path : "");
-	}
-	if (f->held_by == LEAK_HELD_BY_MIGRATION) {
-		char cg[256];
-		const char *path =
-			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
-
+			f->holder.comm, in_cg, path);
+	if (f->held_by == LEAK_HELD_BY_MIGRATION)
 		fprintf(out,
 			"      %" PRIu64 " migration%s set up by pid %u "
 			"(%s)%s%s: migrate_vma_finalize() never came\n",
 			f->holder.migrations,
 			f->holder.migrations == 1 ? "" : "s", f->holder.tgid,
-			f->holder.comm, path ? " in cgroup " : "",
-			path ? path : "");
-	}
+			f->holder.comm, in_cg, path);
 	if (f->held_by == LEAK_HELD_BY_PIN) {
-		char cg[256];
-		const char *path =
-			cgroup_path(f->holder.cgroup, cg, sizeof(cg));
-
 		fprintf(out,
 			"      held by %" PRId64 " pin%s of pid %u (%s)%s%s: "
 			"pinned pages are not freed until unpinned\n",
 			f->holder.pins, f->holder.pins == 1 ? "" : "s",
-			f->holder.tgid, f->holder.comm,
-			path ? " in cgroup " : "", path ? path : "");
+			f->holder.tgid, f->holder.comm, in_cg, path);
 		if (report_site_name(c, f->birth_stack_id, sym, sizeof(sym)))
 			fprintf(out, "      born at %s\n", sym);
 	}
