@@ -33,6 +33,8 @@ struct {
 struct fault_start {
 	__u64 ts;
 	__u64 pages; /* migrated back to RAM meanwhile */
+	__u64 address;
+	__u64 pfn;
 	__u32 slot;
 	__u32 pmd;
 };
@@ -61,10 +63,10 @@ static __always_inline __u64 leaf_page(__u64 val)
 }
 
 /* At the entry: a device-private entry's fault starts. */
-static __always_inline int fault_enter(__u64 val, bool pmd)
+static __always_inline int fault_enter(__u64 val, __u64 address, bool pmd)
 {
 	__u64 page = leaf_page(val), head;
-	struct fault_start f = { .pmd = pmd };
+	struct fault_start f = { .pmd = pmd, .address = address };
 	struct head_fields h;
 	struct zdev_slot *s;
 	__u32 tid;
@@ -79,6 +81,7 @@ static __always_inline int fault_enter(__u64 val, bool pmd)
 	if (!s || s->info.type != ZDEV_PGMAP_PRIVATE)
 		return 0;
 	f.slot = slot;
+	f.pfn = page_to_pfn(page);
 	f.ts = bpf_ktime_get_ns();
 	tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&faults_inflight, &tid, &f, BPF_ANY);
@@ -115,6 +118,30 @@ static __always_inline __u32 log2_bucket(__u64 ns)
 	return i < ZDEV_FAULT_BUCKETS ? i : ZDEV_FAULT_BUCKETS - 1;
 }
 
+/* A fault that ends in SIGBUS: the process, and where. */
+static __noinline void fault_sigbus(struct fault_start *f)
+{
+	struct zdev_slot *s = f ? slot_at(f->slot) : NULL;
+	__u64 size =
+		f && f->pmd ? 1ULL << ZDEV_PMD_SHIFT : 1ULL << ZDEV_PAGE_SHIFT;
+	struct zdev_event *e;
+
+	if (!s)
+		return;
+	e = event_reserve(ZDEV_EV_FAULT_SIGBUS,
+			  f->pmd ? ZDEV_HOOK_FAULT_PMD : ZDEV_HOOK_FAULT,
+			  ZDEV_STREAM_LIFECYCLE, NULL);
+	count_kind(ZDEV_EV_FAULT_SIGBUS);
+	if (!e)
+		return;
+	e->pgmap = s->pgmap;
+	e->sigbus.address = f->address & ~(size - 1);
+	e->sigbus.size = size;
+	e->sigbus.pfn = f->pfn;
+	bpf_get_current_comm(e->sigbus.comm, sizeof(e->sigbus.comm));
+	event_submit(e, true);
+}
+
 /*
  * At the exit: its result. vmf->page is set once the op's branch was
  * taken; the VMA-lock bounce leaves it NULL with VM_FAULT_RETRY.
@@ -149,9 +176,10 @@ static __always_inline int fault_exit(__u64 val, __u64 vmf_page, __u32 ret)
 		if (f->pmd)
 			__sync_fetch_and_add(&c->thp_calls, 1);
 		__sync_fetch_and_add(&c->pages, f->pages);
-		if (ret & sigbus)
+		if (ret & sigbus) {
 			__sync_fetch_and_add(&c->sigbus, 1);
-		else if (ret & oom)
+			fault_sigbus(f);
+		} else if (ret & oom)
 			__sync_fetch_and_add(&c->oom, 1);
 		else if (ret & err)
 			__sync_fetch_and_add(&c->other, 1);
@@ -182,7 +210,7 @@ static __always_inline void fault_migrated(__u64 pages)
 SEC("fentry/do_swap_page")
 int BPF_PROG(fault_fentry, struct vm_fault *vmf)
 {
-	return fault_enter(vmf->orig_pte.pte, false);
+	return fault_enter(vmf->orig_pte.pte, vmf->address, false);
 }
 
 SEC("fexit/do_swap_page")
@@ -195,7 +223,7 @@ int BPF_PROG(fault_fexit, struct vm_fault *vmf, vm_fault_t ret)
 SEC("fentry/do_huge_pmd_device_private")
 int BPF_PROG(fault_pmd_fentry, struct vm_fault *vmf)
 {
-	return fault_enter(vmf->orig_pmd.pmd, true);
+	return fault_enter(vmf->orig_pmd.pmd, vmf->address, true);
 }
 
 SEC("fexit/do_huge_pmd_device_private")
@@ -213,7 +241,7 @@ int BPF_KPROBE(fault_kprobe, struct vm_fault *vmf)
 	if (!leaf_page(val))
 		return 0; /* a hash update per swap-in is not for swap-ins */
 	stash_args(ZDEV_HOOK_FAULT, (__u64)vmf, val);
-	return fault_enter(val, false);
+	return fault_enter(val, BPF_CORE_READ(vmf, address), false);
 }
 
 SEC("kretprobe/do_swap_page")
@@ -239,7 +267,7 @@ int BPF_KPROBE(fault_pmd_kprobe, struct vm_fault *vmf)
 	if (!leaf_page(val))
 		return 0;
 	stash_args(ZDEV_HOOK_FAULT_PMD, (__u64)vmf, val);
-	return fault_enter(val, true);
+	return fault_enter(val, BPF_CORE_READ(vmf, address), true);
 }
 
 SEC("kretprobe/do_huge_pmd_device_private")

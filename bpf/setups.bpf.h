@@ -52,6 +52,7 @@ static __always_inline int setup_finalized(__u64 args)
 
 	count_call(ZDEV_HOOK_MIGRATE_VMA_FINALIZE);
 	bpf_map_delete_elem(&open_setups, &src);
+	mig_finalized(src);
 	return 0;
 }
 

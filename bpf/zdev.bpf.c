@@ -95,14 +95,6 @@ struct {
 	__type(value, struct stash);
 } stashed SEC(".maps");
 
-/* migrate_vma_setup's collected count, until migrate_vma_pages. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, __u64);
-} setup_cpages SEC(".maps");
-
 /* Randomised with RANDOMIZE_MEMORY; absent without it (weak). */
 extern const void vmemmap_base __ksym __weak;
 #define VMEMMAP_START_DEFAULT 0xffffea0000000000ULL /* 4-level, no KASLR */
@@ -183,7 +175,7 @@ event_reserve(int kind, int hook, int stream, struct zdev_hook_stats *st)
 {
 	struct zdev_event *e;
 
-	if (kind == ZDEV_EV_PGMAP)
+	if (ZDEV_EVENT_LARGE(kind))
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	else
 		e = bpf_ringbuf_reserve(&events, ZDEV_EVENT_SMALL_SIZE, 0);
@@ -193,7 +185,7 @@ event_reserve(int kind, int hook, int stream, struct zdev_hook_stats *st)
 			st->dropped++;
 		return NULL;
 	}
-	if (kind == ZDEV_EV_PGMAP)
+	if (ZDEV_EVENT_LARGE(kind))
 		__builtin_memset(e, 0, sizeof(*e));
 	else
 		__builtin_memset(e, 0, ZDEV_EVENT_SMALL_SIZE);
@@ -1355,6 +1347,12 @@ int BPF_KRETPROBE(split_kretprobe, long ret)
 
 /* ---- migration ------------------------------------------------------ */
 
+/*
+ * A walk's flag (beside ZDEV_F_*): the source pgmap's pages that went to
+ * another device, counted as its outflow, not as migrated to RAM.
+ */
+#define MIG_W_D2D_OUT 0x8000
+
 struct migrate_walk {
 	__u64 src; /* unsigned long *src */
 	__u64 dst; /* unsigned long *dst */
@@ -1362,20 +1360,64 @@ struct migrate_walk {
 	__u64 pgmap;  /* pgmap of the current run of entries */
 	__u64 lo, hi; /* its pfn range holding the last entry */
 	__u64 pages, large, collected;
-	__u64 moved; /* pages of every run flushed */
+	__u64 moved;	   /* pages of every run flushed */
+	__u64 moved_large; /* and their compound entries */
+	__u64 first;	   /* the first device page's pgmap */
 	__u16 flags;
 	__u16 hook;
 };
 
+/* Migration outcomes per slot (struct zdev_migrations): migrations.bpf.h */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZDEV_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct zdev_migrations);
+} migrations SEC(".maps");
+
+/* What one pages step moved, for its call's outcome. */
+struct migrate_result {
+	__u64 collected; /* in: the call's, for its migrate events */
+	__u64 moved;
+	__u64 large;
+	__u64 first;
+};
+
+/*
+ * Calls counted only: finalize and range are markers. Counting pages there
+ * too would count twice (v6.1/6.12 migrate_vma_finalize tail-calls
+ * migrate_device_finalize).
+ */
+static __always_inline int count_call(int hook)
+{
+	struct zdev_hook_stats *st = hook_stats(hook);
+
+	if (st)
+		st->device++;
+	return 0;
+}
+
 static __always_inline void migrate_flush(struct migrate_walk *w)
 {
 	struct zdev_pgmap_counters *c;
+	struct zdev_migrations *ms;
 	struct zdev_event *e;
+	__u32 slot;
+	int s;
 
 	/* pgmap 0: no device entry seen yet; collected waits for one */
 	if (!w->pgmap || (!w->pages && !w->collected))
 		return;
-	c = slot_counters(slot_of(w->pgmap, w->hook));
+	s = slot_of(w->pgmap, w->hook);
+	if (w->flags & MIG_W_D2D_OUT) {
+		slot = s;
+		ms = s >= 0 ? bpf_map_lookup_elem(&migrations, &slot) : NULL;
+		if (ms)
+			__sync_fetch_and_add(&ms->d2d_out_pages, w->pages);
+		w->pages = w->large = w->collected = 0;
+		return;
+	}
+	c = slot_counters(s);
 	if (c) {
 		c->collected_pages += w->collected;
 		if (w->flags & ZDEV_F_TO_DEVICE) {
@@ -1403,6 +1445,7 @@ static __always_inline void migrate_flush(struct migrate_walk *w)
 		}
 	}
 	w->moved += w->pages;
+	w->moved_large += w->large;
 	w->pages = w->large = w->collected = 0;
 }
 
@@ -1418,6 +1461,8 @@ static __always_inline void migrate_locate(struct migrate_walk *w, __u64 pfn)
 	if (pgmap != w->pgmap) {
 		migrate_flush(w);
 		w->pgmap = pgmap;
+		if (!w->first)
+			w->first = pgmap;
 		slot_of(pgmap, w->hook);
 	}
 	w->lo = w->hi = pfn;
@@ -1536,24 +1581,27 @@ static int collect_chunk(__u32 idx, struct collect_walk *w)
 }
 
 /*
- * Count what one migrate_*_pages call really moved, per pgmap; *moved
- * gets the pages.
+ * Count what one migrate_*_pages call really moved, per pgmap: the pages
+ * moved, and into res (if given) the details; hook_flags: the hook,
+ * ZDEV_F_* and MIG_W_* flags above 16 bits. res->collected in: the
+ * call's collected pages, for its events. Global, as mig_pages()
+ * (migrations.bpf.h) for the same reason.
  */
-static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
-					 __u64 npages, __u16 flags,
-					 __u64 collected, __u64 *moved)
+__noinline __u64 migrate_count(__u32 hook_flags, __u64 src, __u64 dst,
+			       __u64 npages, struct migrate_result *res)
 {
+	int hook = hook_flags & 0xffff;
 	struct zdev_hook_stats *st = hook_stats(hook);
 	struct migrate_walk w = {
 		.src = src,
 		.dst = dst,
 		.npages = npages,
-		.flags = flags,
+		.flags = hook_flags >> 16,
 		.hook = hook,
-		.collected = collected,
+		.collected = res ? res->collected : 0,
 	};
 
-	if (st)
+	if (st && !(w.flags & MIG_W_D2D_OUT))
 		st->device++;
 	if (!src || !dst)
 		return 0;
@@ -1564,34 +1612,75 @@ static __always_inline int migrate_count(int hook, __u64 src, __u64 dst,
 	}
 	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, migrate_chunk, &w, 0);
 	migrate_flush(&w);
-	if (moved)
-		*moved = w.moved;
-	return 0;
+	if (res) {
+		res->moved = w.moved;
+		res->large = w.moved_large;
+		res->first = w.first;
+	}
+	return w.moved;
+}
+
+#include "migrations.bpf.h"
+
+/*
+ * A pages step's exit (migrate_vma_pages, migrate_device_pages): pages
+ * moved per pgmap, the call's outcome, and who it moved them for.
+ */
+static __always_inline __u64 pages_step_done(int hook, __u64 src, __u64 dst,
+					     __u64 npages, bool to_device)
+{
+	/*
+	 * Inlined, and the walk's results in the call's record: the call
+	 * chain down to slot_new()'s loop stays within v6.1's 512 bytes
+	 */
+	struct mig_call *r = bpf_map_lookup_elem(&mig_calls, &src);
+	__u32 flags = mig_walk_flags(r, to_device);
+	bool d2d = (flags & ZDEV_F_TO_DEVICE) && !to_device;
+	__u64 moved;
+
+	if (r) {
+		r->res.collected = r->m.collected;
+		moved = migrate_count(hook | flags << 16, src, dst, npages,
+				      &r->res);
+	} else {
+		moved = migrate_count(hook | flags << 16, src, dst, npages,
+				      NULL);
+	}
+	/* device to device: the source pgmap's outflow too */
+	if (d2d)
+		migrate_count(hook | MIG_W_D2D_OUT << 16, src, dst, npages,
+			      NULL);
+	if (r)
+		mig_moved(src, r, to_device);
+	return d2d ? 0 : moved;
 }
 
 static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 {
 	struct migrate_vma *m = (void *)args;
-	__u64 flags = BPF_CORE_READ(m, flags), *cpages, collected = 0;
-	__u64 moved = 0;
-	__u16 evflags = 0;
-
 	/* selecting system memory means moving it to the device */
-	if (flags & MIGRATE_VMA_SELECT_SYSTEM)
-		evflags |= ZDEV_F_TO_DEVICE;
-	cpages = bpf_map_lookup_elem(&setup_cpages, &args);
-	if (cpages) {
-		collected = *cpages;
-		bpf_map_delete_elem(&setup_cpages, &args);
-	}
-	migrate_count(ZDEV_HOOK_MIGRATE_VMA_PAGES, (__u64)BPF_CORE_READ(m, src),
-		      (__u64)BPF_CORE_READ(m, dst), BPF_CORE_READ(m, npages),
-		      evflags, collected, &moved);
+	bool to_device = BPF_CORE_READ(m, flags) & MIGRATE_VMA_SELECT_SYSTEM;
+	__u64 moved;
+
+	moved = pages_step_done(ZDEV_HOOK_MIGRATE_VMA_PAGES,
+				(__u64)BPF_CORE_READ(m, src),
+				(__u64)BPF_CORE_READ(m, dst),
+				BPF_CORE_READ(m, npages), to_device);
 	/* the process's: the driver calls in for it, in its context or not */
-	usage_migrated((__u64)BPF_CORE_READ(m, vma), moved,
-		       evflags & ZDEV_F_TO_DEVICE);
-	if (!(evflags & ZDEV_F_TO_DEVICE))
+	usage_migrated((__u64)BPF_CORE_READ(m, vma), moved, to_device);
+	if (!to_device)
 		fault_migrated(moved);
+	return 0;
+}
+
+static __always_inline int on_migrate_vma_offer(__u64 args)
+{
+	struct migrate_vma *m = (void *)args;
+	bool to_device = BPF_CORE_READ(m, flags) & MIGRATE_VMA_SELECT_SYSTEM;
+
+	mig_offer((__u64)BPF_CORE_READ(m, src), (__u64)BPF_CORE_READ(m, dst),
+		  BPF_CORE_READ(m, npages),
+		  to_device ? ZDEV_MIG_TO_DEVICE : ZDEV_MIG_TO_RAM);
 	return 0;
 }
 
@@ -1599,30 +1688,45 @@ static __always_inline int on_migrate_vma_pages(void *ctx, __u64 args)
 static __always_inline void setup_opened(void *ctx, __u64 args, __u64 src,
 					 __u64 pages, __u64 npages);
 
+/* migrate_vma_setup's entry: a collection for a fault, or the driver's */
+static __always_inline int on_migrate_vma_setup_entry(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	mig_begin(bpf_map_lookup_elem(&faults_inflight, &tid) ? ZDEV_MIG_FAULT
+							      : ZDEV_MIG_DRIVER,
+		  0);
+	return 0;
+}
+
 static __always_inline int on_migrate_vma_setup(void *ctx, __u64 args, long ret)
 {
 	struct migrate_vma *m = (void *)args;
 	struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_MIGRATE_VMA_SETUP);
-	struct collect_walk w = {};
-	__u64 cpages;
+	bool to_device = BPF_CORE_READ(m, flags) & MIGRATE_VMA_SELECT_SYSTEM;
+	__u64 src = (__u64)BPF_CORE_READ(m, src), npages, pages = 0;
+	struct zdev_mm_stats *owner;
 
 	if (st)
 		st->device++;
-
-	if (ret)
-		return 0;
-	w.src = (__u64)BPF_CORE_READ(m, src);
-	w.npages = BPF_CORE_READ(m, npages);
-	if (!w.src || !BPF_CORE_READ(m, cpages))
-		return 0;
-	if (w.npages > max_migrate_entries)
-		w.npages = max_migrate_entries;
-	bpf_loop((w.npages + COLLECT_CHUNK - 1) / COLLECT_CHUNK, collect_chunk,
-		 &w, 0);
-	cpages = w.pages;
-	bpf_map_update_elem(&setup_cpages, &args, &cpages, BPF_ANY);
-	setup_opened(ctx, args, w.src, w.pages, w.npages);
+	npages = BPF_CORE_READ(m, npages);
+	if (npages > max_migrate_entries)
+		npages = max_migrate_entries;
+	if (!ret && BPF_CORE_READ(m, cpages))
+		pages = mig_pages(src, npages);
+	owner = mm_entry(vma_mm((__u64)BPF_CORE_READ(m, vma)));
+	mig_collected(src, npages, pages, (__u64)BPF_CORE_READ(m, pgmap_owner),
+		      owner ? owner->tgid : 0,
+		      to_device ? ZDEV_MIG_TO_DEVICE : ZDEV_MIG_TO_RAM, ret);
+	if (pages)
+		setup_opened(ctx, args, src, pages, npages);
 	return 0;
+}
+
+SEC("fentry/migrate_vma_setup")
+int BPF_PROG(migrate_vma_setup_fentry)
+{
+	return on_migrate_vma_setup_entry();
 }
 
 SEC("fexit/migrate_vma_setup")
@@ -1631,23 +1735,58 @@ int BPF_PROG(migrate_vma_setup_fexit, struct migrate_vma *args, int ret)
 	return on_migrate_vma_setup(ctx, arg_u64(ctx, 0), ret);
 }
 
-EXIT_HOOK(migrate_vma_pages, migrate_vma_pages, ZDEV_HOOK_MIGRATE_VMA_PAGES,
-	  on_migrate_vma_pages)
+SEC("fentry/migrate_vma_pages")
+int BPF_PROG(migrate_vma_pages_fentry, struct migrate_vma *args)
+{
+	return on_migrate_vma_offer(arg_u64(ctx, 0));
+}
 
-/* Eviction (driver unbind, RELEASE): device pages back to RAM. */
+SEC("fexit/migrate_vma_pages")
+int BPF_PROG(migrate_vma_pages_fexit, struct migrate_vma *args)
+{
+	return on_migrate_vma_pages(ctx, arg_u64(ctx, 0));
+}
+
+SEC("kprobe/migrate_vma_pages")
+int BPF_KPROBE(migrate_vma_pages_kprobe, struct migrate_vma *args)
+{
+	stash_args(ZDEV_HOOK_MIGRATE_VMA_PAGES, (__u64)args, 0);
+	return on_migrate_vma_offer((__u64)args);
+}
+
+SEC("kretprobe/migrate_vma_pages")
+int BPF_KRETPROBE(migrate_vma_pages_kretprobe)
+{
+	struct stash s;
+
+	if (!unstash_args(ZDEV_HOOK_MIGRATE_VMA_PAGES, &s))
+		return 0;
+	return on_migrate_vma_pages(ctx, s.arg0);
+}
+
+/* Evictions (driver unbind, release) and pin migrations: device to RAM. */
+SEC("fentry/migrate_device_pages")
+int BPF_PROG(migrate_device_pages_fentry, unsigned long *src,
+	     unsigned long *dst, unsigned long npages)
+{
+	mig_offer(arg_u64(ctx, 0), arg_u64(ctx, 1), npages, ZDEV_MIG_TO_RAM);
+	return 0;
+}
+
 SEC("fexit/migrate_device_pages")
 int BPF_PROG(migrate_device_pages_fexit, unsigned long *src, unsigned long *dst,
 	     unsigned long npages)
 {
-	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, arg_u64(ctx, 0),
-			     arg_u64(ctx, 1), npages, ZDEV_F_EVICT, 0, NULL);
+	pages_step_done(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, arg_u64(ctx, 0),
+			arg_u64(ctx, 1), npages, false);
+	return 0;
 }
 
 SEC("kprobe/migrate_vma_setup")
 int BPF_KPROBE(migrate_vma_setup_kprobe, struct migrate_vma *args)
 {
 	stash_args(ZDEV_HOOK_MIGRATE_VMA_SETUP, (__u64)args, 0);
-	return 0;
+	return on_migrate_vma_setup_entry();
 }
 
 SEC("kretprobe/migrate_vma_setup")
@@ -1676,6 +1815,7 @@ int BPF_KPROBE(migrate_device_pages_kprobe, unsigned long *src,
 	__u64 args[3] = { (__u64)src, (__u64)dst, npages };
 
 	bpf_map_update_elem(&stashed3, &id, args, BPF_ANY);
+	mig_offer((__u64)src, (__u64)dst, npages, ZDEV_MIG_TO_RAM);
 	return 0;
 }
 
@@ -1692,40 +1832,33 @@ int BPF_KRETPROBE(migrate_device_pages_kretprobe)
 	dst = a[1];
 	npages = a[2];
 	bpf_map_delete_elem(&stashed3, &id);
-	return migrate_count(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, src, dst, npages,
-			     ZDEV_F_EVICT, 0, NULL);
-}
-
-/*
- * Calls counted only: finalize and range are markers. Counting pages there
- * too would count twice (v6.1/6.12 migrate_vma_finalize tail-calls
- * migrate_device_finalize).
- */
-static __always_inline int count_call(int hook)
-{
-	struct zdev_hook_stats *st = hook_stats(hook);
-
-	if (st)
-		st->device++;
+	pages_step_done(ZDEV_HOOK_MIGRATE_DEVICE_PAGES, src, dst, npages,
+			false);
 	return 0;
 }
 
-#define COUNT_HOOK(func, hook)           \
-	SEC("fentry/" #func)             \
-	int BPF_PROG(func##_fentry)      \
-	{                                \
-		return count_call(hook); \
-	}                                \
-	SEC("kprobe/" #func)             \
-	int BPF_KPROBE(func##_kprobe)    \
-	{                                \
-		return count_call(hook); \
-	}
-
 /* migrate_vma_finalize: a migration closed */
 #include "setups.bpf.h"
-COUNT_HOOK(migrate_device_range, ZDEV_HOOK_MIGRATE_DEVICE_RANGE)
-COUNT_HOOK(migrate_device_finalize, ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE)
+
+/* The device path's finalize (v6.1/6.12: also migrate_vma_finalize's). */
+static __always_inline int device_finalized(__u64 src)
+{
+	count_call(ZDEV_HOOK_MIGRATE_DEVICE_FINALIZE);
+	mig_finalized(src);
+	return 0;
+}
+
+SEC("fentry/migrate_device_finalize")
+int BPF_PROG(migrate_device_finalize_fentry, unsigned long *src)
+{
+	return device_finalized(arg_u64(ctx, 0));
+}
+
+SEC("kprobe/migrate_device_finalize")
+int BPF_KPROBE(migrate_device_finalize_kprobe, unsigned long *src)
+{
+	return device_finalized((__u64)src);
+}
 
 /* ---- pgmap lifecycle ------------------------------------------------ */
 

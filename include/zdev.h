@@ -41,6 +41,8 @@ enum zdev_kind {
 	ZDEV_EV_MIGRATE,       /* pages migrated by one migrate_* call */
 	ZDEV_EV_DEVMAP_PUT, /* v6.1/6.12: a put of a page idle at refcount 1 */
 	ZDEV_EV_ANOMALY,    /* one found in the kernel: zdev_event.anomaly */
+	ZDEV_EV_MIGRATION,  /* one migration's outcome: zdev_event.migration */
+	ZDEV_EV_FAULT_SIGBUS, /* a CPU fault on device memory ended in SIGBUS */
 	ZDEV_EV_KIND_MAX,
 };
 
@@ -68,16 +70,20 @@ enum zdev_hook {
 	ZDEV_HOOK_PERCPU_RELEASE,
 	ZDEV_HOOK_SPLIT,
 	ZDEV_HOOK_DEVMAP_PUT,
-	ZDEV_HOOK_PIN,		/* GUP slow path: try_grab_folio/_page */
-	ZDEV_HOOK_PIN_FAST,	/* GUP fast path: gup_fast_fallback */
-	ZDEV_HOOK_UNPIN,	/* gup_put_folio */
-	ZDEV_HOOK_LAYOUT_BREAK, /* dax_break_layout, dax_layout_busy_page */
-	ZDEV_HOOK_LAYOUT_WAIT,	/* init_wait_var_entry: the page waited for */
-	ZDEV_HOOK_P2P_ALLOC,	/* pci_alloc_p2pmem: a pgmap reference */
-	ZDEV_HOOK_P2P_FREE,	/* pci_free_p2pmem: its put */
-	ZDEV_HOOK_MM_EXIT,	/* exit_mmap: an address space's end */
-	ZDEV_HOOK_FAULT,	/* do_swap_page: a CPU fault, device-private */
-	ZDEV_HOOK_FAULT_PMD,	/* do_huge_pmd_device_private (v7.0+) */
+	ZDEV_HOOK_PIN,		 /* GUP slow path: try_grab_folio/_page */
+	ZDEV_HOOK_PIN_FAST,	 /* GUP fast path: gup_fast_fallback */
+	ZDEV_HOOK_UNPIN,	 /* gup_put_folio */
+	ZDEV_HOOK_LAYOUT_BREAK,	 /* dax_break_layout, dax_layout_busy_page */
+	ZDEV_HOOK_LAYOUT_WAIT,	 /* init_wait_var_entry: the page waited for */
+	ZDEV_HOOK_P2P_ALLOC,	 /* pci_alloc_p2pmem: a pgmap reference */
+	ZDEV_HOOK_P2P_FREE,	 /* pci_free_p2pmem: its put */
+	ZDEV_HOOK_MM_EXIT,	 /* exit_mmap: an address space's end */
+	ZDEV_HOOK_FAULT,	 /* do_swap_page: a CPU fault, device-private */
+	ZDEV_HOOK_FAULT_PMD,	 /* do_huge_pmd_device_private (v7.0+) */
+	ZDEV_HOOK_MIGRATE_UNMAP, /* migrate_device_unmap: what was collected */
+	ZDEV_HOOK_MIGRATE_DEVICE_PFNS, /* migrate_device_pfns (v6.15+) */
+	ZDEV_HOOK_MIGRATE_COHERENT,    /* migrate_device_coherent_folio/page */
+	ZDEV_HOOK_MIGRATE_SPLIT_FOLIO, /* migrate_vma_split_folio (v6.18+) */
 	ZDEV_HOOK_MAX,
 };
 
@@ -161,6 +167,61 @@ struct zdev_migrate_info {
 	__u64 collected; /* migrate_vma_setup: cpages */
 };
 
+/*
+ * Who a migration was for (enum zdev_mig_cause): a driver's own
+ * migrate_vma_*() (an ioctl, a GPU fault handler), a CPU fault's
+ * migrate_to_ram op, an eviction (migrate_device_range/pfns: unbind,
+ * memory pressure), a long-term pin moving device-coherent pages out
+ * (migrate_device_coherent_folio).
+ */
+enum zdev_mig_cause {
+	ZDEV_MIG_DRIVER,
+	ZDEV_MIG_FAULT,
+	ZDEV_MIG_EVICT,
+	ZDEV_MIG_PIN,
+	ZDEV_MIG_CAUSES,
+};
+
+/* zdev_migration_info.dir, and the index of zdev_migrations.dir[] */
+enum zdev_mig_dir {
+	ZDEV_MIG_TO_DEVICE,
+	ZDEV_MIG_TO_RAM,
+	ZDEV_MIG_DIRS,
+};
+
+/*
+ * ZDEV_EV_MIGRATION: one migration from its collection to its pages step
+ * (or its finalize without one), in pages (a compound entry is 512): of
+ * range_pages, collected were candidates; restored of them were busy or
+ * pinned and put back at unmap; the driver gave no destination for no_dst;
+ * failed in the core (refcount race, split failure) for failed; migrated
+ * moved (thp of them as whole compound entries).
+ */
+struct zdev_migration_info {
+	__u64 range_pages;
+	__u64 collected;
+	__u64 restored;
+	__u64 no_dst;
+	__u64 failed;
+	__u64 migrated;
+	__u32 thp;	  /* compound entries migrated whole */
+	__u32 split_dst;  /* large sources split for small destinations */
+	__u32 splits;	  /* system THPs split while collecting */
+	__u32 owner_tgid; /* the address space's owner; 0: none (eviction) */
+	__u64 ns;	  /* from collection to the pages step */
+	__u16 cause;	  /* enum zdev_mig_cause */
+	__u16 dir;	  /* enum zdev_mig_dir */
+	__u32 d2d;	  /* device to device: the source pgmap's pages */
+};
+
+/* ZDEV_EV_FAULT_SIGBUS: the faulting task (pid) and the range */
+struct zdev_sigbus_info {
+	__u64 address; /* the fault's, page aligned */
+	__u64 size;    /* 4 KiB, or 2 MiB for a PMD entry */
+	__u64 pfn;     /* the device page */
+	char comm[16];
+};
+
 /* ZDEV_EV_ANOMALY: the folio part, and which anomaly (enum zdev_anomaly) */
 struct zdev_anomaly_info {
 	__u64 pfn;
@@ -184,13 +245,19 @@ struct zdev_event {
 		struct zdev_pgmap_info pgmap_info;
 		struct zdev_migrate_info migrate;
 		struct zdev_anomaly_info anomaly;
+		struct zdev_migration_info migration;
+		struct zdev_sigbus_info sigbus;
 	};
 };
 
 /*
  * Folio and migration records stop after their 32-byte part: only pgmap
- * descriptions take the whole struct. Readers copy into a zeroed one.
+ * descriptions, migration outcomes and SIGBUS faults take the whole
+ * struct. Readers copy into a zeroed one.
  */
+#define ZDEV_EVENT_LARGE(kind)                                     \
+	((kind) == ZDEV_EV_PGMAP || (kind) == ZDEV_EV_MIGRATION || \
+	 (kind) == ZDEV_EV_FAULT_SIGBUS)
 #define ZDEV_EVENT_SMALL_SIZE                           \
 	(__builtin_offsetof(struct zdev_event, folio) + \
 	 sizeof(struct zdev_folio_info))
@@ -333,6 +400,36 @@ struct zdev_faults {
 	__u64 vma_lock_retries; /* first attempts bounced (per-VMA lock) */
 	__u64 ns_total;
 	__u64 ns_log2[ZDEV_FAULT_BUCKETS];
+};
+
+/*
+ * Migration outcomes per pgmap (bpf/migrations.bpf.h), one entry per slot
+ * in the migrations array, added to atomically, per direction: what each
+ * migration call touching the pgmap collected and what became of it, in
+ * pages (see struct zdev_migration_info). A call's outcomes count at the
+ * pgmap of its first device page; its migrated pages, like
+ * migrated_to_*_pages, at each page's own.
+ */
+struct zdev_mig_dir_stats {
+	__u64 calls;
+	__u64 range_pages;
+	__u64 collected;
+	__u64 restored;
+	__u64 no_dst;
+	__u64 failed;
+	__u64 migrated;
+	__u64 thp;	 /* compound entries migrated whole */
+	__u64 split_dst; /* large sources split for small destinations */
+	__u64 by_cause[ZDEV_MIG_CAUSES]; /* migrated pages, by whom */
+	__u64 ns_total; /* calls' time, collection to the pages step's end */
+	__u64 ns_log2[ZDEV_FAULT_BUCKETS]; /* and per log2 bucket */
+};
+
+struct zdev_migrations {
+	struct zdev_mig_dir_stats dir[ZDEV_MIG_DIRS];
+	__u64 collect_splits;	      /* system THPs split while collecting */
+	__u64 collect_split_failures; /* ... and failed: the rest skipped */
+	__u64 d2d_out_pages;	      /* pages moved to another device */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "options.h"
 #include "output/listen.h"
+#include "output/table.h"
 #include "output/ndjson.h"
 
 const char *argp_program_version = "zdevmon " ZDEVMON_VERSION;
@@ -73,6 +74,7 @@ static const char run_doc[] =
 enum {
 	OPT_FORCE_KPROBES = 0x100,
 	OPT_EVENTS,
+	OPT_VIEW,
 	OPT_STACKS,
 	OPT_TEARDOWN,
 	OPT_TEARDOWN_TIMEOUT,
@@ -155,6 +157,9 @@ static const struct argp_option common_options[] = {
 	  "opt-in ring-buffer stream; its drops never change a count)" },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS" },
 	{ "quiet", 'q', NULL, 0, "No live table" },
+	{ "view", OPT_VIEW, "VIEW", 0,
+	  "The live table's view: pgmaps (folios per pgmap, the default) or "
+	  "migrate (migration outcomes, their causes, CPU faults)" },
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
 	  "Serve /metrics (Prometheus), /api/v1/snapshot, /healthz and / on "
 	  "ADDR:PORT; PORT alone listens on 127.0.0.1" },
@@ -323,6 +328,18 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		cfg->quiet = true;
+		break;
+	case OPT_VIEW:
+		if (!strcmp(arg, "pgmaps")) {
+			cfg->view = TABLE_VIEW_PGMAPS;
+		} else if (!strcmp(arg, "migrate")) {
+			cfg->view = TABLE_VIEW_MIGRATE;
+		} else {
+			argp_error(state,
+				   "--view wants pgmaps or migrate, not '%s'",
+				   arg);
+			return EINVAL;
+		}
 		break;
 	case OPT_STACKS:
 		cfg->stacks = true;
@@ -572,6 +589,8 @@ static const struct argp_option replay_options[] = {
 	{ "events", OPT_EVENTS, NULL, 0,
 	  "Also write the recorded events to the NDJSON stream" },
 	{ "quiet", 'q', NULL, 0, "No table" },
+	{ "view", OPT_VIEW, "VIEW", 0,
+	  "The table's view: pgmaps (the default) or migrate" },
 	{ "show-addresses", OPT_SHOW_ADDRESSES, NULL, 0,
 	  "Add each pgmap's kernel address to the JSON" },
 	{ "fail-on-leak", OPT_FAIL_ON_LEAK, NULL, 0,
@@ -594,6 +613,7 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 		return file_arg(state, "--json", arg, &cfg->json_path);
 	case OPT_EVENTS:
 	case 'q':
+	case OPT_VIEW:
 	case OPT_SHOW_ADDRESSES:
 	case 'v':
 		return parse_common(key, arg, state);

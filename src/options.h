@@ -18,6 +18,7 @@ struct config {
 	uint64_t max_device_pages; /* per-folio state pages; 0: default */
 	bool events;		   /* every event into the NDJSON stream */
 	bool quiet;		   /* no live table */
+	int view;		   /* enum table_view: the table's */
 	bool stacks;		   /* kernel stacks at births (CI mode) */
 	const char *listen;	   /* HTTP endpoint, or NULL */
 	bool show_addresses;	   /* kernel pointers in the JSON */

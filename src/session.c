@@ -409,8 +409,12 @@ int session_event(void *ctx, void *data, size_t len)
 	    e->kind == ZDEV_EV_PGMAP_DRAINED || e->kind == ZDEV_EV_PGMAP_GONE)
 		sync_state(s);
 	tracker_event(&s->tracker, e);
-	/* anomalies are in the snapshot and the findings, not event objects */
-	if (s->cfg.events && e->kind != ZDEV_EV_ANOMALY)
+	/*
+	 * anomalies are in the snapshot and the findings, not event objects;
+	 * a fault ending in SIGBUS is one even without --events
+	 */
+	if ((s->cfg.events && e->kind != ZDEV_EV_ANOMALY) ||
+	    e->kind == ZDEV_EV_FAULT_SIGBUS)
 		session_json_put(s, output_event(&s->tracker, e));
 	s->step_depth--;
 	return 0;
@@ -487,7 +491,7 @@ void session_tick(struct session *s, const char *trigger)
 	if (s->table) {
 		if (s->table_tty && !final)
 			fputs("\033[H\033[2J", s->table);
-		output_table(s->table, &s->tracker, &st);
+		output_table(s->table, &s->tracker, &st, s->cfg.view);
 		if (!s->table_tty)
 			fputc('\n', s->table);
 	}

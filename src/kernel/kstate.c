@@ -288,6 +288,7 @@ static void kinds_read(struct kstate *k, struct tracker *t)
 int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 {
 	int fd = bpf_map__fd(k->skel->maps.faults);
+	int mfd = bpf_map__fd(k->skel->maps.migrations);
 	struct intake_slot in;
 	int i, n = 0;
 
@@ -305,6 +306,8 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 		in.slot.info.slot = i;
 		memset(&in.faults, 0, sizeof(in.faults));
 		bpf_map_lookup_elem(fd, &i, &in.faults);
+		memset(&in.migrations, 0, sizeof(in.migrations));
+		bpf_map_lookup_elem(mfd, &i, &in.migrations);
 		rec_add(k, &in, sizeof(in));
 		p = intake_slot(t, &in, gone, &n, max);
 		if (p)
@@ -369,6 +372,8 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 	bpf_map_update_elem(fd, &slot, k->percpu, BPF_ANY);
 	bpf_map_update_elem(bpf_map__fd(k->skel->maps.faults), &slot,
 			    &(struct zdev_faults){ 0 }, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(k->skel->maps.migrations), &slot,
+			    &(struct zdev_migrations){ 0 }, BPF_ANY);
 	s->state = ZDEV_SLOT_FREE;
 	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
 	k->pgmap_of[slot] = 0;

@@ -67,7 +67,7 @@ struct zdev_status {
 	uint64_t stack_collisions; /* call sites lost to stack-id collisions */
 	uint64_t stack_overflows;  /* call sites lost to a full stack map */
 	int nr_hooks;
-	struct hook_status hooks[32];
+	struct hook_status hooks[ZDEV_HOOK_MAX];
 	bool show_addresses;	 /* --show-addresses: kernel pointers in JSON */
 	bool bpf_stats;		 /* run_ns and runs are meaningful */
 	double cpu_seconds;	 /* zdevmon's own CPU time */

@@ -16,6 +16,7 @@ struct zt_pgmap *intake_slot(struct tracker *t, const struct intake_slot *in,
 		p->fault_op_name[0] = '\0';
 	}
 	p->faults = in->faults;
+	p->migrations = in->migrations;
 	if (p->state == ZT_PGMAP_GONE && !p->final && *n < max)
 		gone[(*n)++] = p->id;
 	return p;

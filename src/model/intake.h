@@ -16,6 +16,7 @@ struct intake_slot {
 	struct zdev_slot slot;		/* info.slot: its index */
 	struct zdev_pgmap_counters sum; /* its per-CPU counters added up */
 	struct zdev_faults faults;
+	struct zdev_migrations migrations;
 };
 
 /* A holder map's entry: its key, then the kernel's record. */

@@ -95,6 +95,8 @@ struct zt_pgmap {
 	uint64_t fault_op;	   /* kernel address: identity only */
 	char fault_op_name[128];   /* "func+0x0 [module]", "" until named */
 	struct zdev_faults faults; /* the kernel's, as read at the sync */
+	/* device-private and coherent: migration outcomes, the kernel's */
+	struct zdev_migrations migrations;
 };
 
 struct zt_folio;

@@ -14,6 +14,7 @@
 #include "model/leaks.h"
 #include "sys/cgroup.h"
 #include "metrics.h"
+#include "objects.h"
 
 void self_stats_read(struct self_stats *s)
 {
@@ -202,35 +203,183 @@ static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
 }
 
 #define FAULT_SECONDS "zdevmon_cpu_fault_duration_seconds"
+#define MIG_SECONDS   "zdevmon_migration_duration_seconds"
 
-/* Power-of-two buckets of nanoseconds, as seconds, cumulative. */
-static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
+/*
+ * A histogram's series from power-of-two buckets of nanoseconds (bucket i:
+ * [2^i, 2^(i+1))), as seconds, cumulative; labels: its label pairs.
+ */
+static void log2_seconds(FILE *f, const char *name, const char *labels,
+			 const __u64 *ns_log2, double sum_s)
 {
-	const struct pgmap_ctx *pc = ctx;
-	const struct zdev_faults *f = &p->faults;
 	uint64_t below = 0;
 	char le[32];
 	int i;
 
-	if (p->type != ZDEV_PGMAP_PRIVATE)
-		return 0;
 	for (i = 0; i <= ZDEV_FAULT_BUCKETS; i++) {
 		if (i < ZDEV_FAULT_BUCKETS) {
-			below += (uint64_t)f->ns_log2[i];
+			below += (uint64_t)ns_log2[i];
 			snprintf(le, sizeof(le), "%.9g",
 				 (double)(1ULL << (i + 1)) / 1e9);
 		} else {
 			snprintf(le, sizeof(le), "+Inf");
 		}
-		fprintf(pc->f,
-			FAULT_SECONDS "_bucket{pgmap=\"%d\",le=\"%s\"} "
-				      "%" PRIu64 "\n",
-			p->id, le, below);
+		fprintf(f, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name,
+			labels, le, below);
 	}
-	fprintf(pc->f, FAULT_SECONDS "_sum{pgmap=\"%d\"} %.9f\n", p->id,
-		(double)f->ns_total / 1e9);
-	fprintf(pc->f, FAULT_SECONDS "_count{pgmap=\"%d\"} %" PRIu64 "\n",
-		p->id, below);
+	fprintf(f, "%s_sum{%s} %.9f\n", name, labels, sum_s);
+	fprintf(f, "%s_count{%s} %" PRIu64 "\n", name, labels, below);
+}
+
+static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	char labels[32];
+
+	if (p->type != ZDEV_PGMAP_PRIVATE)
+		return 0;
+	snprintf(labels, sizeof(labels), "pgmap=\"%d\"", p->id);
+	log2_seconds(pc->f, FAULT_SECONDS, labels, p->faults.ns_log2,
+		     (double)p->faults.ns_total / 1e9);
+	return 0;
+}
+
+static bool migrates(const struct zt_pgmap *p)
+{
+	return p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
+}
+
+static const char *const mig_dir_names[ZDEV_MIG_DIRS] = {
+	[ZDEV_MIG_TO_DEVICE] = "to_device",
+	[ZDEV_MIG_TO_RAM] = "to_ram",
+};
+
+/* Migration outcomes (bpf/migrations.bpf.h), in pages, by outcome. */
+static int pgmap_mig_pages(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	int d;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
+		const struct zdev_mig_dir_stats *m = &p->migrations.dir[d];
+		const struct {
+			const char *name;
+			uint64_t n;
+		} out[] = {
+			{ "collected", m->collected },
+			{ "not_collected",
+			  m->range_pages > m->collected
+				  ? m->range_pages - m->collected
+				  : 0 },
+			{ "restored", m->restored },
+			{ "no_destination", m->no_dst },
+			{ "failed", m->failed },
+			{ "migrated", m->migrated },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+			fprintf(pc->f,
+				"zdevmon_migration_pages_total{pgmap=\"%d\","
+				"type=\"%s\",owner=\"%d\",direction=\"%s\","
+				"outcome=\"%s\"} %" PRIu64 "\n",
+				p->id, tracker_type_name(p->type), p->owner_id,
+				mig_dir_names[d], out[i].name, out[i].n);
+	}
+	return 0;
+}
+
+static int pgmap_mig_causes(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	int d;
+	unsigned int c;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++)
+		for (c = 0; c < ZDEV_MIG_CAUSES; c++)
+			fprintf(pc->f,
+				"zdevmon_migration_migrated_pages_by_cause_"
+				"total"
+				"{pgmap=\"%d\",type=\"%s\",owner=\"%d\","
+				"direction=\"%s\",cause=\"%s\"} %" PRIu64 "\n",
+				p->id, tracker_type_name(p->type), p->owner_id,
+				mig_dir_names[d], output_mig_cause_name(c),
+				(uint64_t)p->migrations.dir[d].by_cause[c]);
+	return 0;
+}
+
+/* Calls, THPs moved whole and split, per direction. */
+static int pgmap_mig_calls(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	int d;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
+		const struct zdev_mig_dir_stats *m = &p->migrations.dir[d];
+
+		fprintf(pc->f,
+			"zdevmon_migration_calls_total{pgmap=\"%d\",type=\"%"
+			"s\","
+			"owner=\"%d\",direction=\"%s\"} %" PRIu64 "\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			mig_dir_names[d], (uint64_t)m->calls);
+	}
+	return 0;
+}
+
+static int pgmap_mig_thp(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	const struct zdev_migrations *m = &p->migrations;
+	int d;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
+		fprintf(pc->f,
+			"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
+			"owner=\"%d\",direction=\"%s\",how=\"whole\"} "
+			"%" PRIu64 "\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			mig_dir_names[d], (uint64_t)m->dir[d].thp);
+		fprintf(pc->f,
+			"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
+			"owner=\"%d\",direction=\"%s\",how=\"split_to_small\"} "
+			"%" PRIu64 "\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			mig_dir_names[d], (uint64_t)m->dir[d].split_dst);
+	}
+	fprintf(pc->f,
+		"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
+		"owner=\"%d\",direction=\"to_device\",how=\"split_collecting\"}"
+		" %" PRIu64 "\n",
+		p->id, tracker_type_name(p->type), p->owner_id,
+		(uint64_t)m->collect_splits);
+	return 0;
+}
+
+static int pgmap_mig_seconds(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	char labels[64];
+	int d;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
+		snprintf(labels, sizeof(labels),
+			 "pgmap=\"%d\",direction=\"%s\"", p->id,
+			 mig_dir_names[d]);
+		log2_seconds(pc->f, MIG_SECONDS, labels,
+			     p->migrations.dir[d].ns_log2,
+			     (double)p->migrations.dir[d].ns_total / 1e9);
+	}
 	return 0;
 }
 
@@ -341,6 +490,28 @@ static void render(FILE *f, const struct tracker *t,
 	       "Time of CPU faults on device-private pages, migrate_to_ram "
 	       "included.");
 	tracker_foreach_pgmap(t, pgmap_fault_seconds, &pc);
+	family(f, "zdevmon_migration_pages_total", "counter",
+	       "Pages of migrations to and from a device-private or coherent "
+	       "pgmap, by outcome: collected or not, restored (busy or "
+	       "pinned at unmap), no destination, failed in the core, "
+	       "migrated.");
+	tracker_foreach_pgmap(t, pgmap_mig_pages, &pc);
+	family(f, "zdevmon_migration_migrated_pages_by_cause_total", "counter",
+	       "Pages migrated, by who for: driver, fault (migrate_to_ram), "
+	       "eviction, pin (a long-term pin of device-coherent memory).");
+	tracker_foreach_pgmap(t, pgmap_mig_causes, &pc);
+	family(f, "zdevmon_migration_calls_total", "counter",
+	       "Migrations (one per collection) whose outcome counted at a "
+	       "pgmap.");
+	tracker_foreach_pgmap(t, pgmap_mig_calls, &pc);
+	family(f, "zdevmon_migration_thp_total", "counter",
+	       "Large folios in migrations: moved whole, split for small "
+	       "destinations, split while collecting.");
+	tracker_foreach_pgmap(t, pgmap_mig_thp, &pc);
+	family(f, MIG_SECONDS, "histogram",
+	       "Time of migrations from their collection to the end of their "
+	       "pages step (the driver's copy included).");
+	tracker_foreach_pgmap(t, pgmap_mig_seconds, &pc);
 	scalar(f, "zdevmon_layout_waiters", "gauge",
 	       "Tasks waiting now for busy DAX pages (a truncate, a hole "
 	       "punch): the snapshot's layout_waits names them.",

@@ -23,6 +23,8 @@ const char *output_kind_name(uint32_t kind)
 		[ZDEV_EV_MIGRATE] = "migrate",
 		[ZDEV_EV_DEVMAP_PUT] = "devmap_put",
 		[ZDEV_EV_ANOMALY] = "anomaly",
+		[ZDEV_EV_MIGRATION] = "migration",
+		[ZDEV_EV_FAULT_SIGBUS] = "fault_sigbus",
 	};
 
 	if (kind >= ZDEV_EV_KIND_MAX || !names[kind])
@@ -64,18 +66,30 @@ static json_object *header(const char *kind)
 	return o;
 }
 
+/* Counts per power-of-two bucket of ns, trailing empty buckets left out. */
+static json_object *log2_json(const __u64 *buckets)
+{
+	json_object *hist = json_object_new_array();
+	int i, last = -1;
+
+	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++)
+		if (buckets[i])
+			last = i;
+	for (i = 0; i <= last; i++)
+		json_object_array_add(hist, json_object_new_int64(buckets[i]));
+	return hist;
+}
+
 /*
  * CPU faults on a device-private pgmap: the op that served them, results,
  * and their times as counts per power-of-two bucket of nanoseconds
- * (bucket i: [2^i, 2^(i+1)); trailing empty buckets left out).
+ * (bucket i: [2^i, 2^(i+1))).
  */
 static json_object *cpu_faults_json(const struct zt_pgmap *p)
 {
 	const struct zdev_faults *f = &p->faults;
 	json_object *o = json_object_new_object(),
-		    *res = json_object_new_object(),
-		    *hist = json_object_new_array();
-	int i, last = -1;
+		    *res = json_object_new_object();
 
 	json_object_object_add(
 		o, "op",
@@ -93,13 +107,78 @@ static json_object *cpu_faults_json(const struct zt_pgmap *p)
 	json_add_u64(o, "vma_lock_retries", f->vma_lock_retries);
 	json_object_object_add(o, "seconds_total",
 			       json_object_new_double(f->ns_total / 1e9));
-	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++)
-		if (f->ns_log2[i])
-			last = i;
-	for (i = 0; i <= last; i++)
-		json_object_array_add(hist,
-				      json_object_new_int64(f->ns_log2[i]));
-	json_object_object_add(o, "latency_log2_ns", hist);
+	json_object_object_add(o, "latency_log2_ns", log2_json(f->ns_log2));
+	return o;
+}
+
+const char *output_mig_cause_name(unsigned int cause)
+{
+	static const char *const names[ZDEV_MIG_CAUSES] = {
+		[ZDEV_MIG_DRIVER] = "driver",
+		[ZDEV_MIG_FAULT] = "fault",
+		[ZDEV_MIG_EVICT] = "eviction",
+		[ZDEV_MIG_PIN] = "pin",
+	};
+
+	return cause < ZDEV_MIG_CAUSES ? names[cause] : "unknown";
+}
+
+/* One direction's migration outcomes, in pages. */
+static json_object *mig_dir_json(const struct zdev_mig_dir_stats *d)
+{
+	json_object *o = json_object_new_object(),
+		    *by = json_object_new_object();
+	unsigned int c;
+
+	json_add_u64(o, "calls", d->calls);
+	json_add_u64(o, "range_pages", d->range_pages);
+	json_add_u64(o, "collected_pages", d->collected);
+	json_add_u64(o, "not_collected_pages",
+		     d->range_pages > d->collected
+			     ? d->range_pages - d->collected
+			     : 0);
+	json_add_u64(o, "restored_pages", d->restored);
+	json_add_u64(o, "no_destination_pages", d->no_dst);
+	json_add_u64(o, "failed_pages", d->failed);
+	json_add_u64(o, "migrated_pages", d->migrated);
+	json_add_u64(o, "thp_migrated", d->thp);
+	json_add_u64(o, "thp_split_to_small", d->split_dst);
+	for (c = 0; c < ZDEV_MIG_CAUSES; c++)
+		json_add_u64(by, output_mig_cause_name(c), d->by_cause[c]);
+	json_object_object_add(o, "migrated_by", by);
+	json_object_object_add(o, "seconds_total",
+			       json_object_new_double(d->ns_total / 1e9));
+	json_object_object_add(o, "latency_log2_ns", log2_json(d->ns_log2));
+	return o;
+}
+
+double output_thp_efficiency(const struct zdev_migrations *m)
+{
+	uint64_t moved = m->dir[0].migrated + m->dir[1].migrated;
+	uint64_t thp = m->dir[0].thp + m->dir[1].thp;
+
+	return moved ? (double)thp * ZDEV_PMD_NR / moved : -1;
+}
+
+/*
+ * A device-private or coherent pgmap's migrations: per direction what
+ * was collected and why the rest did not move, THP whole or split.
+ */
+static json_object *migrations_json(const struct zt_pgmap *p)
+{
+	const struct zdev_migrations *m = &p->migrations;
+	json_object *o = json_object_new_object();
+	double eff = output_thp_efficiency(m);
+
+	json_object_object_add(o, "to_device",
+			       mig_dir_json(&m->dir[ZDEV_MIG_TO_DEVICE]));
+	json_object_object_add(o, "to_ram",
+			       mig_dir_json(&m->dir[ZDEV_MIG_TO_RAM]));
+	json_add_u64(o, "collect_splits", m->collect_splits);
+	json_add_u64(o, "collect_split_failures", m->collect_split_failures);
+	json_add_u64(o, "device_to_device_out_pages", m->d2d_out_pages);
+	json_object_object_add(o, "thp_efficiency",
+			       eff < 0 ? NULL : json_object_new_double(eff));
 	return o;
 }
 
@@ -157,6 +236,8 @@ static json_object *pgmap_json(const struct tracker *t,
 	json_add_u64(o, "pins_untracked", p->c.pins_untracked);
 	if (p->type == ZDEV_PGMAP_PRIVATE)
 		json_object_object_add(o, "cpu_faults", cpu_faults_json(p));
+	if (p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT)
+		json_object_object_add(o, "migrations", migrations_json(p));
 	json_object_object_add(o, "folio_state_full",
 			       json_object_new_boolean(p->folio_state_full));
 	if (p->refs_waited >= 0)
@@ -570,6 +651,42 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 		json_add_u64(o, "large", e->migrate.large);
 		json_add_u64(o, "collected", e->migrate.collected);
 		break;
+	case ZDEV_EV_MIGRATION: {
+		const struct zdev_migration_info *m = &e->migration;
+
+		json_object_object_add(
+			o, "direction",
+			json_object_new_string(m->dir == ZDEV_MIG_TO_DEVICE
+						       ? "to_device"
+						       : "to_ram"));
+		json_object_object_add(
+			o, "cause",
+			json_object_new_string(
+				output_mig_cause_name(m->cause)));
+		json_add_u64(o, "owner_pid", m->owner_tgid);
+		json_add_u64(o, "range_pages", m->range_pages);
+		json_add_u64(o, "collected_pages", m->collected);
+		json_add_u64(o, "restored_pages", m->restored);
+		json_add_u64(o, "no_destination_pages", m->no_dst);
+		json_add_u64(o, "failed_pages", m->failed);
+		json_add_u64(o, "migrated_pages", m->migrated);
+		json_add_u64(o, "thp_migrated", m->thp);
+		json_add_u64(o, "thp_split_to_small", m->split_dst);
+		json_add_u64(o, "collect_splits", m->splits);
+		json_add_u64(o, "device_to_device_pages", m->d2d);
+		json_add_u64(o, "ns", m->ns);
+		break;
+	}
+	case ZDEV_EV_FAULT_SIGBUS: {
+		char comm[sizeof(e->sigbus.comm) + 1] = "";
+
+		memcpy(comm, e->sigbus.comm, sizeof(e->sigbus.comm));
+		json_object_object_add(o, "comm", json_object_new_string(comm));
+		json_add_u64(o, "address", e->sigbus.address);
+		json_add_u64(o, "size", e->sigbus.size);
+		json_add_u64(o, "pfn", e->sigbus.pfn);
+		break;
+	}
 	case ZDEV_EV_PGMAP:
 		json_object_object_add(o, "type",
 				       json_object_new_string(tracker_type_name(

@@ -2,6 +2,7 @@
 /* The live text table and zdevmon features' list. */
 #include <inttypes.h>
 #include <string.h>
+#include "objects.h"
 #include "table.h"
 
 const char *output_count(char *buf, size_t len, uint64_t n)
@@ -67,8 +68,56 @@ static void wait_row(FILE *out, const struct tracker *t,
 	fputc('\n', out);
 }
 
+/*
+ * The migrate view: per device-private or coherent pgmap and direction,
+ * what migrations collected and why the rest did not move, THPs, who
+ * they were for; then a device-private pgmap's CPU faults.
+ */
+static int migrate_rows(const struct zt_pgmap *p, void *ctx)
+{
+	const struct table_row *row = ctx;
+	const struct zdev_migrations *m = &p->migrations;
+	const struct zdev_faults *f = &p->faults;
+	char c[13][12];
+	int d;
+
+	if (p->type != ZDEV_PGMAP_PRIVATE && p->type != ZDEV_PGMAP_COHERENT)
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
+		const struct zdev_mig_dir_stats *s = &m->dir[d];
+
+		fprintf(row->out,
+			"%3d %-8s %-6s %6s %6s %6s %6s %6s %6s %6s %6s %5s "
+			"%6s %6s %6s %6s\n",
+			p->id, tracker_type_name(p->type),
+			d == ZDEV_MIG_TO_DEVICE ? "to-dev" : "to-ram",
+			output_count(c[0], 12, s->calls),
+			output_count(c[1], 12, s->range_pages),
+			output_count(c[2], 12, s->collected),
+			output_count(c[3], 12, s->restored),
+			output_count(c[4], 12, s->no_dst),
+			output_count(c[5], 12, s->failed),
+			output_count(c[6], 12, s->migrated),
+			output_count(c[7], 12, s->thp),
+			output_count(c[8], 12, s->split_dst),
+			output_count(c[9], 12, s->by_cause[ZDEV_MIG_DRIVER]),
+			output_count(c[10], 12, s->by_cause[ZDEV_MIG_FAULT]),
+			output_count(c[11], 12, s->by_cause[ZDEV_MIG_EVICT]),
+			output_count(c[12], 12, s->by_cause[ZDEV_MIG_PIN]));
+	}
+	if (p->type == ZDEV_PGMAP_PRIVATE && (f->calls || f->vma_lock_retries))
+		fprintf(row->out,
+			"    faults %s: %llu (%llu THP), %llu sigbus, %llu "
+			"oom, "
+			"%llu retry, %llu pages back, mean %.0f us\n",
+			p->fault_op_name[0] ? p->fault_op_name : "?", f->calls,
+			f->thp_calls, f->sigbus, f->oom, f->retry, f->pages,
+			f->calls ? f->ns_total / 1e3 / f->calls : 0.0);
+	return 0;
+}
+
 void output_table(FILE *out, const struct tracker *t,
-		  const struct zdev_status *st)
+		  const struct zdev_status *st, int view)
 {
 	struct table_row row = { .out = out, .t = t };
 	int i, on = 0;
@@ -80,6 +129,17 @@ void output_table(FILE *out, const struct tracker *t,
 		"  hooks %d/%d\n",
 		ZDEVMON_VERSION, st->elapsed_s, t->events, st->dropped_events,
 		on, st->nr_hooks);
+	if (view == TABLE_VIEW_MIGRATE) {
+		fprintf(out,
+			"%3s %-8s %-6s %6s %6s %6s %6s %6s %6s %6s %6s %5s "
+			"%6s %6s %6s %6s\n",
+			"ID", "TYPE", "DIR", "CALLS", "RANGE", "COLLEC",
+			"RESTOR", "NO-DST", "FAILED", "MOVED", "THP", "SPLIT",
+			"DRIVER", "FAULT", "EVICT", "PIN");
+		tracker_foreach_pgmap(t, migrate_rows, &row);
+		fflush(out);
+		return;
+	}
 	fprintf(out,
 		"%3s %-8s %1s %-17s %-5s %6s %6s %6s %6s %6s %6s %6s %5s %4s\n",
 		"ID", "TYPE", "I", "PFN RANGE", "STATE", "LIVE-F", "LIVE-P",

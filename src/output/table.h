@@ -10,9 +10,15 @@
 #include "kernel/status.h"
 #include "model/tracker.h"
 
-/* The live table: one row per pgmap, under 100 columns. */
+/* The live table's views (--view). */
+enum table_view {
+	TABLE_VIEW_PGMAPS,  /* folios: one row per pgmap */
+	TABLE_VIEW_MIGRATE, /* migrations: a row per pgmap and direction */
+};
+
+/* The live table in a view (enum table_view), under 110 columns. */
 void output_table(FILE *out, const struct tracker *t,
-		  const struct zdev_status *st);
+		  const struct zdev_status *st, int view);
 
 /* zdevmon features: hooks, mechanisms, losses; the refcount scheme. */
 void output_features(FILE *out, const struct zdev_status *st,

@@ -24,8 +24,8 @@
 
 #include <stdint.h>
 
-#define ZREC_MAGIC	 "ZDEVREC" /* and its NUL: 8 bytes */
-#define ZREC_VERSION	 2 /* 2: the open migrations read at each tick */
+#define ZREC_MAGIC	 "ZDEVREC"   /* and its NUL: 8 bytes */
+#define ZREC_VERSION	 3	     /* 3: migration outcomes, SIGBUS faults */
 #define ZREC_CHUNK_MAGIC 0x4b48435aU /* "ZCHK" */
 #define ZREC_HEAD_SIZE	 16
 #define ZREC_CHUNK_HEAD	 16

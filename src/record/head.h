@@ -35,7 +35,7 @@ struct zrec_head {
 	bool folio_records;
 	bool bpf_stats;
 	int nr_hooks;
-	struct head_hook hooks[32];
+	struct head_hook hooks[ZDEV_HOOK_MAX];
 	struct census_result census;
 	/* the recording session's options */
 	bool run, events;

@@ -11,6 +11,9 @@
  *               last ZL_MIGRATE, never dropped: those folios never free
  *   ZL_HOLD     allocate npages device pages the driver keeps, unmapped
  *   ZL_RELEASE  drop the pages ZL_HOLD keeps
+ *   ZL_MIGRATE_X  ZL_MIGRATE with chosen outcomes (busy pages, refused
+ *               destinations), reported as the driver saw them
+ *   ZL_EVICT    every device page back to RAM (migrate_device_range())
  *   ZL_SETUP    migrate_vma_setup() of the caller's [addr, +npages), never
  *               finalized (ZL_FINALIZE does it)
  *   ZL_PGMAP_GET  take npages references on the pgmap itself, held by no
@@ -19,6 +22,8 @@
  *   ZL_PIN      pin_user_pages_fast() the caller's [addr, +npages) and
  *               keep the pins (an RDMA registration's way)
  *   ZL_UNPIN    unpin_user_pages() them (the unload does too)
+ *   ZL_PIN_LONGTERM  the same with FOLL_LONGTERM: device-coherent pages
+ *               move to RAM first
  *   ZL_P2P_ALLOC  pci_alloc_p2pmem() npages times 4 KiB, kept (CONFIG_
  *               PCI_P2PDMA: the first device publishing p2pmem)
  *   ZL_P2P_FREE   pci_free_p2pmem() them (the unload does too; while
@@ -51,6 +56,7 @@
 #include <linux/migrate.h>
 #include <linux/miscdevice.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -132,6 +138,29 @@ static void zl_page_free(struct page *page)
 	spin_unlock(&zl_lock);
 }
 
+/* migrate_to_ram's outcomes on request, and their counts */
+static unsigned int fault_sigbus, fault_oom;
+module_param(fault_sigbus, uint, 0644);
+MODULE_PARM_DESC(fault_sigbus, "the next N CPU faults get VM_FAULT_SIGBUS");
+module_param(fault_oom, uint, 0644);
+MODULE_PARM_DESC(fault_oom, "the next N CPU faults get no RAM page");
+static unsigned long fault_calls, fault_sigbus_done, fault_oom_done,
+	fault_migrated;
+module_param(fault_calls, ulong, 0444);
+module_param(fault_sigbus_done, ulong, 0444);
+module_param(fault_oom_done, ulong, 0444);
+module_param(fault_migrated, ulong, 0444);
+
+/* The next of n requested outcomes, if any is left. */
+static bool zl_take(unsigned int *n)
+{
+	unsigned int old = READ_ONCE(*n);
+
+	while (old && cmpxchg(n, old, old - 1) != old)
+		old = READ_ONCE(*n);
+	return old;
+}
+
 /* A CPU touched a device page: back to a zeroed RAM page. */
 static vm_fault_t zl_migrate_to_ram(struct vm_fault *vmf)
 {
@@ -147,10 +176,17 @@ static vm_fault_t zl_migrate_to_ram(struct vm_fault *vmf)
 		.fault_page = vmf->page,
 	};
 	struct page *rpage;
+	bool refuse;
 
+	fault_calls++;
+	if (zl_take(&fault_sigbus)) {
+		fault_sigbus_done++;
+		return VM_FAULT_SIGBUS;
+	}
 	if (migrate_vma_setup(&args))
 		return VM_FAULT_SIGBUS;
-	if (src & MIGRATE_PFN_MIGRATE) {
+	refuse = (src & MIGRATE_PFN_MIGRATE) && zl_take(&fault_oom);
+	if ((src & MIGRATE_PFN_MIGRATE) && !refuse) {
 		rpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_ZERO,
 				       vmf->vma, vmf->address);
 		if (rpage) {
@@ -159,7 +195,13 @@ static vm_fault_t zl_migrate_to_ram(struct vm_fault *vmf)
 		}
 	}
 	migrate_vma_pages(&args);
+	if ((src & MIGRATE_PFN_MIGRATE) && (dst & MIGRATE_PFN_VALID))
+		fault_migrated++;
 	migrate_vma_finalize(&args);
+	if (refuse) {
+		fault_oom_done++;
+		return VM_FAULT_OOM;
+	}
 	return 0;
 }
 
@@ -179,18 +221,29 @@ static const struct dev_pagemap_ops zl_ops = {
 	.migrate_to_ram = zl_migrate_to_ram,
 };
 
-static long zl_migrate(struct zl_cmd *cmd)
+/* ZL_MIGRATE_X's extra references (under zl_mutex) */
+static struct page *zl_busy[ZL_BATCH];
+
+static long zl_migrate_x(struct zl_migrate *x)
 {
-	unsigned long addr = cmd->addr, end, next, i, src[ZL_BATCH],
+	unsigned long addr = x->addr, end, next, i, src[ZL_BATCH],
 		      dst[ZL_BATCH];
 	struct mm_struct *mm = current->mm;
+	int held = 0;
 	long ret = 0;
 
-	if (cmd->npages > ZL_MAX_PAGES)
+	if (x->npages > ZL_MAX_PAGES || x->busy > ZL_BATCH ||
+	    x->busy > x->npages)
 		return -E2BIG;
-	end = addr + cmd->npages * PAGE_SIZE;
+	x->calls = x->held = x->collected = x->refused = x->migrated = 0;
+	if (x->busy) {
+		held = get_user_pages_fast(addr, x->busy, FOLL_WRITE, zl_busy);
+		if (held < 0)
+			return held;
+		x->held = held;
+	}
+	end = addr + x->npages * PAGE_SIZE;
 	zl_nr_last = 0;
-	cmd->done = 0;
 	mmap_read_lock(mm);
 	for (; addr < end; addr = next) {
 		struct vm_area_struct *vma = vma_lookup(mm, addr);
@@ -211,12 +264,18 @@ static long zl_migrate(struct zl_cmd *cmd)
 		ret = migrate_vma_setup(&args);
 		if (ret)
 			break;
+		x->calls++;
 		for (i = 0; i < args.npages; i++) {
 			struct page *dpage;
 
 			dst[i] = 0;
 			if (!(src[i] & MIGRATE_PFN_MIGRATE))
 				continue;
+			x->collected++;
+			if (x->refused < x->refuse) {
+				x->refused++;
+				continue;
+			}
 			dpage = zl_alloc_page();
 			if (!dpage)
 				continue;
@@ -230,12 +289,74 @@ static long zl_migrate(struct zl_cmd *cmd)
 			if (src[i] & MIGRATE_PFN_MIGRATE) {
 				zl_last[zl_nr_last++] =
 					migrate_pfn_to_page(dst[i]);
-				cmd->done++;
+				x->migrated++;
 			}
 		}
 		migrate_vma_finalize(&args);
 	}
 	mmap_read_unlock(mm);
+	while (held)
+		put_page(zl_busy[--held]);
+	return ret;
+}
+
+static long zl_migrate(struct zl_cmd *cmd)
+{
+	struct zl_migrate x = { .addr = cmd->addr, .npages = cmd->npages };
+	long ret = zl_migrate_x(&x);
+
+	cmd->done = x.migrated;
+	return ret;
+}
+
+/*
+ * A driver's unbind: every device page back to RAM, the way test_hmm's
+ * dmirror_device_evict_chunk() does it, refusing `refuse' RAM pages.
+ */
+static long zl_evict(struct zl_migrate *x)
+{
+	unsigned long npages = ZL_CHUNK_SIZE >> PAGE_SHIFT, i, *src, *dst;
+	long ret;
+
+	x->calls = x->held = x->collected = x->refused = x->migrated = 0;
+	src = kvcalloc(npages, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(npages, sizeof(*dst), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!src || !dst)
+		goto out;
+	ret = migrate_device_range(src, zl_pgmap.range.start >> PAGE_SHIFT,
+				   npages);
+	if (ret)
+		goto out;
+	x->calls = 1;
+	x->npages = npages;
+	for (i = 0; i < npages; i++) {
+		struct page *rpage;
+
+		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		x->collected++;
+		if (x->refused < x->refuse) {
+			x->refused++;
+			continue;
+		}
+		rpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_ZERO);
+		if (!rpage)
+			continue;
+		lock_page(rpage);
+		dst[i] = migrate_pfn(page_to_pfn(rpage));
+	}
+	migrate_device_pages(src, dst, npages);
+	for (i = 0; i < npages; i++)
+		if ((src[i] & MIGRATE_PFN_MIGRATE) &&
+		    (dst[i] & MIGRATE_PFN_VALID))
+			x->migrated++;
+	migrate_device_finalize(src, dst, npages);
+	/* the pages it kept are the driver's no more */
+	zl_nr_last = 0;
+out:
+	kvfree(src);
+	kvfree(dst);
 	return ret;
 }
 
@@ -488,13 +609,13 @@ static unsigned long zl_pgmap_refs;
 static struct page *zl_pinned[ZL_MAX_PAGES];
 static unsigned long zl_nr_pinned;
 
-static long zl_pin(struct zl_cmd *cmd)
+static long zl_pin(struct zl_cmd *cmd, unsigned int flags)
 {
 	int got;
 
 	if (!cmd->npages || cmd->npages > ZL_MAX_PAGES - zl_nr_pinned)
 		return -EINVAL;
-	got = pin_user_pages_fast(cmd->addr, cmd->npages, FOLL_WRITE,
+	got = pin_user_pages_fast(cmd->addr, cmd->npages, FOLL_WRITE | flags,
 				  zl_pinned + zl_nr_pinned);
 	if (got < 0)
 		return got;
@@ -581,12 +702,29 @@ static void zl_release_held(void)
 		put_page(zl_held[--zl_nr_held]);
 }
 
+static long zl_ioctl_migrate(unsigned int req, void __user *uarg)
+{
+	struct zl_migrate x;
+	long ret;
+
+	if (copy_from_user(&x, uarg, sizeof(x)))
+		return -EFAULT;
+	mutex_lock(&zl_mutex);
+	ret = req == ZL_EVICT ? zl_evict(&x) : zl_migrate_x(&x);
+	mutex_unlock(&zl_mutex);
+	if (!ret && copy_to_user(uarg, &x, sizeof(x)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	struct zl_cmd cmd;
 	long ret;
 
+	if (req == ZL_MIGRATE_X || req == ZL_EVICT)
+		return zl_ioctl_migrate(req, uarg);
 	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
 		return -EFAULT;
 	mutex_lock(&zl_mutex);
@@ -632,7 +770,10 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 		ret = 0;
 		break;
 	case ZL_PIN:
-		ret = zl_pin(&cmd);
+		ret = zl_pin(&cmd, 0);
+		break;
+	case ZL_PIN_LONGTERM:
+		ret = zl_pin(&cmd, FOLL_LONGTERM);
 		break;
 	case ZL_UNPIN:
 		cmd.done = zl_nr_pinned;

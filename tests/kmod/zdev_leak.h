@@ -57,4 +57,40 @@ struct zl_cmd {
 #define ZL_SETUP    _IOWR('Z', 14, struct zl_cmd)
 #define ZL_FINALIZE _IOWR('Z', 15, struct zl_cmd)
 
+/*
+ * A migration whose outcomes the test chooses, reported as the driver saw
+ * them. MIGRATE_X: the caller's anonymous [addr, +npages) toward the
+ * device, with an extra reference held on its first `busy' pages
+ * meanwhile (get_user_pages: busy, the kernel restores them at unmap) and
+ * no destination given for `refuse' of the pages collected. EVICT: every
+ * device page of the module migrated back to RAM by migrate_device_range()
+ * (a driver's unbind), `refuse' of them without a RAM page.
+ */
+struct zl_migrate {
+	__u64 addr;
+	__u64 npages;
+	__u64 busy;
+	__u64 refuse;
+	/* out */
+	__u64 calls;	/* collections (migrate_vma_setup, migrate_device_range) */
+	__u64 held;	/* extra references taken */
+	__u64 collected; /* pages locked when collection returned */
+	__u64 refused;	/* of them, given no destination */
+	__u64 migrated; /* moved */
+};
+
+#define ZL_MIGRATE_X _IOWR('Z', 16, struct zl_migrate)
+#define ZL_EVICT     _IOWR('Z', 17, struct zl_migrate)
+/* ZL_PIN with FOLL_LONGTERM: device-coherent pages move to RAM first */
+#define ZL_PIN_LONGTERM _IOWR('Z', 18, struct zl_cmd)
+
+/*
+ * CPU faults on device-private pages (migrate_to_ram), steered by the
+ * module's writable parameters fault_sigbus=N (the next N return
+ * VM_FAULT_SIGBUS at once) and fault_oom=N (the next N get no RAM page:
+ * nothing migrates, VM_FAULT_OOM, the CPU retries); its read-only
+ * parameters fault_calls, fault_sigbus_done, fault_oom_done and
+ * fault_migrated count what it did.
+ */
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdio.h>
 #include <cmocka.h>
 #include "events.h"
@@ -301,7 +302,7 @@ static void test_table_width(void **state)
 	int rows = 0;
 
 	fill(&t, &st);
-	output_table(f, &t, &st);
+	output_table(f, &t, &st, TABLE_VIEW_PGMAPS);
 	fclose(f);
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -433,7 +434,7 @@ static void test_layout_waits(void **state)
 	json_object_put(o);
 
 	f = open_memstream(&buf, &len);
-	output_table(f, &t, &st);
+	output_table(f, &t, &st, TABLE_VIEW_PGMAPS);
 	fclose(f);
 	assert_non_null(strstr(buf, "WAIT pid 312 (truncate) 3s: inode 12 on "
 				    "259:0, pfn 0x40000 of pgmap 2\n     held "
@@ -532,6 +533,113 @@ static void test_cpu_faults(void **state)
 	tracker_release(&t);
 }
 
+/*
+ * A device-private pgmap's migrations: the snapshot's outcomes and THP
+ * efficiency, /metrics' series, the migrate view's rows, a migration
+ * event's fields.
+ */
+static void test_migrations(void **state)
+{
+	struct self_stats self = { 0 };
+	struct zdev_mig_dir_stats *d;
+	struct zdev_event e = { .kind = ZDEV_EV_MIGRATION };
+	struct zdev_status st;
+	struct zt_pgmap *p;
+	struct tracker t;
+	json_object *o, *m, *to;
+	char *buf, line[4096];
+	size_t len;
+	FILE *f;
+
+	fill(&t, &st);
+	p = (struct zt_pgmap *)tracker_pgmap_by_id(&t, 1);
+	assert_non_null(p);
+	d = &p->migrations.dir[ZDEV_MIG_TO_DEVICE];
+	d->calls = 2;
+	d->range_pages = 1088;
+	d->collected = 1072;
+	d->restored = 8;
+	d->no_dst = 4;
+	d->failed = 1;
+	d->migrated = 1059; /* 2 THPs whole, 35 small */
+	d->thp = 2;
+	d->by_cause[ZDEV_MIG_DRIVER] = 1059;
+	d->ns_total = 3000;
+	d->ns_log2[10] = 2;
+	p->migrations.dir[ZDEV_MIG_TO_RAM].migrated = 5;
+	p->migrations.dir[ZDEV_MIG_TO_RAM].by_cause[ZDEV_MIG_FAULT] = 5;
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	m = field(json_object_array_get_idx(field(o, "pgmaps"), 0),
+		  "migrations");
+	to = field(m, "to_device");
+	assert_int_equal(json_object_get_int(field(to, "not_collected_pages")),
+			 16);
+	assert_int_equal(json_object_get_int(field(to, "restored_pages")), 8);
+	assert_int_equal(
+		json_object_get_int(field(field(to, "migrated_by"), "driver")),
+		1059);
+	/* 1024 pages moved whole of 1064 */
+	assert_true(fabs(json_object_get_double(field(m, "thp_efficiency")) -
+			 1024.0 / 1064) < 1e-9);
+	json_object_put(o);
+	/* FS DAX migrates nothing: no migrations object */
+	o = output_snapshot(&t, &st, false);
+	assert_false(json_object_object_get_ex(
+		json_object_array_get_idx(field(o, "pgmaps"), 1), "migrations",
+		NULL));
+	json_object_put(o);
+	buf = metrics_render(&t, &st, &self, &len);
+	assert_non_null(strstr(buf,
+			       "\nzdevmon_migration_pages_total{pgmap=\"1\","
+			       "type=\"private\",owner=\"0\","
+			       "direction=\"to_device\","
+			       "outcome=\"not_collected\"} 16\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_migration_migrated_pages_by_"
+				    "cause_total{pgmap=\"1\",type=\"private\","
+				    "owner=\"0\",direction=\"to_ram\","
+				    "cause=\"fault\"} 5\n"));
+	assert_non_null(strstr(buf,
+			       "\nzdevmon_migration_thp_total{pgmap=\"1\","
+			       "type=\"private\",owner=\"0\","
+			       "direction=\"to_device\",how=\"whole\"} 2\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_migration_duration_seconds_"
+				    "count{pgmap=\"1\",direction=\"to_device\"}"
+				    " 2\n"));
+	assert_null(strstr(buf, "zdevmon_migration_pages_total{pgmap=\"2\""));
+	free(buf);
+	/* the migrate view: a row per direction of the private pgmap */
+	f = tmpfile();
+	assert_non_null(f);
+	output_table(f, &t, &st, TABLE_VIEW_MIGRATE);
+	rewind(f);
+	len = fread(line, 1, sizeof(line) - 1, f);
+	line[len] = '\0';
+	fclose(f);
+	assert_non_null(strstr(line, "RESTOR NO-DST FAILED"));
+	assert_non_null(strstr(line,
+			       "  1 private  to-dev      2   1088   1072"
+			       "      8      4      1   1059      2     0"));
+	assert_null(strstr(line, "fsdax"));
+	/* one migration's event */
+	e.pgmap = p->addr;
+	e.migration.cause = ZDEV_MIG_EVICT;
+	e.migration.dir = ZDEV_MIG_TO_RAM;
+	e.migration.collected = 32;
+	e.migration.no_dst = 5;
+	e.migration.migrated = 27;
+	o = output_event(&t, &e);
+	schema_validate("event", o);
+	assert_string_equal(json_object_get_string(field(o, "event")),
+			    "migration");
+	assert_string_equal(json_object_get_string(field(o, "cause")),
+			    "eviction");
+	assert_int_equal(json_object_get_int(field(o, "no_destination_pages")),
+			 5);
+	json_object_put(o);
+	tracker_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_layout_waits),
 		cmocka_unit_test(test_cpu_faults),
+		cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_line_write_error),

@@ -551,6 +551,7 @@ def check_hmm_suite(c, out):
              t.get(key))
     c.check("hmm-tests: THP splits followed", total(priv, "splits") > 0,
             "no split seen")
+    check_thp_outcomes(c, priv, t)
     check_cpu_faults(c, of_type(final, "private"), t)
     c.eq("hmm-tests: frees reconcile with inits, splits, pre-existing",
          total(priv, "frees"),
@@ -558,6 +559,34 @@ def check_hmm_suite(c, out):
          total(priv, "preexisting_folios"))
     c.eq("hmm-tests: frees of folios never seen born",
          sum(p["anomalies"]["free_untracked"] for p in priv), 0)
+
+
+def check_thp_outcomes(c, pgmaps, t):
+    """THP whole or split (issue 14), against migcount's own walk of the
+    migrate arrays and its count of migrate_vma_split_folio()."""
+    migs = [p["migrations"] for p in pgmaps if "migrations" in p]
+    both = [m[d] for m in migs for d in ("to_device", "to_ram")]
+    c.need("hmm-tests: migcount saw THPs migrated whole",
+           t.get("thp_migrated", 0) > 0, t)
+    for key, tkey in (("thp_migrated", "thp_migrated"),
+                      ("thp_split_to_small", "thp_split_to_small")):
+        c.eq(f"hmm-tests: {key} (migcount: {tkey})",
+             sum(d[key] for d in both), t.get(tkey))
+    c.eq("hmm-tests: collect_splits (migcount: migrate_vma_split_folio)",
+         sum(m["collect_splits"] for m in migs), t.get("collect_splits"))
+    for d, key in (("to_device", "migrated_to_device_pages"),
+                   ("to_ram", "migrated_to_ram_pages")):
+        c.eq(f"hmm-tests: {d}: calls' migrated pages add up to {key}",
+             sum(m[d]["migrated_pages"] for m in migs), total(pgmaps, key))
+    moved = sum(d["migrated_pages"] for d in both)
+    eff = [m["thp_efficiency"] for m in migs if m["thp_efficiency"]]
+    c.check("hmm-tests: a THP efficiency figure in [0, 1]",
+            eff and all(0 <= e <= 1 for e in eff), eff)
+    c.eq("hmm-tests: THP efficiency (pages moved whole / moved)",
+         round(sum(d["thp_migrated"] for d in both) * 512 / moved, 6)
+         if moved else None,
+         round(t["thp_migrated"] * 512 / (t["to_device_pages"] +
+                                         t["to_ram_pages"]), 6))
 
 
 def check_cpu_faults(c, priv, t):
@@ -1390,6 +1419,157 @@ def check_coherent(c, out):
     c.eq("coherent: folios freed at munmap", pm["frees"], both)
     c.eq("coherent: torn down at rmmod, nothing live",
          (pm["state"], pm["live_folios"]), ("gone", 0))
+
+
+def mig_events(objs, pgmap_id, cause=None):
+    """The per-call migration events of a pgmap (of a cause)."""
+    return [o for o in objs if o.get("kind") == "event"
+            and o.get("event") == "migration" and o["pgmap"] == pgmap_id
+            and (cause is None or o["cause"] == cause)]
+
+
+def sum_of(events, key):
+    return sum(e[key] for e in events)
+
+
+def check_migrate_outcomes(c, tag, objs, pm, t):
+    """leakwork outcomes: the module's own view of one migration to the
+    device (pinned pages never collected, busy ones restored, refused
+    ones without a destination), against zdevmon's per-call events."""
+    c.need(f"{tag}: the module collected, refused and migrated",
+           t.get("migrated", 0) > 0 and t.get("refused") == 4 and
+           t.get("pinned") == 16 and t.get("held") == 8, t)
+    ev = [e for e in mig_events(objs, pm["id"], "driver")
+          if e["direction"] == "to_device" and e["pid"] == t["pid"]
+          and e["range_pages"] == t["range_pages"]]
+    if not c.eq(f"{tag}: one migration event per migrate_vma_setup() call",
+                len(ev), t["calls"]):
+        return
+    e = ev[0]
+    c.eq(f"{tag}: owner of the address space (pid)", e["owner_pid"],
+         t["pid"])
+    c.eq(f"{tag}: candidates collected (all but the pinned pages)",
+         e["collected_pages"], t["range_pages"] - t["pinned"])
+    c.eq(f"{tag}: restored at unmap (the busy pages)", e["restored_pages"],
+         t["held"])
+    c.eq(f"{tag}: locked pages after collection (module's count)",
+         e["collected_pages"] - e["restored_pages"], t["collected"])
+    c.eq(f"{tag}: no destination (module refused)",
+         e["no_destination_pages"], t["refused"])
+    c.eq(f"{tag}: migrated (module's count)", e["migrated_pages"],
+         t["migrated"])
+    c.eq(f"{tag}: failed in the core", e["failed_pages"], 0)
+
+
+def check_migrate_evict(c, tag, objs, pm, t):
+    """leakwork evict: migrate_device_range() of the whole pgmap."""
+    c.need(f"{tag}: the module evicted", t.get("migrated", 0) > 0 and
+           t.get("refused") == 5, t)
+    ev = mig_events(objs, pm["id"], "eviction")
+    if not c.eq(f"{tag}: one eviction event", len(ev), 1):
+        return
+    e = ev[0]
+    c.eq(f"{tag}: eviction to RAM", e["direction"], "to_ram")
+    c.eq(f"{tag}: range (module's pfn range)", e["range_pages"],
+         t["range_pages"])
+    c.eq(f"{tag}: collected (module's count of live pages)",
+         e["collected_pages"] - e["restored_pages"], t["collected"])
+    c.eq(f"{tag}: no destination (module refused)",
+         e["no_destination_pages"], t["refused"])
+    c.eq(f"{tag}: evicted (module's count)", e["migrated_pages"],
+         t["migrated"])
+
+
+def check_migrate_totals(c, tag, pm, objs):
+    """A pgmap's outcome counters are the sum of its calls' events."""
+    m = pm["migrations"]
+    for d in ("to_device", "to_ram"):
+        ev = [e for e in mig_events(objs, pm["id"]) if e["direction"] == d]
+        for key in ("collected_pages", "restored_pages",
+                    "no_destination_pages", "failed_pages",
+                    "migrated_pages", "range_pages"):
+            c.eq(f"{tag}: {d}: {key} is its calls' sum", m[d][key],
+                 sum_of(ev, key))
+        c.eq(f"{tag}: {d}: calls", m[d]["calls"], len(ev))
+        c.eq(f"{tag}: {d}: migrated by cause add up",
+             sum(m[d]["migrated_by"].values()), m[d]["migrated_pages"])
+    c.eq(f"{tag}: migrated to the device, both counts",
+         m["to_device"]["migrated_pages"], pm["migrated_to_device_pages"])
+    c.eq(f"{tag}: migrated to RAM, both counts",
+         m["to_ram"]["migrated_pages"], pm["migrated_to_ram_pages"])
+
+
+def check_migrate(c, out):
+    """Migration outcomes, causes and CPU-fault results through zdev_leak
+    (tests/kmod), against what the module and the kernel's pagemap saw."""
+    objs = session(c, "migrate", "zdevmon", f"{out}/zdevmon.ndjson")
+    if not objs:
+        return
+    final = snapshots(objs, "final")[0]
+    coh = one_pgmap(c, "migrate", final, "coherent", "device-coherent")
+    if coh:
+        check_migrate_outcomes(c, "migrate/coherent/outcomes", objs, coh,
+                               truth(f"{out}/coherent-outcomes.truth"))
+        t = truth(f"{out}/coherent-evict.truth")
+        check_migrate_evict(c, "migrate/coherent/evict", objs, coh, t)
+        c.eq("migrate/coherent: evicted_pages (evictions only)",
+             coh["evicted_pages"], t["migrated"])
+        lt = truth(f"{out}/coherent-longterm.truth")
+        c.need("migrate/coherent/longterm: pages moved to RAM for the pin "
+               "(pagemap)", lt.get("moved_for_pin", 0) > 0, lt)
+        pin = [e for e in mig_events(objs, coh["id"], "pin")
+               if e["pid"] == lt["pid"]]
+        c.eq("migrate/coherent/longterm: pages moved for a long-term pin "
+             "(pagemap)", sum_of(pin, "migrated_pages"), lt["moved_for_pin"])
+        c.eq("migrate/coherent/longterm: migrated_by.pin",
+             coh["migrations"]["to_ram"]["migrated_by"]["pin"],
+             lt["moved_for_pin"])
+        check_migrate_totals(c, "migrate/coherent", coh, objs)
+    private = os.path.exists(f"{out}/private-outcomes.truth")
+    config = kernel_config(out)
+    if "CONFIG_DEVICE_PRIVATE=y" not in config and not private:
+        c.skip("migrate/private", "CONFIG_DEVICE_PRIVATE is not set in "
+               "this kernel's config: no device-private memory")
+        return
+    if not c.need("migrate/private: zdev_leak loaded as device-private",
+                  private, open(f"{out}/private.insmod").read()):
+        return
+    priv = one_pgmap(c, "migrate", final, "private", "device-private")
+    if not priv:
+        return
+    check_migrate_outcomes(c, "migrate/private/outcomes", objs, priv,
+                           truth(f"{out}/private-outcomes.truth"))
+    check_migrate_evict(c, "migrate/private/evict", objs, priv,
+                        truth(f"{out}/private-evict.truth"))
+    check_migrate_totals(c, "migrate/private", priv, objs)
+    t = truth(f"{out}/private-faults.truth")
+    c.need("migrate/private/faults: the module served the faults",
+           t.get("fault_sigbus") == 3 and t.get("fault_oom") == 2 and
+           t.get("sigbus_received") == 3, t)
+    f = priv["cpu_faults"]
+    c.eq("migrate/private/faults: op calls (module's count)", f["calls"],
+         t["fault_calls"])
+    c.eq("migrate/private/faults: SIGBUS results (module's count)",
+         f["results"]["sigbus"], t["fault_sigbus"])
+    c.eq("migrate/private/faults: OOM results (module's count)",
+         f["results"]["oom"], t["fault_oom"])
+    c.eq("migrate/private/faults: pages the faults moved (module's count)",
+         f["migrated_pages"], t["fault_migrated"])
+    ev = [e for e in mig_events(objs, priv["id"], "fault")
+          if e["pid"] == t["pid"]]
+    c.eq("migrate/private/faults: migrations for faults, no destination "
+         "(the OOM ones)", sum_of(ev, "no_destination_pages"),
+         t["fault_oom"])
+    c.eq("migrate/private/faults: migrated_by.fault",
+         priv["migrations"]["to_ram"]["migrated_by"]["fault"],
+         t["fault_migrated"])
+    sig = [o for o in objs if o.get("kind") == "event"
+           and o.get("event") == "fault_sigbus"]
+    c.eq("migrate/private/faults: a fault_sigbus event per SIGBUS (pid)",
+         [e["pid"] for e in sig], [t["pid"]] * t["sigbus_received"])
+    c.eq("migrate/private/faults: the first SIGBUS's address and size",
+         (sig[0]["address"], sig[0]["size"], sig[0]["comm"]) if sig
+         else None, (t["first_sigbus_addr"], 4096, "leakwork"))
 
 
 # anomaly scenario: run name -> leakwork's truth key, the rule, the

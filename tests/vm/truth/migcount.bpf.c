@@ -30,6 +30,9 @@ enum {
 	FAULTS,
 	FAULT_SIGBUS,
 	FAULT_OOM,
+	THP_MIGRATED,	/* compound entries moved whole, both ways */
+	SPLIT_TO_SMALL,	/* compound sources given small destinations */
+	COLLECT_SPLITS,	/* migrate_vma_split_folio() that split */
 	NR_COUNTS
 };
 
@@ -38,6 +41,8 @@ __u64 counts[NR_COUNTS];
 struct walk {
 	unsigned long *src, *dst;
 	__u64 pages;
+	__u64 compound; /* moved whole */
+	__u64 to_small; /* at the entry: compound sources, small destinations */
 };
 
 static int entry(__u32 i, struct walk *w)
@@ -46,8 +51,33 @@ static int entry(__u32 i, struct walk *w)
 
 	bpf_probe_read_kernel(&s, sizeof(s), &w->src[i]);
 	bpf_probe_read_kernel(&d, sizeof(d), &w->dst[i]);
-	if ((s & PFN_MIGRATE) && (d & PFN_VALID))
+	if ((s & PFN_MIGRATE) && (s & PFN_COMPOUND) && (d & PFN_VALID) &&
+	    !(d & PFN_COMPOUND))
+		w->to_small++;
+	if ((s & PFN_MIGRATE) && (d & PFN_VALID)) {
 		w->pages += (s & PFN_COMPOUND) ? PMD_PAGES : 1;
+		w->compound += !!(s & PFN_COMPOUND);
+	}
+	return 0;
+}
+
+SEC("fentry/migrate_vma_pages")
+int BPF_PROG(vma_pages_entry, struct migrate_vma *m)
+{
+	struct walk w = { .src = BPF_CORE_READ(m, src),
+			  .dst = BPF_CORE_READ(m, dst) };
+
+	bpf_loop(BPF_CORE_READ(m, npages), entry, &w, 0);
+	__sync_fetch_and_add(&counts[SPLIT_TO_SMALL], w.to_small);
+	return 0;
+}
+
+SEC("fexit/migrate_vma_split_folio")
+int BPF_PROG(collect_split, struct folio *folio, struct page *fault_page,
+	     int ret)
+{
+	if (!ret)
+		__sync_fetch_and_add(&counts[COLLECT_SPLITS], 1);
 	return 0;
 }
 
@@ -56,6 +86,7 @@ static __u64 migrated(unsigned long *src, unsigned long *dst, __u64 npages)
 	struct walk w = { .src = src, .dst = dst };
 
 	bpf_loop(npages, entry, &w, 0);
+	__sync_fetch_and_add(&counts[THP_MIGRATED], w.compound);
 	return w.pages;
 }
 

@@ -21,7 +21,8 @@ int main(void)
 	static const char *const names[] = {
 		"births",	 "frees",      "to_device_pages",
 		"to_ram_pages",	 "evicted_pages", "cpu_faults",
-		"cpu_fault_sigbus", "cpu_fault_oom"
+		"cpu_fault_sigbus", "cpu_fault_oom", "thp_migrated",
+		"thp_split_to_small", "collect_splits"
 	};
 	struct migcount *skel = migcount__open_and_load();
 

@@ -28,6 +28,22 @@
  *   leakwork fork NPAGES            migrate NPAGES, fork: hold while
  *                                   parent and child map them, hold
  *                                   again once the child exited, unmap
+ * Migration outcomes (truth: as the module saw them, and the kernel's
+ * pagemap):
+ *   leakwork outcomes NPAGES BUSY REFUSE PINNED  pin PINNED pages (not
+ *                                   collected), hold an extra reference
+ *                                   on BUSY (restored), migrate NPAGES to
+ *                                   the device with REFUSE given no
+ *                                   destination
+ *   leakwork faults NPAGES SIGBUS OOM  migrate NPAGES to the device
+ *                                   (device-private), then touch each:
+ *                                   SIGBUS faults end in SIGBUS, OOM get
+ *                                   no RAM page (and are retried)
+ *   leakwork evict NPAGES REFUSE    migrate NPAGES, then the driver
+ *                                   evicts all, REFUSE without a page
+ *   leakwork longterm NPAGES        migrate NPAGES (device-coherent),
+ *                                   then pin them long-term: they move
+ *                                   back to RAM first
  * Anomalies injected on purpose, NPAGES each (truth: how many the
  * module saw the kernel do):
  *   leakwork doublefree NPAGES      pages freed, then freed again
@@ -41,6 +57,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <setjmp.h>
 #include "truth.h"
 #include "zdev_leak.h"
 
@@ -83,6 +100,83 @@ static char *anon_pages(unsigned long n)
 	for (i = 0; i < n; i++)
 		buf[i * PAGE_SZ] = 1;
 	return buf;
+}
+
+static struct zl_migrate zl_x(int fd, unsigned long req, struct zl_migrate x)
+{
+	if (ioctl(fd, req, &x))
+		die("zdev_leak ioctl");
+	truth("calls", x.calls);
+	truth("held", x.held);
+	truth("collected", x.collected);
+	truth("refused", x.refused);
+	truth("migrated", x.migrated);
+	return x;
+}
+
+/* A module parameter of zdev_leak: read, or written when val >= 0. */
+static unsigned long zl_param(const char *name, long val)
+{
+	char path[128], buf[32] = "";
+	unsigned long ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/zdev_leak/parameters/%s",
+		 name);
+	f = fopen(path, val >= 0 ? "w" : "r");
+	if (!f)
+		die(path);
+	if (val >= 0)
+		fprintf(f, "%ld\n", val);
+	else if (fgets(buf, sizeof(buf), f))
+		ret = strtoul(buf, NULL, 0);
+	if (fclose(f))
+		die(path);
+	return ret;
+}
+
+static sigjmp_buf on_sigbus;
+static volatile unsigned long sigbus_addr;
+
+static void sigbus(int sig, siginfo_t *si, void *uc)
+{
+	sigbus_addr = (uintptr_t)si->si_addr;
+	siglongjmp(on_sigbus, 1);
+}
+
+/* Touch each page (a CPU fault on a device-private one): SIGBUSes seen. */
+static unsigned long touch_pages(char *buf, unsigned long n)
+{
+	struct sigaction sa = { .sa_sigaction = sigbus,
+				.sa_flags = SA_SIGINFO | SA_NODEFER };
+	volatile unsigned long i, got = 0;
+
+	sigaction(SIGBUS, &sa, NULL);
+	for (i = 0; i < n; i++) {
+		if (sigsetjmp(on_sigbus, 1)) {
+			if (!got)
+				truth("first_sigbus_addr", sigbus_addr);
+			got++;
+			continue;
+		}
+		((volatile char *)buf)[i * PAGE_SZ] = 2;
+	}
+	signal(SIGBUS, SIG_DFL);
+	return got;
+}
+
+/* Pages of [buf, +n) whose pfn is in [lo, lo + nr): on the device. */
+static unsigned long on_device(const char *buf, unsigned long n,
+			       unsigned long lo, unsigned long nr)
+{
+	unsigned long i, got = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t pfn = vaddr_pfn(buf + i * PAGE_SZ);
+
+		got += pfn >= lo && pfn < lo + nr;
+	}
+	return got;
 }
 
 /* NPAGES device pages mapped by the module, written to, reported. */
@@ -204,6 +298,63 @@ int main(int argc, char **argv)
 			pause();
 	} else if (!strcmp(argv[1], "finalize")) {
 		truth("finalized", zl(fd, ZL_FINALIZE, NULL, 0));
+	} else if (!strcmp(argv[1], "outcomes") && argc > 5) {
+		unsigned long pinned = strtoul(argv[5], NULL, 0);
+
+		buf = anon_pages(n);
+		truth("pid", getpid());
+		truth("range_pages", n);
+		/* the last pages pinned, the first busy: apart */
+		truth("pinned", pinned ? zl(fd, ZL_PIN,
+					    buf + (n - pinned) * PAGE_SZ,
+					    pinned)
+				       : 0);
+		zl_x(fd, ZL_MIGRATE_X,
+		     (struct zl_migrate){ .addr = (uintptr_t)buf,
+					  .npages = n,
+					  .busy = extra,
+					  .refuse = strtoul(argv[4], NULL, 0) });
+		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "faults") && argc > 4) {
+		unsigned long c0 = zl_param("fault_calls", -1),
+			      s0 = zl_param("fault_sigbus_done", -1),
+			      o0 = zl_param("fault_oom_done", -1),
+			      m0 = zl_param("fault_migrated", -1);
+
+		buf = anon_pages(n);
+		truth("pid", getpid());
+		truth("buf", (uintptr_t)buf);
+		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
+		zl_param("fault_sigbus", (long)extra);
+		zl_param("fault_oom", strtol(argv[4], NULL, 0));
+		truth("sigbus_received", touch_pages(buf, n));
+		truth("fault_calls", zl_param("fault_calls", -1) - c0);
+		truth("fault_sigbus", zl_param("fault_sigbus_done", -1) - s0);
+		truth("fault_oom", zl_param("fault_oom_done", -1) - o0);
+		truth("fault_migrated", zl_param("fault_migrated", -1) - m0);
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "evict")) {
+		buf = anon_pages(n);
+		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
+		truth("range_pages",
+		      zl_x(fd, ZL_EVICT, (struct zl_migrate){ .refuse = extra })
+			      .npages);
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "longterm") && argc > 4) {
+		/* the device's pfns: [lo, +nr) */
+		unsigned long lo = strtoul(argv[3], NULL, 0),
+			      nr = strtoul(argv[4], NULL, 0), before;
+
+		buf = anon_pages(n);
+		truth("pid", getpid());
+		truth("migrated", zl(fd, ZL_MIGRATE, buf, n));
+		before = on_device(buf, n, lo, nr);
+		truth("on_device_before", before);
+		truth("pinned", zl(fd, ZL_PIN_LONGTERM, buf, n));
+		truth("moved_for_pin", before - on_device(buf, n, lo, nr));
+		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
+		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "unpin")) {
 		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
 	} else {

@@ -1,0 +1,32 @@
+# shellcheck shell=sh
+# Migration outcomes and who migrated (issue 14), through the project's
+# zdev_leak module, whose ioctls report what the driver saw: pages pinned
+# by GUP (never collected), held by an extra reference (restored at
+# unmap), refused a destination; an eviction by migrate_device_range()
+# (a driver's unbind); on device-coherent memory (every kernel), a
+# long-term pin moving pages back to RAM; on device-private memory
+# (CONFIG_DEVICE_PRIVATE: Debian's 7.x), CPU faults whose migrate_to_ram
+# op returns SIGBUS or gets no RAM page (VM_FAULT_OOM, retried).
+# shellcheck source=../lib.sh
+. /scen/lib.sh
+ZFLAGS="$ZFLAGS --events"
+zdev_start zdevmon || exit 1
+
+# outcomes NAME: 64 pages, 8 busy, 4 refused, 16 pinned
+outcomes() { leakwork outcomes 64 8 4 16 >"$OUT/$1-outcomes.truth"; }
+evict() { leakwork evict 32 5 >"$OUT/$1-evict.truth"; }
+
+insmod /bin/zdev_leak.ko coherent_base=0x60000000 || exit 1
+outcomes coherent
+evict coherent
+leakwork longterm 16 0x60000 16384 >"$OUT/coherent-longterm.truth"
+rmmod zdev_leak || echo "rmmod zdev_leak (coherent) failed"
+
+if insmod /bin/zdev_leak.ko 2>"$OUT/private.insmod"; then
+	outcomes private
+	leakwork faults 32 3 2 >"$OUT/private-faults.truth"
+	evict private
+	rmmod zdev_leak || echo "rmmod zdev_leak (private) failed"
+fi
+sleep 1
+zdev_stop
