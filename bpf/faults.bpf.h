@@ -88,36 +88,6 @@ static __always_inline int fault_enter(__u64 val, __u64 address, bool pmd)
 	return 0;
 }
 
-static __always_inline __u32 log2_bucket(__u64 ns)
-{
-	__u32 i = 0;
-
-	/* branch-free enough: at most 6 steps */
-	if (ns >> 32) {
-		ns >>= 32;
-		i += 32;
-	}
-	if (ns >> 16) {
-		ns >>= 16;
-		i += 16;
-	}
-	if (ns >> 8) {
-		ns >>= 8;
-		i += 8;
-	}
-	if (ns >> 4) {
-		ns >>= 4;
-		i += 4;
-	}
-	if (ns >> 2) {
-		ns >>= 2;
-		i += 2;
-	}
-	if (ns >> 1)
-		i += 1;
-	return i < ZDEV_FAULT_BUCKETS ? i : ZDEV_FAULT_BUCKETS - 1;
-}
-
 /* A fault that ends in SIGBUS: the process, and where. */
 static __noinline void fault_sigbus(struct fault_start *f)
 {

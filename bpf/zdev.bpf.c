@@ -397,6 +397,39 @@ static __noinline int slot_new(__u64 addr, int hook, __u32 flags)
 	return c.slot;
 }
 
+/* Bucket of a time in a log2 histogram: [2^i, 2^(i+1)) ns. */
+static __always_inline __u32 log2_bucket(__u64 ns)
+{
+	__u32 i = 0;
+
+	/* branch-free enough: at most 6 steps */
+	if (ns >> 32) {
+		ns >>= 32;
+		i += 32;
+	}
+	if (ns >> 16) {
+		ns >>= 16;
+		i += 16;
+	}
+	if (ns >> 8) {
+		ns >>= 8;
+		i += 8;
+	}
+	if (ns >> 4) {
+		ns >>= 4;
+		i += 4;
+	}
+	if (ns >> 2) {
+		ns >>= 2;
+		i += 2;
+	}
+	if (ns >> 1)
+		i += 1;
+	return i < ZDEV_FAULT_BUCKETS ? i : ZDEV_FAULT_BUCKETS - 1;
+}
+
+#include "residency.bpf.h"
+
 /* The fast path's per-CPU state (struct zdev_fast in zdev.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -511,6 +544,8 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 			return 0;
 		c->inits++;
 		born = 1;
+		if (resid_sampled(pfn))
+			resid_born(pfn);
 		break;
 	case ZDEV_EV_FREE:
 		/* a record of a larger order: folio_event() subtracts it */
@@ -523,6 +558,8 @@ static __always_inline int folio_fast(void *ctx, int kind, int hook, __u64 addr,
 			__sync_val_compare_and_swap(rec, old, 0);
 		c->frees++;
 		born = -1;
+		if (resid_sampled(pfn))
+			resid_died(slot, pfn);
 		break;
 	case ZDEV_EV_MAP:
 	case ZDEV_EV_UNMAP:
@@ -659,6 +696,8 @@ static __always_inline void folio_born(void *ctx, int hook, __s32 slot,
 	}
 	c->live_folios++;
 	c->live_pages += 1LL << f->order;
+	if (resid_sampled(f->pfn))
+		resid_born(f->pfn);
 }
 
 /* A folio found live where no birth was seen: alive before we started. */
@@ -716,6 +755,8 @@ static __always_inline void folio_died(void *ctx, int hook, __s32 slot,
 		c->untracked++;
 	c->live_folios--;
 	c->live_pages -= 1LL << (order & 31);
+	if (resid_sampled(f->pfn))
+		resid_died(slot, f->pfn);
 }
 
 /*
@@ -1639,7 +1680,9 @@ static __always_inline __u64 pages_step_done(int hook, __u64 src, __u64 dst,
 	__u64 moved;
 
 	if (r) {
-		r->res.collected = r->m.collected;
+		/* collected_pages: what migrate_vma_setup() left locked */
+		r->res.collected =
+			hook == ZDEV_HOOK_MIGRATE_VMA_PAGES ? r->locked : 0;
 		moved = migrate_count(hook | flags << 16, src, dst, npages,
 				      &r->res);
 	} else {
@@ -1689,13 +1732,20 @@ static __always_inline void setup_opened(void *ctx, __u64 args, __u64 src,
 					 __u64 pages, __u64 npages);
 
 /* migrate_vma_setup's entry: a collection for a fault, or the driver's */
-static __always_inline int on_migrate_vma_setup_entry(void)
+static __always_inline int on_migrate_vma_setup_entry(__u64 args)
 {
+	struct migrate_vma *m = (void *)args;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mig_ctx *c;
 
-	mig_begin(bpf_map_lookup_elem(&faults_inflight, &tid) ? ZDEV_MIG_FAULT
-							      : ZDEV_MIG_DRIVER,
-		  0);
+	c = mig_begin(bpf_map_lookup_elem(&faults_inflight, &tid)
+			      ? ZDEV_MIG_FAULT
+			      : ZDEV_MIG_DRIVER,
+		      0);
+	if (c) {
+		c->mm = vma_mm((__u64)BPF_CORE_READ(m, vma));
+		c->vstart = BPF_CORE_READ(m, start);
+	}
 	return 0;
 }
 
@@ -1724,9 +1774,9 @@ static __always_inline int on_migrate_vma_setup(void *ctx, __u64 args, long ret)
 }
 
 SEC("fentry/migrate_vma_setup")
-int BPF_PROG(migrate_vma_setup_fentry)
+int BPF_PROG(migrate_vma_setup_fentry, struct migrate_vma *args)
 {
-	return on_migrate_vma_setup_entry();
+	return on_migrate_vma_setup_entry(arg_u64(ctx, 0));
 }
 
 SEC("fexit/migrate_vma_setup")
@@ -1786,7 +1836,7 @@ SEC("kprobe/migrate_vma_setup")
 int BPF_KPROBE(migrate_vma_setup_kprobe, struct migrate_vma *args)
 {
 	stash_args(ZDEV_HOOK_MIGRATE_VMA_SETUP, (__u64)args, 0);
-	return on_migrate_vma_setup_entry();
+	return on_migrate_vma_setup_entry((__u64)args);
 }
 
 SEC("kretprobe/migrate_vma_setup")

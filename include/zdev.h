@@ -212,6 +212,8 @@ struct zdev_migration_info {
 	__u16 cause;	  /* enum zdev_mig_cause */
 	__u16 dir;	  /* enum zdev_mig_dir */
 	__u32 d2d;	  /* device to device: the source pgmap's pages */
+	__u32 pingpong;	  /* of migrated, back within --pingpong-window */
+	__u32 pad;
 };
 
 /* ZDEV_EV_FAULT_SIGBUS: the faulting task (pid) and the range */
@@ -420,6 +422,7 @@ struct zdev_mig_dir_stats {
 	__u64 migrated;
 	__u64 thp;	 /* compound entries migrated whole */
 	__u64 split_dst; /* large sources split for small destinations */
+	__u64 pingpong;	 /* migrated back within --pingpong-window */
 	__u64 by_cause[ZDEV_MIG_CAUSES]; /* migrated pages, by whom */
 	__u64 ns_total; /* calls' time, collection to the pages step's end */
 	__u64 ns_log2[ZDEV_FAULT_BUCKETS]; /* and per log2 bucket */
@@ -430,6 +433,27 @@ struct zdev_migrations {
 	__u64 collect_splits;	      /* system THPs split while collecting */
 	__u64 collect_split_failures; /* ... and failed: the rest skipped */
 	__u64 d2d_out_pages;	      /* pages moved to another device */
+};
+
+/*
+ * How long device folios live, birth to free (or DAX's first map to last
+ * unmap), per pgmap (bpf/residency.bpf.h): those headed at one pfn in
+ * 2^shift (--residency-sample), one entry per slot, added to atomically.
+ */
+#define ZDEV_MAX_RESID_BIRTHS 65536 /* sampled live folios timed at once */
+
+/*
+ * Ping-pong: the last migration each way of each 2 MiB region of an
+ * address space (bpf/migrations.bpf.h), an LRU hash.
+ */
+#define ZDEV_MAX_PINGPONG_REGIONS 16384
+
+struct zdev_residency {
+	__u64 sample_shift; /* one head pfn in 2^this is timed */
+	__u64 frees;	    /* sampled folios freed, their lifetime timed */
+	__u64 unmatched;    /* sampled frees with no birth seen (or kept) */
+	__u64 ns_total;
+	__u64 ns_log2[ZDEV_FAULT_BUCKETS];
 };
 
 /*
@@ -573,6 +597,7 @@ struct zdev_mm_stats {
 	__u32 tgid;   /* the owner (mm->owner, or the first task seen) */
 	__u32 pad;
 	char comm[16];
+	__u64 pingpong_pages; /* migrated back within --pingpong-window */
 };
 
 /* A CPU's last address space and its rmap pages not yet in mm_stats. */
@@ -796,7 +821,7 @@ _Static_assert(sizeof(struct zdev_pgmap_counters) ==
 		       (21 + ZDEV_AN_MAX) * sizeof(__u64),
 	       "pgmap counters: u64s only");
 _Static_assert(sizeof(struct zdev_pin) == 64, "pins: no hidden padding");
-_Static_assert(sizeof(struct zdev_mm_stats) == 56,
+_Static_assert(sizeof(struct zdev_mm_stats) == 64,
 	       "address spaces: no hidden padding");
 _Static_assert(sizeof(struct zdev_kalloc) == 64,
 	       "in-kernel allocations: no hidden padding");

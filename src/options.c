@@ -75,6 +75,8 @@ enum {
 	OPT_FORCE_KPROBES = 0x100,
 	OPT_EVENTS,
 	OPT_VIEW,
+	OPT_RESIDENCY_SAMPLE,
+	OPT_PINGPONG_WINDOW,
 	OPT_STACKS,
 	OPT_TEARDOWN,
 	OPT_TEARDOWN_TIMEOUT,
@@ -190,6 +192,12 @@ static const struct argp_option common_options[] = {
 	  "and in CI mode (run, --stacks) an 8-byte record more (default "
 	  "64G: 2 MiB; CI mode 16G: 32 MiB); pgmaps beyond it get counters "
 	  "only, and say so (run: inconclusive)" },
+	{ "residency-sample", OPT_RESIDENCY_SAMPLE, "N", 0,
+	  "Time the lifetime of the device folios headed at one pfn in N (a "
+	  "power of two, 1 to 65536; default 64): the residency histogram" },
+	{ "pingpong-window", OPT_PINGPONG_WINDOW, "SECONDS", 0,
+	  "Pages migrated back within SECONDS of a migration the other way "
+	  "(per 2 MiB region of an address space) ping-pong (default 1)" },
 	{ "max-folios", OPT_MAX_FOLIOS, "N", OPTION_HIDDEN,
 	  "Obsolete: CI mode is bounded by --max-device-memory" },
 	{ "user", OPT_USER, "NAME", 0,
@@ -384,6 +392,22 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		break;
+	case OPT_PINGPONG_WINDOW:
+		return seconds(state, "--pingpong-window", arg, 0.001,
+			       &cfg->pingpong_window_s);
+	case OPT_RESIDENCY_SAMPLE: {
+		long v;
+
+		if (parse_int(arg, 1, 65536, &v) || (v & (v - 1))) {
+			argp_error(state,
+				   "--residency-sample wants a power of two "
+				   "from 1 to 65536, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->resid_shift = __builtin_ctzl(v);
+		break;
+	}
 	case OPT_MAX_DEVICE_MEMORY:
 		/* 2^32 pages: the per-folio state's indexes are 32-bit */
 		if (ndjson_parse_size(arg, &cfg->max_device_pages) ||
@@ -675,6 +699,8 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 	*cfg = (struct config){
 		.interval_s = 1.0,
 		.json_keep = 5,
+		.resid_shift = 6,
+		.pingpong_window_s = 1,
 		.teardown_timeout_s = 60,
 		.layout_wait_s = 10,
 		.settle_s = 1,

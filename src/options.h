@@ -19,6 +19,8 @@ struct config {
 	bool events;		   /* every event into the NDJSON stream */
 	bool quiet;		   /* no live table */
 	int view;		   /* enum table_view: the table's */
+	unsigned int resid_shift;  /* residency: one head pfn in 2^this */
+	double pingpong_window_s;  /* migrated back within it: ping-pong */
 	bool stacks;		   /* kernel stacks at births (CI mode) */
 	const char *listen;	   /* HTTP endpoint, or NULL */
 	bool show_addresses;	   /* kernel pointers in the JSON */

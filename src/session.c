@@ -625,6 +625,8 @@ int session_open(struct session *s, char *err, size_t errlen)
 	/* CI mode: the rules need each live folio, its age and birth site */
 	popts.records = s->cfg.run || s->cfg.stacks;
 	popts.events = s->cfg.events || s->cfg.record_events;
+	popts.resid_shift = s->cfg.resid_shift;
+	popts.pingpong_window_ns = (uint64_t)(s->cfg.pingpong_window_s * 1e9);
 	popts.max_device_pages = s->cfg.max_device_pages;
 	/* a daemon judges no one's */
 	popts.scope = s->cfg.run ? s->cfg.scope : ZDEV_SCOPE_ALL;

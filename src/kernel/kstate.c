@@ -289,6 +289,7 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 {
 	int fd = bpf_map__fd(k->skel->maps.faults);
 	int mfd = bpf_map__fd(k->skel->maps.migrations);
+	int rfd = bpf_map__fd(k->skel->maps.residency);
 	struct intake_slot in;
 	int i, n = 0;
 
@@ -308,6 +309,8 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 		bpf_map_lookup_elem(fd, &i, &in.faults);
 		memset(&in.migrations, 0, sizeof(in.migrations));
 		bpf_map_lookup_elem(mfd, &i, &in.migrations);
+		memset(&in.residency, 0, sizeof(in.residency));
+		bpf_map_lookup_elem(rfd, &i, &in.residency);
 		rec_add(k, &in, sizeof(in));
 		p = intake_slot(t, &in, gone, &n, max);
 		if (p)
@@ -315,6 +318,27 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	}
 	rec_end(k, 0);
 	return n;
+}
+
+/* A gone pgmap's sampled births: a pgmap made there later is not them. */
+static void resid_forget(struct kstate *k, const struct zdev_slot *s)
+{
+	int fd = bpf_map__fd(k->skel->maps.resid_births);
+	__u64 key, next, *prev = NULL, birth;
+	uint32_t i;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bool mine = false;
+
+		key = next;
+		for (i = 0; i < s->info.nr_range && i < ZDEV_MAX_RANGES; i++)
+			mine |= key >= zdev_phys_pfn(s->info.ranges[i].start) &&
+				key <= zdev_phys_pfn(s->info.ranges[i].end);
+		if (mine && !bpf_map_lookup_elem(fd, &key, &birth) &&
+		    !bpf_map_delete_elem(fd, &key))
+			continue; /* gone from the hash: the walk starts over */
+		prev = &key;
+	}
 }
 
 /* A gone pgmap's pins: its struct pages are gone, and so are they. */
@@ -374,6 +398,9 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 			    &(struct zdev_faults){ 0 }, BPF_ANY);
 	bpf_map_update_elem(bpf_map__fd(k->skel->maps.migrations), &slot,
 			    &(struct zdev_migrations){ 0 }, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(k->skel->maps.residency), &slot,
+			    &(struct zdev_residency){ 0 }, BPF_ANY);
+	resid_forget(k, s);
 	s->state = ZDEV_SLOT_FREE;
 	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
 	k->pgmap_of[slot] = 0;

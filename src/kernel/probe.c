@@ -718,6 +718,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	if (ret)
 		goto cleanup;
 	p->skel->rodata->capture_stacks = opts->stacks;
+	p->skel->rodata->resid_sample_shift = opts->resid_shift;
+	p->skel->rodata->pingpong_window_ns = opts->pingpong_window_ns;
 	if (opts->ring_size) {
 		ret = bpf_map__set_max_entries(p->skel->maps.events,
 					       opts->ring_size);

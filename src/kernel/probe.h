@@ -27,7 +27,9 @@ struct probe_opts {
 	uint64_t ring_size; /* the events ring in bytes; 0: the default */
 	bool records;	    /* CI mode: a record per live folio, not a bit */
 	bool events;	    /* the opt-in per-event stream (--events) */
-	uint64_t max_device_pages; /* pages the per-folio state covers */
+	unsigned int resid_shift;    /* lifetimes of one head pfn in 2^this */
+	uint64_t pingpong_window_ns; /* back within it: ping-pong */
+	uint64_t max_device_pages;   /* pages the per-folio state covers */
 	/* run --scope: what the kernel side marks foreign (zdev.h) */
 	enum zdev_scope scope;
 	uint64_t scope_cgroup; /* ZDEV_SCOPE_CGROUP: its id, its depth */

@@ -17,6 +17,7 @@ struct zt_pgmap *intake_slot(struct tracker *t, const struct intake_slot *in,
 	}
 	p->faults = in->faults;
 	p->migrations = in->migrations;
+	p->residency = in->residency;
 	if (p->state == ZT_PGMAP_GONE && !p->final && *n < max)
 		gone[(*n)++] = p->id;
 	return p;

@@ -17,6 +17,7 @@ struct intake_slot {
 	struct zdev_pgmap_counters sum; /* its per-CPU counters added up */
 	struct zdev_faults faults;
 	struct zdev_migrations migrations;
+	struct zdev_residency residency;
 };
 
 /* A holder map's entry: its key, then the kernel's record. */

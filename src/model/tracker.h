@@ -97,6 +97,7 @@ struct zt_pgmap {
 	struct zdev_faults faults; /* the kernel's, as read at the sync */
 	/* device-private and coherent: migration outcomes, the kernel's */
 	struct zdev_migrations migrations;
+	struct zdev_residency residency; /* sampled lifetimes, the kernel's */
 };
 
 struct zt_folio;

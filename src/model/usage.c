@@ -122,6 +122,7 @@ static int top(struct sums *s, struct zt_user *out, size_t max,
 		rest->pinned_pages += s->v[i].pinned_pages;
 		rest->to_device_pages += s->v[i].to_device_pages;
 		rest->to_ram_pages += s->v[i].to_ram_pages;
+		rest->pingpong_pages += s->v[i].pingpong_pages;
 	}
 	if (n)
 		memcpy(out, s->v, n * sizeof(*out));
@@ -150,6 +151,7 @@ static int summed(const struct zt_usage *o, const struct zt_pins *pins,
 			w->to_device_pages += k->to_device_pages;
 			w->to_ram_pages += k->to_ram_pages;
 		}
+		w->pingpong_pages += k->pingpong_pages;
 	}
 	for (i = 0; i < pins->nr; i++) {
 		const struct zdev_pin *k = &pins->v[i].k;
@@ -183,4 +185,42 @@ int usage_cgroups(const struct zt_usage *o, const struct zt_pins *pins,
 		  struct zt_user *out, size_t max, struct zt_usage_rest *rest)
 {
 	return summed(o, pins, out, max, rest, true);
+}
+
+static int by_pingpong(const void *a, const void *b)
+{
+	const struct zt_user *x = a, *y = b;
+
+	if (x->pingpong_pages != y->pingpong_pages)
+		return x->pingpong_pages > y->pingpong_pages ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+int usage_pingpong(const struct zt_usage *o, struct zt_user *out, size_t max)
+{
+	struct sums s = {};
+	struct zt_user *w;
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nr_mms; i++) {
+		const struct zdev_mm_stats *k = &o->mms[i].k;
+
+		if (!k->pingpong_pages)
+			continue;
+		w = sum_of(&s, k->tgid, k->cgroup, k->comm);
+		if (!w) {
+			free(s.v);
+			return -ENOMEM;
+		}
+		w->pingpong_pages += k->pingpong_pages;
+		w->to_device_pages += k->to_device_pages;
+		w->to_ram_pages += k->to_ram_pages;
+	}
+	if (s.nr)
+		qsort(s.v, s.nr, sizeof(*s.v), by_pingpong);
+	n = s.nr < max ? s.nr : max;
+	if (n)
+		memcpy(out, s.v, n * sizeof(*out));
+	free(s.v);
+	return (int)n;
 }

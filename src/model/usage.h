@@ -38,6 +38,7 @@ struct zt_user {
 	uint64_t cgroup;
 	uint64_t mapped_pages, pinned_pages;
 	uint64_t to_device_pages, to_ram_pages;
+	uint64_t pingpong_pages; /* migrated back within the window */
 };
 
 /* What the users beyond the top ones add up to. */
@@ -45,6 +46,7 @@ struct zt_usage_rest {
 	uint64_t count;
 	uint64_t mapped_pages, pinned_pages;
 	uint64_t to_device_pages, to_ram_pages;
+	uint64_t pingpong_pages;
 };
 
 void usage_clear(struct zt_usage *o);
@@ -65,5 +67,7 @@ int usage_processes(const struct zt_usage *u, const struct zt_pins *pins,
 		    struct zt_usage_rest *rest);
 int usage_cgroups(const struct zt_usage *u, const struct zt_pins *pins,
 		  struct zt_user *out, size_t max, struct zt_usage_rest *rest);
+/* The processes whose pages ping-pong most (pingpong_pages > 0). */
+int usage_pingpong(const struct zt_usage *u, struct zt_user *out, size_t max);
 
 #endif /* ZDEVMON_USAGE_H */

@@ -244,6 +244,21 @@ static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+#define LIFETIME_SECONDS "zdevmon_folio_lifetime_seconds"
+
+/* Sampled folio lifetimes (bpf/residency.bpf.h), every pgmap. */
+static int pgmap_lifetime_seconds(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	char labels[64];
+
+	snprintf(labels, sizeof(labels), "pgmap=\"%d\",type=\"%s\"", p->id,
+		 tracker_type_name(p->type));
+	log2_seconds(pc->f, LIFETIME_SECONDS, labels, p->residency.ns_log2,
+		     (double)p->residency.ns_total / 1e9);
+	return 0;
+}
+
 static bool migrates(const struct zt_pgmap *p)
 {
 	return p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
@@ -330,6 +345,24 @@ static int pgmap_mig_calls(const struct zt_pgmap *p, void *ctx)
 			p->id, tracker_type_name(p->type), p->owner_id,
 			mig_dir_names[d], (uint64_t)m->calls);
 	}
+	return 0;
+}
+
+static int pgmap_mig_pingpong(const struct zt_pgmap *p, void *ctx)
+{
+	const struct pgmap_ctx *pc = ctx;
+	int d;
+
+	if (!migrates(p))
+		return 0;
+	for (d = 0; d < ZDEV_MIG_DIRS; d++)
+		fprintf(pc->f,
+			"zdevmon_migration_pingpong_pages_total{pgmap=\"%d\","
+			"type=\"%s\",owner=\"%d\",direction=\"%s\"} %" PRIu64
+			"\n",
+			p->id, tracker_type_name(p->type), p->owner_id,
+			mig_dir_names[d],
+			(uint64_t)p->migrations.dir[d].pingpong);
 	return 0;
 }
 
@@ -504,10 +537,19 @@ static void render(FILE *f, const struct tracker *t,
 	       "Migrations (one per collection) whose outcome counted at a "
 	       "pgmap.");
 	tracker_foreach_pgmap(t, pgmap_mig_calls, &pc);
+	family(f, "zdevmon_migration_pingpong_pages_total", "counter",
+	       "Pages migrated back within --pingpong-window of a migration "
+	       "the other way of the same 2 MiB region of an address space.");
+	tracker_foreach_pgmap(t, pgmap_mig_pingpong, &pc);
 	family(f, "zdevmon_migration_thp_total", "counter",
 	       "Large folios in migrations: moved whole, split for small "
 	       "destinations, split while collecting.");
 	tracker_foreach_pgmap(t, pgmap_mig_thp, &pc);
+	family(f, LIFETIME_SECONDS, "histogram",
+	       "How long device folios live, birth to free (FS DAX, P2PDMA: "
+	       "first map to last unmap), of those headed at one pfn in "
+	       "--residency-sample.");
+	tracker_foreach_pgmap(t, pgmap_lifetime_seconds, &pc);
 	family(f, MIG_SECONDS, "histogram",
 	       "Time of migrations from their collection to the end of their "
 	       "pages step (the driver's copy included).");

@@ -143,6 +143,7 @@ static json_object *mig_dir_json(const struct zdev_mig_dir_stats *d)
 	json_add_u64(o, "migrated_pages", d->migrated);
 	json_add_u64(o, "thp_migrated", d->thp);
 	json_add_u64(o, "thp_split_to_small", d->split_dst);
+	json_add_u64(o, "pingpong_pages", d->pingpong);
 	for (c = 0; c < ZDEV_MIG_CAUSES; c++)
 		json_add_u64(by, output_mig_cause_name(c), d->by_cause[c]);
 	json_object_object_add(o, "migrated_by", by);
@@ -158,6 +159,21 @@ double output_thp_efficiency(const struct zdev_migrations *m)
 	uint64_t thp = m->dir[0].thp + m->dir[1].thp;
 
 	return moved ? (double)thp * ZDEV_PMD_NR / moved : -1;
+}
+
+/* Sampled lifetimes of a pgmap's folios (bpf/residency.bpf.h). */
+static json_object *residency_json(const struct zt_pgmap *p)
+{
+	const struct zdev_residency *r = &p->residency;
+	json_object *o = json_object_new_object();
+
+	json_add_u64(o, "sample_one_in", 1ULL << (r->sample_shift & 31));
+	json_add_u64(o, "frees", r->frees);
+	json_add_u64(o, "unmatched", r->unmatched);
+	json_object_object_add(o, "seconds_total",
+			       json_object_new_double(r->ns_total / 1e9));
+	json_object_object_add(o, "lifetime_log2_ns", log2_json(r->ns_log2));
+	return o;
 }
 
 /*
@@ -238,6 +254,7 @@ static json_object *pgmap_json(const struct tracker *t,
 		json_object_object_add(o, "cpu_faults", cpu_faults_json(p));
 	if (p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT)
 		json_object_object_add(o, "migrations", migrations_json(p));
+	json_object_object_add(o, "residency", residency_json(p));
 	json_object_object_add(o, "folio_state_full",
 			       json_object_new_boolean(p->folio_state_full));
 	if (p->refs_waited >= 0)
@@ -473,6 +490,7 @@ static json_object *rest_json(const struct zt_usage_rest *r)
 	json_add_u64(o, "pinned_pages", r->pinned_pages);
 	json_add_u64(o, "migrated_to_device_pages", r->to_device_pages);
 	json_add_u64(o, "migrated_to_ram_pages", r->to_ram_pages);
+	json_add_u64(o, "pingpong_pages", r->pingpong_pages);
 	return o;
 }
 
@@ -507,9 +525,36 @@ static json_object *usage_json(const struct tracker *t, bool by_cgroup,
 		json_add_u64(u, "migrated_to_device_pages",
 			     us[i].to_device_pages);
 		json_add_u64(u, "migrated_to_ram_pages", us[i].to_ram_pages);
+		json_add_u64(u, "pingpong_pages", us[i].pingpong_pages);
 		json_object_array_add(arr, u);
 	}
 	json_object_object_add(o, other_key, rest_json(&rest));
+	return arr;
+}
+
+#define SNAPSHOT_PINGPONG 8
+
+/* The processes whose device pages ping-pong most: the top offenders. */
+static json_object *pingpong_json(const struct tracker *t)
+{
+	struct zt_user us[SNAPSHOT_PINGPONG];
+	json_object *arr = json_object_new_array();
+	int n = usage_pingpong(&t->usage, us, SNAPSHOT_PINGPONG), i;
+
+	for (i = 0; i < n; i++) {
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "pid",
+				       json_object_new_int64(us[i].tgid));
+		json_object_object_add(u, "comm",
+				       json_object_new_string(us[i].comm));
+		add_cgroup(u, us[i].cgroup);
+		json_add_u64(u, "pingpong_pages", us[i].pingpong_pages);
+		json_add_u64(u, "migrated_to_device_pages",
+			     us[i].to_device_pages);
+		json_add_u64(u, "migrated_to_ram_pages", us[i].to_ram_pages);
+		json_object_array_add(arr, u);
+	}
 	return arr;
 }
 
@@ -557,6 +602,7 @@ json_object *output_snapshot(const struct tracker *t,
 			       usage_json(t, false, o, "other_processes"));
 	json_object_object_add(o, "cgroups",
 			       usage_json(t, true, o, "other_cgroups"));
+	json_object_object_add(o, "pingpong", pingpong_json(t));
 	json_object_object_add(o, "hooks", hooks_json(st));
 	return o;
 }
@@ -674,6 +720,7 @@ json_object *output_event(const struct tracker *t, const struct zdev_event *e)
 		json_add_u64(o, "thp_split_to_small", m->split_dst);
 		json_add_u64(o, "collect_splits", m->splits);
 		json_add_u64(o, "device_to_device_pages", m->d2d);
+		json_add_u64(o, "pingpong_pages", m->pingpong);
 		json_add_u64(o, "ns", m->ns);
 		break;
 	}

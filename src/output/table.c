@@ -68,6 +68,35 @@ static void wait_row(FILE *out, const struct tracker *t,
 	fputc('\n', out);
 }
 
+/* The median bucket's lower bound of a log2 histogram, as a short time. */
+static const char *median_time(char *buf, size_t len, const __u64 *ns_log2,
+			       uint64_t n)
+{
+	uint64_t below = 0;
+	double ns;
+	int i;
+
+	for (i = 0; i < ZDEV_FAULT_BUCKETS; i++) {
+		below += ns_log2[i];
+		if (n && below * 2 >= n)
+			break;
+	}
+	if (!n || i == ZDEV_FAULT_BUCKETS) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	ns = (double)(1ULL << i);
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.0fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.0fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1fs", ns / 1e9);
+	return buf;
+}
+
 /*
  * The migrate view: per device-private or coherent pgmap and direction,
  * what migrations collected and why the rest did not move, THPs, who
@@ -104,6 +133,20 @@ static int migrate_rows(const struct zt_pgmap *p, void *ctx)
 			output_count(c[10], 12, s->by_cause[ZDEV_MIG_FAULT]),
 			output_count(c[11], 12, s->by_cause[ZDEV_MIG_EVICT]),
 			output_count(c[12], 12, s->by_cause[ZDEV_MIG_PIN]));
+	}
+	{
+		const struct zdev_residency *r = &p->residency;
+		char med[16];
+
+		fprintf(row->out,
+			"    ping-pong %s pages (to-ram %s); lifetimes timed "
+			"%s (1 in %u), median >= %s\n",
+			output_count(c[0], 12,
+				     m->dir[0].pingpong + m->dir[1].pingpong),
+			output_count(c[1], 12, m->dir[1].pingpong),
+			output_count(c[2], 12, r->frees),
+			1U << (r->sample_shift & 31),
+			median_time(med, sizeof(med), r->ns_log2, r->frees));
 	}
 	if (p->type == ZDEV_PGMAP_PRIVATE && (f->calls || f->vma_lock_retries))
 		fprintf(row->out,

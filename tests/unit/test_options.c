@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "kernel/zone_layout.h"
 #include "options.h"
+#include "output/table.h"
 #include "output/ndjson.h"
 
 #define PARSE(cfg, ...)                                                  \
@@ -54,6 +55,26 @@ static void test_options(void **state)
 	assert_int_equal(PARSE(&cfg, "run", "--scope", "all", "true"), 0);
 	assert_int_equal(cfg.scope, ZDEV_SCOPE_ALL);
 	assert_int_not_equal(PARSE(&cfg, "run", "--scope", "pod", "true"), 0);
+	/* the migrate view, residency sampling, the ping-pong window */
+	assert_int_equal(cfg.view, TABLE_VIEW_PGMAPS);
+	assert_int_equal(cfg.resid_shift, 6);
+	assert_true(cfg.pingpong_window_s == 1);
+	assert_int_equal(PARSE(&cfg, "--view", "migrate", "--residency-sample",
+			       "1", "--pingpong-window", "0.25"),
+			 0);
+	assert_int_equal(cfg.view, TABLE_VIEW_MIGRATE);
+	assert_int_equal(cfg.resid_shift, 0);
+	assert_true(cfg.pingpong_window_s == 0.25);
+	assert_int_equal(PARSE(&cfg, "--residency-sample", "65536"), 0);
+	assert_int_equal(cfg.resid_shift, 16);
+	assert_int_not_equal(PARSE(&cfg, "--residency-sample", "3"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--residency-sample", "0"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--residency-sample", "131072"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--view", "folios"), 0);
+	assert_int_not_equal(PARSE(&cfg, "--pingpong-window", "0"), 0);
+	assert_int_equal(PARSE(&cfg, "replay", "x.zrec", "--view", "migrate"),
+			 0);
+	assert_int_equal(cfg.view, TABLE_VIEW_MIGRATE);
 }
 
 static void test_bad_options(void **state)

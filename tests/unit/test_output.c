@@ -568,6 +568,10 @@ static void test_migrations(void **state)
 	d->ns_log2[10] = 2;
 	p->migrations.dir[ZDEV_MIG_TO_RAM].migrated = 5;
 	p->migrations.dir[ZDEV_MIG_TO_RAM].by_cause[ZDEV_MIG_FAULT] = 5;
+	p->migrations.dir[ZDEV_MIG_TO_RAM].pingpong = 5;
+	p->residency.frees = 4;
+	p->residency.ns_log2[22] = 3; /* 4.2 ms */
+	p->residency.ns_log2[31] = 1;
 	o = output_snapshot(&t, &st, false);
 	schema_validate("snapshot", o);
 	m = field(json_object_array_get_idx(field(o, "pgmaps"), 0),
@@ -621,6 +625,8 @@ static void test_migrations(void **state)
 			       "  1 private  to-dev      2   1088   1072"
 			       "      8      4      1   1059      2     0"));
 	assert_null(strstr(line, "fsdax"));
+	assert_non_null(strstr(line, "ping-pong 5 pages (to-ram 5); lifetimes "
+				     "timed 4 (1 in 1), median >= 4ms\n"));
 	/* one migration's event */
 	e.pgmap = p->addr;
 	e.migration.cause = ZDEV_MIG_EVICT;

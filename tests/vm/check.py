@@ -1499,6 +1499,26 @@ def check_migrate_totals(c, tag, pm, objs):
          m["to_ram"]["migrated_pages"], pm["migrated_to_ram_pages"])
 
 
+def check_residency(c, out, pm):
+    """Every folio's lifetime timed (--residency-sample 1): each free,
+    and the 64 pages the driver held for 3 s among the longest."""
+    held = truth(f"{out}/coherent-hold.truth")
+    rel = truth(f"{out}/coherent-release.truth")
+    c.need("migrate/residency: the driver held pages, then released them",
+           held.get("held") == 64 and rel.get("released") == 64,
+           (held, rel))
+    r = pm["residency"]
+    hist = r["lifetime_log2_ns"]
+    c.eq("migrate/residency: every folio sampled", r["sample_one_in"], 1)
+    c.eq("migrate/residency: every free timed (frees, none unmatched)",
+         (r["frees"], r["unmatched"]), (pm["frees"], 0))
+    c.eq("migrate/residency: the histogram holds every free", sum(hist),
+         r["frees"])
+    # bucket 31: [2^31, 2^32) ns, 2.1 to 4.3 s
+    c.eq("migrate/residency: lifetimes of 2.1 s or more (the held pages)",
+         sum(hist[31:]), held["held"])
+
+
 def check_migrate(c, out):
     """Migration outcomes, causes and CPU-fault results through zdev_leak
     (tests/kmod), against what the module and the kernel's pagemap saw."""
@@ -1525,6 +1545,7 @@ def check_migrate(c, out):
              coh["migrations"]["to_ram"]["migrated_by"]["pin"],
              lt["moved_for_pin"])
         check_migrate_totals(c, "migrate/coherent", coh, objs)
+        check_residency(c, out, coh)
     private = os.path.exists(f"{out}/private-outcomes.truth")
     config = kernel_config(out)
     if "CONFIG_DEVICE_PRIVATE=y" not in config and not private:
@@ -1563,6 +1584,14 @@ def check_migrate(c, out):
     c.eq("migrate/private/faults: migrated_by.fault",
          priv["migrations"]["to_ram"]["migrated_by"]["fault"],
          t["fault_migrated"])
+    # the pages faulted back had just gone to the device: ping-pong
+    c.eq("migrate/private/faults: pages back within the window (ping-pong)",
+         priv["migrations"]["to_ram"]["pingpong_pages"], t["fault_migrated"])
+    c.eq("migrate/private: ping-pong's top offender (pid, pages)",
+         [(p["pid"], p["pingpong_pages"]) for p in final["pingpong"]],
+         [(t["pid"], t["fault_migrated"])])
+    c.eq("migrate/private: nothing went back to the device (ping-pong)",
+         priv["migrations"]["to_device"]["pingpong_pages"], 0)
     sig = [o for o in objs if o.get("kind") == "event"
            and o.get("event") == "fault_sigbus"]
     c.eq("migrate/private/faults: a fault_sigbus event per SIGBUS (pid)",

@@ -83,6 +83,26 @@ if want_owners:
             h["cgroup"] if h["cgroup"] is not None else "?",
             str(h["pgmap"]), str(h["pages"]), str(h["pins"]),
             str(int(h["held_s"] + 0.5))] for h in snap["pin_holders"]], 1)
+# migrations: a row per direction of each device-private or coherent
+# pgmap, when the snapshot has one
+mig = []
+for p in snap["pgmaps"]:
+    for d in ("to_device", "to_ram"):
+        if "migrations" not in p:
+            continue
+        m, f = p["migrations"][d], p.get("cpu_faults")
+        by = m["migrated_by"]
+        mig.append([str(v) for v in (
+            p["id"], p["type"], d, m["calls"], m["collected_pages"],
+            m["not_collected_pages"], m["restored_pages"],
+            m["no_destination_pages"], m["failed_pages"],
+            m["migrated_pages"], m["thp_migrated"],
+            m["thp_split_to_small"], by["driver"], by["fault"],
+            by["eviction"], by["pin"], m["pingpong_pages"])] +
+            ([str(f["calls"]), str(f["results"]["sigbus"])]
+             if d == "to_ram" and f else ["", ""]))
+if mig:
+    check("migration direction", table("migrations"), mig, 1)
 n = len(snap["pgmaps"])
 ok = f"{n} pgmaps, " in dom
 print(f"{'PASS' if ok else 'FAIL'}: web: the page read /api/v1/snapshot" +
