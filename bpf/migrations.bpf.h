@@ -116,8 +116,7 @@ static int pingpong_region(__u32 i, struct region_walk *w)
 			fresh[1] = w->now;
 		else
 			fresh[0] = w->now;
-		bpf_map_update_elem(&pingpong_regions, &w->key, fresh,
-				    BPF_ANY);
+		bpf_map_update_elem(&pingpong_regions, &w->key, fresh, BPF_ANY);
 	}
 	w->key.region++;
 	return 0;

@@ -36,9 +36,10 @@ const volatile __u32 max_migrate_entries = 1 << 20;
 /*
  * Entries read at once from migrate_vma's arrays: a chunk of src and one
  * of dst, or a collect chunk of src alone, keeps the whole call chain
- * within v6.1's 512 bytes of stack.
+ * within v6.1's 512 bytes of stack (chunks of 8: its kretprobe chain down
+ * to slot_new()'s loop took 544).
  */
-#define MIG_CHUNK     8
+#define MIG_CHUNK     7
 #define COLLECT_CHUNK 32
 
 #define RINGBUF_SIZE (8 << 20) /* the default; --ring-size sets another */

@@ -135,7 +135,12 @@ struct pgmap_ctx {
 	FILE *f;
 	const struct tracker *t;
 	const struct pgmap_metric *pm;
+	const char *family; /* pgmap_families' name being written */
+	int which;	    /* and what of the pgmap it writes */
 };
+
+/* What pgmap_mig_counts() writes (pgmap_families' which). */
+enum { MIG_CALLS, MIG_PINGPONG, MIG_THP };
 
 static int pgmap_info(const struct zt_pgmap *p, void *ctx)
 {
@@ -269,6 +274,21 @@ static const char *const mig_dir_names[ZDEV_MIG_DIRS] = {
 	[ZDEV_MIG_TO_RAM] = "to_ram",
 };
 
+/*
+ * One series of a migration family: a pgmap's labels, its direction, and
+ * a label of the family's own (key NULL: none).
+ */
+static void mig_series(FILE *f, const char *name, const struct zt_pgmap *p,
+		       int dir, const char *key, const char *value, uint64_t n)
+{
+	fprintf(f, "%s{pgmap=\"%d\",type=\"%s\",owner=\"%d\",direction=\"%s\"",
+		name, p->id, tracker_type_name(p->type), p->owner_id,
+		mig_dir_names[dir]);
+	if (key)
+		fprintf(f, ",%s=\"%s\"", key, value);
+	fprintf(f, "} %" PRIu64 "\n", n);
+}
+
 /* Migration outcomes (bpf/migrations.bpf.h), in pages, by outcome. */
 static int pgmap_mig_pages(const struct zt_pgmap *p, void *ctx)
 {
@@ -296,12 +316,8 @@ static int pgmap_mig_pages(const struct zt_pgmap *p, void *ctx)
 		size_t i;
 
 		for (i = 0; i < sizeof(out) / sizeof(out[0]); i++)
-			fprintf(pc->f,
-				"zdevmon_migration_pages_total{pgmap=\"%d\","
-				"type=\"%s\",owner=\"%d\",direction=\"%s\","
-				"outcome=\"%s\"} %" PRIu64 "\n",
-				p->id, tracker_type_name(p->type), p->owner_id,
-				mig_dir_names[d], out[i].name, out[i].n);
+			mig_series(pc->f, "zdevmon_migration_pages_total", p, d,
+				   "outcome", out[i].name, out[i].n);
 	}
 	return 0;
 }
@@ -309,64 +325,23 @@ static int pgmap_mig_pages(const struct zt_pgmap *p, void *ctx)
 static int pgmap_mig_causes(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
-	int d;
 	unsigned int c;
+	int d;
 
 	if (!migrates(p))
 		return 0;
 	for (d = 0; d < ZDEV_MIG_DIRS; d++)
 		for (c = 0; c < ZDEV_MIG_CAUSES; c++)
-			fprintf(pc->f,
-				"zdevmon_migration_migrated_pages_by_cause_"
-				"total"
-				"{pgmap=\"%d\",type=\"%s\",owner=\"%d\","
-				"direction=\"%s\",cause=\"%s\"} %" PRIu64 "\n",
-				p->id, tracker_type_name(p->type), p->owner_id,
-				mig_dir_names[d], output_mig_cause_name(c),
-				(uint64_t)p->migrations.dir[d].by_cause[c]);
+			mig_series(pc->f,
+				   "zdevmon_migration_migrated_pages_by_cause_"
+				   "total",
+				   p, d, "cause", output_mig_cause_name(c),
+				   p->migrations.dir[d].by_cause[c]);
 	return 0;
 }
 
-/* Calls, THPs moved whole and split, per direction. */
-static int pgmap_mig_calls(const struct zt_pgmap *p, void *ctx)
-{
-	const struct pgmap_ctx *pc = ctx;
-	int d;
-
-	if (!migrates(p))
-		return 0;
-	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
-		const struct zdev_mig_dir_stats *m = &p->migrations.dir[d];
-
-		fprintf(pc->f,
-			"zdevmon_migration_calls_total{pgmap=\"%d\",type=\"%"
-			"s\","
-			"owner=\"%d\",direction=\"%s\"} %" PRIu64 "\n",
-			p->id, tracker_type_name(p->type), p->owner_id,
-			mig_dir_names[d], (uint64_t)m->calls);
-	}
-	return 0;
-}
-
-static int pgmap_mig_pingpong(const struct zt_pgmap *p, void *ctx)
-{
-	const struct pgmap_ctx *pc = ctx;
-	int d;
-
-	if (!migrates(p))
-		return 0;
-	for (d = 0; d < ZDEV_MIG_DIRS; d++)
-		fprintf(pc->f,
-			"zdevmon_migration_pingpong_pages_total{pgmap=\"%d\","
-			"type=\"%s\",owner=\"%d\",direction=\"%s\"} %" PRIu64
-			"\n",
-			p->id, tracker_type_name(p->type), p->owner_id,
-			mig_dir_names[d],
-			(uint64_t)p->migrations.dir[d].pingpong);
-	return 0;
-}
-
-static int pgmap_mig_thp(const struct zt_pgmap *p, void *ctx)
+/* Calls, ping-pong pages, THPs moved whole and split, per direction. */
+static int pgmap_mig_counts(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
 	const struct zdev_migrations *m = &p->migrations;
@@ -375,25 +350,22 @@ static int pgmap_mig_thp(const struct zt_pgmap *p, void *ctx)
 	if (!migrates(p))
 		return 0;
 	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
-		fprintf(pc->f,
-			"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
-			"owner=\"%d\",direction=\"%s\",how=\"whole\"} "
-			"%" PRIu64 "\n",
-			p->id, tracker_type_name(p->type), p->owner_id,
-			mig_dir_names[d], (uint64_t)m->dir[d].thp);
-		fprintf(pc->f,
-			"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
-			"owner=\"%d\",direction=\"%s\",how=\"split_to_small\"} "
-			"%" PRIu64 "\n",
-			p->id, tracker_type_name(p->type), p->owner_id,
-			mig_dir_names[d], (uint64_t)m->dir[d].split_dst);
+		if (pc->which == MIG_CALLS)
+			mig_series(pc->f, pc->family, p, d, NULL, NULL,
+				   m->dir[d].calls);
+		else if (pc->which == MIG_PINGPONG)
+			mig_series(pc->f, pc->family, p, d, NULL, NULL,
+				   m->dir[d].pingpong);
+		else {
+			mig_series(pc->f, pc->family, p, d, "how", "whole",
+				   m->dir[d].thp);
+			mig_series(pc->f, pc->family, p, d, "how",
+				   "split_to_small", m->dir[d].split_dst);
+		}
 	}
-	fprintf(pc->f,
-		"zdevmon_migration_thp_total{pgmap=\"%d\",type=\"%s\","
-		"owner=\"%d\",direction=\"to_device\",how=\"split_collecting\"}"
-		" %" PRIu64 "\n",
-		p->id, tracker_type_name(p->type), p->owner_id,
-		(uint64_t)m->collect_splits);
+	if (pc->which == MIG_THP)
+		mig_series(pc->f, pc->family, p, ZDEV_MIG_TO_DEVICE, "how",
+			   "split_collecting", m->collect_splits);
 	return 0;
 }
 
@@ -415,6 +387,55 @@ static int pgmap_mig_seconds(const struct zt_pgmap *p, void *ctx)
 	}
 	return 0;
 }
+
+/* Families whose series a function writes per pgmap, labels of its own. */
+static const struct {
+	const char *name, *type, *help;
+	int (*sample)(const struct zt_pgmap *p, void *ctx);
+	int which;
+} pgmap_families[] = {
+	{ "zdevmon_pgmap_teardown_references", "gauge",
+	  "References a waiting memunmap_pages() still waits for (only "
+	  "pgmaps being torn down).",
+	  pgmap_teardown_refs },
+	{ "zdevmon_cpu_faults_total", "counter",
+	  "CPU faults on a device-private pgmap's pages (its migrate_to_ram "
+	  "op), by result.",
+	  pgmap_faults },
+	{ FAULT_SECONDS, "histogram",
+	  "Time of CPU faults on device-private pages, migrate_to_ram "
+	  "included.",
+	  pgmap_fault_seconds },
+	{ "zdevmon_migration_pages_total", "counter",
+	  "Pages of migrations to and from a device-private or coherent "
+	  "pgmap, by outcome: collected or not, restored (busy or pinned at "
+	  "unmap), no destination, failed in the core, migrated.",
+	  pgmap_mig_pages },
+	{ "zdevmon_migration_migrated_pages_by_cause_total", "counter",
+	  "Pages migrated, by who for: driver, fault (migrate_to_ram), "
+	  "eviction, pin (a long-term pin of device-coherent memory).",
+	  pgmap_mig_causes },
+	{ "zdevmon_migration_calls_total", "counter",
+	  "Migrations (one per collection) whose outcome counted at a pgmap.",
+	  pgmap_mig_counts, MIG_CALLS },
+	{ "zdevmon_migration_pingpong_pages_total", "counter",
+	  "Pages migrated back within --pingpong-window of a migration the "
+	  "other way of the same 2 MiB region of an address space.",
+	  pgmap_mig_counts, MIG_PINGPONG },
+	{ "zdevmon_migration_thp_total", "counter",
+	  "Large folios in migrations: moved whole, split for small "
+	  "destinations, split while collecting.",
+	  pgmap_mig_counts, MIG_THP },
+	{ LIFETIME_SECONDS, "histogram",
+	  "How long device folios live, birth to free (FS DAX, P2PDMA: first "
+	  "map to last unmap), of those headed at one pfn in "
+	  "--residency-sample.",
+	  pgmap_lifetime_seconds },
+	{ MIG_SECONDS, "histogram",
+	  "Time of migrations from their collection to the end of their pages "
+	  "step (the driver's copy included).",
+	  pgmap_mig_seconds },
+};
 
 #define METRIC_CGROUPS 16
 
@@ -511,49 +532,14 @@ static void render(FILE *f, const struct tracker *t,
 		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
 		tracker_foreach_pgmap(t, pgmap_sample, &pc);
 	}
-	family(f, "zdevmon_pgmap_teardown_references", "gauge",
-	       "References a waiting memunmap_pages() still waits for (only "
-	       "pgmaps being torn down).");
-	tracker_foreach_pgmap(t, pgmap_teardown_refs, &pc);
-	family(f, "zdevmon_cpu_faults_total", "counter",
-	       "CPU faults on a device-private pgmap's pages (its "
-	       "migrate_to_ram op), by result.");
-	tracker_foreach_pgmap(t, pgmap_faults, &pc);
-	family(f, FAULT_SECONDS, "histogram",
-	       "Time of CPU faults on device-private pages, migrate_to_ram "
-	       "included.");
-	tracker_foreach_pgmap(t, pgmap_fault_seconds, &pc);
-	family(f, "zdevmon_migration_pages_total", "counter",
-	       "Pages of migrations to and from a device-private or coherent "
-	       "pgmap, by outcome: collected or not, restored (busy or "
-	       "pinned at unmap), no destination, failed in the core, "
-	       "migrated.");
-	tracker_foreach_pgmap(t, pgmap_mig_pages, &pc);
-	family(f, "zdevmon_migration_migrated_pages_by_cause_total", "counter",
-	       "Pages migrated, by who for: driver, fault (migrate_to_ram), "
-	       "eviction, pin (a long-term pin of device-coherent memory).");
-	tracker_foreach_pgmap(t, pgmap_mig_causes, &pc);
-	family(f, "zdevmon_migration_calls_total", "counter",
-	       "Migrations (one per collection) whose outcome counted at a "
-	       "pgmap.");
-	tracker_foreach_pgmap(t, pgmap_mig_calls, &pc);
-	family(f, "zdevmon_migration_pingpong_pages_total", "counter",
-	       "Pages migrated back within --pingpong-window of a migration "
-	       "the other way of the same 2 MiB region of an address space.");
-	tracker_foreach_pgmap(t, pgmap_mig_pingpong, &pc);
-	family(f, "zdevmon_migration_thp_total", "counter",
-	       "Large folios in migrations: moved whole, split for small "
-	       "destinations, split while collecting.");
-	tracker_foreach_pgmap(t, pgmap_mig_thp, &pc);
-	family(f, LIFETIME_SECONDS, "histogram",
-	       "How long device folios live, birth to free (FS DAX, P2PDMA: "
-	       "first map to last unmap), of those headed at one pfn in "
-	       "--residency-sample.");
-	tracker_foreach_pgmap(t, pgmap_lifetime_seconds, &pc);
-	family(f, MIG_SECONDS, "histogram",
-	       "Time of migrations from their collection to the end of their "
-	       "pages step (the driver's copy included).");
-	tracker_foreach_pgmap(t, pgmap_mig_seconds, &pc);
+	for (m = 0; m < sizeof(pgmap_families) / sizeof(pgmap_families[0]);
+	     m++) {
+		pc.family = pgmap_families[m].name;
+		pc.which = pgmap_families[m].which;
+		family(f, pgmap_families[m].name, pgmap_families[m].type,
+		       pgmap_families[m].help);
+		tracker_foreach_pgmap(t, pgmap_families[m].sample, &pc);
+	}
 	scalar(f, "zdevmon_layout_waiters", "gauge",
 	       "Tasks waiting now for busy DAX pages (a truncate, a hole "
 	       "punch): the snapshot's layout_waits names them.",

@@ -371,6 +371,18 @@ static void add_cgroup(json_object *o, uint64_t id)
 			       path ? json_object_new_string(path) : NULL);
 }
 
+/* A process's object: pid, comm, its cgroup. */
+static json_object *process_json(uint32_t tgid, const char *comm,
+				 uint64_t cgroup)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pid", json_object_new_int64(tgid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	add_cgroup(o, cgroup);
+	return o;
+}
+
 #define SNAPSHOT_HOLDERS 16
 
 /*
@@ -386,13 +398,9 @@ static json_object *pins_json(const struct tracker *t, uint64_t now_ns,
 	int n = pins_holders(&t->pins, hs, SNAPSHOT_HOLDERS, &others), i;
 
 	for (i = 0; i < n; i++) {
-		json_object *h = json_object_new_object();
+		json_object *h =
+			process_json(hs[i].tgid, hs[i].comm, hs[i].cgroup);
 
-		json_object_object_add(h, "pid",
-				       json_object_new_int64(hs[i].tgid));
-		json_object_object_add(h, "comm",
-				       json_object_new_string(hs[i].comm));
-		add_cgroup(h, hs[i].cgroup);
 		json_object_object_add(h, "pgmap",
 				       json_object_new_int(hs[i].pgmap_id));
 		json_add_u64(h, "folios", hs[i].folios);
@@ -511,15 +519,14 @@ static json_object *usage_json(const struct tracker *t, bool by_cgroup,
 		      : usage_processes(&t->usage, &t->pins, us, SNAPSHOT_USERS,
 					&rest);
 	for (i = 0; i < n; i++) {
-		json_object *u = json_object_new_object();
+		json_object *u;
 
-		if (!by_cgroup) {
-			json_object_object_add(
-				u, "pid", json_object_new_int64(us[i].tgid));
-			json_object_object_add(
-				u, "comm", json_object_new_string(us[i].comm));
+		if (by_cgroup) {
+			u = json_object_new_object();
+			add_cgroup(u, us[i].cgroup);
+		} else {
+			u = process_json(us[i].tgid, us[i].comm, us[i].cgroup);
 		}
-		add_cgroup(u, us[i].cgroup);
 		json_add_u64(u, "mapped_pages", us[i].mapped_pages);
 		json_add_u64(u, "pinned_pages", us[i].pinned_pages);
 		json_add_u64(u, "migrated_to_device_pages",
@@ -542,13 +549,9 @@ static json_object *pingpong_json(const struct tracker *t)
 	int n = usage_pingpong(&t->usage, us, SNAPSHOT_PINGPONG), i;
 
 	for (i = 0; i < n; i++) {
-		json_object *u = json_object_new_object();
+		json_object *u =
+			process_json(us[i].tgid, us[i].comm, us[i].cgroup);
 
-		json_object_object_add(u, "pid",
-				       json_object_new_int64(us[i].tgid));
-		json_object_object_add(u, "comm",
-				       json_object_new_string(us[i].comm));
-		add_cgroup(u, us[i].cgroup);
 		json_add_u64(u, "pingpong_pages", us[i].pingpong_pages);
 		json_add_u64(u, "migrated_to_device_pages",
 			     us[i].to_device_pages);

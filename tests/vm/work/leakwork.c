@@ -38,7 +38,7 @@
  *   leakwork faults NPAGES SIGBUS OOM  migrate NPAGES to the device
  *                                   (device-private), then touch each:
  *                                   SIGBUS faults end in SIGBUS, OOM get
- *                                   no RAM page (and are retried)
+ *                                   no RAM page (and are retried); hold
  *   leakwork evict NPAGES REFUSE    migrate NPAGES, then the driver
  *                                   evicts all, REFUSE without a page
  *   leakwork longterm NPAGES        migrate NPAGES (device-coherent),
@@ -333,6 +333,7 @@ int main(int argc, char **argv)
 		truth("fault_sigbus", zl_param("fault_sigbus_done", -1) - s0);
 		truth("fault_oom", zl_param("fault_oom_done", -1) - o0);
 		truth("fault_migrated", zl_param("fault_migrated", -1) - m0);
+		hold();
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "evict")) {
 		buf = anon_pages(n);

@@ -30,7 +30,8 @@ rmmod zdev_leak || echo "rmmod zdev_leak (coherent) failed"
 
 if insmod /bin/zdev_leak.ko 2>"$OUT/private.insmod"; then
 	outcomes private
-	leakwork faults 32 3 2 >"$OUT/private-faults.truth"
+	# held after its faults: its ping-pong, while it lives
+	hold_run "$OUT/private-faults.truth" leakwork faults 32 3 2
 	evict private
 	rmmod zdev_leak || echo "rmmod zdev_leak (private) failed"
 fi
