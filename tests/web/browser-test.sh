@@ -84,12 +84,14 @@ if want_owners:
             str(h["pgmap"]), str(h["pages"]), str(h["pins"]),
             str(int(h["held_s"] + 0.5))] for h in snap["pin_holders"]], 1)
 # migrations: a row per direction of each device-private or coherent
-# pgmap, when the snapshot has one
+# pgmap that migrated or was faulted on, when the snapshot has one
 mig = []
 for p in snap["pgmaps"]:
+    m = p.get("migrations")
+    if not m or not (m["to_device"]["calls"] or m["to_ram"]["calls"] or
+                     p.get("cpu_faults", {}).get("calls")):
+        continue
     for d in ("to_device", "to_ram"):
-        if "migrations" not in p:
-            continue
         m, f = p["migrations"][d], p.get("cpu_faults")
         by = m["migrated_by"]
         mig.append([str(v) for v in (
