@@ -15,6 +15,20 @@ FIELDS = ("inits", "frees", "splits", "split_new_folios",
           "migrated_to_device_pages", "migrated_to_device_large",
           "migrated_to_ram_pages", "migrated_to_ram_large",
           "evicted_pages", "collected_pages")
+# a device-private or coherent pgmap's migration outcomes, each way (not
+# ping-pong nor times: they depend on how fast the guest runs)
+MIG_FIELDS = ("calls", "range_pages", "collected_pages", "restored_pages",
+              "no_destination_pages", "failed_pages", "migrated_pages",
+              "thp_migrated", "thp_split_to_small")
+
+
+def fields(p):
+    """The pgmap's compared values, by name."""
+    vals = {fld: p.get(fld) for fld in FIELDS}
+    for d, m in (p.get("migrations") or {}).items():
+        if isinstance(m, dict):
+            vals.update({f"{d}.{fld}": m.get(fld) for fld in MIG_FIELDS})
+    return vals
 
 
 def final_snapshot(path):
@@ -49,9 +63,9 @@ def main():
             continue
         f = {p["id"]: p for p in fs["pgmaps"]}
         k = {p["id"]: p for p in ks["pgmaps"]}
-        diff = {(i, fld): (f[i].get(fld), k.get(i, {}).get(fld))
-                for i in f for fld in FIELDS
-                if f[i].get(fld) != k.get(i, {}).get(fld)}
+        diff = {(i, fld): (v, fields(k.get(i, {})).get(fld))
+                for i in f for fld, v in fields(f[i]).items()
+                if v != fields(k.get(i, {})).get(fld)}
         ok = not diff and set(f) == set(k)
         print(f"{'PASS' if ok else 'FAIL'}: {label}/{name}: fentry and "
               f"kprobes agree on every pgmap's counters"
