@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
+#include "model/grow.h"
 #include "live_walk.h"
 #include "model/intake.h"
 #include "record/record.h"
@@ -320,25 +321,33 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	return n;
 }
 
-/* A gone pgmap's sampled births: a pgmap made there later is not them. */
+/*
+ * A gone pgmap's sampled births: a pgmap made there later is not them.
+ * Its keys are gathered in one walk, then deleted (a deletion during the
+ * walk would start it over).
+ */
 static void resid_forget(struct kstate *k, const struct zdev_slot *s)
 {
 	int fd = bpf_map__fd(k->skel->maps.resid_births);
-	__u64 key, next, *prev = NULL, birth;
+	__u64 key, *prev = NULL, *mine = NULL;
+	size_t n = 0, cap = 0, j;
 	uint32_t i;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		bool mine = false;
-
-		key = next;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		for (i = 0; i < s->info.nr_range && i < ZDEV_MAX_RANGES; i++)
-			mine |= key >= zdev_phys_pfn(s->info.ranges[i].start) &&
-				key <= zdev_phys_pfn(s->info.ranges[i].end);
-		if (mine && !bpf_map_lookup_elem(fd, &key, &birth) &&
-		    !bpf_map_delete_elem(fd, &key))
-			continue; /* gone from the hash: the walk starts over */
+			if (key >= zdev_phys_pfn(s->info.ranges[i].start) &&
+			    key <= zdev_phys_pfn(s->info.ranges[i].end))
+				break;
+		if (i < s->info.nr_range && i < ZDEV_MAX_RANGES) {
+			if (grow((void **)&mine, n, &cap, sizeof(*mine)))
+				break;
+			mine[n++] = key;
+		}
 		prev = &key;
 	}
+	for (j = 0; j < n; j++)
+		bpf_map_delete_elem(fd, &mine[j]);
+	free(mine);
 }
 
 /* A gone pgmap's pins: its struct pages are gone, and so are they. */
