@@ -153,7 +153,8 @@ static json_object *mig_dir_json(const struct zdev_mig_dir_stats *d)
 	return o;
 }
 
-double output_thp_efficiency(const struct zdev_migrations *m)
+/* Pages migrated as whole THPs / pages migrated, both ways; -1: none. */
+static double thp_efficiency(const struct zdev_migrations *m)
 {
 	uint64_t moved = m->dir[0].migrated + m->dir[1].migrated;
 	uint64_t thp = m->dir[0].thp + m->dir[1].thp;
@@ -184,7 +185,7 @@ static json_object *migrations_json(const struct zt_pgmap *p)
 {
 	const struct zdev_migrations *m = &p->migrations;
 	json_object *o = json_object_new_object();
-	double eff = output_thp_efficiency(m);
+	double eff = thp_efficiency(m);
 
 	json_object_object_add(o, "to_device",
 			       mig_dir_json(&m->dir[ZDEV_MIG_TO_DEVICE]));

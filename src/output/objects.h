@@ -50,7 +50,5 @@ int output_line(FILE *out, json_object *obj);
 const char *output_kind_name(uint32_t kind);
 /* enum zdev_mig_cause's name: driver, fault, eviction, pin */
 const char *output_mig_cause_name(unsigned int cause);
-/* pages migrated as whole THPs / pages migrated, both ways; -1: none */
-double output_thp_efficiency(const struct zdev_migrations *m);
 
 #endif /* ZDEVMON_OBJECTS_H */
