@@ -404,14 +404,12 @@ __noinline int offer_entry(struct offer_walk *w, __u64 s, __u64 d)
 
 static int offer_chunk(__u32 idx, struct offer_walk *w)
 {
-	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any = 0;
-	__u64 n = chunk_read(src, MIG_CHUNK, w->src, w->npages, idx);
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any;
+	__u64 n = src_chunk(src, w->src, w->npages, idx, &any);
 	int i;
 
 	if (!n)
 		return 1;
-	for (i = 0; i < MIG_CHUNK && i < n; i++)
-		any |= src[i];
 	/* most chunks of a compound migration are empty: nothing to look at */
 	if (!(any & MIGRATE_PFN_MIGRATE) && !w->split_left)
 		return 0;

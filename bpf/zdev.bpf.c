@@ -1570,16 +1570,31 @@ static __always_inline __u64 chunk_read(unsigned long *buf, __u32 chunk,
 	return n;
 }
 
+/*
+ * Chunk idx of a src array (MIG_CHUNK entries) into buf, as chunk_read();
+ * *any gets their OR, to skip a chunk with nothing to migrate.
+ */
+static __always_inline __u64 src_chunk(unsigned long *buf, __u64 arr,
+				       __u64 npages, __u32 idx,
+				       unsigned long *any)
+{
+	__u64 n = chunk_read(buf, MIG_CHUNK, arr, npages, idx);
+	int i;
+
+	*any = 0;
+	for (i = 0; i < MIG_CHUNK && i < n; i++)
+		*any |= buf[i];
+	return n;
+}
+
 static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 {
-	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any = 0;
-	__u64 n = chunk_read(src, MIG_CHUNK, w->src, w->npages, idx);
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any;
+	__u64 n = src_chunk(src, w->src, w->npages, idx, &any);
 	int i;
 
 	if (!n)
 		return 1;
-	for (i = 0; i < MIG_CHUNK && i < n; i++)
-		any |= src[i];
 	/* most chunks of a compound migration are empty: dst is not needed */
 	if (!(any & MIGRATE_PFN_MIGRATE) && w->pgmap)
 		return 0;
