@@ -221,7 +221,13 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		  false,
 		  "the drained state of a pgmap",
 		  { V("dev_pagemap_percpu_release", PROG(percpu_release_fentry),
-		      NULL, PROG(percpu_release_kprobe), NULL) } },
+		      NULL, PROG(percpu_release_kprobe), NULL) },
+		  /*
+		   * it runs in an RCU callback: a kprobe there while one of
+		   * our kprobe programs runs on that CPU is a miss; a missed
+		   * drain shows at memunmap_pages()'s return
+		   */
+		  .aside = true },
 		{ ZDEV_HOOK_PIN,
 		  false,
 		  "GUP pins taken by the slow path (pin_user_pages(), "
