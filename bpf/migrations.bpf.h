@@ -61,6 +61,12 @@ struct mig_call {
 	__u32 dst_device;	   /* its first destination is a device page */
 	struct migrate_result res; /* the pages step's walk */
 	__u64 mm, vstart;	   /* mig_ctx's */
+	/*
+	 * Every entry locked is one page (no compound one): the pages
+	 * step's exit alone tells the outcome, its entry walk is skipped.
+	 */
+	__u32 small;
+	__u32 pad;
 };
 
 /*
@@ -241,29 +247,36 @@ static __always_inline int mig_split(long ret)
 	return 0;
 }
 
-/* The pgmap of a driver's pgmap_owner: its first device-private or
- * coherent one (a call that moved nothing names no page). */
+/*
+ * The pgmap of a driver's pgmap_owner (a call that moved nothing names no
+ * page): its device-private or coherent one seen first (lowest
+ * generation) and not torn down, the same whichever slots the daemon
+ * happened to free and reuse.
+ */
 struct owner_find {
 	__u64 owner;
-	__u64 pgmap;
+	__s64 slot; /* the best so far; -1: none */
 };
 
 static int owner_slot(__u32 i, struct owner_find *f)
 {
-	struct zdev_slot *s = slot_at(i);
+	struct zdev_slot *s = slot_at(i), *best;
 
-	if (!s || !slot_in_use(s) || s->info.owner != f->owner ||
+	if (!s || !slot_in_use(s) || s->state == ZDEV_SLOT_GONE ||
+	    s->info.owner != f->owner ||
 	    (s->info.type != ZDEV_PGMAP_PRIVATE &&
 	     s->info.type != ZDEV_PGMAP_COHERENT))
 		return 0;
-	f->pgmap = s->pgmap;
-	return 1;
+	best = f->slot >= 0 ? slot_at(f->slot) : NULL;
+	if (!best || s->gen < best->gen)
+		f->slot = i;
+	return 0;
 }
 
 /* A migration ended: its outcome to its pgmap's counters and the stream. */
 static __noinline void mig_end(struct mig_call *r, __u64 pgmap)
 {
-	struct owner_find f = { .owner = r ? r->owner : 0 };
+	struct owner_find f = { .owner = r ? r->owner : 0, .slot = -1 };
 	struct zdev_mig_dir_stats *d;
 	struct zdev_migrations *ms = NULL;
 	struct zdev_event *e;
@@ -276,7 +289,8 @@ static __noinline void mig_end(struct mig_call *r, __u64 pgmap)
 		pgmap = r->pgmap_hint;
 	if (!pgmap && f.owner) {
 		bpf_loop(ZDEV_MAX_SLOTS, owner_slot, &f, 0);
-		pgmap = f.pgmap;
+		if (f.slot >= 0 && slot_at(f.slot))
+			pgmap = slot_at(f.slot)->pgmap;
 	}
 	r->m.ns = bpf_ktime_get_ns() - r->start_ns;
 	s = pgmap ? slot_of(pgmap, ZDEV_HOOK_MIGRATE_VMA_PAGES) : -1;
@@ -322,7 +336,8 @@ static __noinline void mig_end(struct mig_call *r, __u64 pgmap)
  */
 static __always_inline void mig_collected(__u64 src, __u64 range_pages,
 					  __u64 locked, __u64 owner,
-					  __u32 owner_tgid, __u32 dir, long ret)
+					  __u32 owner_tgid, __u32 dir, long ret,
+					  bool small)
 {
 	struct mig_ctx *c = mig_ctx_get();
 	__u32 zero = 0;
@@ -349,6 +364,7 @@ static __always_inline void mig_collected(__u64 src, __u64 range_pages,
 	r->pgmap_hint = c ? c->pgmap_hint : 0;
 	r->owner = owner;
 	r->locked = locked;
+	r->small = small;
 	r->start_ns = bpf_ktime_get_ns();
 	mig_ctx_end();
 	if (!ret && locked && src) {
@@ -367,10 +383,16 @@ struct offer_walk {
 	__u64 split_left; /* entries of a split source still ahead */
 	__u64 first_dst;  /* the first destination entry */
 	__u32 split_dst;  /* compound sources with small destinations */
+	__u32 skip_until; /* chunk_read() */
+	__u32 chunk_base; /* migrate_walk's */
 	__u32 pad;
 };
 
-/* One entry at the pages step's entry; global: verified once. */
+/*
+ * One entry at the pages step's entry; global: verified once. Its return:
+ * whether the entries after it are a compound source's empty tail, not
+ * to be read (unless a split puts destinations there).
+ */
 __noinline int offer_entry(struct offer_walk *w, __u64 s, __u64 d)
 {
 	if (!w)
@@ -393,8 +415,9 @@ __noinline int offer_entry(struct offer_walk *w, __u64 s, __u64 d)
 		else if (!(d & MIGRATE_PFN_COMPOUND)) {
 			w->split_dst++;
 			w->split_left = ZDEV_PMD_NR - 1;
+			return 0;
 		}
-		return 0;
+		return 1;
 	}
 	w->offered++;
 	if (!(d & MIGRATE_PFN_VALID))
@@ -404,19 +427,40 @@ __noinline int offer_entry(struct offer_walk *w, __u64 s, __u64 d)
 
 static int offer_chunk(__u32 idx, struct offer_walk *w)
 {
-	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any;
-	__u64 n = src_chunk(src, w->src, w->npages, idx, &any);
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK];
+	__u64 base = (__u64)idx * MIG_CHUNK, n;
 	int i;
 
+	if (base + MIG_CHUNK <= w->skip_until)
+		return 0;
+	n = chunk_read(src, MIG_CHUNK, w->src, w->npages, idx);
 	if (!n)
 		return 1;
 	/* most chunks of a compound migration are empty: nothing to look at */
-	if (!(any & MIGRATE_PFN_MIGRATE) && !w->split_left)
+	if (!(chunk_or(src, n) & MIGRATE_PFN_MIGRATE) && !w->split_left)
 		return 0;
 	if (chunk_read(dst, MIG_CHUNK, w->dst, w->npages, idx) != n)
 		return 1;
+	w->chunk_base = base;
 	for (i = 0; i < MIG_CHUNK && i < n; i++)
-		offer_entry(w, src[i], dst[i]);
+		if (offer_entry(w, src[i], dst[i]))
+			w->skip_until = w->chunk_base + i + ZDEV_PMD_NR;
+	return 0;
+}
+
+/*
+ * The first valid destination among the first MIG_CHUNK entries, or 0.
+ * Not inlined: its array stays off the pages step's deepest call chain.
+ */
+static __noinline __u64 first_dst(__u64 dst, __u64 npages)
+{
+	unsigned long d[MIG_CHUNK];
+	__u64 n = chunk_read(d, MIG_CHUNK, dst, npages, 0);
+	int i;
+
+	for (i = 0; i < MIG_CHUNK && i < n; i++)
+		if (d[i] & MIGRATE_PFN_VALID)
+			return d[i];
 	return 0;
 }
 
@@ -433,12 +477,25 @@ static __noinline void mig_offer(__u64 src, __u64 dst, __u64 npages, __u32 dir)
 
 	if (!src || !dst)
 		return;
+	r = bpf_map_lookup_elem(&mig_calls, &src);
+	if (r && r->small) {
+		/* to RAM, or to another device? the first destination says */
+		if (dir == ZDEV_MIG_TO_DEVICE)
+			return;
+		w.first_dst = first_dst(dst, npages);
+		if (w.first_dst) {
+			r->dst_device = zone_is_device(read_flags(
+				pfn_to_page(w.first_dst >> MIGRATE_PFN_SHIFT)));
+			return;
+		}
+		r->small = 0; /* none near the start: walk them all */
+	}
 	if (w.npages > max_migrate_entries)
 		w.npages = max_migrate_entries;
 	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, offer_chunk, &w, 0);
 	r = bpf_map_lookup_elem(&mig_calls, &src);
 	if (!r && w.offered) {
-		mig_collected(src, npages, w.offered, 0, 0, dir, 0);
+		mig_collected(src, npages, w.offered, 0, 0, dir, 0, false);
 		r = bpf_map_lookup_elem(&mig_calls, &src);
 	}
 	if (!r)
@@ -475,9 +532,20 @@ static __noinline void mig_moved(__u64 src, struct mig_call *r, bool to_device)
 		return;
 	r->m.migrated = r->res.moved;
 	r->m.thp = r->res.large;
-	tried = r->offered > r->no_dst_offered ? r->offered - r->no_dst_offered
-					       : 0;
-	r->m.failed = tried > r->res.moved ? tried - r->res.moved : 0;
+	if (r->small) {
+		/*
+		 * At the exit, an entry given a destination that lost MIGRATE
+		 * failed in the core; the rest of what was locked had none
+		 */
+		r->m.failed = r->res.failed;
+		tried = r->res.moved + r->res.failed;
+		r->m.no_dst = r->locked > tried ? r->locked - tried : 0;
+	} else {
+		tried = r->offered > r->no_dst_offered
+				? r->offered - r->no_dst_offered
+				: 0;
+		r->m.failed = tried > r->res.moved ? tried - r->res.moved : 0;
+	}
 	if (to_device || r->dst_device)
 		r->m.dir = ZDEV_MIG_TO_DEVICE;
 	else
@@ -570,7 +638,7 @@ static __always_inline int evict_collected(long ret)
 	src = c->src;
 	npages = c->npages;
 	mig_collected(src, npages, mig_pages(src, npages), 0, 0,
-		      ZDEV_MIG_TO_RAM, ret);
+		      ZDEV_MIG_TO_RAM, ret, false);
 	return 0;
 }
 

@@ -1401,10 +1401,18 @@ struct migrate_walk {
 	__u64 npages;
 	__u64 pgmap;  /* pgmap of the current run of entries */
 	__u64 lo, hi; /* its pfn range holding the last entry */
-	__u64 pages, large, collected;
+	__u64 collected;
 	__u64 moved;	   /* pages of every run flushed */
 	__u64 moved_large; /* and their compound entries */
 	__u64 first;	   /* the first device page's pgmap */
+	/*
+	 * 32 bits (a call holds 2^20 entries at most): v6.1's 512-byte
+	 * stack holds the walk's whole call chain
+	 */
+	__u32 pages, large; /* of the current run */
+	__u32 failed;	    /* pages given a destination, not moved */
+	__u32 skip_until;   /* chunk_read() */
+	__u32 chunk_base;   /* the chunk's first entry, kept here, not on stack */
 	__u16 flags;
 	__u16 hook;
 };
@@ -1423,6 +1431,7 @@ struct migrate_result {
 	__u64 moved;
 	__u64 large;
 	__u64 first;
+	__u64 failed; /* given a destination, not moved (see migrate_entry) */
 };
 
 /*
@@ -1536,6 +1545,10 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 	/* the first device page names the pgmap, migrated or not */
 	if (!w->pgmap && (dev & MIGRATE_PFN_VALID))
 		migrate_locate(w, dev >> MIGRATE_PFN_SHIFT);
+	/* the core clears MIGRATE of a page it did not move */
+	if ((s & MIGRATE_PFN_VALID) && !(s & MIGRATE_PFN_MIGRATE) &&
+	    (d & MIGRATE_PFN_VALID))
+		w->failed += (s & MIGRATE_PFN_COMPOUND) ? ZDEV_PMD_NR : 1;
 	if (!(s & MIGRATE_PFN_MIGRATE) || !(d & MIGRATE_PFN_VALID))
 		return 0;
 	pfn = dev >> MIGRATE_PFN_SHIFT;
@@ -1553,6 +1566,13 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 /*
  * Chunk idx (of `chunk' entries) of a src or dst array into buf: its
  * entries, 0 past the end.
+ *
+ * A compound entry's 511 tail entries are empty in src at every step
+ * (setup zeroes the array; a split rewrites them and clears COMPOUND):
+ * the walks below note where a compound entry's tail ends (skip_until)
+ * and leave the chunks before it unread. A note, not a cursor: a cursor
+ * sizing the reads would be a precise value the verifier follows from
+ * one callback to the next, never converging.
  */
 static __always_inline __u64 chunk_read(unsigned long *buf, __u32 chunk,
 					__u64 arr, __u64 npages, __u32 idx)
@@ -1570,41 +1590,43 @@ static __always_inline __u64 chunk_read(unsigned long *buf, __u32 chunk,
 	return n;
 }
 
-/*
- * Chunk idx of a src array (MIG_CHUNK entries) into buf, as chunk_read();
- * *any gets their OR, to skip a chunk with nothing to migrate.
- */
-static __always_inline __u64 src_chunk(unsigned long *buf, __u64 arr,
-				       __u64 npages, __u32 idx,
-				       unsigned long *any)
+/* The OR of a chunk's n entries: to skip one with nothing to migrate. */
+static __always_inline unsigned long chunk_or(const unsigned long *buf,
+					      __u64 n)
 {
-	__u64 n = chunk_read(buf, MIG_CHUNK, arr, npages, idx);
+	unsigned long any = 0;
 	int i;
 
-	*any = 0;
 	for (i = 0; i < MIG_CHUNK && i < n; i++)
-		*any |= buf[i];
-	return n;
+		any |= buf[i];
+	return any;
 }
 
 static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 {
-	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK], any;
-	__u64 n = src_chunk(src, w->src, w->npages, idx, &any);
+	unsigned long src[MIG_CHUNK], dst[MIG_CHUNK];
+	__u64 base = (__u64)idx * MIG_CHUNK, n;
 	int i;
 
+	if (base + MIG_CHUNK <= w->skip_until)
+		return 0;
+	n = chunk_read(src, MIG_CHUNK, w->src, w->npages, idx);
 	if (!n)
 		return 1;
-	/* most chunks of a compound migration are empty: dst is not needed */
-	if (!(any & MIGRATE_PFN_MIGRATE) && w->pgmap)
+	/* a chunk of uncollected entries: dst is not needed */
+	if (!(chunk_or(src, n) & (MIGRATE_PFN_MIGRATE | MIGRATE_PFN_VALID)) &&
+	    w->pgmap)
 		return 0;
 	if (chunk_read(dst, MIG_CHUNK, w->dst, w->npages, idx) != n)
 		return 1;
+	w->chunk_base = base;
 	for (i = 0; i < MIG_CHUNK && i < n; i++) {
-		/* most entries of a compound migration are empty */
-		if (!(src[i] & MIGRATE_PFN_MIGRATE) && w->pgmap)
+		if (!(src[i] & (MIGRATE_PFN_MIGRATE | MIGRATE_PFN_VALID)) &&
+		    w->pgmap)
 			continue;
 		migrate_entry(w, src[i], dst[i]);
+		if (src[i] & MIGRATE_PFN_COMPOUND)
+			w->skip_until = w->chunk_base + i + ZDEV_PMD_NR;
 	}
 	return 0;
 }
@@ -1617,23 +1639,34 @@ struct collect_walk {
 	__u64 src;
 	__u64 npages;
 	__u64 pages;
+	__u64 skip_until; /* chunk_read() */
 };
 
 static int collect_chunk(__u32 idx, struct collect_walk *w)
 {
 	unsigned long src[COLLECT_CHUNK];
-	__u64 n = chunk_read(src, COLLECT_CHUNK, w->src, w->npages, idx);
+	__u64 base = (__u64)idx * COLLECT_CHUNK, n, tail = 0;
 	int i;
 
+	if (base + COLLECT_CHUNK <= w->skip_until)
+		return 0;
+	n = chunk_read(src, COLLECT_CHUNK, w->src, w->npages, idx);
 	if (!n)
 		return 1;
-	/* branch-free: a branch per entry multiplies the verifier's states */
+	/*
+	 * Branch-free: a branch per entry multiplies the verifier's states.
+	 * A compound entry's tail is empty, so a chunk holds one at most:
+	 * tail ends up where its tail ends.
+	 */
 	for (i = 0; i < COLLECT_CHUNK && i < n; i++) {
 		__u64 migrate = (src[i] / MIGRATE_PFN_MIGRATE) & 1;
 		__u64 compound = (src[i] / MIGRATE_PFN_COMPOUND) & 1;
 
 		w->pages += migrate * (1 + compound * (ZDEV_PMD_NR - 1));
+		tail += compound * (base + i + ZDEV_PMD_NR);
 	}
+	if (tail)
+		w->skip_until = tail;
 	return 0;
 }
 
@@ -1673,6 +1706,7 @@ __noinline __u64 migrate_count(__u32 hook_flags, __u64 src, __u64 dst,
 		res->moved = w.moved;
 		res->large = w.moved_large;
 		res->first = w.first;
+		res->failed = w.failed;
 	}
 	return w.moved;
 }
@@ -1770,7 +1804,7 @@ static __always_inline int on_migrate_vma_setup(void *ctx, __u64 args, long ret)
 	struct migrate_vma *m = (void *)args;
 	struct zdev_hook_stats *st = hook_stats(ZDEV_HOOK_MIGRATE_VMA_SETUP);
 	bool to_device = BPF_CORE_READ(m, flags) & MIGRATE_VMA_SELECT_SYSTEM;
-	__u64 src = (__u64)BPF_CORE_READ(m, src), npages, pages = 0;
+	__u64 src = (__u64)BPF_CORE_READ(m, src), npages, cpages, pages = 0;
 	struct zdev_mm_stats *owner;
 
 	if (st)
@@ -1778,12 +1812,15 @@ static __always_inline int on_migrate_vma_setup(void *ctx, __u64 args, long ret)
 	npages = BPF_CORE_READ(m, npages);
 	if (npages > max_migrate_entries)
 		npages = max_migrate_entries;
-	if (!ret && BPF_CORE_READ(m, cpages))
+	cpages = BPF_CORE_READ(m, cpages);
+	if (!ret && cpages)
 		pages = mig_pages(src, npages);
 	owner = mm_entry(vma_mm((__u64)BPF_CORE_READ(m, vma)));
 	mig_collected(src, npages, pages, (__u64)BPF_CORE_READ(m, pgmap_owner),
 		      owner ? owner->tgid : 0,
-		      to_device ? ZDEV_MIG_TO_DEVICE : ZDEV_MIG_TO_RAM, ret);
+		      to_device ? ZDEV_MIG_TO_DEVICE : ZDEV_MIG_TO_RAM, ret,
+		      /* cpages counts entries: a compound one is 512 pages */
+		      pages == cpages);
 	if (pages)
 		setup_opened(ctx, args, src, pages, npages);
 	return 0;
