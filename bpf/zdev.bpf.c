@@ -1412,7 +1412,7 @@ struct migrate_walk {
 	__u32 pages, large; /* of the current run */
 	__u32 failed;	    /* pages given a destination, not moved */
 	__u32 skip_until;   /* chunk_read() */
-	__u32 chunk_base;   /* the chunk's first entry, kept here, not on stack */
+	__u32 chunk_base; /* the chunk's first entry: here, not on the stack */
 	__u16 flags;
 	__u16 hook;
 };
@@ -1591,8 +1591,7 @@ static __always_inline __u64 chunk_read(unsigned long *buf, __u32 chunk,
 }
 
 /* The OR of a chunk's n entries: to skip one with nothing to migrate. */
-static __always_inline unsigned long chunk_or(const unsigned long *buf,
-					      __u64 n)
+static __always_inline unsigned long chunk_or(const unsigned long *buf, __u64 n)
 {
 	unsigned long any = 0;
 	int i;
