@@ -246,7 +246,13 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		      PROG(pin_fast_kretprobe)),
 		    V("internal_get_user_pages_fast", PROG(pin_fast_fentry),
 		      PROG(pin_fast_fexit), PROG(pin_fast_kprobe),
-		      PROG(pin_fast_kretprobe)) } },
+		      PROG(pin_fast_kretprobe)) },
+		  /*
+		   * who pins, not a folio event; its walk of the pages is long
+		   * enough to be preempted, and a call on that CPU meanwhile
+		   * (nearly always ordinary memory) is a miss
+		   */
+		  .aside = true },
 		{ ZDEV_HOOK_UNPIN,
 		  false,
 		  "unpins: pinned pages only grow",
