@@ -384,7 +384,7 @@ struct offer_walk {
 	__u64 first_dst;  /* the first destination entry */
 	__u32 split_dst;  /* compound sources with small destinations */
 	__u32 skip_until; /* chunk_read() */
-	__u32 chunk_base; /* migrate_walk's */
+	__u32 chunk_base; /* as migrate_walk's */
 	__u32 pad;
 };
 
@@ -493,7 +493,6 @@ static __noinline void mig_offer(__u64 src, __u64 dst, __u64 npages, __u32 dir)
 	if (w.npages > max_migrate_entries)
 		w.npages = max_migrate_entries;
 	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, offer_chunk, &w, 0);
-	r = bpf_map_lookup_elem(&mig_calls, &src);
 	if (!r && w.offered) {
 		mig_collected(src, npages, w.offered, 0, 0, dir, 0, false);
 		r = bpf_map_lookup_elem(&mig_calls, &src);
