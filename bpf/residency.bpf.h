@@ -23,6 +23,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* read by the daemon, mapped */
 	__uint(max_entries, ZDEV_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct zdev_residency);

@@ -1420,6 +1420,7 @@ struct migrate_walk {
 /* Migration outcomes per slot (struct zdev_migrations): migrations.bpf.h */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* read by the daemon, mapped */
 	__uint(max_entries, ZDEV_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct zdev_migrations);
@@ -2094,3 +2095,4 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 #include "kallocs.bpf.h"
 #include "census.bpf.h"
 #include "refs.bpf.h"
+#include "harvest.bpf.h"

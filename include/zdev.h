@@ -487,6 +487,19 @@ struct zdev_pgmap_refs {
 #define ZDEV_REF_DEAD	0x2 /* __PERCPU_REF_DEAD: killed */
 #define ZDEV_REF_READ	0x4 /* the count could be read at all */
 
+/*
+ * What the daemon reads of the per-CPU maps at each tick, summed over
+ * CPUs by the harvest syscall program into .bss (bpf/harvest.bpf.h).
+ * The daemon zeroes it before each run.
+ */
+struct zdev_harvest {
+	__u64 kinds[ZDEV_EV_KIND_MAX];
+	__u64 stream_drops[ZDEV_STREAM_MAX];
+	__u64 fast_calls[ZDEV_HOOK_MAX]; /* the fast path's device calls */
+	struct zdev_hook_stats stats[ZDEV_HOOK_MAX];
+	struct zdev_pgmap_counters counters[ZDEV_MAX_SLOTS]; /* slots held */
+};
+
 /* The census looks at one struct page per subsection first (2 MiB). */
 #define ZDEV_SUBSECTION_PAGES 512
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel side's state, read back. Slots live in the skeleton's .bss,
- * mapped into this process when it was loaded; counters are per-CPU array
- * elements (one lookup per live slot returns every CPU's); live_bits and
- * the CI records are arrays mapped here, read where a bit is set and
- * cleared when a gone pgmap's region is given back. None of it needs a
- * capability once the descriptors are open.
+ * mapped into this process when it was loaded; per-CPU counters are
+ * summed into .bss by a syscall program each tick (bpf/harvest.bpf.h:
+ * a map lookup from here would blind kprobe programs); the faults,
+ * migrations and residency arrays, live_bits and the CI records are
+ * arrays mapped here, read where a bit is set and cleared when a gone
+ * pgmap's region is given back. None of it needs a capability once the
+ * descriptors are open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +32,12 @@ struct kstate {
 	int ncpus;
 	bool records; /* CI mode */
 	uint64_t start_ns;
-	struct zdev_pgmap_counters *percpu; /* ncpus of them */
-	uint64_t *bits;			    /* live_bits, mapped */
+	struct zdev_slot slots[ZDEV_MAX_SLOTS]; /* a tick's copy */
+	/* mapped arrays, a slot's entry at its index */
+	struct zdev_faults *faults;
+	struct zdev_migrations *migrations;
+	struct zdev_residency *residency;
+	uint64_t *bits; /* live_bits, mapped */
 	size_t bits_size;
 	uint64_t *recs; /* CI mode: records, mapped (a record per bit) */
 	size_t recs_size;
@@ -87,6 +93,28 @@ static void rec_cgroup(struct kstate *k, uint64_t id)
 		recorder_cgroup(k->rec, id);
 }
 
+/* An array of ZDEV_MAX_SLOTS elements, mapped; NULL and errno if not. */
+static void *map_array(const struct bpf_map *m, size_t elem)
+{
+	void *a;
+
+	/* the kernel's stride is the value rounded up to 8 bytes */
+	if (elem % 8 || bpf_map__value_size(m) != elem ||
+	    bpf_map__max_entries(m) != ZDEV_MAX_SLOTS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	a = mmap(NULL, ZDEV_MAX_SLOTS * elem, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, bpf_map__fd(m), 0);
+	return a == MAP_FAILED ? NULL : a;
+}
+
+static void unmap_array(void *a, size_t elem)
+{
+	if (a)
+		munmap(a, ZDEV_MAX_SLOTS * elem);
+}
+
 int kstate_open(struct kstate **out, struct probes *p)
 {
 	struct zdev *skel = probes_skel(p);
@@ -101,9 +129,12 @@ int kstate_open(struct kstate **out, struct probes *p)
 	k->ncpus = libbpf_num_possible_cpus();
 	k->records = skel->rodata->folio_records;
 	k->start_ns = skel->rodata->session_start_ns;
-	k->percpu = calloc(k->ncpus > 0 ? k->ncpus : 1, sizeof(*k->percpu));
-	if (!k->percpu) {
-		err = -ENOMEM;
+	k->faults = map_array(skel->maps.faults, sizeof(*k->faults));
+	k->migrations =
+		map_array(skel->maps.migrations, sizeof(*k->migrations));
+	k->residency = map_array(skel->maps.residency, sizeof(*k->residency));
+	if (!k->faults || !k->migrations || !k->residency) {
+		err = -errno;
 		goto fail;
 	}
 	k->bits_size = (size_t)bpf_map__max_entries(bm) * sizeof(__u64);
@@ -140,7 +171,9 @@ void kstate_close(struct kstate *k)
 		munmap(k->bits, k->bits_size);
 	if (k->recs)
 		munmap(k->recs, k->recs_size);
-	free(k->percpu);
+	unmap_array(k->faults, sizeof(*k->faults));
+	unmap_array(k->migrations, sizeof(*k->migrations));
+	unmap_array(k->residency, sizeof(*k->residency));
 	free(k);
 }
 
@@ -247,71 +280,51 @@ void kstate_census(struct kstate *k, struct census_result *res)
 	res->seconds = now_s() - t0;
 }
 
-static void counters_sum(struct kstate *k, uint32_t slot,
-			 struct zdev_pgmap_counters *sum)
+/* Events by kind: the fast path counts by hook, not by kind. */
+static void kinds_read(const struct zdev_harvest *hv, struct tracker *t)
 {
-	int fd = bpf_map__fd(k->skel->maps.counters);
-	int c;
+	int kind, h;
 
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(fd, &slot, k->percpu))
-		return;
-	for (c = 0; c < k->ncpus; c++)
-		zdev_counters_add(sum, &k->percpu[c]);
-}
-
-static void kinds_read(struct kstate *k, struct tracker *t)
-{
-	int fd = bpf_map__fd(k->skel->maps.kinds);
-	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
-	uint64_t fast_calls[ZDEV_HOOK_MAX];
-	__u32 kind;
-	int c, h;
-
-	t->events = 0;
-	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++) {
-		uint64_t n = 0;
-
-		if (!bpf_map_lookup_elem(fd, &kind, per_cpu))
-			for (c = 0; c < k->ncpus; c++)
-				n += per_cpu[c];
-		t->events_by_kind[kind] = n;
-	}
-	/* the fast path counts by hook, not by kind */
-	probes_fast_calls(k->probes, fast_calls);
+	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++)
+		t->events_by_kind[kind] = hv->kinds[kind];
 	for (h = 0; h < ZDEV_HOOK_MAX; h++)
 		if (zdev_fast_kind(h))
-			t->events_by_kind[zdev_fast_kind(h)] += fast_calls[h];
+			t->events_by_kind[zdev_fast_kind(h)] +=
+				hv->fast_calls[h];
+	t->events = 0;
 	for (kind = 0; kind < ZDEV_EV_KIND_MAX; kind++)
 		t->events += t->events_by_kind[kind];
 }
 
+/*
+ * The slots first, then their counters: a slot seen gone has counters
+ * at least as new, all its frees among them. The faults, migrations and
+ * residency arrays are mapped here, read without a syscall.
+ */
 int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 {
-	int fd = bpf_map__fd(k->skel->maps.faults);
-	int mfd = bpf_map__fd(k->skel->maps.migrations);
-	int rfd = bpf_map__fd(k->skel->maps.residency);
+	const struct zdev_harvest *hv;
 	struct intake_slot in;
 	int i, n = 0;
 
-	kinds_read(k, t);
+	memcpy(k->slots, k->skel->bss->slots, sizeof(k->slots));
+	hv = probes_harvest(k->probes);
+	if (!hv)
+		return 0;
+	kinds_read(hv, t);
 	rec_begin(k, ZREC_SYNC);
 	rec_add(k, t->events_by_kind, sizeof(t->events_by_kind));
 	for (i = 0; i < ZDEV_MAX_SLOTS; i++) {
 		struct zt_pgmap *p;
 
-		/* a copy: the kernel side may be writing it */
-		in.slot = k->skel->bss->slots[i];
+		in.slot = k->slots[i];
 		if (!in.slot.pgmap || in.slot.state == ZDEV_SLOT_FREE)
 			continue;
-		counters_sum(k, i, &in.sum);
+		in.sum = hv->counters[i];
 		in.slot.info.slot = i;
-		memset(&in.faults, 0, sizeof(in.faults));
-		bpf_map_lookup_elem(fd, &i, &in.faults);
-		memset(&in.migrations, 0, sizeof(in.migrations));
-		bpf_map_lookup_elem(mfd, &i, &in.migrations);
-		memset(&in.residency, 0, sizeof(in.residency));
-		bpf_map_lookup_elem(rfd, &i, &in.residency);
+		in.faults = k->faults[i];
+		in.migrations = k->migrations[i];
+		in.residency = k->residency[i];
 		rec_add(k, &in, sizeof(in));
 		p = intake_slot(t, &in, gone, &n, max);
 		if (p)
@@ -370,7 +383,6 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 {
 	struct zt_pgmap *p =
 		(struct zt_pgmap *)tracker_pgmap_by_id(t, pgmap_id);
-	int fd = bpf_map__fd(k->skel->maps.counters);
 	struct zdev_slot *s;
 	uint32_t slot;
 	__u64 top;
@@ -401,14 +413,11 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
 	pins_forget(k, s->pgmap);
-	memset(k->percpu, 0, k->ncpus * sizeof(*k->percpu));
-	bpf_map_update_elem(fd, &slot, k->percpu, BPF_ANY);
-	bpf_map_update_elem(bpf_map__fd(k->skel->maps.faults), &slot,
-			    &(struct zdev_faults){ 0 }, BPF_ANY);
-	bpf_map_update_elem(bpf_map__fd(k->skel->maps.migrations), &slot,
-			    &(struct zdev_migrations){ 0 }, BPF_ANY);
-	bpf_map_update_elem(bpf_map__fd(k->skel->maps.residency), &slot,
-			    &(struct zdev_residency){ 0 }, BPF_ANY);
+	syscall_run(bpf_program__fd(k->skel->progs.counters_reset), &slot,
+		    sizeof(slot));
+	memset(&k->faults[slot], 0, sizeof(k->faults[slot]));
+	memset(&k->migrations[slot], 0, sizeof(k->migrations[slot]));
+	memset(&k->residency[slot], 0, sizeof(k->residency[slot]));
 	resid_forget(k, s);
 	s->state = ZDEV_SLOT_FREE;
 	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
@@ -659,17 +668,12 @@ int kstate_waits(struct kstate *k, struct tracker *t)
 
 void kstate_status(struct kstate *k, struct zdev_status *st)
 {
-	int fd = bpf_map__fd(k->skel->maps.stream_drops);
-	__u64 per_cpu[k->ncpus > 0 ? k->ncpus : 1];
-	__u32 i;
-	int c;
+	/* summed at the tick's kstate_sync() */
+	const struct zdev_harvest *hv = &k->skel->bss->harvest;
+	int i;
 
-	for (i = 0; i < ZDEV_STREAM_MAX; i++) {
-		st->dropped_by_stream[i] = 0;
-		if (!bpf_map_lookup_elem(fd, &i, per_cpu))
-			for (c = 0; c < k->ncpus; c++)
-				st->dropped_by_stream[i] += per_cpu[c];
-	}
+	for (i = 0; i < ZDEV_STREAM_MAX; i++)
+		st->dropped_by_stream[i] = hv->stream_drops[i];
 	st->slots_full = k->skel->bss->slots_full;
 	/* both modes: pages covered, and handed out to pgmaps so far */
 	st->folio_state = k->records ? "records" : "bitmap";

@@ -446,6 +446,8 @@ static void select_programs(struct probes *p)
 	/* run by the daemon (BPF_PROG_TEST_RUN), never attached */
 	bpf_program__set_autoload(p->skel->progs.census, true);
 	bpf_program__set_autoload(p->skel->progs.pgmap_refs, true);
+	bpf_program__set_autoload(p->skel->progs.harvest_counters, true);
+	bpf_program__set_autoload(p->skel->progs.counters_reset, true);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_run *h = &p->hooks[i];
 		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
@@ -978,28 +980,30 @@ static void hook_prog_info(const struct hook_def *d, const struct hook_run *h,
 	}
 }
 
-void probes_fast_calls(const struct probes *p, uint64_t calls[ZDEV_HOOK_MAX])
+/*
+ * The per-CPU maps summed over CPUs into .bss by a syscall program
+ * (bpf/harvest.bpf.h), not read here with map lookups: each of those
+ * blinds the kprobe programs of its CPU while this thread is preempted
+ * in it. NULL if the program could not run.
+ */
+const struct zdev_harvest *probes_harvest(struct probes *p)
 {
-	struct zdev_fast per_cpu[p->ncpus > 0 ? p->ncpus : 1];
-	int fd = bpf_map__fd(p->skel->maps.fast), c, h;
-	__u32 zero = 0;
+	struct zdev_harvest *h = &p->skel->bss->harvest;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	memset(calls, 0, ZDEV_HOOK_MAX * sizeof(calls[0]));
-	if (bpf_map_lookup_elem(fd, &zero, per_cpu))
-		return;
-	for (c = 0; c < p->ncpus; c++)
-		for (h = 0; h < ZDEV_HOOK_MAX; h++)
-			calls[h] += per_cpu[c].device_calls[h];
+	memset(h, 0, sizeof(*h));
+	if (bpf_prog_test_run_opts(
+		    bpf_program__fd(p->skel->progs.harvest_counters), &opts))
+		return NULL;
+	return h;
 }
 
 void probes_status(const struct probes *p, struct zdev_status *st)
 {
-	struct zdev_hook_stats per_cpu[p->ncpus > 0 ? p->ncpus : 1];
-	uint64_t fast_calls[ZDEV_HOOK_MAX];
-	int fd = bpf_map__fd(p->skel->maps.stats);
+	/* summed at the tick's read of the kernel side (kstate_sync()) */
+	const struct zdev_harvest *hv = &p->skel->bss->harvest;
 	__u32 key;
 	size_t i;
-	int c;
 
 	st->bpf_stats = p->stats_fd >= 0;
 	st->dropped_events = 0;
@@ -1028,20 +1032,11 @@ void probes_status(const struct probes *p, struct zdev_status *st)
 		if (!d->aside)
 			st->probe_misses += hs->misses;
 	}
-	probes_fast_calls(p, fast_calls);
 	/* the counters are per enum zdev_hook; several defs never share one */
 	for (key = 0; key < ZDEV_HOOK_MAX; key++) {
-		struct zdev_hook_stats sum = { .device = fast_calls[key] };
+		struct zdev_hook_stats sum = hv->stats[key];
 
-		if (bpf_map_lookup_elem(fd, &key, per_cpu))
-			continue;
-		for (c = 0; c < p->ncpus; c++) {
-			sum.device += per_cpu[c].device;
-			sum.dropped += per_cpu[c].dropped;
-			sum.anomalies += per_cpu[c].anomalies;
-			sum.stack_collisions += per_cpu[c].stack_collisions;
-			sum.stack_overflows += per_cpu[c].stack_overflows;
-		}
+		sum.device += hv->fast_calls[key];
 		st->stack_collisions += sum.stack_collisions;
 		st->stack_overflows += sum.stack_overflows;
 		st->dropped_events += sum.dropped;

@@ -57,10 +57,10 @@ const struct zone_layout *probes_zone_layout(const struct probes *p);
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		size_t errlen);
 int probes_events_fd(const struct probes *p);
-/* Hooks, their mechanisms and per-CPU counters summed. */
+/* The per-CPU counters summed over CPUs now; NULL if they cannot be. */
+const struct zdev_harvest *probes_harvest(struct probes *p);
+/* Hooks, their mechanisms and the counters of the last probes_harvest(). */
 void probes_status(const struct probes *p, struct zdev_status *st);
-/* The device calls the BPF fast path counted, by enum zdev_hook. */
-void probes_fast_calls(const struct probes *p, uint64_t calls[ZDEV_HOOK_MAX]);
 /* ZDEV_SCOPE_TREE: tgid's process is in the tree (the command's pid). */
 int probes_scope_add(struct probes *p, uint32_t tgid);
 /* The skeleton, for the reader of the kernel side's state (kstate.c). */
