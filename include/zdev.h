@@ -665,6 +665,42 @@ struct zdev_setup {
 };
 
 /*
+ * The hash maps the daemon reads whole at each tick, copied by the walk
+ * syscall program (bpf/harvest.bpf.h) into the mapped walk_out array,
+ * one record per entry (per CPU for mm_pending), nr of them.
+ */
+enum zdev_walk_map {
+	ZDEV_WALK_PINS,
+	ZDEV_WALK_KALLOCS,
+	ZDEV_WALK_SETUPS,
+	ZDEV_WALK_MMS,
+	ZDEV_WALK_CGROUPS,
+	ZDEV_WALK_WAITS,
+	ZDEV_WALK_PENDING, /* mm_pending: key mm, value pages */
+	ZDEV_WALK_MAX,
+};
+
+#define ZDEV_WALK_RECS ZDEV_MAX_PINNED /* the largest map walked */
+
+struct zdev_walk_rec {
+	__u64 key; /* a u32 key (layout_waits) in its low half */
+	union {
+		struct zdev_pin pin;
+		struct zdev_kalloc kalloc;
+		struct zdev_setup setup;
+		struct zdev_mm_stats mm;
+		struct zdev_cgroup_stats cgroup;
+		struct zdev_layout_wait wait;
+		__s64 pending;
+	} val;
+};
+
+struct zdev_walk {
+	__u32 map; /* in: enum zdev_walk_map */
+	__u32 nr;  /* out: records in walk_out */
+};
+
+/*
  * Per-folio state. Both modes: one bit per device page in live_bits, set
  * while the folio headed there is live; each pgmap's ranges laid end to
  * end from its slot's bit_base (zdev_bit_of()). CI mode (run, --stacks):

@@ -2,8 +2,9 @@
 /*
  * The kernel side's state, read back. Slots live in the skeleton's .bss,
  * mapped into this process when it was loaded; per-CPU counters are
- * summed into .bss by a syscall program each tick (bpf/harvest.bpf.h:
- * a map lookup from here would blind kprobe programs); the faults,
+ * summed into .bss, and the hash maps read whole are copied into the
+ * mapped walk_out, by syscall programs (bpf/harvest.bpf.h: a map lookup
+ * from here would blind kprobe programs); the faults,
  * migrations and residency arrays, live_bits and the CI records are
  * arrays mapped here, read where a bit is set and cleared when a gone
  * pgmap's region is given back. None of it needs a capability once the
@@ -20,7 +21,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
-#include "model/grow.h"
 #include "live_walk.h"
 #include "model/intake.h"
 #include "record/record.h"
@@ -29,7 +29,6 @@
 struct kstate {
 	struct probes *probes;
 	struct zdev *skel;
-	int ncpus;
 	bool records; /* CI mode */
 	uint64_t start_ns;
 	struct zdev_slot slots[ZDEV_MAX_SLOTS]; /* a tick's copy */
@@ -37,6 +36,8 @@ struct kstate {
 	struct zdev_faults *faults;
 	struct zdev_migrations *migrations;
 	struct zdev_residency *residency;
+	const struct zdev_walk_rec *walked; /* walk_out, mapped */
+	size_t walked_size;
 	uint64_t *bits; /* live_bits, mapped */
 	size_t bits_size;
 	uint64_t *recs; /* CI mode: records, mapped (a record per bit) */
@@ -126,7 +127,6 @@ int kstate_open(struct kstate **out, struct probes *p)
 		return -ENOMEM;
 	k->probes = p;
 	k->skel = skel;
-	k->ncpus = libbpf_num_possible_cpus();
 	k->records = skel->rodata->folio_records;
 	k->start_ns = skel->rodata->session_start_ns;
 	k->faults = map_array(skel->maps.faults, sizeof(*k->faults));
@@ -135,6 +135,15 @@ int kstate_open(struct kstate **out, struct probes *p)
 	k->residency = map_array(skel->maps.residency, sizeof(*k->residency));
 	if (!k->faults || !k->migrations || !k->residency) {
 		err = -errno;
+		goto fail;
+	}
+	k->walked_size = (size_t)bpf_map__max_entries(skel->maps.walk_out) *
+			 sizeof(*k->walked);
+	k->walked = mmap(NULL, k->walked_size, PROT_READ, MAP_SHARED,
+			 bpf_map__fd(skel->maps.walk_out), 0);
+	if (k->walked == MAP_FAILED) {
+		err = -errno;
+		k->walked = NULL;
 		goto fail;
 	}
 	k->bits_size = (size_t)bpf_map__max_entries(bm) * sizeof(__u64);
@@ -174,6 +183,8 @@ void kstate_close(struct kstate *k)
 	unmap_array(k->faults, sizeof(*k->faults));
 	unmap_array(k->migrations, sizeof(*k->migrations));
 	unmap_array(k->residency, sizeof(*k->residency));
+	if (k->walked)
+		munmap((void *)k->walked, k->walked_size);
 	free(k);
 }
 
@@ -334,51 +345,6 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	return n;
 }
 
-/*
- * A gone pgmap's sampled births: a pgmap made there later is not them.
- * Its keys are gathered in one walk, then deleted (a deletion during the
- * walk would start it over).
- */
-static void resid_forget(struct kstate *k, const struct zdev_slot *s)
-{
-	int fd = bpf_map__fd(k->skel->maps.resid_births);
-	__u64 key, *prev = NULL, *mine = NULL;
-	size_t n = 0, cap = 0, j;
-	uint32_t i;
-
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		for (i = 0; i < s->info.nr_range && i < ZDEV_MAX_RANGES; i++)
-			if (key >= zdev_phys_pfn(s->info.ranges[i].start) &&
-			    key <= zdev_phys_pfn(s->info.ranges[i].end))
-				break;
-		if (i < s->info.nr_range && i < ZDEV_MAX_RANGES) {
-			if (grow((void **)&mine, n, &cap, sizeof(*mine)))
-				break;
-			mine[n++] = key;
-		}
-		prev = &key;
-	}
-	for (j = 0; j < n; j++)
-		bpf_map_delete_elem(fd, &mine[j]);
-	free(mine);
-}
-
-/* A gone pgmap's pins: its struct pages are gone, and so are they. */
-static void pins_forget(struct kstate *k, uint64_t pgmap)
-{
-	int fd = bpf_map__fd(k->skel->maps.pins);
-	__u64 key, next, *prev = NULL;
-	struct zdev_pin rec;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &rec) &&
-		    rec.pgmap == pgmap && !bpf_map_delete_elem(fd, &key))
-			continue; /* gone from the hash: the walk starts over */
-		prev = &key;
-	}
-}
-
 void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 {
 	struct zt_pgmap *p =
@@ -412,13 +378,12 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id)
 					    s->bit_base, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
-	pins_forget(k, s->pgmap);
-	syscall_run(bpf_program__fd(k->skel->progs.counters_reset), &slot,
+	/* its counters, pins and sampled births (bpf/harvest.bpf.h) */
+	syscall_run(bpf_program__fd(k->skel->progs.slot_forget), &slot,
 		    sizeof(slot));
 	memset(&k->faults[slot], 0, sizeof(k->faults[slot]));
 	memset(&k->migrations[slot], 0, sizeof(k->migrations[slot]));
 	memset(&k->residency[slot], 0, sizeof(k->residency[slot]));
-	resid_forget(k, s);
 	s->state = ZDEV_SLOT_FREE;
 	__atomic_store_n(&s->pgmap, 0, __ATOMIC_RELEASE);
 	k->pgmap_of[slot] = 0;
@@ -473,21 +438,22 @@ int kstate_folios(struct kstate *k, struct tracker *t)
 }
 
 /*
- * Each entry of a hash map keyed by a u64, its value read into val: fn's
- * error ends the walk. Entries deleted meanwhile are skipped.
+ * Each entry of a map the kernel side copied whole into walk_out (the
+ * walk syscall program: no lookup from here, bpf/harvest.bpf.h); fn's
+ * error ends the walk.
  */
-static int map_each(int fd, void *val,
-		    int (*fn)(__u64 key, const void *val, void *ctx), void *ctx)
+static int walk_each(struct kstate *k, enum zdev_walk_map map,
+		     int (*fn)(__u64 key, const void *val, void *ctx),
+		     void *ctx)
 {
-	__u64 key, next, *prev = NULL;
-	int err = 0;
+	size_t cap = k->walked_size / sizeof(*k->walked), i;
+	struct zdev_walk args = { .map = map };
+	int err;
 
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, val))
-			err = fn(key, val, ctx);
-	}
+	err = syscall_run(bpf_program__fd(k->skel->progs.walk), &args,
+			  sizeof(args));
+	for (i = 0; !err && i < args.nr && i < cap; i++)
+		err = fn(k->walked[i].key, &k->walked[i].val, ctx);
 	return err;
 }
 
@@ -505,13 +471,12 @@ static int pin_add(__u64 pfn, const void *val, void *ctx)
 
 int kstate_pins(struct kstate *k, struct tracker *t)
 {
-	struct zdev_pin rec;
 	int err;
 
 	pins_clear(&t->pins);
 	rec_begin(k, ZREC_PINS);
 	k->t = t;
-	err = map_each(bpf_map__fd(k->skel->maps.pins), &rec, pin_add, k);
+	err = walk_each(k, ZDEV_WALK_PINS, pin_add, k);
 	pins_sort(&t->pins);
 	return rec_end(k, err);
 }
@@ -530,13 +495,10 @@ static int kalloc_add(__u64 kaddr, const void *val, void *ctx)
 
 int kstate_kallocs(struct kstate *k, struct tracker *t)
 {
-	struct zdev_kalloc rec;
-
 	kallocs_clear(&t->kallocs);
 	rec_begin(k, ZREC_KALLOCS);
 	k->t = t;
-	return rec_end(k, map_each(bpf_map__fd(k->skel->maps.kallocs), &rec,
-				   kalloc_add, k));
+	return rec_end(k, walk_each(k, ZDEV_WALK_KALLOCS, kalloc_add, k));
 }
 
 static int setup_add(__u64 src, const void *val, void *ctx)
@@ -553,13 +515,10 @@ static int setup_add(__u64 src, const void *val, void *ctx)
 
 int kstate_setups(struct kstate *k, struct tracker *t)
 {
-	struct zdev_setup rec;
-
 	setups_clear(&t->setups);
 	rec_begin(k, ZREC_SETUPS);
 	k->t = t;
-	return rec_end(k, map_each(bpf_map__fd(k->skel->maps.open_setups), &rec,
-				   setup_add, k));
+	return rec_end(k, walk_each(k, ZDEV_WALK_SETUPS, setup_add, k));
 }
 
 static int usage_put(struct kstate *k, const struct intake_usage *in)
@@ -588,40 +547,28 @@ static int cgroup_add(__u64 cgroup, const void *val, void *ctx)
 	return usage_put(ctx, &in);
 }
 
-/* Each CPU's pages not yet folded into its last address space's entry. */
-static void pending_add(struct kstate *k)
+/* A CPU's pages not yet folded into its last address space's entry. */
+static int pending_add(__u64 mm, const void *val, void *ctx)
 {
-	struct zdev_mm_pending per_cpu[k->ncpus > 0 ? k->ncpus : 1];
-	__u32 zero = 0;
-	int c;
+	struct intake_usage in = { .kind = INTAKE_PENDING,
+				   .key = mm,
+				   .pending = *(const __s64 *)val };
 
-	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.mm_pending), &zero,
-				per_cpu))
-		return;
-	for (c = 0; c < k->ncpus; c++) {
-		struct intake_usage in = { .kind = INTAKE_PENDING,
-					   .key = per_cpu[c].mm,
-					   .pending = per_cpu[c].pages };
-
-		usage_put(k, &in);
-	}
+	return usage_put(ctx, &in);
 }
 
 int kstate_usage(struct kstate *k, struct tracker *t)
 {
-	struct zdev_cgroup_stats cg;
-	struct zdev_mm_stats mm;
 	int err;
 
 	usage_clear(&t->usage);
 	rec_begin(k, ZREC_USAGE);
 	k->t = t;
-	err = map_each(bpf_map__fd(k->skel->maps.mm_stats), &mm, mm_add, k);
+	err = walk_each(k, ZDEV_WALK_MMS, mm_add, k);
 	if (!err)
-		pending_add(k);
+		err = walk_each(k, ZDEV_WALK_PENDING, pending_add, k);
 	if (!err)
-		err = map_each(bpf_map__fd(k->skel->maps.cgroup_stats), &cg,
-			       cgroup_add, k);
+		err = walk_each(k, ZDEV_WALK_CGROUPS, cgroup_add, k);
 	return rec_end(k, err);
 }
 
@@ -634,34 +581,35 @@ static bool thread_gone(__u32 tgid, __u32 tid)
 	return syscall(SYS_tgkill, tgid, tid, 0) && errno == ESRCH;
 }
 
+static int wait_add(__u64 tid, const void *val, void *ctx)
+{
+	struct kstate *k = ctx;
+	struct intake_wait in = { .tid = tid };
+	__u32 key = tid;
+
+	memcpy(&in.rec, val, sizeof(in.rec));
+	/* killed while it waited, where no exit hook saw it end */
+	if (thread_gone(in.rec.tgid, key)) {
+		bpf_map_delete_elem(bpf_map__fd(k->skel->maps.layout_waits),
+				    &key);
+		return 0;
+	}
+	/* a call still looking for busy pages */
+	if (!in.rec.busy)
+		return 0;
+	rec_add(k, &in, sizeof(in));
+	rec_cgroup(k, in.rec.cgroup);
+	return intake_wait(k->t, &in);
+}
+
 int kstate_waits(struct kstate *k, struct tracker *t)
 {
-	int fd = bpf_map__fd(k->skel->maps.layout_waits), err = 0;
-	__u32 key, next, *prev = NULL;
-	struct intake_wait in;
+	int err;
 
 	waits_begin(&t->waits);
 	rec_begin(k, ZREC_WAITS);
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		/* ended meanwhile */
-		if (bpf_map_lookup_elem(fd, &key, &in.rec)) {
-			prev = &key;
-			continue;
-		}
-		/* killed while it waited, where no exit hook saw it end */
-		if (thread_gone(in.rec.tgid, key) &&
-		    !bpf_map_delete_elem(fd, &key))
-			continue; /* gone from the hash: the walk starts over */
-		prev = &key;
-		/* a call still looking for busy pages */
-		if (!in.rec.busy)
-			continue;
-		in.tid = key;
-		rec_add(k, &in, sizeof(in));
-		rec_cgroup(k, in.rec.cgroup);
-		err = intake_wait(t, &in);
-	}
+	k->t = t;
+	err = walk_each(k, ZDEV_WALK_WAITS, wait_add, k);
 	waits_end(&t->waits);
 	return rec_end(k, err);
 }

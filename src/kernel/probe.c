@@ -447,7 +447,8 @@ static void select_programs(struct probes *p)
 	bpf_program__set_autoload(p->skel->progs.census, true);
 	bpf_program__set_autoload(p->skel->progs.pgmap_refs, true);
 	bpf_program__set_autoload(p->skel->progs.harvest_counters, true);
-	bpf_program__set_autoload(p->skel->progs.counters_reset, true);
+	bpf_program__set_autoload(p->skel->progs.slot_forget, true);
+	bpf_program__set_autoload(p->skel->progs.walk, true);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_run *h = &p->hooks[i];
 		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
@@ -807,6 +808,9 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	if (!opts->btf_path)
 		set_gup_fast_text(p);
 	p->skel->rodata->nr_cpus = p->ncpus > 0 ? p->ncpus : 1;
+	/* a walk of mm_pending writes a record per CPU */
+	if (p->ncpus > ZDEV_WALK_RECS)
+		bpf_map__set_max_entries(p->skel->maps.walk_out, p->ncpus);
 	p->skel->rodata->scope_mode = opts->scope;
 	p->skel->rodata->scope_cgroup = opts->scope_cgroup;
 	p->skel->rodata->scope_level = opts->scope_level;
