@@ -319,13 +319,13 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 	int i, n = 0;
 
 	memcpy(k->slots, k->skel->bss->slots, sizeof(k->slots));
+	/* not summed: this tick changes nothing, and is recorded so */
 	hv = probes_harvest(k->probes);
-	if (!hv)
-		return 0;
-	kinds_read(hv, t);
+	if (hv)
+		kinds_read(hv, t);
 	rec_begin(k, ZREC_SYNC);
 	rec_add(k, t->events_by_kind, sizeof(t->events_by_kind));
-	for (i = 0; i < ZDEV_MAX_SLOTS; i++) {
+	for (i = 0; hv && i < ZDEV_MAX_SLOTS; i++) {
 		struct zt_pgmap *p;
 
 		in.slot = k->slots[i];
@@ -341,7 +341,7 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 		if (p)
 			k->pgmap_of[i] = p->id;
 	}
-	rec_end(k, 0);
+	rec_end(k, hv ? 0 : -EIO);
 	return n;
 }
 
