@@ -8,9 +8,9 @@
  * bpf_prog_active raised on its CPU (bpf_disable_instrumentation()),
  * under migrate_disable(), not preempt_disable(). Preempted there (a
  * PREEMPT or PREEMPT_LAZY kernel: Debian's 7.x, its 6.1 and 6.12 booted
- * with preempt=full), the reading task
- * leaves the count raised for whatever runs on that CPU meanwhile: every
- * kprobe program there, ours and anyone's, is skipped as a recursion.
+ * with preempt=full), the reading task leaves the count raised for
+ * whatever runs on that CPU meanwhile: every kprobe program there, ours
+ * and anyone's, is skipped as a recursion.
  * A kprobe session saw a whole exit_mmap() (4,695 rmap calls) go missed
  * that way. A syscall program's run (BPF_PROG_TEST_RUN) raises nothing.
  * Included by zdev.bpf.c after the maps it reads.
@@ -80,8 +80,9 @@ int harvest_counters(void *args)
 /* What a gone pgmap leaves behind, for the slot_forget callbacks. */
 struct forget {
 	__u64 pgmap;
-	__u64 lo[ZDEV_MAX_RANGES],
-		hi[ZDEV_MAX_RANGES]; /* pfns; lo > hi: none */
+	/* its ranges, in pfns; lo > hi: none */
+	__u64 lo[ZDEV_MAX_RANGES];
+	__u64 hi[ZDEV_MAX_RANGES];
 	__u32 slot;
 };
 

@@ -4,7 +4,7 @@
  * has to cross the ring buffer:
  *  - a slot per pgmap: its description and lifecycle, in a global array
  *    the daemon reads through the skeleton's mmap of .bss;
- *  - per-CPU counters per slot, summed by the daemon at each tick: a full
+ *  - per-CPU counters per slot, summed at each tick (harvest.bpf.h): a full
  *    ring buffer can never change them;
  *  - per-folio state, only what the leak rules need: a bit per device page
  *    while the folio headed there is live, and in CI mode (run, --stacks)
