@@ -291,6 +291,23 @@ void kstate_census(struct kstate *k, struct census_result *res)
 	res->seconds = now_s() - t0;
 }
 
+/*
+ * The per-CPU maps summed over CPUs into .bss by a syscall program
+ * (bpf/harvest.bpf.h), not read here with map lookups: each of those
+ * blinds the kprobe programs of its CPU while this thread is preempted
+ * in it. NULL if the program could not run.
+ */
+static const struct zdev_harvest *harvest(struct kstate *k)
+{
+	struct zdev_harvest *hv = &k->skel->bss->harvest;
+
+	memset(hv, 0, sizeof(*hv));
+	if (syscall_run(bpf_program__fd(k->skel->progs.harvest_counters), NULL,
+			0))
+		return NULL;
+	return hv;
+}
+
 /* Events by kind: the fast path counts by hook, not by kind. */
 static void kinds_read(const struct zdev_harvest *hv, struct tracker *t)
 {
@@ -320,7 +337,7 @@ int kstate_sync(struct kstate *k, struct tracker *t, int *gone, int max)
 
 	memcpy(k->slots, k->skel->bss->slots, sizeof(k->slots));
 	/* not summed: this tick changes nothing, and is recorded so */
-	hv = probes_harvest(k->probes);
+	hv = harvest(k);
 	if (hv)
 		kinds_read(hv, t);
 	rec_begin(k, ZREC_SYNC);

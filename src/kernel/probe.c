@@ -984,24 +984,6 @@ static void hook_prog_info(const struct hook_def *d, const struct hook_run *h,
 	}
 }
 
-/*
- * The per-CPU maps summed over CPUs into .bss by a syscall program
- * (bpf/harvest.bpf.h), not read here with map lookups: each of those
- * blinds the kprobe programs of its CPU while this thread is preempted
- * in it. NULL if the program could not run.
- */
-const struct zdev_harvest *probes_harvest(struct probes *p)
-{
-	struct zdev_harvest *h = &p->skel->bss->harvest;
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-
-	memset(h, 0, sizeof(*h));
-	if (bpf_prog_test_run_opts(
-		    bpf_program__fd(p->skel->progs.harvest_counters), &opts))
-		return NULL;
-	return h;
-}
-
 void probes_status(const struct probes *p, struct zdev_status *st)
 {
 	/* summed at the tick's read of the kernel side (kstate_sync()) */

@@ -57,9 +57,7 @@ const struct zone_layout *probes_zone_layout(const struct probes *p);
 int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		size_t errlen);
 int probes_events_fd(const struct probes *p);
-/* The per-CPU counters summed over CPUs now; NULL if they cannot be. */
-const struct zdev_harvest *probes_harvest(struct probes *p);
-/* Hooks, their mechanisms and the counters of the last probes_harvest(). */
+/* Hooks, their mechanisms and the counters summed at the last tick. */
 void probes_status(const struct probes *p, struct zdev_status *st);
 /* ZDEV_SCOPE_TREE: tgid's process is in the tree (the command's pid). */
 int probes_scope_add(struct probes *p, uint32_t tgid);
