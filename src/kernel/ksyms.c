@@ -165,12 +165,56 @@ static void set_ends(struct ksyms *ks, const struct extent *ex, size_t nex)
 	}
 }
 
+/*
+ * One line of /proc/kallsyms, "addr type name[\t[module]]", split in
+ * place: names and module point into line. By hand, not sscanf(): a
+ * kernel lists some 200,000 symbols, and sscanf() took seconds of a
+ * guest's CPU to read them (the daemon reads them at its first pgmap).
+ */
+static bool parse_kallsyms_line(char *line, uint64_t *addr, char *type,
+				char **name, char **module)
+{
+	char *p = line, *end = line;
+	int digit;
+
+	/* strtoull() alone took a third of the time */
+	for (*addr = 0; end - line < 16; end++) {
+		if (*end >= '0' && *end <= '9')
+			digit = *end - '0';
+		else if (*end >= 'a' && *end <= 'f')
+			digit = *end - 'a' + 10;
+		else
+			break;
+		*addr = *addr << 4 | digit;
+	}
+	if (end == p || *end != ' ' || !end[1] || end[2] != ' ')
+		return false;
+	*type = end[1];
+	p = end + 3;
+	*name = p;
+	p += strcspn(p, " \t\n");
+	if (p == *name)
+		return false;
+	*module = NULL;
+	/* the kernel puts a tab before "[module]"; a space is taken too */
+	if ((*p == '\t' || *p == ' ') && p[1] == '[') {
+		char *m = p + 2, *close = strchr(m, ']');
+
+		if (close && close > m) {
+			*close = '\0';
+			*module = m;
+		}
+	}
+	*p = '\0';
+	return true;
+}
+
 struct ksyms *ksyms_load_fds(int kallsyms_fd, int modules_fd)
 {
 	struct ksyms *ks = calloc(1, sizeof(*ks));
-	char line[512], name[256], module[128], type;
+	char line[512], *name, *module, type, *buf;
 	struct extent *ex;
-	size_t nex;
+	size_t nex, i;
 	uint64_t addr;
 	FILE *f;
 
@@ -181,20 +225,27 @@ struct ksyms *ksyms_load_fds(int kallsyms_fd, int modules_fd)
 		free(ks);
 		return NULL;
 	}
+	/* fewer, larger reads of the kernel's seq_file */
+	buf = malloc(1 << 16);
+	if (buf)
+		setvbuf(f, buf, _IOFBF, 1 << 16);
 	while (fgets(line, sizeof(line), f)) {
-		int n = sscanf(line, "%" SCNx64 " %c %255s [%127[^]]]", &addr,
-			       &type, name, module);
-
-		if (n < 3 || !addr)
+		if (!parse_kallsyms_line(line, &addr, &type, &name, &module) ||
+		    !addr)
 			continue; /* hidden (kptr_restrict) or malformed */
 		/* text only: calls return into text */
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
-		if (add(ks, addr, name, n == 4 ? module : NULL))
+		if (add(ks, addr, name, module))
 			break;
 	}
 	fclose(f);
-	if (ks->nr > 1) /* qsort(NULL, 0, ...) is undefined */
+	free(buf);
+	/* the kernel's own come sorted: only modules can be out of order */
+	for (i = 1; i < ks->nr; i++)
+		if (ks->syms[i - 1].addr > ks->syms[i].addr)
+			break;
+	if (i < ks->nr) /* nr > 1 here: qsort(NULL, 0, ...) is undefined */
 		qsort(ks->syms, ks->nr, sizeof(*ks->syms), by_addr);
 	ex = read_modules(modules_fd, &nex);
 	set_ends(ks, ex, nex);
@@ -316,5 +367,18 @@ bool ksyms_lines(const struct ksyms *ks, uint64_t addr, char *sym,
 			 s->end - s->mod_start, s->mod_start);
 	else
 		snprintf(bound, boundlen, "%016" PRIx64 " T _etext\n", s->end);
+	return true;
+}
+
+bool ksyms_from_pS(const char *pS, char *buf, size_t len)
+{
+	size_t size = strcspn(pS, "/");
+
+	/* an address with no symbol prints as itself */
+	if (!strchr(pS, '+') || !pS[size])
+		return false;
+	/* "+0xoff/0xsize": the size is not part of the name */
+	snprintf(buf, len, "%.*s%s", (int)size, pS,
+		 pS + size + strcspn(pS + size, " "));
 	return true;
 }

@@ -46,4 +46,10 @@ const char *ksyms_module(const struct ksyms *ks, uint64_t addr);
 bool ksyms_lines(const struct ksyms *ks, uint64_t addr, char *sym,
 		 size_t symlen, char *bound, size_t boundlen);
 
+/*
+ * A symbol the kernel printed with "%pS" ("name+0xoff/0xsize [module]") in
+ * ksyms_format()'s form ("name+0xoff [module]"); false if it names none.
+ */
+bool ksyms_from_pS(const char *pS, char *buf, size_t len);
+
 #endif /* ZDEVMON_KSYMS_H */

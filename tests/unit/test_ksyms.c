@@ -143,6 +143,48 @@ static void test_module_bound(void **state)
 	ksyms_free(ks);
 }
 
+/*
+ * Lines that are not "addr type name[\t[module]]" are skipped, the rest
+ * kept; modules listed before the kernel's own symbols are sorted in.
+ */
+static void test_malformed_and_unsorted(void **state)
+{
+	struct ksyms *ks = load("ffffffffc0200000 T other_fn\t[other]\n"
+				"zzzz T not_hex\n"
+				"ffffffff81000300\n"
+				"ffffffff81000400 T\n"
+				"ffffffff81000500 Tx glued\n"
+				"ffffffff81000000 T _stext\n"
+				"ffffffff81000100 T do_one\n"
+				"ffffffff81e00000 T _etext\n",
+				modules);
+
+	expect(ks, 0xffffffff81000105ULL, "do_one+0x5");
+	/* the glued line is no symbol: do_one still reaches past it */
+	expect(ks, 0xffffffff81000505ULL, "do_one+0x405");
+	expect(ks, 0xffffffffc0200004ULL, "other_fn+0x4 [other]");
+	ksyms_free(ks);
+}
+
+/* The kernel's own "%pS", in ksyms_format()'s form. */
+static void test_from_pS(void **state)
+{
+	char buf[64];
+
+	assert_true(ksyms_from_pS("dmirror_devmem_fault+0x0/0x1e0 [test_hmm]",
+				  buf, sizeof(buf)));
+	assert_string_equal(buf, "dmirror_devmem_fault+0x0 [test_hmm]");
+	assert_true(ksyms_from_pS("do_sys_open+0x5/0x90", buf, sizeof(buf)));
+	assert_string_equal(buf, "do_sys_open+0x5");
+	/* no symbol there: the address itself */
+	assert_false(ksyms_from_pS("0xffffffffc0201000", buf, sizeof(buf)));
+	assert_false(ksyms_from_pS("", buf, sizeof(buf)));
+	assert_false(ksyms_from_pS("odd+name", buf, sizeof(buf)));
+	/* cut to the buffer, terminated */
+	assert_true(ksyms_from_pS("a_long_name+0x10/0x20 [mod]", buf, 8));
+	assert_string_equal(buf, "a_long_");
+}
+
 /* Loaded twice from the same fds, which stay open, from their start. */
 static void test_reload_fds(void **state)
 {
@@ -170,6 +212,8 @@ int main(void)
 		cmocka_unit_test(test_past_the_end),
 		cmocka_unit_test(test_module_symbol),
 		cmocka_unit_test(test_module_bound),
+		cmocka_unit_test(test_malformed_and_unsorted),
+		cmocka_unit_test(test_from_pS),
 		cmocka_unit_test(test_reload_fds),
 	};
 
