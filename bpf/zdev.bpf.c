@@ -2095,4 +2095,5 @@ int BPF_KPROBE(percpu_release_kprobe, struct percpu_ref *ref)
 #include "kallocs.bpf.h"
 #include "census.bpf.h"
 #include "refs.bpf.h"
+#include "opname.bpf.h"
 #include "harvest.bpf.h"

@@ -483,6 +483,13 @@ struct zdev_pgmap_refs {
 	__u32 pad;
 };
 
+/* The op_name syscall program's argument: a kernel text address. */
+struct zdev_op_name {
+	__u64 addr;
+};
+
+#define ZDEV_OP_NAME_LEN 192 /* "%pS": name+off/size [module] */
+
 #define ZDEV_REF_ATOMIC 0x1 /* __PERCPU_REF_ATOMIC: count is exact */
 #define ZDEV_REF_DEAD	0x2 /* __PERCPU_REF_DEAD: killed */
 #define ZDEV_REF_READ	0x4 /* the count could be read at all */

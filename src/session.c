@@ -318,16 +318,22 @@ static int fault_op_name(const struct zt_pgmap *cp, void *ctx)
 	return 0;
 }
 
-/* An op's name from kallsyms, read again once if need be; recorded. */
+/*
+ * An op's name from the kernel, or else from kallsyms (read again once if
+ * need be); recorded.
+ */
 static void live_name_op(void *ctx, uint64_t addr, char *buf, size_t len)
 {
 	struct session *s = ctx;
-	const struct ksyms *ks = session_ksyms(s, false);
+	const struct ksyms *ks;
 
-	if (!ks || !ksyms_format(ks, addr, buf, len)) {
-		ks = session_ksyms(s, true);
-		if (!ks || !ksyms_format(ks, addr, buf, len))
-			snprintf(buf, len, "?");
+	if (kstate_op_name(s->kstate, addr, buf, len)) {
+		ks = session_ksyms(s, false);
+		if (!ks || !ksyms_format(ks, addr, buf, len)) {
+			ks = session_ksyms(s, true);
+			if (!ks || !ksyms_format(ks, addr, buf, len))
+				snprintf(buf, len, "?");
+		}
 	}
 	if (s->recording) {
 		recorder_begin(&s->rec, ZREC_OPNAME, recorder_now_ns());

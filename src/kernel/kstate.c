@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kstate.h"
+#include "ksyms.h"
 #include "live_walk.h"
 #include "model/intake.h"
 #include "record/record.h"
@@ -236,6 +237,21 @@ int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count)
 	if (!r.ret)
 		*count = r.count;
 	return r.ret;
+}
+
+int kstate_op_name(struct kstate *k, uint64_t addr, char *buf, size_t len)
+{
+	struct zdev_op_name args = { .addr = addr };
+	const char *out = k->skel->bss->op_name_out;
+	int err;
+
+	err = syscall_run(bpf_program__fd(k->skel->progs.op_name), &args,
+			  sizeof(args));
+	if (err)
+		return err;
+	if (!memchr(out, '\0', ZDEV_OP_NAME_LEN))
+		return -ENOENT;
+	return ksyms_from_pS(out, buf, len) ? 0 : -ENOENT;
 }
 
 /* Walk chunks of this many pfns per run: each run is one syscall. */

@@ -54,6 +54,11 @@ void kstate_release(struct kstate *k, struct tracker *t, int pgmap_id);
  * atomic mode): 0 and *count, or -EAGAIN before the kill took effect.
  */
 int kstate_pgmap_refs(struct kstate *k, uint32_t slot, int64_t *count);
+/*
+ * The function at addr as "name+0xoff [module]", named by the kernel
+ * (no /proc/kallsyms read); -ENOENT when it knows no symbol there.
+ */
+int kstate_op_name(struct kstate *k, uint64_t addr, char *buf, size_t len);
 
 /* Refill the tracker's pins from the kernel's pins map. */
 int kstate_pins(struct kstate *k, struct tracker *t);

@@ -449,6 +449,7 @@ static void select_programs(struct probes *p)
 	bpf_program__set_autoload(p->skel->progs.harvest_counters, true);
 	bpf_program__set_autoload(p->skel->progs.slot_forget, true);
 	bpf_program__set_autoload(p->skel->progs.walk, true);
+	bpf_program__set_autoload(p->skel->progs.op_name, true);
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_run *h = &p->hooks[i];
 		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
