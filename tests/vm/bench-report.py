@@ -7,8 +7,7 @@ at many live device folios, and zdevmon's own cost per run.
     bench-report.py RESULTS_DIR
 
 RESULTS_DIR is what tests/vm/guest/scen/bench.sh wrote: "results" lines
-"CONFIG ROUND WORKLOAD SECONDS" (and "CONFIG ROUND rss_kb KB", "CONFIG
-ROUND WORKLOAD_tracer_s SECONDS": the tracer's CPU time), the
+"CONFIG ROUND WORKLOAD SECONDS" (and "CONFIG ROUND rss_kb KB"), the
 hmm-tests outputs thp-CONFIG-ROUND.txt, zdevmon's final snapshots
 final-CONFIG-ROUND.json, and mem-MODE.{txt,json} for the memory part.
 """
@@ -60,7 +59,7 @@ def thp_4k_seconds(path):
 
 
 def load(out):
-    times, rss, failed, cpu = {}, {}, [], {}
+    times, rss, failed = {}, {}, []
     path = os.path.join(out, "results")
     for line in open(path) if os.path.exists(path) else []:
         f = line.split()
@@ -70,12 +69,6 @@ def load(out):
         if what == "rss_kb":
             if val.isdigit():
                 rss.setdefault(cfg, []).append(int(val))
-            continue
-        if what.endswith("_tracer_s"):
-            try:
-                cpu.setdefault((cfg, what[:-len("_tracer_s")]), []).append(float(val))
-            except ValueError:
-                pass
             continue
         try:
             t = float(val)
@@ -91,22 +84,7 @@ def load(out):
                 continue
             times.setdefault((cfg, "thp4k"), []).append(s)
         times.setdefault((cfg, what), []).append(t)
-    return times, rss, failed, cpu
-
-
-def print_tracer_cpu(cpu, times):
-    """The tracer's own CPU time (all its threads, user and kernel) while
-    each workload was timed: under -icount the other vCPU's instructions
-    count in the workload's guest time."""
-    if not cpu:
-        return
-    print("tracer's own CPU time while timed (median guest seconds, "
-          "% of no tracing's time):")
-    for (cfg, w), vals in sorted(cpu.items()):
-        med = statistics.median(vals)
-        base = times.get(("base", w))
-        share = f"{med / statistics.median(base) * 100:5.2f} %" if base else "?"
-        print(f"  {w:7s} {cfg:9s} {med:8.3f}s  {share}")
+    return times, rss, failed
 
 
 def ratios(times):
@@ -273,10 +251,9 @@ def own_cost(out):
 
 def main():
     out = sys.argv[1]
-    times, rss, failed, cpu = load(out)
+    times, rss, failed = load(out)
     r = ratios(times)
     print_table(times, r)
-    print_tracer_cpu(cpu, times)
     for f in failed:
         print(f"FAILED: {f}")
     met = print_targets(r)

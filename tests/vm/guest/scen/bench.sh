@@ -53,45 +53,29 @@ settle() {
 	echo 1 >/proc/sys/vm/compact_memory
 }
 
-# tracer_ns: the CPU time of the tracer's threads so far, in ns (all
-# its threads: under -icount the other vCPU's work adds to the workload's
-# time); nothing without a tracer
-tracer_ns() {
-	[ -n "$tpid" ] || return 0
-	cat /proc/"$tpid"/task/*/schedstat 2>/dev/null |
-		awk '{ n += $1 } END { print n + 0 }'
-}
-
 # run_workloads CONFIG ROUND: each workload, warmed up, then timed
 run_workloads() {
 	for w in $WORKLOADS; do
 		settle
-		c0=
 		case $w in
 		thp)
 			/extra/hmm-tests -t migrate >/dev/null 2>&1
 			f=$OUT/thp-$1-$2.txt
-			c0=$(tracer_ns)
 			benchwork time /extra/hmm-tests -t benchmark_thp_migration \
 				>"$f" 2>&1
 			t=$(sed -n 's/^elapsed //p' "$f") ;;
 		faults)
 			benchwork faults 16 2 >/dev/null
-			c0=$(tracer_ns)
 			t=$(benchwork faults 64 8 | sed -n 's/^elapsed //p') ;;
 		dax)
 			benchwork dax /mnt/pmem/warm 16 2 >/dev/null
-			c0=$(tracer_ns)
 			t=$(benchwork dax /mnt/pmem/f 64 8 | sed -n 's/^elapsed //p')
 			rm -f /mnt/pmem/warm /mnt/pmem/f ;;
 		gup)
 			benchwork gup /dev/pmem0 16 2 >/dev/null
-			c0=$(tracer_ns)
 			t=$(benchwork gup /dev/pmem0 64 16 | sed -n 's/^elapsed //p') ;;
 		esac
 		echo "$1 $2 $w ${t:-failed}" >>"$OUT/results"
-		[ -z "$c0" ] || echo "$1 $2 ${w}_tracer_s $(tracer_ns |
-			awk -v c0="$c0" '{ printf "%.3f", ($1 - c0) / 1e9 }')" >>"$OUT/results"
 	done
 }
 
