@@ -560,11 +560,6 @@ void session_announce(struct session *s)
 	session_step_end(s);
 }
 
-static int teardown_unjudged(const struct zt_pgmap *p, void *ctx)
-{
-	return p->state == ZT_PGMAP_KILLING && !p->teardown_judged;
-}
-
 int session_pump(struct session *s, double until,
 		 bool (*done)(struct session *s, void *arg), void *arg)
 {
@@ -586,18 +581,7 @@ int session_pump(struct session *s, double until,
 		}
 		/* the kernel side wakes us only when its ring fills up */
 		ring_buffer__consume(s->rb);
-		/*
-		 * A teardown began (its ring record synced us): watch it at
-		 * every pass; otherwise once a second, should the ring have
-		 * dropped that record. Each look sums the kernel's counters:
-		 * not ten times a second.
-		 */
-		if (tracker_foreach_pgmap(&s->tracker, teardown_unjudged,
-					  NULL) ||
-		    session_now() >= s->next_sync) {
-			s->next_sync = session_now() + 1;
-			session_judge_teardowns(s, s->cfg.teardown_timeout_s);
-		}
+		session_judge_teardowns(s, s->cfg.teardown_timeout_s);
 		t = session_now();
 		if (t >= s->next_waits) {
 			s->next_waits = t + 1;

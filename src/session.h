@@ -53,7 +53,6 @@ struct session {
 	uint64_t t0_ns; /* the same, whole: as recorded */
 	double next_tick;
 	double next_waits;	     /* the next look at DAX layout waits */
-	double next_sync;	     /* the next look at teardowns, at least */
 	uint64_t json_lost_reported; /* lost lines already told about */
 	struct leak_report alerts;   /* teardown-with-live-folios, at once */
 	struct ksyms *ksyms;	     /* loaded when first needed */
