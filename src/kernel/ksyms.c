@@ -169,7 +169,7 @@ static void set_ends(struct ksyms *ks, const struct extent *ex, size_t nex)
  * One line of /proc/kallsyms, "addr type name[\t[module]]", split in
  * place: names and module point into line. By hand, not sscanf(): a
  * kernel lists some 200,000 symbols, and sscanf() took seconds of a
- * guest's CPU to read them (the daemon reads them at its first pgmap).
+ * guest's CPU to read them (when a report names a call site).
  */
 static bool parse_kallsyms_line(char *line, uint64_t *addr, char *type,
 				char **name, char **module)
