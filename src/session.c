@@ -325,16 +325,11 @@ static int fault_op_name(const struct zt_pgmap *cp, void *ctx)
 static void live_name_op(void *ctx, uint64_t addr, char *buf, size_t len)
 {
 	struct session *s = ctx;
-	const struct ksyms *ks;
 
-	if (kstate_op_name(s->kstate, addr, buf, len)) {
-		ks = session_ksyms(s, false);
-		if (!ks || !ksyms_format(ks, addr, buf, len)) {
-			ks = session_ksyms(s, true);
-			if (!ks || !ksyms_format(ks, addr, buf, len))
-				snprintf(buf, len, "?");
-		}
-	}
+	/* ksyms_format() writes "?" where it finds nothing, NULL included */
+	if (kstate_op_name(s->kstate, addr, buf, len) &&
+	    !ksyms_format(session_ksyms(s, false), addr, buf, len))
+		ksyms_format(session_ksyms(s, true), addr, buf, len);
 	if (s->recording) {
 		recorder_begin(&s->rec, ZREC_OPNAME, recorder_now_ns());
 		recorder_add(&s->rec, &addr, sizeof(addr));
