@@ -148,6 +148,10 @@ static int migrate_rows(const struct zt_pgmap *p, void *ctx)
 			1U << (r->sample_shift & 31),
 			median_time(med, sizeof(med), r->ns_log2, r->frees));
 	}
+	/* its pages that moved to another device's (or its own) pages */
+	if (m->d2d_out_pages)
+		fprintf(row->out, "    device to device: %s pages out\n",
+			output_count(c[0], 12, m->d2d_out_pages));
 	if (p->type == ZDEV_PGMAP_PRIVATE && (f->calls || f->vma_lock_retries))
 		fprintf(row->out,
 			"    faults %s: %llu (%llu THP), %llu sigbus, %llu "

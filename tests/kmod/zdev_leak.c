@@ -14,6 +14,8 @@
  *   ZL_MIGRATE_X  ZL_MIGRATE with chosen outcomes (busy pages, refused
  *               destinations), reported as the driver saw them
  *   ZL_EVICT    every device page back to RAM (migrate_device_range())
+ *   ZL_MIGRATE_D2D  ZL_MIGRATE_X of the caller's pages on this device to
+ *               other pages of it (device to device)
  *   ZL_SETUP    migrate_vma_setup() of the caller's [addr, +npages), never
  *               finalized (ZL_FINALIZE does it)
  *   ZL_PGMAP_GET  take npages references on the pgmap itself, held by no
@@ -224,7 +226,8 @@ static const struct dev_pagemap_ops zl_ops = {
 /* ZL_MIGRATE_X's extra references (under zl_mutex) */
 static struct page *zl_busy[ZL_BATCH];
 
-static long zl_migrate_x(struct zl_migrate *x)
+/* select: where the sources are, MIGRATE_VMA_SELECT_* */
+static long zl_migrate_x(struct zl_migrate *x, unsigned long select)
 {
 	unsigned long addr = x->addr, end, next, i, src[ZL_BATCH],
 		      dst[ZL_BATCH];
@@ -260,7 +263,7 @@ static long zl_migrate_x(struct zl_migrate *x)
 		args.start = addr;
 		args.end = next;
 		args.pgmap_owner = &zl_pgmap;
-		args.flags = MIGRATE_VMA_SELECT_SYSTEM;
+		args.flags = select;
 		ret = migrate_vma_setup(&args);
 		if (ret)
 			break;
@@ -303,7 +306,7 @@ static long zl_migrate_x(struct zl_migrate *x)
 static long zl_migrate(struct zl_cmd *cmd)
 {
 	struct zl_migrate x = { .addr = cmd->addr, .npages = cmd->npages };
-	long ret = zl_migrate_x(&x);
+	long ret = zl_migrate_x(&x, MIGRATE_VMA_SELECT_SYSTEM);
 
 	cmd->done = x.migrated;
 	return ret;
@@ -710,7 +713,15 @@ static long zl_ioctl_migrate(unsigned int req, void __user *uarg)
 	if (copy_from_user(&x, uarg, sizeof(x)))
 		return -EFAULT;
 	mutex_lock(&zl_mutex);
-	ret = req == ZL_EVICT ? zl_evict(&x) : zl_migrate_x(&x);
+	if (req == ZL_EVICT)
+		ret = zl_evict(&x);
+	else if (req == ZL_MIGRATE_D2D)
+		/* the sources: this device's pages, of its own kind */
+		ret = zl_migrate_x(&x, coherent_base ?
+					       MIGRATE_VMA_SELECT_DEVICE_COHERENT :
+					       MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	else
+		ret = zl_migrate_x(&x, MIGRATE_VMA_SELECT_SYSTEM);
 	mutex_unlock(&zl_mutex);
 	if (!ret && copy_to_user(uarg, &x, sizeof(x)))
 		ret = -EFAULT;
@@ -723,7 +734,7 @@ static long zl_ioctl(struct file *file, unsigned int req, unsigned long arg)
 	struct zl_cmd cmd;
 	long ret;
 
-	if (req == ZL_MIGRATE_X || req == ZL_EVICT)
+	if (req == ZL_MIGRATE_X || req == ZL_EVICT || req == ZL_MIGRATE_D2D)
 		return zl_ioctl_migrate(req, uarg);
 	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
 		return -EFAULT;

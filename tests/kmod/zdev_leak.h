@@ -83,6 +83,12 @@ struct zl_migrate {
 #define ZL_EVICT     _IOWR('Z', 17, struct zl_migrate)
 /* ZL_PIN with FOLL_LONGTERM: device-coherent pages move to RAM first */
 #define ZL_PIN_LONGTERM _IOWR('Z', 18, struct zl_cmd)
+/*
+ * ZL_MIGRATE_X of the device's own pages: the caller's [addr, +npages)
+ * pages of this device (after a ZL_MIGRATE) move to fresh pages of it,
+ * device to device, as a driver moving data between its memories does
+ */
+#define ZL_MIGRATE_D2D _IOWR('Z', 19, struct zl_migrate)
 
 /*
  * CPU faults on device-private pages (migrate_to_ram), steered by the

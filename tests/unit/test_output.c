@@ -569,6 +569,7 @@ static void test_migrations(void **state)
 	p->migrations.dir[ZDEV_MIG_TO_RAM].migrated = 5;
 	p->migrations.dir[ZDEV_MIG_TO_RAM].by_cause[ZDEV_MIG_FAULT] = 5;
 	p->migrations.dir[ZDEV_MIG_TO_RAM].pingpong = 5;
+	p->migrations.d2d_out_pages = 7;
 	p->residency.frees = 4;
 	p->residency.ns_log2[22] = 3; /* 4.2 ms */
 	p->residency.ns_log2[31] = 1;
@@ -627,6 +628,7 @@ static void test_migrations(void **state)
 	assert_null(strstr(line, "fsdax"));
 	assert_non_null(strstr(line, "ping-pong 5 pages (to-ram 5); lifetimes "
 				     "timed 4 (1 in 1), median >= 4ms\n"));
+	assert_non_null(strstr(line, "device to device: 7 pages out\n"));
 	/* one migration's event */
 	e.pgmap = p->addr;
 	e.migration.cause = ZDEV_MIG_EVICT;

@@ -1480,6 +1480,32 @@ def check_migrate_evict(c, tag, objs, pm, t):
          t["migrated"])
 
 
+def check_migrate_d2d(c, tag, objs, pm, t):
+    """leakwork d2d: the device's pages moved to other pages of it by
+    migrate_vma_*() (device to device): a migration to the device, and
+    the source pgmap's outflow."""
+    c.need(f"{tag}: the module moved device pages to device pages",
+           t.get("on_device") == t.get("range_pages") and
+           t.get("migrated", 0) > 0, t)
+    ev = [e for e in mig_events(objs, pm["id"], "driver")
+          if e["pid"] == t["pid"] and e["device_to_device_pages"] > 0]
+    if not c.eq(f"{tag}: one device-to-device event per migrate_vma_setup()",
+                len(ev), t["calls"]):
+        return
+    e = ev[0]
+    c.eq(f"{tag}: direction (to a device)", e["direction"], "to_device")
+    c.eq(f"{tag}: owner of the address space (pid)", e["owner_pid"],
+         t["pid"])
+    c.eq(f"{tag}: collected (module's count)",
+         e["collected_pages"] - e["restored_pages"], t["collected"])
+    c.eq(f"{tag}: migrated (module's count)", e["migrated_pages"],
+         t["migrated"])
+    c.eq(f"{tag}: device-to-device pages (module's count)",
+         e["device_to_device_pages"], t["migrated"])
+    c.eq(f"{tag}: the source pgmap's outflow (module's count)",
+         pm["migrations"]["device_to_device_out_pages"], t["migrated"])
+
+
 def check_migrate_totals(c, tag, pm, objs):
     """A pgmap's outcome counters are the sum of its calls' events."""
     m = pm["migrations"]
@@ -1532,6 +1558,8 @@ def check_migrate(c, out):
                                truth(f"{out}/coherent-outcomes.truth"))
         t = truth(f"{out}/coherent-evict.truth")
         check_migrate_evict(c, "migrate/coherent/evict", objs, coh, t)
+        check_migrate_d2d(c, "migrate/coherent/d2d", objs, coh,
+                          truth(f"{out}/coherent-d2d.truth"))
         c.eq("migrate/coherent: evicted_pages (evictions only)",
              coh["evicted_pages"], t["migrated"])
         lt = truth(f"{out}/coherent-longterm.truth")
@@ -1562,6 +1590,8 @@ def check_migrate(c, out):
                            truth(f"{out}/private-outcomes.truth"))
     check_migrate_evict(c, "migrate/private/evict", objs, priv,
                         truth(f"{out}/private-evict.truth"))
+    check_migrate_d2d(c, "migrate/private/d2d", objs, priv,
+                      truth(f"{out}/private-d2d.truth"))
     check_migrate_totals(c, "migrate/private", priv, objs)
     t = truth(f"{out}/private-faults.truth")
     c.need("migrate/private/faults: the module served the faults",

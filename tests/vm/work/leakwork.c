@@ -39,6 +39,9 @@
  *                                   (device-private), then touch each:
  *                                   SIGBUS faults end in SIGBUS, OOM get
  *                                   no RAM page (and are retried); hold
+ *   leakwork d2d NPAGES             migrate NPAGES to the device, then
+ *                                   to other pages of it (device to
+ *                                   device)
  *   leakwork evict NPAGES REFUSE    migrate NPAGES, then the driver
  *                                   evicts all, REFUSE without a page
  *   leakwork longterm NPAGES        migrate NPAGES (device-coherent),
@@ -334,6 +337,15 @@ int main(int argc, char **argv)
 		truth("fault_oom", zl_param("fault_oom_done", -1) - o0);
 		truth("fault_migrated", zl_param("fault_migrated", -1) - m0);
 		hold();
+		munmap(buf, n * PAGE_SZ);
+	} else if (!strcmp(argv[1], "d2d")) {
+		/* to the device, then device to device: the second counts */
+		buf = anon_pages(n);
+		truth("pid", getpid());
+		truth("range_pages", n);
+		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
+		zl_x(fd, ZL_MIGRATE_D2D,
+		     (struct zl_migrate){ .addr = (uintptr_t)buf, .npages = n });
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "evict")) {
 		buf = anon_pages(n);
