@@ -140,7 +140,7 @@ struct pgmap_ctx {
 };
 
 /* What pgmap_mig_counts() writes (pgmap_families' which). */
-enum { MIG_CALLS, MIG_PINGPONG, MIG_THP };
+enum { MIG_CALLS, MIG_PINGPONG, MIG_THP, MIG_D2D_OUT };
 
 static int pgmap_info(const struct zt_pgmap *p, void *ctx)
 {
@@ -349,6 +349,15 @@ static int pgmap_mig_counts(const struct zt_pgmap *p, void *ctx)
 
 	if (!migrates(p))
 		return 0;
+	/* the source's side of device-to-device migrations: no direction */
+	if (pc->which == MIG_D2D_OUT) {
+		fprintf(pc->f,
+			"%s{pgmap=\"%d\",type=\"%s\",owner=\"%d\"} %" PRIu64
+			"\n",
+			pc->family, p->id, tracker_type_name(p->type),
+			p->owner_id, (uint64_t)m->d2d_out_pages);
+		return 0;
+	}
 	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
 		if (pc->which == MIG_CALLS)
 			mig_series(pc->f, pc->family, p, d, NULL, NULL,
@@ -426,6 +435,11 @@ static const struct {
 	  "Large folios in migrations: moved whole, split for small "
 	  "destinations, split while collecting.",
 	  pgmap_mig_counts, MIG_THP },
+	{ "zdevmon_migration_device_to_device_out_pages_total", "counter",
+	  "Pages migrated from a pgmap's pages to another device's (or its "
+	  "own), counted at the source; the destination counts them "
+	  "direction=\"to_device\".",
+	  pgmap_mig_counts, MIG_D2D_OUT },
 	{ LIFETIME_SECONDS, "histogram",
 	  "How long device folios live, birth to free (FS DAX, P2PDMA: first "
 	  "map to last unmap), of those headed at one pfn in "

@@ -611,6 +611,9 @@ static void test_migrations(void **state)
 	assert_non_null(strstr(buf, "\nzdevmon_migration_duration_seconds_"
 				    "count{pgmap=\"1\",direction=\"to_device\"}"
 				    " 2\n"));
+	assert_non_null(strstr(buf, "\nzdevmon_migration_device_to_device_out_"
+				    "pages_total{pgmap=\"1\",type=\"private\","
+				    "owner=\"0\"} 7\n"));
 	assert_null(strstr(buf, "zdevmon_migration_pages_total{pgmap=\"2\""));
 	free(buf);
 	/* the migrate view: a row per direction of the private pgmap */

@@ -250,6 +250,11 @@ def check_http(c, scen, out, name, objs):
                              "migrated_to_ram_pages")):
             got = vals.get((f"zdevmon_pgmap_{metric}", labels))
             agree.append((p["id"], metric, got, p[key]))
+        if "migrations" in p:
+            got = vals.get(("zdevmon_migration_device_to_device_out_pages_"
+                            "total", labels))
+            agree.append((p["id"], "device_to_device_out", got,
+                          p["migrations"]["device_to_device_out_pages"]))
     bad = [a for a in agree if a[2] != a[3]]
     c.check(f"{prefix} /metrics agrees with the final report",
             agree and not bad, f"{bad[:4]} of {len(agree)}")
