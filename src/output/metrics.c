@@ -61,8 +61,11 @@ struct pgmap_metric {
 	const char *type;
 	const char *help;
 	uint64_t (*get)(const struct zt_pgmap *p);
-	uint32_t only; /* an enum zdev_pgmap_type: its pgmaps alone; 0: all */
+	uint32_t only; /* ONLY() of the pgmap types it is for; 0: all */
 };
+
+#define ONLY(type) (1U << (type))
+#define MIGRATING  (ONLY(ZDEV_PGMAP_PRIVATE) | ONLY(ZDEV_PGMAP_COHERENT))
 
 #define GETTER(field, expr)                                   \
 	static uint64_t get_##field(const struct zt_pgmap *p) \
@@ -86,6 +89,7 @@ GETTER(pins, p->c.pins)
 GETTER(unpins, p->c.unpins)
 GETTER(fault_pages, p->faults.pages)
 GETTER(fault_bounces, p->faults.vma_lock_retries)
+GETTER(d2d_out, p->migrations.d2d_out_pages)
 
 static const struct pgmap_metric pgmap_metrics[] = {
 	{ "zdevmon_pgmap_live_folios", "gauge",
@@ -124,11 +128,16 @@ static const struct pgmap_metric pgmap_metrics[] = {
 	  "FOLL_PIN references released on device folios.", get_unpins },
 	{ "zdevmon_cpu_fault_migrated_pages_total", "counter",
 	  "Pages CPU faults migrated back to RAM.", get_fault_pages,
-	  ZDEV_PGMAP_PRIVATE },
+	  ONLY(ZDEV_PGMAP_PRIVATE) },
 	{ "zdevmon_cpu_fault_vma_lock_retries_total", "counter",
 	  "First attempts of CPU faults under a per-VMA lock, sent back with "
 	  "VM_FAULT_RETRY before migrate_to_ram.",
-	  get_fault_bounces, ZDEV_PGMAP_PRIVATE },
+	  get_fault_bounces, ONLY(ZDEV_PGMAP_PRIVATE) },
+	{ "zdevmon_migration_device_to_device_out_pages_total", "counter",
+	  "Pages migrated from a pgmap's pages to another device's (or its "
+	  "own), counted at the source; the destination counts them "
+	  "direction=\"to_device\".",
+	  get_d2d_out, MIGRATING },
 };
 
 struct pgmap_ctx {
@@ -140,7 +149,7 @@ struct pgmap_ctx {
 };
 
 /* What pgmap_mig_counts() writes (pgmap_families' which). */
-enum { MIG_CALLS, MIG_PINGPONG, MIG_THP, MIG_D2D_OUT };
+enum { MIG_CALLS, MIG_PINGPONG, MIG_THP };
 
 static int pgmap_info(const struct zt_pgmap *p, void *ctx)
 {
@@ -160,7 +169,7 @@ static int pgmap_sample(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
 
-	if (pc->pm->only && p->type != pc->pm->only)
+	if (pc->pm->only && !(pc->pm->only & ONLY(p->type)))
 		return 0;
 	fputs(pc->pm->name, pc->f);
 	pgmap_labels(pc->f, p);
@@ -266,7 +275,7 @@ static int pgmap_lifetime_seconds(const struct zt_pgmap *p, void *ctx)
 
 static bool migrates(const struct zt_pgmap *p)
 {
-	return p->type == ZDEV_PGMAP_PRIVATE || p->type == ZDEV_PGMAP_COHERENT;
+	return MIGRATING & ONLY(p->type);
 }
 
 static const char *const mig_dir_names[ZDEV_MIG_DIRS] = {
@@ -349,15 +358,6 @@ static int pgmap_mig_counts(const struct zt_pgmap *p, void *ctx)
 
 	if (!migrates(p))
 		return 0;
-	/* the source's side of device-to-device migrations: no direction */
-	if (pc->which == MIG_D2D_OUT) {
-		fprintf(pc->f,
-			"%s{pgmap=\"%d\",type=\"%s\",owner=\"%d\"} %" PRIu64
-			"\n",
-			pc->family, p->id, tracker_type_name(p->type),
-			p->owner_id, (uint64_t)m->d2d_out_pages);
-		return 0;
-	}
 	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
 		if (pc->which == MIG_CALLS)
 			mig_series(pc->f, pc->family, p, d, NULL, NULL,
@@ -435,11 +435,6 @@ static const struct {
 	  "Large folios in migrations: moved whole, split for small "
 	  "destinations, split while collecting.",
 	  pgmap_mig_counts, MIG_THP },
-	{ "zdevmon_migration_device_to_device_out_pages_total", "counter",
-	  "Pages migrated from a pgmap's pages to another device's (or its "
-	  "own), counted at the source; the destination counts them "
-	  "direction=\"to_device\".",
-	  pgmap_mig_counts, MIG_D2D_OUT },
 	{ LIFETIME_SECONDS, "histogram",
 	  "How long device folios live, birth to free (FS DAX, P2PDMA: first "
 	  "map to last unmap), of those headed at one pfn in "

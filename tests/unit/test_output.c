@@ -615,6 +615,8 @@ static void test_migrations(void **state)
 				    "pages_total{pgmap=\"1\",type=\"private\","
 				    "owner=\"0\"} 7\n"));
 	assert_null(strstr(buf, "zdevmon_migration_pages_total{pgmap=\"2\""));
+	assert_null(strstr(buf, "zdevmon_migration_device_to_device_out_pages_"
+				"total{pgmap=\"2\""));
 	free(buf);
 	/* the migrate view: a row per direction of the private pgmap */
 	f = tmpfile();
