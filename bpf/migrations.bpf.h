@@ -69,90 +69,6 @@ struct mig_call {
 	__u32 pad;
 };
 
-/*
- * Ping-pong: pages migrated one way within pingpong_window_ns of a
- * migration the other way of the same 2 MiB region of the same address
- * space (a GPU's migration undone by a CPU fault, or the reverse): per
- * region, the last migration's time each way. A call's moved pages count
- * when any region of its range (the first PINGPONG_REGIONS) was migrated
- * the other way within the window.
- */
-const volatile __u64 pingpong_window_ns = 1000000000ULL;
-
-#define PINGPONG_REGIONS 16
-
-struct region_key {
-	__u64 mm;
-	__u64 region; /* address >> ZDEV_PMD_SHIFT */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ZDEV_MAX_PINGPONG_REGIONS);
-	__type(key, struct region_key);
-	__type(value, __u64[ZDEV_MIG_DIRS]);
-} pingpong_regions SEC(".maps");
-
-struct region_walk {
-	struct region_key key;
-	__u64 last; /* region past the range's */
-	__u64 now;
-	__u32 dir;
-	__u32 back; /* a region moved the other way within the window */
-};
-
-static int pingpong_region(__u32 i, struct region_walk *w)
-{
-	__u64 fresh[ZDEV_MIG_DIRS] = {}, *t, other;
-
-	if (w->key.region >= w->last)
-		return 1;
-	t = bpf_map_lookup_elem(&pingpong_regions, &w->key);
-	if (t) {
-		/* constant indexes: the verifier bounds no variable one here */
-		other = w->dir ? t[0] : t[1];
-		if (other && w->now - other < pingpong_window_ns)
-			w->back = 1;
-		if (w->dir)
-			t[1] = w->now;
-		else
-			t[0] = w->now;
-	} else {
-		if (w->dir)
-			fresh[1] = w->now;
-		else
-			fresh[0] = w->now;
-		bpf_map_update_elem(&pingpong_regions, &w->key, fresh, BPF_ANY);
-	}
-	w->key.region++;
-	return 0;
-}
-
-/* Pages moved in dir for mm over [start, +npages): those that came back. */
-static __noinline __u32 pingpong_check(__u64 mm, __u64 start, __u64 npages,
-				       __u32 dir, __u64 pages)
-{
-	struct region_walk w = {
-		.key = { .mm = mm, .region = start >> ZDEV_PMD_SHIFT },
-		.last = ((start + (npages << ZDEV_PAGE_SHIFT) - 1) >>
-			 ZDEV_PMD_SHIFT) +
-			1,
-		.now = bpf_ktime_get_ns(),
-		.dir = dir & 1,
-	};
-	struct zdev_mm_stats *e;
-
-	if (!mm || !pages || !npages)
-		return 0;
-	bpf_loop(PINGPONG_REGIONS, pingpong_region, &w, 0);
-	if (!w.back)
-		return 0;
-	e = mm_entry(mm);
-	if (e)
-		__sync_fetch_and_add(&e->pingpong_pages, pages);
-	return pages;
-}
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -551,8 +467,8 @@ static __noinline void mig_moved(__u64 src, struct mig_call *r, bool to_device)
 		r->m.dir = ZDEV_MIG_TO_RAM;
 	if (!to_device && r->dst_device)
 		r->m.d2d = r->res.moved;
-	r->m.pingpong = pingpong_check(r->mm, r->vstart, r->m.range_pages,
-				       r->m.dir, r->m.migrated);
+	/* the walk marked the pages it moved for an address space */
+	r->m.pingpong = r->mm ? pingpong_check(r->mm, r->vstart, r->m.dir) : 0;
 	mig_end(r, r->res.first);
 	bpf_map_delete_elem(&mig_calls, &src);
 }

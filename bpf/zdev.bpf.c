@@ -989,6 +989,7 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 #include "sections.bpf.h"
 #include "usage.bpf.h"
 #include "faults.bpf.h"
+#include "pingpong.bpf.h"
 
 /* ---- rmap: every folio of the machine passes here -------------------- */
 
@@ -1399,20 +1400,22 @@ struct migrate_walk {
 	__u64 src; /* unsigned long *src */
 	__u64 dst; /* unsigned long *dst */
 	__u64 npages;
-	__u64 pgmap;  /* pgmap of the current run of entries */
-	__u64 lo, hi; /* its pfn range holding the last entry */
-	__u64 collected;
-	__u64 moved;	   /* pages of every run flushed */
-	__u64 moved_large; /* and their compound entries */
-	__u64 first;	   /* the first device page's pgmap */
+	__u64 pgmap;   /* pgmap of the current run of entries */
+	__u64 lo, hi;  /* its pfn range holding the last entry */
+	__u64 first;   /* the first device page's pgmap */
+	__u64 pp_bits; /* the pages moved, for ping-pong: pp_moved() */
 	/*
-	 * 32 bits (a call holds 2^20 entries at most): v6.1's 512-byte
-	 * stack holds the walk's whole call chain
+	 * 32 bits (a call holds 2^20 entries at most, 2^29 pages): v6.1's
+	 * 512-byte stack holds the walk's whole call chain
 	 */
+	__u32 collected;
+	__u32 moved;	    /* pages of every run flushed */
+	__u32 moved_large;  /* and their compound entries */
 	__u32 pages, large; /* of the current run */
 	__u32 failed;	    /* pages given a destination, not moved */
 	__u32 skip_until;   /* chunk_read() */
 	__u32 chunk_base; /* the chunk's first entry: here, not on the stack */
+	__u32 pp_at;	  /* pp_moved()'s */
 	__u16 flags;
 	__u16 hook;
 };
@@ -1433,6 +1436,8 @@ struct migrate_result {
 	__u64 large;
 	__u64 first;
 	__u64 failed; /* given a destination, not moved (see migrate_entry) */
+	__u32 pp_at;  /* in: pp_start() to mark the pages moved; 0: not */
+	__u32 pad;
 };
 
 /*
@@ -1532,10 +1537,11 @@ static __always_inline void migrate_locate(struct migrate_walk *w, __u64 pfn)
 }
 
 /*
- * One src/dst entry pair. A global function: the verifier checks it once,
- * not once per unrolled loop iteration.
+ * One src/dst entry pair, entry idx. A global function: the verifier
+ * checks it once, not once per unrolled loop iteration.
  */
-__noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
+__noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d,
+			     __u64 idx)
 {
 	__u64 pfn;
 
@@ -1561,6 +1567,7 @@ __noinline int migrate_entry(struct migrate_walk *w, __u64 s, __u64 d)
 	} else {
 		w->pages++;
 	}
+	pp_moved(&w->pp_at, &w->pp_bits, idx, s & MIGRATE_PFN_COMPOUND);
 	return 0;
 }
 
@@ -1624,7 +1631,7 @@ static int migrate_chunk(__u32 idx, struct migrate_walk *w)
 		if (!(src[i] & (MIGRATE_PFN_MIGRATE | MIGRATE_PFN_VALID)) &&
 		    w->pgmap)
 			continue;
-		migrate_entry(w, src[i], dst[i]);
+		migrate_entry(w, src[i], dst[i], w->chunk_base + i);
 		if (src[i] & MIGRATE_PFN_COMPOUND)
 			w->skip_until = w->chunk_base + i + ZDEV_PMD_NR;
 	}
@@ -1689,6 +1696,7 @@ __noinline __u64 migrate_count(__u32 hook_flags, __u64 src, __u64 dst,
 		.flags = hook_flags >> 16,
 		.hook = hook,
 		.collected = res ? res->collected : 0,
+		.pp_at = res ? res->pp_at : 0,
 	};
 
 	if (st && !(w.flags & MIG_W_D2D_OUT))
@@ -1702,6 +1710,7 @@ __noinline __u64 migrate_count(__u32 hook_flags, __u64 src, __u64 dst,
 	}
 	bpf_loop((w.npages + MIG_CHUNK - 1) / MIG_CHUNK, migrate_chunk, &w, 0);
 	migrate_flush(&w);
+	pp_flush(&w.pp_at, &w.pp_bits);
 	if (res) {
 		res->moved = w.moved;
 		res->large = w.moved_large;
@@ -1733,6 +1742,7 @@ static __always_inline __u64 pages_step_done(int hook, __u64 src, __u64 dst,
 		/* collected_pages: what migrate_vma_setup() left locked */
 		r->res.collected =
 			hook == ZDEV_HOOK_MIGRATE_VMA_PAGES ? r->locked : 0;
+		r->res.pp_at = r->mm ? pp_start(r->vstart) : 0;
 		moved = migrate_count(hook | flags << 16, src, dst, npages,
 				      &r->res);
 	} else {

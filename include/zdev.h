@@ -443,10 +443,10 @@ struct zdev_migrations {
 #define ZDEV_MAX_RESID_BIRTHS 65536 /* sampled live folios timed at once */
 
 /*
- * Ping-pong: the last migration each way of each 2 MiB region of an
- * address space (bpf/migrations.bpf.h), an LRU hash.
+ * Ping-pong: each 2 MiB region of an address space, the pages migrated
+ * each way lately (bpf/pingpong.bpf.h), an LRU hash of 160-byte values.
  */
-#define ZDEV_MAX_PINGPONG_REGIONS 16384
+#define ZDEV_MAX_PINGPONG_REGIONS 8192
 
 struct zdev_residency {
 	__u64 sample_shift; /* one head pfn in 2^this is timed */

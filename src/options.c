@@ -196,8 +196,8 @@ static const struct argp_option common_options[] = {
 	  "Time the lifetime of the device folios headed at one pfn in N (a "
 	  "power of two, 1 to 65536; default 64): the residency histogram" },
 	{ "pingpong-window", OPT_PINGPONG_WINDOW, "SECONDS", 0,
-	  "Pages migrated back within SECONDS of a migration the other way "
-	  "(per 2 MiB region of an address space) ping-pong (default 1)" },
+	  "Pages migrated back within SECONDS of their own migration the "
+	  "other way (per page of an address space) ping-pong (default 1)" },
 	{ "max-folios", OPT_MAX_FOLIOS, "N", OPTION_HIDDEN,
 	  "Obsolete: CI mode is bounded by --max-device-memory" },
 	{ "user", OPT_USER, "NAME", 0,

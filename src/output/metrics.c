@@ -428,8 +428,8 @@ static const struct {
 	  "Migrations (one per collection) whose outcome counted at a pgmap.",
 	  pgmap_mig_counts, MIG_CALLS },
 	{ "zdevmon_migration_pingpong_pages_total", "counter",
-	  "Pages migrated back within --pingpong-window of a migration the "
-	  "other way of the same 2 MiB region of an address space.",
+	  "Pages migrated back within --pingpong-window of their own "
+	  "migration the other way (per page of an address space).",
 	  pgmap_mig_counts, MIG_PINGPONG },
 	{ "zdevmon_migration_thp_total", "counter",
 	  "Large folios in migrations: moved whole, split for small "

@@ -1628,8 +1628,15 @@ def check_migrate(c, out):
         c.eq("migrate/private: ping-pong's top offender (pid, pages)",
              [(p["pid"], p["pingpong_pages"]) for p in held[0]["pingpong"]],
              [(t["pid"], t["fault_migrated"])])
-    c.eq("migrate/private: nothing went back to the device (ping-pong)",
-         priv["migrations"]["to_device"]["pingpong_pages"], 0)
+    # then those pages and as many fresh ones of their 2 MiB region went
+    # to the device: only the first ping-pong (per page, not per region)
+    c.eq("migrate/private/faults: pages and fresh neighbours moved back "
+         "(module's count)", t.get("remigrated"),
+         t["fault_migrated"] + t.get("fresh_pages", 0))
+    c.eq("migrate/private: pages back to the device, not their fresh "
+         "neighbours (ping-pong per page)",
+         priv["migrations"]["to_device"]["pingpong_pages"],
+         t["fault_migrated"])
     sig = [o for o in objs if o.get("kind") == "event"
            and o.get("event") == "fault_sigbus"]
     c.eq("migrate/private/faults: a fault_sigbus event per SIGBUS (pid)",

@@ -38,7 +38,9 @@
  *   leakwork faults NPAGES SIGBUS OOM  migrate NPAGES to the device
  *                                   (device-private), then touch each:
  *                                   SIGBUS faults end in SIGBUS, OOM get
- *                                   no RAM page (and are retried); hold
+ *                                   no RAM page (and are retried); hold;
+ *                                   migrate them and NPAGES fresh pages
+ *                                   of the same 2 MiB region together
  *   leakwork d2d NPAGES             migrate NPAGES to the device, then
  *                                   to other pages of it (device to
  *                                   device)
@@ -100,6 +102,27 @@ static char *anon_pages(unsigned long n)
 
 	if (buf == MAP_FAILED || madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
 		die("mmap");
+	for (i = 0; i < n; i++)
+		buf[i * PAGE_SZ] = 1;
+	return buf;
+}
+
+#define PMD_PAGES 512UL /* 4 KiB pages in a 2 MiB region */
+
+/* n anonymous 4 KiB pages within one 2 MiB region, each written to. */
+static char *region_pages(unsigned long n)
+{
+	unsigned long size = PMD_PAGES * PAGE_SZ;
+	char *map = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+	     *buf;
+	unsigned long i;
+
+	if (map == MAP_FAILED)
+		die("mmap");
+	buf = (char *)(((uintptr_t)map + size - 1) & ~(size - 1));
+	if (madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
+		die("madvise");
 	for (i = 0; i < n; i++)
 		buf[i * PAGE_SZ] = 1;
 	return buf;
@@ -308,15 +331,16 @@ int main(int argc, char **argv)
 		truth("pid", getpid());
 		truth("range_pages", n);
 		/* the last pages pinned, the first busy: apart */
-		truth("pinned", pinned ? zl(fd, ZL_PIN,
-					    buf + (n - pinned) * PAGE_SZ,
-					    pinned)
-				       : 0);
+		truth("pinned",
+		      pinned ? zl(fd, ZL_PIN, buf + (n - pinned) * PAGE_SZ,
+				  pinned)
+			     : 0);
 		zl_x(fd, ZL_MIGRATE_X,
 		     (struct zl_migrate){ .addr = (uintptr_t)buf,
 					  .npages = n,
 					  .busy = extra,
-					  .refuse = strtoul(argv[4], NULL, 0) });
+					  .refuse =
+						  strtoul(argv[4], NULL, 0) });
 		truth("unpinned", zl(fd, ZL_UNPIN, NULL, 0));
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "faults") && argc > 4) {
@@ -325,7 +349,11 @@ int main(int argc, char **argv)
 			      o0 = zl_param("fault_oom_done", -1),
 			      m0 = zl_param("fault_migrated", -1);
 
-		buf = anon_pages(n);
+		/* n pages to fault back, n fresh ones beside, one 2 MiB region
+		 */
+		if (n > PMD_PAGES / 2)
+			die("faults: NPAGES beyond half a 2 MiB region");
+		buf = region_pages(2 * n);
 		truth("pid", getpid());
 		truth("buf", (uintptr_t)buf);
 		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
@@ -337,7 +365,13 @@ int main(int argc, char **argv)
 		truth("fault_oom", zl_param("fault_oom_done", -1) - o0);
 		truth("fault_migrated", zl_param("fault_migrated", -1) - m0);
 		hold();
-		munmap(buf, n * PAGE_SZ);
+		/*
+		 * Both halves to the device: the pages the faults brought back
+		 * ping-pong, their fresh neighbours in the region do not
+		 */
+		truth("fresh_pages", n);
+		truth("remigrated", zl(fd, ZL_MIGRATE, buf, 2 * n));
+		munmap(buf, 2 * n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "d2d")) {
 		/* to the device, then device to device: the second counts */
 		buf = anon_pages(n);
@@ -345,7 +379,8 @@ int main(int argc, char **argv)
 		truth("range_pages", n);
 		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
 		zl_x(fd, ZL_MIGRATE_D2D,
-		     (struct zl_migrate){ .addr = (uintptr_t)buf, .npages = n });
+		     (struct zl_migrate){ .addr = (uintptr_t)buf,
+					  .npages = n });
 		munmap(buf, n * PAGE_SZ);
 	} else if (!strcmp(argv[1], "evict")) {
 		buf = anon_pages(n);
