@@ -468,7 +468,9 @@ static __noinline void mig_moved(__u64 src, struct mig_call *r, bool to_device)
 	if (!to_device && r->dst_device)
 		r->m.d2d = r->res.moved;
 	/* the walk marked the pages it moved for an address space */
-	r->m.pingpong = r->mm ? pingpong_check(r->mm, r->vstart, r->m.dir) : 0;
+	r->m.pingpong = r->res.pp_at & PP_ON
+				? pingpong_check(r->mm, r->vstart, r->m.dir)
+				: 0;
 	mig_end(r, r->res.first);
 	bpf_map_delete_elem(&mig_calls, &src);
 }

@@ -5,12 +5,15 @@
  * or the reverse), per page of an address space.
  *
  * Per 2 MiB region of an address space (an LRU hash), each way: the
- * pages moved since the way's epoch began (a 512-bit map), the epoch's
- * start and the last migration's time. An epoch lasts one window: the
- * first migration after it starts the next one, its map empty. A page
- * moved back counts when its bit is set the other way and that way's
- * last migration is within the window: a page that moved up to two
+ * pages moved in its current epoch and in the one before (512-bit maps),
+ * the current epoch's start, each epoch's last migration. An epoch lasts
+ * one window: the first migration after it moves the current map to the
+ * previous (dropped if its last migration is a window old) and starts
+ * empty. The two hold every page moved that way within the window. A
+ * page moved back counts when its bit is set the other way in an epoch
+ * whose last migration is within the window: a page that moved up to two
  * windows ago counts when its region kept migrating that way all along.
+ * CPUs add to a region's maps atomically (an epoch's turn, rare, is not).
  *
  * The pages step's walk marks the pages it moved (pp_moved(), a 64-bit
  * word at a time), per region of the first PINGPONG_REGIONS of its range,
@@ -31,10 +34,13 @@ struct region_key {
 	__u64 region; /* address >> ZDEV_PMD_SHIFT */
 };
 
+#define PP_CUR	0
+#define PP_PREV 1
+
 struct pp_region {
-	__u64 since[ZDEV_MIG_DIRS]; /* each way's epoch start */
-	__u64 last[ZDEV_MIG_DIRS];  /* and last migration */
-	__u64 moved[ZDEV_MIG_DIRS][PP_WORDS];
+	__u64 since[ZDEV_MIG_DIRS];   /* each way's current epoch start */
+	__u64 last[ZDEV_MIG_DIRS][2]; /* its epochs' last migration */
+	__u64 moved[ZDEV_MIG_DIRS][2][PP_WORDS];
 };
 
 struct {
@@ -51,6 +57,7 @@ struct {
  */
 struct pp_scratch {
 	__u64 moved[PINGPONG_REGIONS * PP_WORDS];
+	__u64 regions; /* the last region marked + 1 */
 	__u64 cur[PP_WORDS];
 	struct region_key key;
 	struct pp_region fresh;
@@ -90,9 +97,12 @@ static __always_inline void pp_flush(__u32 *at, __u64 *bits)
 	if (!word)
 		return;
 	sc = bpf_map_lookup_elem(&pp_scratch, (void *)&pp_key);
-	if (sc)
+	if (sc) {
 		sc->moved[(word - 1) & (PINGPONG_REGIONS * PP_WORDS - 1)] |=
 			*bits;
+		if (sc->regions < (word - 1) / PP_WORDS + 1)
+			sc->regions = (word - 1) / PP_WORDS + 1;
+	}
 	*at = PP_AT(*at, 0);
 	*bits = 0;
 }
@@ -109,10 +119,14 @@ static __always_inline void pp_moved(__u32 *at, __u64 *bits, __u64 idx,
 		return;
 	if (compound) {
 		sc = bpf_map_lookup_elem(&pp_scratch, (void *)&pp_key);
+		if (!sc)
+			return;
 		word &= ~(PP_WORDS - 1);
-		for (i = 0; sc && i < PP_WORDS; i++)
+		for (i = 0; i < PP_WORDS; i++)
 			sc->moved[(word + i) &
 				  (PINGPONG_REGIONS * PP_WORDS - 1)] = ~0ULL;
+		if (sc->regions < word / PP_WORDS + 1)
+			sc->regions = word / PP_WORDS + 1;
 		return;
 	}
 	if (PP_WORD(*at) != word + 1) {
@@ -131,13 +145,20 @@ struct region_walk {
 	__u32 pad;
 };
 
+/* A time within the window before now, or after it; 0 is never. */
+static __always_inline bool pp_recent(__u64 t, __u64 now)
+{
+	return t && (__s64)(now - t) < (__s64)pingpong_window_ns;
+}
+
 /* Region i of the range: its moved pages, taken out of the scratch map. */
 static int pingpong_region(__u32 i, struct region_walk *w)
 {
-	__u64 any = 0, *moved, *mine, *other;
+	__u64 any = 0, other, *moved, *mine, *prev;
 	struct pp_scratch *sc;
 	struct pp_region *t;
 	__u32 j, dir = w->dir & 1;
+	bool cur, old;
 
 	sc = bpf_map_lookup_elem(&pp_scratch, (void *)&pp_key);
 	if (!sc)
@@ -157,27 +178,37 @@ static int pingpong_region(__u32 i, struct region_walk *w)
 	sc->key.region = w->region + i;
 	t = bpf_map_lookup_elem(&pingpong_regions, &sc->key);
 	if (!t) {
+		/* another CPU's entry, if it made one meanwhile */
 		__builtin_memset(&sc->fresh, 0, sizeof(sc->fresh));
-		sc->fresh.since[dir] = sc->fresh.last[dir] = w->now;
-		for (j = 0; j < PP_WORDS; j++)
-			sc->fresh.moved[dir][j] = moved[j];
 		bpf_map_update_elem(&pingpong_regions, &sc->key, &sc->fresh,
-				    BPF_ANY);
-		return 0;
+				    BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&pingpong_regions, &sc->key);
+		if (!t)
+			return 0;
 	}
-	other = t->moved[dir ^ 1];
-	if (t->last[dir ^ 1] && w->now - t->last[dir ^ 1] < pingpong_window_ns)
-		for (j = 0; j < PP_WORDS; j++)
-			w->back += __builtin_popcountll(moved[j] & other[j]);
-	mine = t->moved[dir];
-	if (w->now - t->since[dir] >= pingpong_window_ns) {
-		t->since[dir] = w->now;
-		for (j = 0; j < PP_WORDS; j++)
+	/* pages that moved the other way within the window */
+	cur = pp_recent(t->last[dir ^ 1][PP_CUR], w->now);
+	old = pp_recent(t->last[dir ^ 1][PP_PREV], w->now);
+	for (j = 0; cur | old && j < PP_WORDS; j++) {
+		other = (cur ? t->moved[dir ^ 1][PP_CUR][j] : 0) |
+			(old ? t->moved[dir ^ 1][PP_PREV][j] : 0);
+		w->back += __builtin_popcountll(moved[j] & other);
+	}
+	mine = t->moved[dir][PP_CUR];
+	prev = t->moved[dir][PP_PREV];
+	/* this way's epoch ended (not if another CPU just began one) */
+	if (!pp_recent(t->since[dir], w->now)) {
+		cur = pp_recent(t->last[dir][PP_CUR], w->now);
+		for (j = 0; j < PP_WORDS; j++) {
+			prev[j] = cur ? mine[j] : 0;
 			mine[j] = 0;
+		}
+		t->last[dir][PP_PREV] = cur ? t->last[dir][PP_CUR] : 0;
+		t->since[dir] = w->now;
 	}
 	for (j = 0; j < PP_WORDS; j++)
-		mine[j] |= moved[j];
-	t->last[dir] = w->now;
+		__sync_fetch_and_or(&mine[j], moved[j]);
+	t->last[dir][PP_CUR] = w->now;
 	return 0;
 }
 
@@ -194,9 +225,18 @@ static __noinline __u32 pingpong_check(__u64 mm, __u64 start, __u32 dir)
 		.now = bpf_ktime_get_ns(),
 		.dir = dir & 1,
 	};
+	struct pp_scratch *sc =
+		bpf_map_lookup_elem(&pp_scratch, (void *)&pp_key);
 	struct zdev_mm_stats *e;
+	__u32 regions;
 
-	bpf_loop(PINGPONG_REGIONS, pingpong_region, &w, 0);
+	if (!sc)
+		return 0;
+	/* the regions marked: one for a CPU fault's page */
+	regions = sc->regions;
+	sc->regions = 0;
+	bpf_loop(regions < PINGPONG_REGIONS ? regions : PINGPONG_REGIONS,
+		 pingpong_region, &w, 0);
 	if (!w.back || !mm)
 		return 0;
 	e = mm_entry(mm);

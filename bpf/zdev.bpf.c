@@ -795,7 +795,9 @@ static __always_inline int folio_event(void *ctx, int kind, int hook,
 		return 0;
 	f.pfn = page_to_pfn(addr);
 	f.order = folio_order_of(folio, flags);
-	f.refcount = head.refcount;
+	f.refcount = head.refcount == ZDEV_REFCOUNT_UNREAD
+			     ? folio_refcount(folio)
+			     : head.refcount;
 	if (f.order > ZDEV_MAX_ORDER) {
 		anomaly(ctx, hook, slot, c, ZDEV_AN_BAD_ORDER, &f, head.pgmap);
 		return 0;
@@ -999,36 +1001,36 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
  * deltas are expressions over the arguments (folio, page, nr_pages), vma
  * the 1-based position of its vm_area_struct argument.
  */
-#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)           \
-	SEC("fentry/" #func)                                                  \
-	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,   \
-		     int nr_pages)                                            \
-	{                                                                     \
-		__u64 flags = *(__u64 *)folio;                                \
-		struct head_fields h;                                         \
-                                                                              \
-		if (!zone_is_device(flags))                                   \
-			return 0;                                             \
-		folio_head_load(folio, &h);                                   \
-		usage_mapped(ctx_vma_mm(ctx, vma - 1), kind, nr,              \
-			     arg_u64(ctx, 0), flags);                         \
-		return folio_event(ctx, kind, hook, arg_u64(ctx, 0), flags,   \
-				   &h, nr, evflags, maps, entire);            \
-	}                                                                     \
-	SEC("kprobe/" #func)                                                  \
-	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page, \
-		       int nr_pages)                                          \
-	{                                                                     \
-		__u64 flags = read_flags((__u64)folio);                       \
-		struct head_fields h;                                         \
-                                                                              \
-		if (!zone_is_device(flags))                                   \
-			return 0;                                             \
-		folio_head_read(folio, &h);                                   \
-		usage_mapped(vma_mm((__u64)PT_REGS_PARM##vma(ctx)), kind, nr, \
-			     (__u64)folio, flags);                            \
-		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,  \
-				   nr, evflags, maps, entire);                \
+#define RMAP_HOOK(func, hook, kind, evflags, nr, maps, entire, vma)            \
+	SEC("fentry/" #func)                                                   \
+	int BPF_PROG(func##_fentry, struct folio *folio, struct page *page,    \
+		     int nr_pages)                                             \
+	{                                                                      \
+		__u64 flags = *(__u64 *)folio, addr;                           \
+		struct head_fields h;                                          \
+                                                                               \
+		if (!zone_is_device(flags))                                    \
+			return 0;                                              \
+		folio_head_load(folio, &h);                                    \
+		addr = arg_u64(ctx, 0);                                        \
+		usage_mapped(ctx_vma_mm(ctx, vma - 1), kind, nr, addr, flags); \
+		return folio_event(ctx, kind, hook, addr, flags, &h, nr,       \
+				   evflags, maps, entire);                     \
+	}                                                                      \
+	SEC("kprobe/" #func)                                                   \
+	int BPF_KPROBE(func##_kprobe, struct folio *folio, struct page *page,  \
+		       int nr_pages)                                           \
+	{                                                                      \
+		__u64 flags = read_flags((__u64)folio);                        \
+		struct head_fields h;                                          \
+                                                                               \
+		if (!zone_is_device(flags))                                    \
+			return 0;                                              \
+		folio_head_read(folio, &h);                                    \
+		usage_mapped(vma_mm((__u64)PT_REGS_PARM##vma(ctx)), kind, nr,  \
+			     (__u64)folio, flags);                             \
+		return folio_event(ctx, kind, hook, (__u64)folio, flags, &h,   \
+				   nr, evflags, maps, entire);                 \
 	}
 
 #define PMD_PAGES 0 /* 0: the folio's own size */
@@ -1742,7 +1744,8 @@ static __always_inline __u64 pages_step_done(int hook, __u64 src, __u64 dst,
 		/* collected_pages: what migrate_vma_setup() left locked */
 		r->res.collected =
 			hook == ZDEV_HOOK_MIGRATE_VMA_PAGES ? r->locked : 0;
-		r->res.pp_at = r->mm ? pp_start(r->vstart) : 0;
+		/* not from device to device: the page stays off RAM */
+		r->res.pp_at = r->mm && !d2d ? pp_start(r->vstart) : 0;
 		moved = migrate_count(hook | flags << 16, src, dst, npages,
 				      &r->res);
 	} else {

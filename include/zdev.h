@@ -444,7 +444,7 @@ struct zdev_migrations {
 
 /*
  * Ping-pong: each 2 MiB region of an address space, the pages migrated
- * each way lately (bpf/pingpong.bpf.h), an LRU hash of 160-byte values.
+ * each way lately (bpf/pingpong.bpf.h), an LRU hash of 304-byte values.
  */
 #define ZDEV_MAX_PINGPONG_REGIONS 8192
 

@@ -40,7 +40,8 @@
  *                                   SIGBUS faults end in SIGBUS, OOM get
  *                                   no RAM page (and are retried); hold;
  *                                   migrate them and NPAGES fresh pages
- *                                   of the same 2 MiB region together
+ *                                   after them together (the pages
+ *                                   straddle a 2 MiB boundary)
  *   leakwork d2d NPAGES             migrate NPAGES to the device, then
  *                                   to other pages of it (device to
  *                                   device)
@@ -109,18 +110,22 @@ static char *anon_pages(unsigned long n)
 
 #define PMD_PAGES 512UL /* 4 KiB pages in a 2 MiB region */
 
-/* n anonymous 4 KiB pages within one 2 MiB region, each written to. */
-static char *region_pages(unsigned long n)
+/*
+ * n anonymous 4 KiB pages (no THP), each written to, the first `before'
+ * ending a 2 MiB region and the rest beginning the next.
+ */
+static char *straddling_pages(unsigned long n, unsigned long before)
 {
 	unsigned long size = PMD_PAGES * PAGE_SZ;
-	char *map = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+	char *map = mmap(NULL, 3 * size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
 	     *buf;
 	unsigned long i;
 
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED || before > PMD_PAGES || n - before > PMD_PAGES)
 		die("mmap");
-	buf = (char *)(((uintptr_t)map + size - 1) & ~(size - 1));
+	buf = (char *)(((uintptr_t)map + size - 1) & ~(size - 1)) + size -
+	      before * PAGE_SZ;
 	if (madvise(buf, n * PAGE_SZ, MADV_NOHUGEPAGE))
 		die("madvise");
 	for (i = 0; i < n; i++)
@@ -349,11 +354,10 @@ int main(int argc, char **argv)
 			      o0 = zl_param("fault_oom_done", -1),
 			      m0 = zl_param("fault_migrated", -1);
 
-		/* n pages to fault back, n fresh ones beside, one 2 MiB region
-		 */
+		/* pages to fault back across a 2 MiB boundary, fresh after */
 		if (n > PMD_PAGES / 2)
 			die("faults: NPAGES beyond half a 2 MiB region");
-		buf = region_pages(2 * n);
+		buf = straddling_pages(2 * n, n / 2);
 		truth("pid", getpid());
 		truth("buf", (uintptr_t)buf);
 		truth("on_device", zl(fd, ZL_MIGRATE, buf, n));
@@ -367,7 +371,8 @@ int main(int argc, char **argv)
 		hold();
 		/*
 		 * Both halves to the device: the pages the faults brought back
-		 * ping-pong, their fresh neighbours in the region do not
+		 * ping-pong, their fresh neighbours (in the second region with
+		 * some of them) do not
 		 */
 		truth("fresh_pages", n);
 		truth("remigrated", zl(fd, ZL_MIGRATE, buf, 2 * n));
