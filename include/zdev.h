@@ -446,7 +446,7 @@ struct zdev_migrations {
  * Ping-pong: each 2 MiB region of an address space, the pages migrated
  * each way lately (bpf/pingpong.bpf.h), an LRU hash of 304-byte values.
  */
-#define ZDEV_MAX_PINGPONG_REGIONS 8192
+#define ZDEV_MAX_PINGPONG_REGIONS 4096
 
 struct zdev_residency {
 	__u64 sample_shift; /* one head pfn in 2^this is timed */
