@@ -88,6 +88,14 @@ static __always_inline __u32 pp_start(__u64 start)
 	return PP_ON | PP_OFFSET(start >> ZDEV_PAGE_SHIFT);
 }
 
+/* Pages of scratch word `word' moved: marked, its region counted. */
+static __always_inline void pp_or(struct pp_scratch *sc, __u32 word, __u64 bits)
+{
+	sc->moved[word & (PINGPONG_REGIONS * PP_WORDS - 1)] |= bits;
+	if (sc->regions < word / PP_WORDS + 1)
+		sc->regions = word / PP_WORDS + 1;
+}
+
 /* The word being filled, to the scratch map. */
 static __always_inline void pp_flush(__u32 *at, __u64 *bits)
 {
@@ -97,12 +105,8 @@ static __always_inline void pp_flush(__u32 *at, __u64 *bits)
 	if (!word)
 		return;
 	sc = bpf_map_lookup_elem(&pp_scratch, (void *)&pp_key);
-	if (sc) {
-		sc->moved[(word - 1) & (PINGPONG_REGIONS * PP_WORDS - 1)] |=
-			*bits;
-		if (sc->regions < (word - 1) / PP_WORDS + 1)
-			sc->regions = (word - 1) / PP_WORDS + 1;
-	}
+	if (sc)
+		pp_or(sc, word - 1, *bits);
 	*at = PP_AT(*at, 0);
 	*bits = 0;
 }
@@ -123,10 +127,7 @@ static __always_inline void pp_moved(__u32 *at, __u64 *bits, __u64 idx,
 			return;
 		word &= ~(PP_WORDS - 1);
 		for (i = 0; i < PP_WORDS; i++)
-			sc->moved[(word + i) &
-				  (PINGPONG_REGIONS * PP_WORDS - 1)] = ~0ULL;
-		if (sc->regions < word / PP_WORDS + 1)
-			sc->regions = word / PP_WORDS + 1;
+			pp_or(sc, word + i, ~0ULL);
 		return;
 	}
 	if (PP_WORD(*at) != word + 1) {
