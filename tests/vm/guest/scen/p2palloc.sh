@@ -34,9 +34,18 @@ kill -INT $zpid
 wait $zpid
 
 # the unbind waits in memunmap_pages() (its driver link is gone already);
-# freed, it ends. -q: a match is a match even where a task exited during
-# the read (grep's status is 2 then without it: the wait looked over)
-in_memunmap() { grep -qs memunmap_pages /proc/[0-9]*/stack; }
+# freed, it ends. grep's status 2 (a task exited during the read) says
+# neither: read again, or a vanished task would end the wait early
+in_memunmap() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		grep -qs memunmap_pages /proc/[0-9]*/stack
+		case $? in
+		0) return 0 ;;
+		1) return 1 ;;
+		esac
+	done
+	return 1
+}
 {
 	in_memunmap && echo "truth waiting 1" || echo "truth waiting 0"
 	leakwork p2pfree
