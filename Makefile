@@ -45,6 +45,7 @@ HTTP_LIBS := -l:libmicrohttpd.a -l:libgnutls.a -l:libhogweed.a \
 
 # The pipeline, one folder a stage (README: Layout).
 KERNEL_SRCS := src/kernel/probe.c src/kernel/kstate.c src/kernel/zone_layout.c \
+	src/kernel/preempt.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c
 MODEL_SRCS := src/model/tracker.c src/model/leaks.c src/model/pins.c \
 	src/model/waits.c src/model/kallocs.c src/model/usage.c \
@@ -60,6 +61,7 @@ RECORD_SRCS := src/record/writer.c src/record/reader.c src/record/record.c \
 	src/record/head.c src/record/replay.c
 # The tracker and outputs know nothing of BPF: unit tests link them alone.
 CORE_SRCS := $(MODEL_SRCS) $(OUTPUT_SRCS) src/sys/cgroup.c src/kernel/zone_layout.c \
+	src/kernel/preempt.c \
 	src/kernel/ksyms.c src/kernel/live_walk.c src/options.c $(RECORD_SRCS)
 DAEMON_SRCS := src/main.c src/session.c src/options.c $(CMD_SRCS) \
 	$(SYS_SRCS) $(KERNEL_SRCS) $(MODEL_SRCS) $(OUTPUT_SRCS) $(HTTP_SRCS) \

@@ -239,7 +239,7 @@ void output_features(FILE *out, const struct zdev_status *st,
 		bool off = !hook_attached(h->state);
 
 		fprintf(out, "%-34s %-17s %s%s%s\n", h->func, h->mechanism,
-			off ? h->reason : "", off ? ": you lose " : "",
+			h->reason ? h->reason : "", off ? ": you lose " : "",
 			off ? h->loses : "");
 	}
 	fprintf(out, "refcount scheme: %s\n",

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "kernel/preempt.h"
 #include "kernel/zone_layout.h"
 #include "options.h"
 #include "output/table.h"
@@ -238,6 +239,41 @@ static void test_kconfig_value(void **state)
 	assert_null(kconfig_value(cfg, "CONFIG_FOO", buf, sizeof(buf)));
 }
 
+/* The preemption models of Debian's 6.1/6.12 (voluntary) and 7.x (lazy). */
+static void test_tracing_preemptible(void **state)
+{
+	const char *voluntary =
+		"CONFIG_PREEMPT_VOLUNTARY=y\n"
+		"# CONFIG_PREEMPT is not set\n"
+		"# CONFIG_PREEMPT_RT is not set\n"
+		"CONFIG_PREEMPTION=y\nCONFIG_PREEMPT_DYNAMIC=y\n";
+	const char *lazy = "# CONFIG_PREEMPT is not set\n"
+			   "CONFIG_PREEMPT_LAZY=y\n"
+			   "CONFIG_PREEMPT_DYNAMIC=y\n";
+	const char *fixed = "CONFIG_PREEMPT_VOLUNTARY=y\n";
+
+	assert_false(tracing_preemptible(voluntary, "root=/dev/vda quiet\n"));
+	assert_true(tracing_preemptible(lazy, "root=/dev/vda quiet\n"));
+	assert_true(tracing_preemptible(lazy, NULL));
+	/* the command line picks a dynamic model; the last preempt= wins */
+	assert_true(tracing_preemptible(voluntary, "quiet preempt=full\n"));
+	assert_true(tracing_preemptible(voluntary, "preempt=lazy"));
+	assert_false(tracing_preemptible(lazy, "preempt=none quiet"));
+	assert_false(
+		tracing_preemptible(lazy, "preempt=full preempt=voluntary"));
+	assert_true(
+		tracing_preemptible(voluntary, "xpreempt=none preempt=full"));
+	/* not a model it knows: the config's */
+	assert_true(tracing_preemptible(lazy, "preempt=fullx"));
+	/* without PREEMPT_DYNAMIC, preempt= does nothing */
+	assert_false(tracing_preemptible(fixed, "preempt=full"));
+	assert_true(tracing_preemptible("CONFIG_PREEMPT=y\n", NULL));
+	assert_true(
+		tracing_preemptible("CONFIG_PREEMPT_RT=y\n", "preempt=none"));
+	/* no config: assume the worst */
+	assert_true(tracing_preemptible(NULL, "preempt=none"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_zone_layout_debian),
 		cmocka_unit_test(test_zone_layout_invalid),
 		cmocka_unit_test(test_kconfig_value),
+		cmocka_unit_test(test_tracing_preemptible),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

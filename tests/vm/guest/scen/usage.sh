@@ -8,6 +8,7 @@
 # Then zdevmon run --scope: a job that leaks nothing while another
 # process, outside its tree and its cgroup, holds device pages born
 # during the run: clean with --scope tree and cgroup, 8 leaked with all.
+# Last, a run of eight processes churning device pages on one CPU.
 # shellcheck source=../lib.sh
 . /scen/lib.sh
 CG=/sys/fs/cgroup
@@ -72,4 +73,17 @@ for scope in tree cgroup all; do
 	kill -CONT $opid
 	wait $opid
 done
+
+# Churn: eight processes on one CPU each migrate 128 pages and exit, all
+# at once, so their births and frees interleave there. Under a
+# preemptible kernel a program preempted mid-run makes the calls on its
+# CPU misses until it resumes (its backstop handles them): the run must
+# stay conclusive and clean, every birth's free seen.
+# shellcheck disable=SC2016,SC2086 # $0: the inner shell's; RUN: words
+$RUN --json "$OUT/churn.ndjson" --report-json "$OUT/churn.json" -- \
+	sh -c 'for i in 1 2 3 4 5 6 7 8; do
+			taskset -c 0 leakwork migrate 128 0 >"$0/churn$i.truth" &
+		done
+		wait' "$OUT" >"$OUT/churn.out" 2>"$OUT/churn.err"
+echo $? >"$OUT/churn.rc"
 rmmod zdev_leak
