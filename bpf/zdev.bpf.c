@@ -988,6 +988,16 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
+/* the free hook where the kernel may preempt fentry (src/kernel/probe.c) */
+SEC("kprobe.multi/free_zone_device_folio")
+int BPF_KPROBE(free_kmulti, struct folio *folio)
+{
+	struct head_fields h;
+
+	folio_head_read(folio, &h);
+	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
+}
+
 #include "sections.bpf.h"
 #include "usage.bpf.h"
 #include "faults.bpf.h"

@@ -545,7 +545,8 @@ void session_announce(struct session *s)
 			continue;
 		}
 		on++;
-		tr += st.hooks[i].state == HOOK_ATTACHED_FENTRY;
+		/* the mechanism as output spells it (kprobe.multi: kprobe) */
+		tr += st.hooks[i].mechanism[0] == 'f';
 	}
 	fprintf(stderr,
 		"zdevmon: monitoring with %d of %d hooks (%d fentry/fexit, %d "

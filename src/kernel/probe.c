@@ -48,15 +48,18 @@ struct hook_def {
 	 */
 	bool aside;
 	/*
-	 * A kprobe where the kernel may preempt tracing programs: fentry and
-	 * fexit run with migration disabled only (__bpf_prog_enter_recur()),
-	 * and a program preempted mid-run keeps its recursion guard raised
-	 * on its CPU until it resumes: every call there meanwhile is missed.
-	 * Processes exiting at once on one CPU lose most of their frees so
-	 * (tests/vm usage, churn: 769 of 1024 on Debian's 7.2, PREEMPT_LAZY).
-	 * A kprobe program runs with preemption disabled.
+	 * Its kprobe.multi program ([1] NULL), attached instead of the
+	 * fentry one where the kernel may preempt tracing programs: fentry
+	 * and fexit run with migration disabled only
+	 * (__bpf_prog_enter_recur()), and one preempted mid-run keeps its
+	 * recursion guard raised on its CPU until it resumes, every call
+	 * there meanwhile a miss. Processes exiting at once on one CPU lost
+	 * most of their frees so (tests/vm usage, churn: 769 of 1024 on
+	 * Debian's 7.2, PREEMPT_LAZY). An fprobe runs its program with
+	 * preemption disabled; unlike a kprobe perf event it is a BPF link,
+	 * which Debian's perf_event_paranoid 3 does not refuse to CAP_PERFMON.
 	 */
-	bool kprobe_if_preemptible;
+	struct bpf_program *kmulti[2];
 	/* off when the running kernel's config says this is not set */
 	const char *needs_config;
 };
@@ -92,7 +95,7 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		      PROG(free_kprobe), NULL),
 		    V("free_zone_device_page", PROG(free_fentry), NULL,
 		      PROG(free_kprobe), NULL) },
-		  .kprobe_if_preemptible = true },
+		  .kmulti = { PROG(free_kmulti) } },
 		{ ZDEV_HOOK_ADD_NEW_ANON,
 		  true,
 		  "device folios mapped by migrate_vma_pages are not seen "
@@ -376,6 +379,8 @@ struct hook_run {
 	int variant;   /* index into hook_def.v; -1: none in this kernel */
 	char reason[96];
 	struct bpf_link *links[2];
+	/* fentry state, its kprobe.multi program tried first, or attached */
+	bool kmulti;
 };
 
 struct probes {
@@ -439,6 +444,8 @@ static struct bpf_program *const *hook_progs(const struct hook_def *d,
 
 	if (!hook_attached(h->state) || h->variant < 0)
 		return none;
+	if (h->kmulti)
+		return d->kmulti;
 	v = &d->v[h->variant];
 	return h->state == HOOK_ATTACHED_FENTRY ? v->tr : v->kp;
 }
@@ -463,9 +470,15 @@ static void select_programs(struct probes *p)
 	bpf_program__set_autoload(p->skel->progs.walk, true);
 	bpf_program__set_autoload(p->skel->progs.op_name, true);
 	for (i = 0; i < NR_HOOKS; i++) {
+		const struct hook_def *d = &p->defs[i];
 		const struct hook_run *h = &p->hooks[i];
-		struct bpf_program *const *progs = hook_progs(&p->defs[i], h);
+		struct bpf_program *const *progs = hook_progs(d, h);
 
+		if (h->kmulti) {
+			/* and the fentry programs: the way back */
+			bpf_program__set_autoload(d->kmulti[0], true);
+			progs = d->v[h->variant].tr;
+		}
 		for (k = 0; k < 2; k++) {
 			pr = progs[k];
 			if (!pr)
@@ -486,6 +499,26 @@ static int attach_hook(struct probes *p, size_t idx)
 	struct bpf_program *const *progs = hook_progs(d, h);
 	int i, err;
 
+	if (h->kmulti) {
+		LIBBPF_OPTS(bpf_kprobe_multi_opts, ko,
+			    .syms = (const char **)&v->func, .cnt = 1);
+
+		h->links[0] = bpf_program__attach_kprobe_multi_opts(
+			d->kmulti[0], NULL, &ko);
+		if (h->links[0]) {
+			snprintf(h->reason, sizeof(h->reason),
+				 "kprobe.multi: this kernel may preempt an "
+				 "fentry program, which blinds it on its CPU");
+			return 0;
+		}
+		err = -errno;
+		h->kmulti = false;
+		snprintf(h->reason, sizeof(h->reason),
+			 "fentry: kprobe.multi refused (%s), so a preempted "
+			 "program misses calls",
+			 strerror(-err));
+		progs = hook_progs(d, h);
+	}
 	for (i = 0; i < 2; i++) {
 		struct bpf_program *pr = progs[i];
 
@@ -519,6 +552,8 @@ static const char *mech_name(const struct hook_def *d, const struct hook_run *h)
 
 	switch (h->state) {
 	case HOOK_ATTACHED_FENTRY:
+		if (h->kmulti)
+			return "kprobe";
 		if (v->tr[1])
 			return "fentry+fexit";
 		return bpf_program__expected_attach_type(v->tr[0]) ==
@@ -634,12 +669,6 @@ static const char *kernel_cmdline(char *buf, size_t len)
 	line = fgets(buf, len, f);
 	fclose(f);
 	return line;
-}
-
-/* libbpf's kprobes are perf events of this PMU */
-static bool kprobes_available(void)
-{
-	return !access("/sys/bus/event_source/devices/kprobe/type", F_OK);
 }
 
 static int perf_paranoid(void)
@@ -784,11 +813,8 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	set_gup_abi(p, btf);
 	/* another kernel's BTF: not the running kernel's config */
 	kconfig = opts->btf_path ? NULL : kconfig_running(NULL);
-	preemptible =
-		!opts->btf_path &&
-		tracing_preemptible(kconfig,
-				    kernel_cmdline(cmdline, sizeof(cmdline))) &&
-		kprobes_available();
+	preemptible = tracing_preemptible(
+		kconfig, kernel_cmdline(cmdline, sizeof(cmdline)));
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &p->defs[i];
 		struct hook_run *h = &p->hooks[i];
@@ -834,17 +860,14 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 					 "not in this kernel");
 		} else if (opts->force_kprobes || opts->btf_path) {
 			h->state = HOOK_ATTACHED_KPROBE;
-		} else if (d->kprobe_if_preemptible && preemptible) {
-			h->state = HOOK_ATTACHED_KPROBE;
-			snprintf(h->reason, sizeof(h->reason),
-				 "a kprobe: this kernel may preempt an fentry "
-				 "program, blinding it on its CPU");
 		} else {
 			ret = fentry_try(btf, d->v[h->variant].func);
 			h->state = ret ? HOOK_ATTACHED_KPROBE
 				       : HOOK_ATTACHED_FENTRY;
 			if (ret && !fentry_err)
 				fentry_err = ret;
+			/* its fentry program stays the way back */
+			h->kmulti = !ret && d->kmulti[0] && preemptible;
 		}
 	}
 	select_programs(p);
