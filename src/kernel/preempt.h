@@ -7,7 +7,7 @@
 
 /*
  * True when the preemption model is full, lazy or RT: the kernel's
- * kconfig text and its command line's last preempt= decide (a debugfs
+ * kconfig text and its command line's last valid preempt= decide (a debugfs
  * change at run time is not seen). An unknown config (NULL) answers true.
  */
 bool tracing_preemptible(const char *kconfig, const char *cmdline);

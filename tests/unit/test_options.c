@@ -247,7 +247,8 @@ static void test_tracing_preemptible(void **state)
 		"# CONFIG_PREEMPT is not set\n"
 		"# CONFIG_PREEMPT_RT is not set\n"
 		"CONFIG_PREEMPTION=y\nCONFIG_PREEMPT_DYNAMIC=y\n";
-	const char *lazy = "# CONFIG_PREEMPT is not set\n"
+	const char *lazy = "CONFIG_ARCH_HAS_PREEMPT_LAZY=y\n"
+			   "# CONFIG_PREEMPT is not set\n"
 			   "CONFIG_PREEMPT_LAZY=y\n"
 			   "CONFIG_PREEMPT_DYNAMIC=y\n";
 	const char *fixed = "CONFIG_PREEMPT_VOLUNTARY=y\n";
@@ -255,16 +256,22 @@ static void test_tracing_preemptible(void **state)
 	assert_false(tracing_preemptible(voluntary, "root=/dev/vda quiet\n"));
 	assert_true(tracing_preemptible(lazy, "root=/dev/vda quiet\n"));
 	assert_true(tracing_preemptible(lazy, NULL));
-	/* the command line picks a dynamic model; the last preempt= wins */
+	/* the command line picks a dynamic model; the last valid one wins */
 	assert_true(tracing_preemptible(voluntary, "quiet preempt=full\n"));
-	assert_true(tracing_preemptible(voluntary, "preempt=lazy"));
-	assert_false(tracing_preemptible(lazy, "preempt=none quiet"));
 	assert_false(
-		tracing_preemptible(lazy, "preempt=full preempt=voluntary"));
+		tracing_preemptible(voluntary, "preempt=full preempt=none"));
 	assert_true(
 		tracing_preemptible(voluntary, "xpreempt=none preempt=full"));
-	/* not a model it knows: the config's */
-	assert_true(tracing_preemptible(lazy, "preempt=fullx"));
+	/* an invalid one changes nothing: the model before it stays */
+	assert_true(
+		tracing_preemptible(voluntary, "preempt=full preempt=bogus"));
+	assert_false(tracing_preemptible(voluntary, "preempt=fullx"));
+	/* lazy exists only where the architecture has it */
+	assert_false(tracing_preemptible(voluntary, "preempt=lazy"));
+	/* v7.x with lazy takes neither none nor voluntary */
+	assert_true(tracing_preemptible(lazy, "preempt=none quiet"));
+	assert_true(
+		tracing_preemptible(lazy, "preempt=full preempt=voluntary"));
 	/* without PREEMPT_DYNAMIC, preempt= does nothing */
 	assert_false(tracing_preemptible(fixed, "preempt=full"));
 	assert_true(tracing_preemptible("CONFIG_PREEMPT=y\n", NULL));
