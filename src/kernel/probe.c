@@ -883,6 +883,10 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	bpf_program__set_autoload(p->skel->progs.scope_fork,
 				  opts->scope == ZDEV_SCOPE_TREE ||
 					  opts->btf_path);
+	/* another kernel's BTF: its preemptible twin verified too */
+	for (i = 0; opts->btf_path && i < NR_HOOKS; i++)
+		if (p->defs[i].kmulti[0] && hook_attached(p->hooks[i].state))
+			bpf_program__set_autoload(p->defs[i].kmulti[0], true);
 	ret = size_state(p, opts, err, errlen);
 	if (ret)
 		goto cleanup;
