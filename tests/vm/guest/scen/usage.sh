@@ -76,9 +76,9 @@ done
 
 # Churn: eight processes on one CPU each migrate 128 pages and exit, all
 # at once, so their births and frees interleave there. Under a
-# preemptible kernel a program preempted mid-run makes the calls on its
-# CPU misses until it resumes (its backstop handles them): the run must
-# stay conclusive and clean, every birth's free seen.
+# preemptible kernel an fentry program preempted mid-run makes the calls
+# on its CPU misses until it resumes (the free hook is a kprobe.multi
+# there): the run must stay conclusive and clean, every birth's free seen.
 # shellcheck disable=SC2016,SC2086 # $0: the inner shell's; RUN: words
 $RUN --json "$OUT/churn.ndjson" --report-json "$OUT/churn.json" -- \
 	sh -c 'for i in 1 2 3 4 5 6 7 8; do
