@@ -979,8 +979,8 @@ int BPF_PROG(free_fentry, struct folio *folio)
 	return on_free(ctx, arg_u64(ctx, 0), *(__u64 *)folio, &h);
 }
 
-SEC("kprobe/free_zone_device_folio")
-int BPF_KPROBE(free_kprobe, struct folio *folio)
+/* a kprobe's folio: not a BTF pointer, probe reads */
+static __always_inline int on_free_read(void *ctx, struct folio *folio)
 {
 	struct head_fields h;
 
@@ -988,14 +988,17 @@ int BPF_KPROBE(free_kprobe, struct folio *folio)
 	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
 }
 
+SEC("kprobe/free_zone_device_folio")
+int BPF_KPROBE(free_kprobe, struct folio *folio)
+{
+	return on_free_read(ctx, folio);
+}
+
 /* the free hook where the kernel may preempt fentry (src/kernel/probe.c) */
 SEC("kprobe.multi/free_zone_device_folio")
 int BPF_KPROBE(free_kmulti, struct folio *folio)
 {
-	struct head_fields h;
-
-	folio_head_read(folio, &h);
-	return on_free(ctx, (__u64)folio, read_flags((__u64)folio), &h);
+	return on_free_read(ctx, folio);
 }
 
 #include "sections.bpf.h"
