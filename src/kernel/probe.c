@@ -60,6 +60,8 @@ struct hook_def {
 	 * which Debian's perf_event_paranoid 3 does not refuse to CAP_PERFMON.
 	 */
 	struct bpf_program *kmulti[2];
+	/* the same reading the folio by bpf_rdonly_cast(), preferred */
+	struct bpf_program *kmulti_cast;
 	/* off when the running kernel's config says this is not set */
 	const char *needs_config;
 };
@@ -95,7 +97,8 @@ static void hook_defs_fill(struct hook_def *defs, const struct zdev *skel)
 		      PROG(free_kprobe), NULL),
 		    V("free_zone_device_page", PROG(free_fentry), NULL,
 		      PROG(free_kprobe), NULL) },
-		  .kmulti = { PROG(free_kmulti) } },
+		  .kmulti = { PROG(free_kmulti) },
+		  .kmulti_cast = PROG(free_kmulti_cast) },
 		{ ZDEV_HOOK_ADD_NEW_ANON,
 		  true,
 		  "device folios mapped by migrate_vma_pages are not seen "
@@ -815,6 +818,15 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 	kconfig = opts->btf_path ? NULL : kconfig_running(NULL);
 	preemptible = tracing_preemptible(
 		kconfig, kernel_cmdline(cmdline, sizeof(cmdline)));
+	/*
+	 * plain loads of the folio where the kernel offers the cast (not
+	 * with another kernel's BTF: its type ids are not the running one's)
+	 */
+	if (!opts->btf_path && btf &&
+	    btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0)
+		for (i = 0; i < NR_HOOKS; i++)
+			if (p->defs[i].kmulti_cast)
+				p->defs[i].kmulti[0] = p->defs[i].kmulti_cast;
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &p->defs[i];
 		struct hook_run *h = &p->hooks[i];
