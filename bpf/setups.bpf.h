@@ -39,7 +39,8 @@ static __always_inline void setup_opened(void *ctx, __u64 args, __u64 src,
 		.pid = (__u32)id,
 	};
 
-	s.stack_id = stack_of(ctx, st);
+	/* a driver sets up from one site in runs: its walk cached */
+	s.stack_id = stack_cached(ctx, st, ZDEV_HOOK_MIGRATE_VMA_SETUP);
 	s.foreign = task_foreign();
 	bpf_get_current_comm(s.comm, sizeof(s.comm));
 	bpf_map_update_elem(&open_setups, &src, &s, BPF_ANY);
