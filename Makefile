@@ -216,8 +216,9 @@ $(OUT)/barecount.bpf.o: tests/bench/barecount.bpf.c vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/barecount: tests/bench/barecount.c $(OUT)/barecount.skel.h
-	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(LDLIBS)
+$(OUT)/barecount: tests/bench/barecount.c $(OUT)/barecount.skel.h \
+		$(call obj,src/kernel/zone_layout.c)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -static -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
 # the guest tests' second, minimal counter of device-private traffic
 $(OUT)/migcount.bpf.o: tests/vm/truth/migcount.bpf.c vmlinux.h

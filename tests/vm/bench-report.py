@@ -18,8 +18,11 @@ import re
 import statistics
 import sys
 
-CONFIGS = ["base", "bare", "zdevmon", "stacks", "run", "bpftrace", "profile"]
+CONFIGS = ["base", "bare", "floor", "zdevmon", "stacks", "run", "bpftrace",
+           "profile"]
 LABELS = {"base": "no tracing", "bare": "bare fentry counter (barecount)",
+          "floor": "bare + issue 12 item 1's least on FS DAX's device calls"
+                   " (barecount --floor)",
           "zdevmon": "zdevmon -q -i 1 --json F (daemon)",
           "stacks": "zdevmon --stacks (daemon)",
           "run": "zdevmon run -- WORKLOAD (CI mode; only the workload timed)",

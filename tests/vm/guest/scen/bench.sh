@@ -3,7 +3,10 @@
 # each tracer, then zdevmon's memory at many live device folios. The guest
 # runs under -icount (tests/vm/bench.sh): its clock counts its instructions.
 #   configurations  base (nothing), bare (barecount: a bare fentry counter
-#                   on the same hot functions), zdevmon (daemon), stacks
+#                   on the same hot functions), floor (barecount --floor:
+#                   FS DAX's device calls counted per pgmap, per CPU, the
+#                   least issue 12's item 1 asks; not by default), zdevmon
+#                   (daemon), stacks
 #                   (daemon --stacks), run (zdevmon run -- the workloads;
 #                   only the workloads are timed), bpftrace (/out/devleak.bt
 #                   in the sid chroot shared as 9p "share"), profile
@@ -117,10 +120,13 @@ tracer_start() {
 	tpid=
 	case $1 in
 	base) ;;
-	bare)
-		barecount >"$OUT/bare.out" 2>"$OUT/bare.err" &
+	bare | floor)
+		extra=
+		[ "$1" = floor ] && extra=--floor
+		# shellcheck disable=SC2086 # $extra: an option or nothing
+		barecount $extra >"$OUT/$1.out" 2>"$OUT/$1.err" &
 		tpid=$!
-		wait_for "$OUT/bare.err" attached $tpid barecount ;;
+		wait_for "$OUT/$1.err" attached $tpid barecount ;;
 	zdevmon | stacks | profile)
 		extra=
 		[ "$1" = stacks ] && extra=--stacks
