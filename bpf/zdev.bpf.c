@@ -969,14 +969,20 @@ static __always_inline int on_free(void *ctx, __u64 addr, __u64 flags,
 			   0, 0, 0);
 }
 
-SEC("fentry/free_zone_device_folio")
-int BPF_PROG(free_fentry, struct folio *folio)
+/* a folio typed by the kernel's BTF: plain loads */
+static __always_inline int on_free_load(void *ctx, __u64 addr,
+					struct folio *folio)
 {
 	struct head_fields h;
 
-	/* a BTF pointer: plain loads */
 	folio_head_load(folio, &h);
-	return on_free(ctx, arg_u64(ctx, 0), *(__u64 *)folio, &h);
+	return on_free(ctx, addr, *(__u64 *)folio, &h);
+}
+
+SEC("fentry/free_zone_device_folio")
+int BPF_PROG(free_fentry, struct folio *folio)
+{
+	return on_free_load(ctx, arg_u64(ctx, 0), folio);
 }
 
 /* a kprobe's folio: not a BTF pointer, probe reads */
@@ -1014,10 +1020,8 @@ int BPF_KPROBE(free_kmulti_cast, struct folio *folio)
 {
 	struct folio *f =
 		bpf_rdonly_cast(folio, bpf_core_type_id_kernel(struct folio));
-	struct head_fields h;
 
-	folio_head_load(f, &h);
-	return on_free(ctx, (__u64)folio, *(__u64 *)f, &h);
+	return on_free_load(ctx, (__u64)folio, f);
 }
 
 #include "sections.bpf.h"

@@ -20,12 +20,30 @@ static void on_signal(int sig)
 	done = 1;
 }
 
-/* The floor's programs in place of the bare counters on the same functions. */
-static int floor_select(struct barecount *skel)
+/*
+ * The programs of the bare counter or of the floor, on the same three
+ * functions; the floor's zone test from the running kernel's layout.
+ */
+static int select_mode(struct barecount *skel, bool floor)
 {
+	struct bpf_program *const pairs[][2] = {
+		{ skel->progs.folio_add_file_rmap_ptes_count,
+		  skel->progs.folio_add_file_rmap_ptes_floor },
+		{ skel->progs.folio_remove_rmap_ptes_count,
+		  skel->progs.folio_remove_rmap_ptes_floor },
+		{ skel->progs.free_zone_device_folio_count,
+		  skel->progs.free_zone_device_folio_floor },
+	};
 	struct zone_layout zl;
 	char err[256];
+	size_t i;
 
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		bpf_program__set_autoload(pairs[i][0], !floor);
+		bpf_program__set_autoload(pairs[i][1], floor);
+	}
+	if (!floor)
+		return 0;
 	if (zone_layout_detect(&zl, NULL, err, sizeof(err))) {
 		fprintf(stderr, "barecount: %s\n", err);
 		return -1;
@@ -33,12 +51,6 @@ static int floor_select(struct barecount *skel)
 	skel->rodata->zone_shift = zl.shift;
 	skel->rodata->zone_mask = zl.mask;
 	skel->rodata->zone_device = zl.zone_device;
-	bpf_program__set_autoload(skel->progs.folio_add_file_rmap_ptes_count,
-				  false);
-	bpf_program__set_autoload(skel->progs.folio_remove_rmap_ptes_count,
-				  false);
-	bpf_program__set_autoload(skel->progs.free_zone_device_folio_count,
-				  false);
 	return 0;
 }
 
@@ -59,13 +71,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "barecount: cannot open the BPF object\n");
 		return 1;
 	}
-	bpf_program__set_autoload(skel->progs.folio_add_file_rmap_ptes_floor,
-				  floor);
-	bpf_program__set_autoload(skel->progs.folio_remove_rmap_ptes_floor,
-				  floor);
-	bpf_program__set_autoload(skel->progs.free_zone_device_folio_floor,
-				  floor);
-	if ((floor && floor_select(skel)) || barecount__load(skel) ||
+	if (select_mode(skel, floor) || barecount__load(skel) ||
 	    barecount__attach(skel)) {
 		fprintf(stderr, "barecount: cannot load or attach\n");
 		barecount__destroy(skel);
