@@ -242,7 +242,7 @@ def own_cost(out):
                         t[1] += h["runs"]
             print(f"  kernel time in zdevmon's programs: "
                   f"{sum(t[0] for t in hooks.values()) / 1e9:.2f} s")
-            for fn, (ns, runs) in sorted(hooks.items(), key=lambda x: -x[1][0])[:8]:
+            for fn, (ns, runs) in sorted(hooks.items(), key=lambda x: -x[1][0]):
                 print(f"    {fn:34s} {ns / 1e9:7.3f} s  {runs:9d} runs  "
                       f"{ns / runs:8.0f} ns/run")
     if rates:
