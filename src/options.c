@@ -90,6 +90,7 @@ enum {
 	OPT_LISTEN,
 	OPT_JSON_MAX_SIZE,
 	OPT_JSON_KEEP,
+	OPT_KEEP_GONE,
 	OPT_SHOW_ADDRESSES,
 	OPT_BTF,
 	OPT_BPF_STATS,
@@ -154,6 +155,9 @@ static const struct argp_option common_options[] = {
 	  "SIGHUP reopens it (logrotate)" },
 	{ "json-keep", OPT_JSON_KEEP, "N", 0,
 	  "Rotated NDJSON files kept: FILE.1 .. FILE.N (default 5)" },
+	{ "keep-gone", OPT_KEEP_GONE, "N", 0,
+	  "Gone pgmaps shown whole, newest first (default 64); older ones "
+	  "with no finding are summed per type into retired_pgmaps" },
 	{ "events", OPT_EVENTS, NULL, 0,
 	  "Also write every folio and pgmap event to the NDJSON stream (an "
 	  "opt-in ring-buffer stream; its drops never change a count)" },
@@ -329,6 +333,18 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		cfg->json_keep = v;
+		break;
+	}
+	case OPT_KEEP_GONE: {
+		long v;
+
+		if (parse_int(arg, 0, 1000000, &v)) {
+			argp_error(state,
+				   "--keep-gone wants 0 to 1000000, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		cfg->keep_gone = v;
 		break;
 	}
 	case OPT_EVENTS:
@@ -699,6 +715,7 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned int flags)
 	*cfg = (struct config){
 		.interval_s = 1.0,
 		.json_keep = 5,
+		.keep_gone = 64,
 		.resid_shift = 6,
 		.pingpong_window_s = 1,
 		.teardown_timeout_s = 60,

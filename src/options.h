@@ -14,6 +14,7 @@ struct config {
 	const char *json_path;	   /* NDJSON destination, "-" for stdout */
 	uint64_t json_max_size;	   /* rotate beyond this many bytes; 0: never */
 	int json_keep;		   /* rotated files kept */
+	int keep_gone;		   /* gone pgmaps kept whole (tracker.h) */
 	uint64_t ring_size;	   /* events ring in bytes; 0: the default */
 	uint64_t max_device_pages; /* per-folio state pages; 0: default */
 	bool events;		   /* every event into the NDJSON stream */

@@ -355,6 +355,8 @@ static void sync_state(struct session *s)
 			teardown_alert(s, p);
 		s->src->release(s->src_ctx, &s->tracker, gone[i]);
 	}
+	/* after the releases: a replay retires at the same point */
+	tracker_retire(&s->tracker);
 }
 
 void session_sync(struct session *s)
@@ -618,6 +620,7 @@ int session_open(struct session *s, char *err, size_t errlen)
 	struct probe_opts popts;
 
 	tracker_init(&s->tracker);
+	s->tracker.keep_gone = s->cfg.keep_gone;
 	popts.force_kprobes = s->cfg.force_kprobes;
 	popts.verbose = s->cfg.verbose;
 	popts.stacks = s->cfg.stacks;

@@ -18,6 +18,8 @@ static void take_head(struct session *s, const struct zrec_head *h)
 	tracker_init(&s->tracker);
 	s->tracker.fsdax_idle_at_one = h->fsdax_idle_at_one;
 	s->tracker.folio_records = h->folio_records;
+	s->tracker.keep_gone = h->keep_gone;
+	c->keep_gone = h->keep_gone;
 	s->census = h->census;
 	c->run = h->run;
 	c->cmd = h->cmd;

@@ -9,6 +9,7 @@
  * (bpf/zdev.bpf.c); this file only interprets what they left.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ struct zt_folio {
 void tracker_init(struct tracker *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->keep_gone = -1;
 }
 
 void tracker_release(struct tracker *t)
@@ -43,6 +45,8 @@ void tracker_release(struct tracker *t)
 	for (i = 0; i < t->nr_pgmaps; i++)
 		free(t->pgmaps[i]);
 	free(t->pgmaps);
+	for (i = 0; i < ZT_PGMAP_TYPES; i++)
+		free(t->retired[i]);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -63,7 +67,7 @@ static struct zt_pgmap *pgmap_new(struct tracker *t, uint64_t addr)
 	if (!p)
 		return NULL;
 	p->addr = addr;
-	p->id = t->nr_pgmaps + 1;
+	p->id = ++t->last_id;
 	p->refs_waited = -1;
 	for (int i = 0; i < ZT_AN_MAX; i++)
 		p->anomaly_stack[i] = -1;
@@ -329,9 +333,106 @@ void tracker_event(struct tracker *t, const struct zdev_event *e)
 
 const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id)
 {
-	if (id < 1 || id > t->nr_pgmaps)
-		return NULL;
-	return t->pgmaps[id - 1];
+	int lo = 0, hi = t->nr_pgmaps - 1;
+
+	/* in id order, with gaps where pgmaps were retired */
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (t->pgmaps[mid]->id == id)
+			return t->pgmaps[mid];
+		if (t->pgmaps[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+static bool retirable(const struct tracker *t, const struct zt_pgmap *p)
+{
+	return p->final && !p->teardown_judged && !tracker_anomalies(p) &&
+	       !kallocs_of(&t->kallocs, p->id);
+}
+
+static void add_u64s(void *dst, const void *src, size_t size)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (size_t i = 0; i < size / sizeof(*d); i++)
+		d[i] += s[i];
+}
+
+/* Everything a gone pgmap counted, into its type's aggregate. */
+static int retire(struct tracker *t, const struct zt_pgmap *p)
+{
+	uint32_t type = p->type < ZT_PGMAP_TYPES ? p->type : 0;
+	struct zt_pgmap *r = t->retired[type];
+	size_t off = offsetof(struct zdev_residency, frees);
+
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->type = type;
+		r->slot = -1;
+		r->state = ZT_PGMAP_GONE;
+		r->final = true;
+		r->refs_waited = -1;
+		for (int i = 0; i < ZT_AN_MAX; i++)
+			r->anomaly_stack[i] = -1;
+		t->retired[type] = r;
+	}
+	r->retired++;
+	r->untracked += p->untracked;
+	r->folio_state_full |= p->folio_state_full;
+	add_u64s(&r->c, &p->c, sizeof(p->c));
+	add_u64s(&r->faults, &p->faults, sizeof(p->faults));
+	add_u64s(&r->migrations, &p->migrations, sizeof(p->migrations));
+	/* its sampling (a setting, not a count) as the newest pgmap's */
+	r->residency.sample_shift = p->residency.sample_shift;
+	add_u64s((char *)&r->residency + off, (const char *)&p->residency + off,
+		 sizeof(p->residency) - off);
+	return 0;
+}
+
+void tracker_retire(struct tracker *t)
+{
+	int i, n = 0, kept = 0;
+
+	if (t->keep_gone < 0)
+		return;
+	for (i = t->nr_pgmaps - 1; i >= 0; i--) {
+		struct zt_pgmap *p = t->pgmaps[i];
+
+		if (!retirable(t, p) || kept++ < t->keep_gone)
+			continue;
+		if (retire(t, p))
+			break; /* no memory: kept as it is, retired later */
+		free(p);
+		t->pgmaps[i] = NULL;
+	}
+	for (i = 0; i < t->nr_pgmaps; i++)
+		if (t->pgmaps[i])
+			t->pgmaps[n++] = t->pgmaps[i];
+	t->nr_pgmaps = n;
+}
+
+int tracker_foreach_retired(const struct tracker *t,
+			    int (*fn)(const struct zt_pgmap *p, void *ctx),
+			    void *ctx)
+{
+	int i, ret;
+
+	for (i = 0; i < ZT_PGMAP_TYPES; i++) {
+		if (!t->retired[i])
+			continue;
+		ret = fn(t->retired[i], ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 uint64_t tracker_anomalies(const struct zt_pgmap *p)

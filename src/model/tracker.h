@@ -98,14 +98,27 @@ struct zt_pgmap {
 	/* device-private and coherent: migration outcomes, the kernel's */
 	struct zdev_migrations migrations;
 	struct zdev_residency residency; /* sampled lifetimes, the kernel's */
+	uint64_t retired; /* an aggregate (id 0): the gone pgmaps folded in */
 };
+
+/* Aggregates of retired pgmaps: one per enum zdev_pgmap_type. */
+#define ZT_PGMAP_TYPES (ZDEV_PGMAP_P2PDMA + 1)
 
 struct zt_folio;
 
 struct tracker {
-	struct zt_pgmap **pgmaps; /* by id - 1 */
+	struct zt_pgmap **pgmaps; /* in id order, retired ones left out */
 	int nr_pgmaps;
 	int cap_pgmaps;
+	int last_id; /* ids are never reused */
+	/*
+	 * Gone pgmaps without a finding beyond the newest keep_gone (-1: all
+	 * kept) are folded into retired[type], id 0: a driver that creates
+	 * and tears down pgmaps all day (test_hmm makes two thousand in its
+	 * suite) keeps snapshots, /metrics and memory bounded.
+	 */
+	int keep_gone;
+	struct zt_pgmap *retired[ZT_PGMAP_TYPES];
 	struct zt_folio *folios; /* cache of live folios (CI mode) */
 	size_t nr_folios, cap_folios;
 	bool folios_sorted;	   /* by pfn, one each */
@@ -179,6 +192,15 @@ struct zt_pgmap *tracker_pgmap_update(struct tracker *t,
 bool tracker_judge_gone(struct tracker *t, struct zt_pgmap *p);
 /* A gone pgmap, judged: forget its folios; its slot is given back. */
 void tracker_pgmap_final(struct tracker *t, struct zt_pgmap *p);
+/*
+ * Fold the gone pgmaps beyond the newest keep_gone into their type's
+ * aggregate, unless a finding, a judgement or an allocation names them.
+ */
+void tracker_retire(struct tracker *t);
+/* Call fn for each type's aggregate of retired pgmaps (id 0). */
+int tracker_foreach_retired(const struct tracker *t,
+			    int (*fn)(const struct zt_pgmap *p, void *ctx),
+			    void *ctx);
 /* The cache of live folios (CI mode), refilled before the rules run. */
 void tracker_folios_clear(struct tracker *t);
 int tracker_folio_add(struct tracker *t, int pgmap_id,
@@ -196,8 +218,8 @@ int tracker_foreach_folio(const struct tracker *t,
 			  int (*fn)(const struct zt_folio_view *v, void *ctx),
 			  void *ctx);
 /*
- * Call fn for every pgmap ever seen, gone ones too, in id order; stops
- * early and returns fn's value when it is non-zero.
+ * Call fn for every pgmap seen and not retired, gone ones too, in id order;
+ * stops early and returns fn's value when it is non-zero.
  */
 int tracker_foreach_pgmap(const struct tracker *t,
 			  int (*fn)(const struct zt_pgmap *p, void *ctx),

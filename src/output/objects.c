@@ -327,6 +327,27 @@ static int add_pgmap_json(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+/*
+ * A type's retired pgmaps: what they counted, summed; the fields that
+ * name one pgmap or say what it holds now (nothing, once gone) left out.
+ */
+static int add_retired_json(const struct zt_pgmap *p, void *ctx)
+{
+	static const char *const not_summed[] = {
+		"id",	       "state",	     "pfn_start",    "pfn_end",
+		"ranges",      "owner_id",   "folio_order",  "idle_refcount",
+		"live_folios", "live_pages", "mapped_pages", "pinned_pages",
+	};
+	struct pgmap_array *a = ctx;
+	json_object *o = pgmap_json(a->t, p, false);
+
+	for (size_t i = 0; i < sizeof(not_summed) / sizeof(not_summed[0]); i++)
+		json_object_object_del(o, not_summed[i]);
+	json_add_u64(o, "pgmaps", p->retired);
+	json_object_array_add(a->arr, o);
+	return 0;
+}
+
 static json_object *streams_json(const struct zdev_status *st)
 {
 	static const char *const names[ZDEV_STREAM_MAX] = {
@@ -600,6 +621,9 @@ json_object *output_snapshot(const struct tracker *t,
 	json_object_object_add(o, "folio_state", folio_state_json(st));
 	tracker_foreach_pgmap(t, add_pgmap_json, &arr);
 	json_object_object_add(o, "pgmaps", pgmaps);
+	arr.arr = json_object_new_array();
+	tracker_foreach_retired(t, add_retired_json, &arr);
+	json_object_object_add(o, "retired_pgmaps", arr.arr);
 	json_object_object_add(o, "pin_holders", pins_json(t, st->now_ns, o));
 	json_object_object_add(o, "layout_waits", waits_json(t, st->now_ns));
 	json_object_object_add(o, "processes",

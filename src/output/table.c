@@ -163,6 +163,23 @@ static int migrate_rows(const struct zt_pgmap *p, void *ctx)
 	return 0;
 }
 
+/* A type's retired pgmaps (--keep-gone): one line of their sums. */
+static int retired_row(const struct zt_pgmap *p, void *ctx)
+{
+	const struct table_row *row = ctx;
+	char c[5][12];
+
+	fprintf(row->out,
+		"    retired: %s gone %s pgmaps, inits %s, frees %s, to-dev "
+		"%s, to-ram %s\n",
+		output_count(c[0], 12, p->retired), tracker_type_name(p->type),
+		output_count(c[1], 12, p->c.inits),
+		output_count(c[2], 12, p->c.frees),
+		output_count(c[3], 12, p->c.migrated_to_device_pages),
+		output_count(c[4], 12, p->c.migrated_to_ram_pages));
+	return 0;
+}
+
 void output_table(FILE *out, const struct tracker *t,
 		  const struct zdev_status *st, int view)
 {
@@ -193,7 +210,8 @@ void output_table(FILE *out, const struct tracker *t,
 		"MAPPED", "INITS", "FREES", "TO-DEV", "TO-RAM", "SPLIT",
 		"ANOM");
 	tracker_foreach_pgmap(t, table_row, &row);
-	if (!t->nr_pgmaps)
+	tracker_foreach_retired(t, retired_row, &row);
+	if (!t->last_id)
 		fprintf(out, "    (no ZONE_DEVICE activity yet)\n");
 	for (i = 0; i < (int)t->waits.nr; i++)
 		wait_row(out, t, &t->waits.v[i], st->now_ns);

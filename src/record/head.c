@@ -129,6 +129,8 @@ json_object *head_build(const struct config *cfg, const struct zdev_status *st,
 	put_double(opts, "older_than", cfg->older_than_s);
 	put_bool(opts, "fail_on_leak", cfg->fail_on_leak);
 	put_u64(opts, "scope", cfg->scope);
+	json_object_object_add(opts, "keep_gone",
+			       json_object_new_int(cfg->keep_gone));
 	cmd = json_object_new_array();
 	for (i = 0; cfg->cmd && cfg->cmd[i]; i++)
 		json_object_array_add(cmd, json_object_new_string(cfg->cmd[i]));
@@ -274,6 +276,14 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 	}
 	h->fail_on_leak = get_bool(opts, "fail_on_leak");
 	h->scope = get_u64(opts, "scope");
+	h->keep_gone = get(opts, "keep_gone", json_type_int)
+			       ? json_object_get_int(
+					 get(opts, "keep_gone", json_type_int))
+			       : -1;
+	if (h->keep_gone < -1) {
+		snprintf(err, len, "its head's keep_gone is out of range");
+		return -1;
+	}
 	cmd = get(opts, "cmd", json_type_array);
 	n = cmd ? json_object_array_length(cmd) : 0;
 	h->cmd = calloc(n + 1, sizeof(*h->cmd));

@@ -42,7 +42,8 @@ struct zrec_head {
 	double teardown_timeout_s, layout_wait_s, settle_s, older_than_s;
 	bool fail_on_leak;
 	int scope;
-	char **cmd; /* NULL-terminated */
+	int keep_gone; /* -1: all kept (recordings made before the option) */
+	char **cmd;    /* NULL-terminated */
 	char *teardown;
 };
 

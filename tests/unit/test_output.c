@@ -653,6 +653,68 @@ static void test_migrations(void **state)
 	tracker_release(&t);
 }
 
+/*
+ * A gone pgmap beyond --keep-gone: out of pgmaps, summed into its type's
+ * retired_pgmaps object, the pgmap="retired" series and a table line.
+ */
+static void test_retired(void **state)
+{
+	struct self_stats self = { 0 };
+	struct zdev_status st;
+	struct kpgmap k;
+	struct tracker t;
+	json_object *o, *r;
+	char *buf, line[4096];
+	size_t len;
+	FILE *f;
+
+	fill(&t, &st);
+	k_pgmap(&k, 2, PRIV + 0x1000, ZDEV_PGMAP_PRIVATE, 0xfcf0000, 4096,
+		true);
+	k_born(&k, 0, 0);
+	k_freed(&k, 1, 0);
+	k_migrate(&k, 0, 4321, 0, ZDEV_F_TO_DEVICE);
+	k_kill(&k);
+	k_gone(&k);
+	tracker_pgmap_final(&t, k_sync(&t, &k));
+	t.keep_gone = 0;
+	tracker_retire(&t);
+	assert_int_equal(t.nr_pgmaps, 2);
+	o = output_snapshot(&t, &st, false);
+	schema_validate("snapshot", o);
+	assert_int_equal(json_object_array_length(field(o, "pgmaps")), 2);
+	assert_int_equal(json_object_array_length(field(o, "retired_pgmaps")),
+			 1);
+	r = json_object_array_get_idx(field(o, "retired_pgmaps"), 0);
+	assert_string_equal(json_object_get_string(field(r, "type")),
+			    "private");
+	assert_int_equal(json_object_get_int(field(r, "pgmaps")), 1);
+	assert_int_equal(json_object_get_int(field(r, "inits")), 1);
+	assert_int_equal(
+		json_object_get_int(field(r, "migrated_to_device_pages")),
+		4321);
+	assert_false(json_object_object_get_ex(r, "id", NULL));
+	assert_false(json_object_object_get_ex(r, "live_folios", NULL));
+	json_object_put(o);
+	buf = metrics_render(&t, &st, &self, &len);
+	assert_non_null(strstr(buf, "\nzdevmon_pgmap_migrated_to_device_pages_"
+				    "total{pgmap=\"retired\",type=\"private\","
+				    "owner=\"0\"} 4321\n"));
+	assert_null(strstr(buf, "zdevmon_pgmap_info{pgmap=\"retired\""));
+	free(buf);
+	f = tmpfile();
+	assert_non_null(f);
+	output_table(f, &t, &st, TABLE_VIEW_PGMAPS);
+	rewind(f);
+	len = fread(line, 1, sizeof(line) - 1, f);
+	line[len] = '\0';
+	fclose(f);
+	assert_non_null(strstr(line, "    retired: 1 gone private pgmaps, "
+				     "inits 1, frees 1, to-dev 4321, to-ram "
+				     "0\n"));
+	tracker_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_layout_waits),
 		cmocka_unit_test(test_cpu_faults),
 		cmocka_unit_test(test_migrations),
+		cmocka_unit_test(test_retired),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_line_write_error),

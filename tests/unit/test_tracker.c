@@ -1136,6 +1136,111 @@ static void test_usage(void **state)
 	pins_release(&pins);
 }
 
+static int sum_inits(const struct zt_pgmap *p, void *ctx)
+{
+	uint64_t *sums = ctx;
+
+	sums[0] += p->c.inits;
+	sums[1] += p->c.migrated_to_device_pages;
+	sums[2] += p->faults.calls;
+	sums[3] += p->residency.ns_log2[3];
+	return 0;
+}
+
+/*
+ * Gone pgmaps beyond the newest keep_gone leave the list for their
+ * type's aggregate, every count kept; one that a judgement names stays,
+ * and ids are never given again.
+ */
+static void test_retire(void **state)
+{
+	struct tracker *t = *state;
+	struct zt_pgmap *p, *judged, *live;
+	struct kpgmap k, d, l;
+	uint64_t sums[4] = {}, ret[4] = {};
+	int i;
+
+	t->keep_gone = 2;
+	/* five device-private pgmaps, one after another in slot 0 */
+	for (i = 0; i < 5; i++) {
+		k_pgmap(&k, 0, PRIV + i * 0x1000, ZDEV_PGMAP_PRIVATE, DEV_PFN,
+			0x1000, true);
+		k_born(&k, 0, 0);
+		k_born(&k, 1, 0);
+		k_freed(&k, 0, 0);
+		k_freed(&k, 1, 0);
+		k_migrate(&k, 0, 10 + i, 0, ZDEV_F_TO_DEVICE);
+		p = k_sync(t, &k);
+		p->faults.calls = 3;
+		p->residency.ns_log2[3] = 1;
+		k_kill(&k);
+		k_gone(&k);
+		k_sync(t, &k);
+		assert_false(tracker_judge_gone(t, p));
+		tracker_pgmap_final(t, p);
+		if (i == 1) {
+			/* an FS DAX pgmap gone with a folio live: judged */
+			k_pgmap(&d, 1, DAX, ZDEV_PGMAP_FSDAX, 0x40000, 0x1000,
+				true);
+			k_born(&d, 0, 0);
+			k_kill(&d);
+			k_gone(&d);
+			judged = k_sync(t, &d);
+			assert_true(tracker_judge_gone(t, judged));
+			tracker_pgmap_final(t, judged);
+		}
+	}
+	k_pgmap(&l, 2, P2P, ZDEV_PGMAP_P2PDMA, 0xf8000, 0x1000, true);
+	k_born(&l, 0, 0);
+	live = k_sync(t, &l);
+	assert_int_equal(t->nr_pgmaps, 7);
+	tracker_foreach_pgmap(t, sum_inits, sums);
+
+	tracker_retire(t);
+	/* the two newest gone private ones, the judged one, the live one */
+	assert_int_equal(t->nr_pgmaps, 4);
+	assert_null(tracker_pgmap_by_id(t, 1));
+	assert_null(tracker_pgmap_by_id(t, 2));
+	assert_ptr_equal(pgmap(t, 3), judged);
+	assert_null(tracker_pgmap_by_id(t, 4));
+	assert_int_equal(pgmap(t, 5)->c.migrated_to_device_pages, 13);
+	assert_int_equal(pgmap(t, 6)->c.migrated_to_device_pages, 14);
+	assert_ptr_equal(pgmap(t, 7), live);
+	assert_non_null(t->retired[ZDEV_PGMAP_PRIVATE]);
+	assert_null(t->retired[ZDEV_PGMAP_FSDAX]);
+	p = t->retired[ZDEV_PGMAP_PRIVATE];
+	assert_int_equal(p->id, 0);
+	assert_int_equal(p->retired, 3);
+	assert_int_equal(p->c.frees, 6);
+	assert_int_equal(p->c.migrated_to_device_pages, 10 + 11 + 12);
+	/* listed plus retired: every total as before */
+	tracker_foreach_pgmap(t, sum_inits, ret);
+	tracker_foreach_retired(t, sum_inits, ret);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ret[i], sums[i]);
+
+	/* again: nothing more to retire; a new pgmap gets a new id */
+	tracker_retire(t);
+	assert_int_equal(t->nr_pgmaps, 4);
+	k_pgmap(&k, 0, PRIV + 0x9000, ZDEV_PGMAP_PRIVATE, DEV_PFN, 0x1000,
+		true);
+	assert_int_equal(k_sync(t, &k)->id, 8);
+	assert_ptr_equal(tracker_pgmap_of(t, PRIV + 0x9000), pgmap(t, 8));
+
+	/* -1: every gone pgmap stays */
+	t->keep_gone = -1;
+	k_kill(&k);
+	k_gone(&k);
+	tracker_pgmap_final(t, k_sync(t, &k));
+	tracker_retire(t);
+	assert_int_equal(t->nr_pgmaps, 5);
+	/* 0: every clean gone one goes */
+	t->keep_gone = 0;
+	tracker_retire(t);
+	assert_int_equal(t->nr_pgmaps, 2);
+	assert_int_equal(t->retired[ZDEV_PGMAP_PRIVATE]->retired, 6);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1162,6 +1267,7 @@ int main(void)
 		T(test_waits_refill),
 		T(test_waits_dev_name),
 		T(test_usage),
+		T(test_retire),
 	};
 #undef T
 

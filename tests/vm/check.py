@@ -104,6 +104,12 @@ def of_type(snap, kind):
     return [p for p in snap["pgmaps"] if p["type"] == kind]
 
 
+def retired(snap, kinds):
+    """A snapshot's retired pgmaps (--keep-gone) of these kinds: their
+    counters summed per kind, the fields that name one pgmap left out."""
+    return [r for r in snap.get("retired_pgmaps", []) if r["type"] in kinds]
+
+
 def one_pgmap(c, scen, snap, kind, label=None):
     """The one pgmap of a kind in a snapshot, checked; None otherwise."""
     found = of_type(snap, kind)
@@ -263,6 +269,18 @@ def check_http(c, scen, out, name, objs):
                             "total", labels))
             agree.append((p["id"], "device_to_device_out", got,
                           p["migrations"]["device_to_device_out_pages"]))
+    # a type's retired pgmaps: one series each, pgmap="retired"
+    for r in final.get("retired_pgmaps", []):
+        labels = frozenset({("pgmap", "retired"), ("type", r["type"]),
+                            ("owner", "0")})
+        for metric, key in (("inits_folios_total", "inits"),
+                            ("frees_folios_total", "frees"),
+                            ("migrated_to_device_pages_total",
+                             "migrated_to_device_pages"),
+                            ("migrated_to_ram_pages_total",
+                             "migrated_to_ram_pages")):
+            got = vals.get((f"zdevmon_pgmap_{metric}", labels))
+            agree.append(("retired " + r["type"], metric, got, r[key]))
     bad = [a for a in agree if a[2] != a[3]]
     c.check(f"{prefix} /metrics agrees with the final report",
             agree and not bad, f"{bad[:4]} of {len(agree)}")
@@ -559,6 +577,22 @@ def check_hmm_suite(c, out):
          sorted({p["state"] for p in priv}), ["gone"])
     c.eq("hmm-tests: live device folios after rmmod",
          total(priv, "live_folios"), 0)
+    # test_hmm makes a pgmap per chunk: the suite tears down about two
+    # thousand; beyond the newest 64 (--keep-gone) they are summed per
+    # type, every count kept (the totals below include them)
+    gone = [p for p in final["pgmaps"] if p["state"] == "gone"]
+    ret = retired(final, ("private", "coherent"))
+    c.check("hmm-tests: gone pgmaps listed: the newest 64 (--keep-gone), "
+            "the rest retired", len(gone) <= 64 and
+            sum(r["pgmaps"] for r in ret) > 0, f"{len(gone)} listed gone, "
+            f"{[(r['type'], r['pgmaps']) for r in ret]} retired")
+    ids = {p["id"] for o in snapshots(objs, "interval") + [final]
+           for p in o["pgmaps"]}
+    c.eq("hmm-tests: every pgmap seen is listed or retired at the end "
+         "(listed + retired = the highest id)",
+         len(final["pgmaps"]) +
+         sum(r["pgmaps"] for r in final["retired_pgmaps"]), max(ids))
+    priv = priv + ret
     # against the second, minimal counter (tests/vm/truth/migcount)
     t = truth(f"{out}/suite-truth.txt")
     c.need("hmm-tests: migcount counted the traffic",
@@ -572,7 +606,8 @@ def check_hmm_suite(c, out):
     c.check("hmm-tests: THP splits followed", total(priv, "splits") > 0,
             "no split seen")
     check_thp_outcomes(c, priv, t)
-    check_cpu_faults(c, of_type(final, "private"), t)
+    check_cpu_faults(c, of_type(final, "private") +
+                     retired(final, ("private",)), t)
     c.eq("hmm-tests: frees reconcile with inits, splits, pre-existing",
          total(priv, "frees"),
          total(priv, "inits") + total(priv, "split_new_folios") +
