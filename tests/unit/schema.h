@@ -2,8 +2,8 @@
 /*
  * Our objects against docs/schema/v1, with the few JSON Schema keywords
  * those files use: type, required, properties, additionalProperties,
- * items, $ref (a pointer into the file), enum, const, minimum, maximum. Include after
- * <cmocka.h>. The schemas are read from the tree: the tests run from its
+ * items, $ref (a pointer into the file), enum, const, minimum, maximum. Include
+ * after <cmocka.h>. The schemas are read from the tree: the tests run from its
  * top (make unit-test).
  */
 #ifndef ZDEV_TEST_SCHEMA_H
