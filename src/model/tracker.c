@@ -349,9 +349,15 @@ const struct zt_pgmap *tracker_pgmap_by_id(const struct tracker *t, int id)
 	return NULL;
 }
 
+/*
+ * Nothing a verdict or a finding names: no anomaly, no judged teardown, no
+ * in-kernel allocation, no event its per-folio state lost (run's
+ * inconclusive verdict counts those per pgmap)
+ */
 static bool retirable(const struct tracker *t, const struct zt_pgmap *p)
 {
 	return p->final && !p->teardown_judged && !tracker_anomalies(p) &&
+	       !p->untracked && !p->folio_state_full &&
 	       !kallocs_of(&t->kallocs, p->id);
 }
 
@@ -385,8 +391,6 @@ static int retire(struct tracker *t, const struct zt_pgmap *p)
 		t->retired[type] = r;
 	}
 	r->retired++;
-	r->untracked += p->untracked;
-	r->folio_state_full |= p->folio_state_full;
 	add_u64s(&r->c, &p->c, sizeof(p->c));
 	add_u64s(&r->faults, &p->faults, sizeof(p->faults));
 	add_u64s(&r->migrations, &p->migrations, sizeof(p->migrations));

@@ -334,9 +334,13 @@ static int add_pgmap_json(const struct zt_pgmap *p, void *ctx)
 static int add_retired_json(const struct zt_pgmap *p, void *ctx)
 {
 	static const char *const not_summed[] = {
-		"id",	       "state",	     "pfn_start",    "pfn_end",
-		"ranges",      "owner_id",   "folio_order",  "idle_refcount",
-		"live_folios", "live_pages", "mapped_pages", "pinned_pages",
+		"id",		"state",
+		"pfn_start",	"pfn_end",
+		"ranges",	"owner_id",
+		"folio_order",	"idle_refcount",
+		"live_folios",	"live_pages",
+		"mapped_pages", "pinned_pages",
+		"untracked",	"folio_state_full",
 	};
 	struct pgmap_array *a = ctx;
 	json_object *o = pgmap_json(a->t, p, false);

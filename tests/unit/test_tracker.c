@@ -1239,6 +1239,17 @@ static void test_retire(void **state)
 	tracker_retire(t);
 	assert_int_equal(t->nr_pgmaps, 2);
 	assert_int_equal(t->retired[ZDEV_PGMAP_PRIVATE]->retired, 6);
+
+	/* one whose events found no per-folio room: run counts it, it stays */
+	k_pgmap(&k, 0, PRIV + 0xa000, ZDEV_PGMAP_PRIVATE, DEV_PFN, 0x1000,
+		true);
+	k_kill(&k);
+	k_gone(&k);
+	p = k_sync(t, &k);
+	tracker_pgmap_final(t, p);
+	p->untracked = 1;
+	tracker_retire(t);
+	assert_ptr_equal(pgmap(t, 9), p);
 }
 
 int main(void)
