@@ -281,6 +281,21 @@ static int parse_int(const char *arg, long min, long max, long *out)
 	return 0;
 }
 
+/* A whole number from min to max, into *out. */
+static error_t count_arg(struct argp_state *state, const char *opt,
+			 const char *arg, long min, long max, int *out)
+{
+	long v;
+
+	if (parse_int(arg, min, max, &v)) {
+		argp_error(state, "%s wants %ld to %ld, not '%s'", opt, min,
+			   max, arg);
+		return EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 /* A non-empty string argument. */
 static error_t file_arg(struct argp_state *state, const char *opt, char *arg,
 			const char **out)
@@ -322,31 +337,12 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		break;
-	case OPT_JSON_KEEP: {
-		long v;
-
-		if (parse_int(arg, 1, 1000, &v)) {
-			argp_error(state,
-				   "--json-keep wants 1 to 1000, not "
-				   "'%s'",
-				   arg);
-			return EINVAL;
-		}
-		cfg->json_keep = v;
-		break;
-	}
-	case OPT_KEEP_GONE: {
-		long v;
-
-		if (parse_int(arg, 0, 1000000, &v)) {
-			argp_error(state,
-				   "--keep-gone wants 0 to 1000000, not '%s'",
-				   arg);
-			return EINVAL;
-		}
-		cfg->keep_gone = v;
-		break;
-	}
+	case OPT_JSON_KEEP:
+		return count_arg(state, "--json-keep", arg, 1, 1000,
+				 &cfg->json_keep);
+	case OPT_KEEP_GONE:
+		return count_arg(state, "--keep-gone", arg, 0, 1000000,
+				 &cfg->keep_gone);
 	case OPT_EVENTS:
 		cfg->events = true;
 		break;
@@ -456,18 +452,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		break;
-	case OPT_RECORD_KEEP: {
-		long v;
-
-		if (parse_int(arg, 1, 1000, &v)) {
-			argp_error(state,
-				   "--record-keep wants 1 to 1000, not '%s'",
-				   arg);
-			return EINVAL;
-		}
-		cfg->record_keep = v;
-		break;
-	}
+	case OPT_RECORD_KEEP:
+		return count_arg(state, "--record-keep", arg, 1, 1000,
+				 &cfg->record_keep);
 	case OPT_TEARDOWN_TIMEOUT:
 		return seconds(state, "--teardown-timeout", arg, 0.1,
 			       &cfg->teardown_timeout_s);
