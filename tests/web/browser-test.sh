@@ -106,7 +106,9 @@ for p in snap["pgmaps"]:
 if mig:
     check("migration direction", table("migrations"), mig, 1)
 n = len(snap["pgmaps"])
-ok = f"{n} pgmaps, " in dom
+retired = sum(r["pgmaps"] for r in snap.get("retired_pgmaps", []))
+ok = f"{n} pgmaps" + (f" (and {retired} gone, retired)" if retired else
+                      "") + ", " in dom
 print(f"{'PASS' if ok else 'FAIL'}: web: the page read /api/v1/snapshot" +
       ("" if ok else ": " + (re.findall(r'id="status">[^<]*', dom) or
                              ["no status"])[0]))
