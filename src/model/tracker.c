@@ -390,6 +390,16 @@ static int retire(struct tracker *t, const struct zt_pgmap *p)
 			r->anomaly_stack[i] = -1;
 		t->retired[type] = r;
 	}
+	/* the migrate_to_ram op, named while all of them had the same */
+	if (p->fault_op_name[0] && r->fault_op != UINT64_MAX) {
+		if (!r->fault_op_name[0]) {
+			r->fault_op = p->fault_op;
+			strcpy(r->fault_op_name, p->fault_op_name);
+		} else if (strcmp(r->fault_op_name, p->fault_op_name)) {
+			r->fault_op = UINT64_MAX; /* several: none named */
+			r->fault_op_name[0] = '\0';
+		}
+	}
 	r->retired++;
 	add_u64s(&r->c, &p->c, sizeof(p->c));
 	add_u64s(&r->faults, &p->faults, sizeof(p->faults));

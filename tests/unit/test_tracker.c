@@ -1173,6 +1173,7 @@ static void test_retire(void **state)
 		p = k_sync(t, &k);
 		p->faults.calls = 3;
 		p->residency.ns_log2[3] = 1;
+		strcpy(p->fault_op_name, "dmirror_devmem_fault [test_hmm]");
 		k_kill(&k);
 		k_gone(&k);
 		k_sync(t, &k);
@@ -1213,6 +1214,9 @@ static void test_retire(void **state)
 	assert_int_equal(p->retired, 3);
 	assert_int_equal(p->c.frees, 6);
 	assert_int_equal(p->c.migrated_to_device_pages, 10 + 11 + 12);
+	/* one op for them all: still named */
+	assert_string_equal(p->fault_op_name,
+			    "dmirror_devmem_fault [test_hmm]");
 	/* listed plus retired: every total as before */
 	tracker_foreach_pgmap(t, sum_inits, ret);
 	tracker_foreach_retired(t, sum_inits, ret);
