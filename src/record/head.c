@@ -202,7 +202,8 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 	json_object *hooks = get(o, "hooks", json_type_array);
 	json_object *c = get(o, "census", json_type_object);
 	json_object *opts = get(o, "options", json_type_object);
-	json_object *sizes = get(o, "sizes", json_type_object), *cmd, *td;
+	json_object *sizes = get(o, "sizes", json_type_object), *cmd, *td,
+		    *keep;
 	size_t i, n;
 
 	memset(h, 0, sizeof(*h));
@@ -276,10 +277,9 @@ int head_read(json_object *o, struct zrec_head *h, char *err, size_t len)
 	}
 	h->fail_on_leak = get_bool(opts, "fail_on_leak");
 	h->scope = get_u64(opts, "scope");
-	h->keep_gone = get(opts, "keep_gone", json_type_int)
-			       ? json_object_get_int(
-					 get(opts, "keep_gone", json_type_int))
-			       : -1;
+	/* absent: made before --keep-gone, every pgmap kept */
+	keep = get(opts, "keep_gone", json_type_int);
+	h->keep_gone = keep ? json_object_get_int(keep) : -1;
 	if (h->keep_gone < -1) {
 		snprintf(err, len, "its head's keep_gone is out of range");
 		return -1;
