@@ -69,6 +69,21 @@ static json_object *field(json_object *o, const char *key)
 	return v;
 }
 
+/* The table of a view, as text into buf. */
+static void table_text(const struct tracker *t, const struct zdev_status *st,
+		       int view, char *buf, size_t size)
+{
+	FILE *f = tmpfile();
+	size_t len;
+
+	assert_non_null(f);
+	output_table(f, t, st, view);
+	rewind(f);
+	len = fread(buf, 1, size - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+}
+
 /* The snapshot survives a round trip through a strict parser. */
 static void test_snapshot_json(void **state)
 {
@@ -549,7 +564,6 @@ static void test_migrations(void **state)
 	json_object *o, *m, *to;
 	char *buf, line[4096];
 	size_t len;
-	FILE *f;
 
 	fill(&t, &st);
 	p = (struct zt_pgmap *)tracker_pgmap_by_id(&t, 1);
@@ -619,13 +633,7 @@ static void test_migrations(void **state)
 				"total{pgmap=\"2\""));
 	free(buf);
 	/* the migrate view: a row per direction of the private pgmap */
-	f = tmpfile();
-	assert_non_null(f);
-	output_table(f, &t, &st, TABLE_VIEW_MIGRATE);
-	rewind(f);
-	len = fread(line, 1, sizeof(line) - 1, f);
-	line[len] = '\0';
-	fclose(f);
+	table_text(&t, &st, TABLE_VIEW_MIGRATE, line, sizeof(line));
 	assert_non_null(strstr(line, "RESTOR NO-DST FAILED"));
 	assert_non_null(strstr(line,
 			       "  1 private  to-dev      2   1088   1072"
@@ -666,7 +674,6 @@ static void test_retired(void **state)
 	json_object *o, *r;
 	char *buf, line[4096];
 	size_t len;
-	FILE *f;
 
 	fill(&t, &st);
 	k_pgmap(&k, 2, PRIV + 0x1000, ZDEV_PGMAP_PRIVATE, 0xfcf0000, 4096,
@@ -702,13 +709,7 @@ static void test_retired(void **state)
 				    "owner=\"0\"} 4321\n"));
 	assert_null(strstr(buf, "zdevmon_pgmap_info{pgmap=\"retired\""));
 	free(buf);
-	f = tmpfile();
-	assert_non_null(f);
-	output_table(f, &t, &st, TABLE_VIEW_PGMAPS);
-	rewind(f);
-	len = fread(line, 1, sizeof(line) - 1, f);
-	line[len] = '\0';
-	fclose(f);
+	table_text(&t, &st, TABLE_VIEW_PGMAPS, line, sizeof(line));
 	assert_non_null(strstr(line, "    retired: 1 gone private pgmaps, "
 				     "inits 1, frees 1, to-dev 4321, to-ram "
 				     "0\n"));
