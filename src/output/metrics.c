@@ -49,25 +49,11 @@ static void scalar(FILE *f, const char *name, const char *type,
 	fprintf(f, "%s %" PRIu64 "\n", name, value);
 }
 
-/*
- * A pgmap's label: its id, or "retired" for its type's retired pgmaps
- * (their counts stay in the sums when their own series end).
- */
-static const char *pgmap_label(const struct zt_pgmap *p, char buf[16])
-{
-	if (!p->id)
-		return "retired";
-	snprintf(buf, 16, "%d", p->id);
-	return buf;
-}
-
 /* Label values here are our own words and numbers: nothing to escape. */
 static void pgmap_labels(FILE *f, const struct zt_pgmap *p)
 {
-	char id[16];
-
-	fprintf(f, "{pgmap=\"%s\",type=\"%s\",owner=\"%d\"}",
-		pgmap_label(p, id), tracker_type_name(p->type), p->owner_id);
+	fprintf(f, "{pgmap=\"%d\",type=\"%s\",owner=\"%d\"}", p->id,
+		tracker_type_name(p->type), p->owner_id);
 }
 
 struct pgmap_metric {
@@ -209,7 +195,6 @@ static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
 	const struct zdev_faults *f = &p->faults;
-	char id[16];
 	const struct {
 		const char *name;
 		uint64_t n;
@@ -224,10 +209,10 @@ static int pgmap_faults(const struct zt_pgmap *p, void *ctx)
 		return 0;
 	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++)
 		fprintf(pc->f,
-			"zdevmon_cpu_faults_total{pgmap=\"%s\",type=\"%s\","
+			"zdevmon_cpu_faults_total{pgmap=\"%d\",type=\"%s\","
 			"owner=\"%d\",result=\"%s\"} %" PRIu64 "\n",
-			pgmap_label(p, id), tracker_type_name(p->type),
-			p->owner_id, res[i].name, res[i].n);
+			p->id, tracker_type_name(p->type), p->owner_id,
+			res[i].name, res[i].n);
 	return 0;
 }
 
@@ -263,11 +248,11 @@ static void log2_seconds(FILE *f, const char *name, const char *labels,
 static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
-	char labels[32], id[16];
+	char labels[32];
 
 	if (p->type != ZDEV_PGMAP_PRIVATE)
 		return 0;
-	snprintf(labels, sizeof(labels), "pgmap=\"%s\"", pgmap_label(p, id));
+	snprintf(labels, sizeof(labels), "pgmap=\"%d\"", p->id);
 	log2_seconds(pc->f, FAULT_SECONDS, labels, p->faults.ns_log2,
 		     (double)p->faults.ns_total / 1e9);
 	return 0;
@@ -279,10 +264,10 @@ static int pgmap_fault_seconds(const struct zt_pgmap *p, void *ctx)
 static int pgmap_lifetime_seconds(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
-	char labels[64], id[16];
+	char labels[64];
 
-	snprintf(labels, sizeof(labels), "pgmap=\"%s\",type=\"%s\"",
-		 pgmap_label(p, id), tracker_type_name(p->type));
+	snprintf(labels, sizeof(labels), "pgmap=\"%d\",type=\"%s\"", p->id,
+		 tracker_type_name(p->type));
 	log2_seconds(pc->f, LIFETIME_SECONDS, labels, p->residency.ns_log2,
 		     (double)p->residency.ns_total / 1e9);
 	return 0;
@@ -305,11 +290,9 @@ static const char *const mig_dir_names[ZDEV_MIG_DIRS] = {
 static void mig_series(FILE *f, const char *name, const struct zt_pgmap *p,
 		       int dir, const char *key, const char *value, uint64_t n)
 {
-	char id[16];
-
-	fprintf(f, "%s{pgmap=\"%s\",type=\"%s\",owner=\"%d\",direction=\"%s\"",
-		name, pgmap_label(p, id), tracker_type_name(p->type),
-		p->owner_id, mig_dir_names[dir]);
+	fprintf(f, "%s{pgmap=\"%d\",type=\"%s\",owner=\"%d\",direction=\"%s\"",
+		name, p->id, tracker_type_name(p->type), p->owner_id,
+		mig_dir_names[dir]);
 	if (key)
 		fprintf(f, ",%s=\"%s\"", key, value);
 	fprintf(f, "} %" PRIu64 "\n", n);
@@ -398,14 +381,14 @@ static int pgmap_mig_counts(const struct zt_pgmap *p, void *ctx)
 static int pgmap_mig_seconds(const struct zt_pgmap *p, void *ctx)
 {
 	const struct pgmap_ctx *pc = ctx;
-	char labels[64], id[16];
+	char labels[64];
 	int d;
 
 	if (!migrates(p))
 		return 0;
 	for (d = 0; d < ZDEV_MIG_DIRS; d++) {
 		snprintf(labels, sizeof(labels),
-			 "pgmap=\"%s\",direction=\"%s\"", pgmap_label(p, id),
+			 "pgmap=\"%d\",direction=\"%s\"", p->id,
 			 mig_dir_names[d]);
 		log2_seconds(pc->f, MIG_SECONDS, labels,
 			     p->migrations.dir[d].ns_log2,
@@ -557,7 +540,6 @@ static void render(FILE *f, const struct tracker *t,
 		pc.pm = &pgmap_metrics[m];
 		family(f, pc.pm->name, pc.pm->type, pc.pm->help);
 		tracker_foreach_pgmap(t, pgmap_sample, &pc);
-		tracker_foreach_retired(t, pgmap_sample, &pc);
 	}
 	for (m = 0; m < sizeof(pgmap_families) / sizeof(pgmap_families[0]);
 	     m++) {
@@ -566,7 +548,6 @@ static void render(FILE *f, const struct tracker *t,
 		family(f, pgmap_families[m].name, pgmap_families[m].type,
 		       pgmap_families[m].help);
 		tracker_foreach_pgmap(t, pgmap_families[m].sample, &pc);
-		tracker_foreach_retired(t, pgmap_families[m].sample, &pc);
 	}
 	scalar(f, "zdevmon_layout_waiters", "gauge",
 	       "Tasks waiting now for busy DAX pages (a truncate, a hole "
