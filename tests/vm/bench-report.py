@@ -19,7 +19,7 @@ import statistics
 import sys
 
 CONFIGS = ["base", "bare", "floor", "zdevmon", "stacks", "run", "bpftrace",
-           "profile"]
+           "profile", "paused"]
 LABELS = {"base": "no tracing", "bare": "bare fentry counter (barecount)",
           "floor": "bare + issue 12 item 1's least on FS DAX's device calls"
                    " (barecount --floor)",
@@ -27,7 +27,9 @@ LABELS = {"base": "no tracing", "bare": "bare fentry counter (barecount)",
           "stacks": "zdevmon --stacks (daemon)",
           "run": "zdevmon run -- WORKLOAD (CI mode; only the workload timed)",
           "bpftrace": "bpftrace devleak.bt (kstack per folio birth, map by folio)",
-          "profile": "zdevmon --bpf-stats (daemon)"}
+          "profile": "zdevmon --bpf-stats (daemon)",
+          "paused": "zdevmon (daemon) stopped by SIGSTOP while timed: its"
+                    " programs alone"}
 WORKLOADS = ["thp", "thp4k", "faults", "dax", "gup"]
 NAMES = {"thp": "hmm-tests benchmark_thp_migration, total",
          "thp4k": "  its 4 KiB sys->dev migrations",
@@ -222,7 +224,7 @@ def events_rate(snap):
 
 def own_cost(out):
     rates = []
-    for cfg in ("zdevmon", "stacks", "profile"):
+    for cfg in ("zdevmon", "stacks", "profile", "paused"):
         finals = [json.load(open(p)) for p in
                   sorted(glob.glob(os.path.join(out, f"final-{cfg}-*.json")))]
         if not finals:

@@ -13,8 +13,9 @@
 #   BENCH_CONFIGS=a,b,...   of base bare zdevmon stacks run bpftrace
 #                           (default all of them), floor (barecount
 #                           --floor: the least issue 12's item 1 asks of
-#                           FS DAX's device calls) and profile (zdevmon
-#                           --bpf-stats)
+#                           FS DAX's device calls), profile (zdevmon
+#                           --bpf-stats) and paused (zdevmon stopped by
+#                           SIGSTOP while timed: its programs alone)
 #   BENCH_WORKLOADS=a,b,... of thp faults dax gup (default all)
 #   BENCH_MEM_PAGES=N       live device folios for the memory part
 #                           (default 1048576; 0: skip it), held by
@@ -30,7 +31,7 @@ configs=${BENCH_CONFIGS:-base,bare,zdevmon,stacks,run,bpftrace}
 workloads=${BENCH_WORKLOADS:-thp,faults,dax,gup}
 mempages=${BENCH_MEM_PAGES:-1048576}
 for c in ${configs//,/ }; do
-	case $c in base | bare | floor | zdevmon | stacks | run | bpftrace | profile) ;;
+	case $c in base | bare | floor | zdevmon | stacks | run | bpftrace | profile | paused) ;;
 	*) die "unknown configuration '$c' in BENCH_CONFIGS" ;;
 	esac
 done

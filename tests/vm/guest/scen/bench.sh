@@ -10,7 +10,9 @@
 #                   (daemon --stacks), run (zdevmon run -- the workloads;
 #                   only the workloads are timed), bpftrace (/out/devleak.bt
 #                   in the sid chroot shared as 9p "share"), profile
-#                   (daemon --bpf-stats; not by default)
+#                   (daemon --bpf-stats; not by default), paused (the
+#                   daemon stopped by SIGSTOP for each timed run: its BPF
+#                   programs alone; not by default)
 #   workloads       thp (hmm-tests -t benchmark_thp_migration: its total and
 #                   its per-size lines), faults (anonymous page faults),
 #                   dax (4 KiB FS DAX faults on the emulated pmem),
@@ -56,6 +58,13 @@ settle() {
 	echo 1 >/proc/sys/vm/compact_memory
 }
 
+# pause CONFIG STOP|CONT: the paused configuration's daemon stopped for
+# a timed run, then let go (its programs count meanwhile; it catches up)
+pause() {
+	[ "$1" = paused ] && [ -n "${tpid:-}" ] && kill -"$2" "$tpid"
+	return 0
+}
+
 # run_workloads CONFIG ROUND: each workload, warmed up, then timed
 run_workloads() {
 	for w in $WORKLOADS; do
@@ -64,20 +73,25 @@ run_workloads() {
 		thp)
 			/extra/hmm-tests -t migrate >/dev/null 2>&1
 			f=$OUT/thp-$1-$2.txt
+			pause "$1" STOP
 			benchwork time /extra/hmm-tests -t benchmark_thp_migration \
 				>"$f" 2>&1
 			t=$(sed -n 's/^elapsed //p' "$f") ;;
 		faults)
 			benchwork faults 16 2 >/dev/null
+			pause "$1" STOP
 			t=$(benchwork faults 64 8 | sed -n 's/^elapsed //p') ;;
 		dax)
 			benchwork dax /mnt/pmem/warm 16 2 >/dev/null
+			pause "$1" STOP
 			t=$(benchwork dax /mnt/pmem/f 64 8 | sed -n 's/^elapsed //p')
 			rm -f /mnt/pmem/warm /mnt/pmem/f ;;
 		gup)
 			benchwork gup /dev/pmem0 16 2 >/dev/null
+			pause "$1" STOP
 			t=$(benchwork gup /dev/pmem0 64 16 | sed -n 's/^elapsed //p') ;;
 		esac
+		pause "$1" CONT
 		echo "$1 $2 $w ${t:-failed}" >>"$OUT/results"
 	done
 }
@@ -127,7 +141,7 @@ tracer_start() {
 		barecount $extra >"$OUT/$1.out" 2>"$OUT/$1.err" &
 		tpid=$!
 		wait_for "$OUT/$1.err" attached $tpid barecount ;;
-	zdevmon | stacks | profile)
+	zdevmon | stacks | profile | paused)
 		extra=
 		[ "$1" = stacks ] && extra=--stacks
 		[ "$1" = profile ] && extra=--bpf-stats
@@ -152,7 +166,7 @@ tracer_stop() {
 	kill -INT "$tpid"
 	wait "$tpid"
 	case $1 in
-	zdevmon | stacks | profile)
+	zdevmon | stacks | profile | paused)
 		tail -n 1 /tmp/z.ndjson >"$OUT/final-$1-$2.json"
 		rm -f /tmp/z.ndjson ;;
 	esac
