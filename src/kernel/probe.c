@@ -548,6 +548,29 @@ static int attach_hook(struct probes *p, size_t idx)
 	return 0;
 }
 
+/*
+ * Births at zone_device_page_init()'s entry (bpf: page_init_fentry) where
+ * its arguments say what the folio will be: (page) before v7.x, whose
+ * pgmap is set then and order 0; (page, pgmap, order) since. Not
+ * upstream's short-lived (page, order), whose page may still hold a
+ * compound head where the pgmap goes: fexit there.
+ */
+static bool page_init_at_entry(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "zone_device_page_init",
+				    BTF_KIND_FUNC);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t && btf_is_func_proto(t) &&
+	       (btf_vlen(t) == 1 || btf_vlen(t) == 3);
+}
+
 /* The mechanism as features, status and metrics spell it. */
 static const char *mech_name(const struct hook_def *d, const struct hook_run *h)
 {
@@ -827,6 +850,10 @@ int probes_open(struct probes **out, const struct probe_opts *opts, char *err,
 		for (i = 0; i < NR_HOOKS; i++)
 			if (p->defs[i].kmulti_cast)
 				p->defs[i].kmulti[0] = p->defs[i].kmulti_cast;
+	for (i = 0; i < NR_HOOKS; i++)
+		if (p->defs[i].hook == ZDEV_HOOK_PAGE_INIT &&
+		    page_init_at_entry(btf))
+			p->defs[i].v[0].tr[0] = p->skel->progs.page_init_fentry;
 	for (i = 0; i < NR_HOOKS; i++) {
 		const struct hook_def *d = &p->defs[i];
 		struct hook_run *h = &p->hooks[i];
