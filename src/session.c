@@ -565,12 +565,25 @@ int session_pump(struct session *s, double until,
 
 	while (!session_signal && !(done && done(s, arg))) {
 		double t = session_now();
+		/*
+		 * Until the next tick, look at layout waits or end, and at
+		 * least once a second: the kernel side wakes us for each
+		 * teardown step and a filling ring, a signal interrupts the
+		 * wait. Ten times a second while a teardown waits to be
+		 * judged or a command may end (run).
+		 */
+		double pass_s =
+			done || tracker_teardown_pending(&s->tracker) ? 0.1 : 1;
 		/* clamped as a double: an interval of weeks overflows an int */
-		double wait_s = fmin(fmax(s->next_tick - t, 0), 0.1);
-		int wait_ms = (int)(wait_s * 1000);
+		double wait_s = fmin(fmax(s->next_tick - t, 0), pass_s);
+		int wait_ms;
 
 		if (until && t >= until)
 			break;
+		if (until)
+			wait_s = fmin(wait_s, until - t);
+		wait_s = fmin(wait_s, fmax(s->next_waits - t, 0));
+		wait_ms = (int)ceil(wait_s * 1000);
 		err = ring_buffer__poll(s->rb, wait_ms);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "zdevmon: reading events failed: %s\n",

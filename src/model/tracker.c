@@ -584,6 +584,18 @@ int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
 	return n;
 }
 
+bool tracker_teardown_pending(const struct tracker *t)
+{
+	int i;
+
+	for (i = 0; i < t->nr_pgmaps; i++)
+		if (t->pgmaps[i]->state == ZT_PGMAP_KILLING &&
+		    !t->pgmaps[i]->teardown_judged &&
+		    tracker_teardown_waits(t->pgmaps[i]))
+			return true;
+	return false;
+}
+
 const char *tracker_state_name(enum zt_pgmap_state s)
 {
 	static const char *const names[] = {

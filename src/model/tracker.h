@@ -253,6 +253,11 @@ bool tracker_gone_with_live(const struct zt_pgmap *p);
  */
 int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
 			    uint64_t after_ns, int *ids, int max);
+/*
+ * Whether a teardown is under way that tracker_stuck_teardowns() has still
+ * to judge: the daemon then looks at it ten times a second.
+ */
+bool tracker_teardown_pending(const struct tracker *t);
 const char *tracker_type_name(uint32_t type);
 const char *tracker_state_name(enum zt_pgmap_state s);
 const char *tracker_anomaly_name(enum zt_anomaly a);

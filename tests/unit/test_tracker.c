@@ -485,17 +485,22 @@ static void test_teardown_stuck(void **state)
 	k_pgmap(&k, 0, PRIV, ZDEV_PGMAP_PRIVATE, DEV_PFN, 65536, true);
 	k_born(&k, 0, 0);
 	k_anomaly(&k, 1, ZDEV_AN_DOUBLE_FREE);
-	k_kill(&k);
 	p = k_sync(t, &k);
+	/* live: no teardown for the daemon to look at often */
+	assert_false(tracker_teardown_pending(t));
+	k_kill(&k);
+	k_sync(t, &k);
 	/* waiting, but not for long yet */
 	assert_int_equal(
 		tracker_stuck_teardowns(t, p->kill_ns + 999, 1000, ids, 4), 0);
 	assert_false(p->teardown_judged);
+	assert_true(tracker_teardown_pending(t));
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 0);
 	assert_int_equal(
 		tracker_stuck_teardowns(t, p->kill_ns + 1000, 1000, ids, 4), 1);
 	assert_int_equal(ids[0], 1);
 	assert_true(p->teardown_judged);
+	assert_false(tracker_teardown_pending(t));
 	assert_int_equal(p->c.anomalies[ZT_AN_TEARDOWN_LIVE], 1);
 	assert_int_equal(tracker_anomalies(p), 2);
 	/* judged once */
