@@ -220,8 +220,11 @@ def own_cost(out):
             continue
         print(f"{LABELS[cfg]}: per round, median "
               f"{statistics.median(f['events'] for f in finals):.0f} events, "
-              f"{statistics.median(f['cpu_seconds'] for f in finals):.2f} s of its "
-              f"own CPU, {max(f['dropped_events'] for f in finals)} dropped at most")
+              f"{statistics.median(f['cpu_seconds'] for f in finals):.2f} s of "
+              f"CPU charged to it over its life (loading included; the "
+              f"guest charges a woken task the other vCPU's TCG turns too: "
+              f"docs/design.md), "
+              f"{max(f['dropped_events'] for f in finals)} dropped at most")
         if cfg == "profile":
             hooks = {}
             for f in finals:
