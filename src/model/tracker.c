@@ -564,6 +564,13 @@ bool tracker_gone_with_live(const struct zt_pgmap *p)
 	       !tracker_teardown_waits(p);
 }
 
+/* A memunmap_pages() waiting for this pgmap's folios, not judged yet. */
+static bool teardown_unjudged(const struct zt_pgmap *p)
+{
+	return p->state == ZT_PGMAP_KILLING && !p->teardown_judged &&
+	       tracker_teardown_waits(p);
+}
+
 int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
 			    uint64_t after_ns, int *ids, int max)
 {
@@ -572,8 +579,7 @@ int tracker_stuck_teardowns(struct tracker *t, uint64_t now_ns,
 	for (i = 0; i < t->nr_pgmaps && n < max; i++) {
 		struct zt_pgmap *p = t->pgmaps[i];
 
-		if (p->state != ZT_PGMAP_KILLING || p->teardown_judged ||
-		    !tracker_teardown_waits(p) || now_ns < p->kill_ns ||
+		if (!teardown_unjudged(p) || now_ns < p->kill_ns ||
 		    now_ns - p->kill_ns < after_ns)
 			continue;
 		p->teardown_judged = true;
@@ -589,9 +595,7 @@ bool tracker_teardown_pending(const struct tracker *t)
 	int i;
 
 	for (i = 0; i < t->nr_pgmaps; i++)
-		if (t->pgmaps[i]->state == ZT_PGMAP_KILLING &&
-		    !t->pgmaps[i]->teardown_judged &&
-		    tracker_teardown_waits(t->pgmaps[i]))
+		if (teardown_unjudged(t->pgmaps[i]))
 			return true;
 	return false;
 }
