@@ -21,8 +21,8 @@ import sys
 CONFIGS = ["base", "bare", "floor", "zdevmon", "stacks", "run", "bpftrace",
            "profile", "paused"]
 LABELS = {"base": "no tracing", "bare": "bare fentry counter (barecount)",
-          "floor": "bare + issue 12 item 1's least on FS DAX's device calls"
-                   " (barecount --floor)",
+          "floor": "bare + issue 12 items 1 and 2's least on the device"
+                   " calls (barecount --floor)",
           "zdevmon": "zdevmon -q -i 1 --json F (daemon)",
           "stacks": "zdevmon --stacks (daemon)",
           "run": "zdevmon run -- WORKLOAD (CI mode; only the workload timed)",
@@ -254,6 +254,14 @@ def own_cost(out):
               "(BENCH_CONFIGS=...,profile)")
 
 
+def floor_counts(out):
+    """What barecount --floor counted in its last run: it did the work."""
+    path = os.path.join(out, "floor.out")
+    for line in open(path) if os.path.exists(path) else []:
+        if line.startswith("floor:"):
+            print(f"floor's own counts, its last run:{line[6:].rstrip()}")
+
+
 def main():
     out = sys.argv[1]
     times, rss, failed = load(out)
@@ -264,6 +272,7 @@ def main():
     met = print_targets(r)
     mem_part(out)
     own_cost(out)
+    floor_counts(out)
     for cfg in CONFIGS[1:]:
         if cfg in rss:
             print(f"peak RSS of {cfg}'s tracer: {max(rss[cfg]) / 1024:.1f} MiB")

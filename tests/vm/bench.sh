@@ -12,8 +12,8 @@
 #                           once (default 3; 0: the memory part alone)
 #   BENCH_CONFIGS=a,b,...   of base bare zdevmon stacks run bpftrace
 #                           (default all of them), floor (barecount
-#                           --floor: the least issue 12's item 1 asks of
-#                           FS DAX's device calls), profile (zdevmon
+#                           --floor: the least issue 12's items 1 and 2
+#                           ask of the device calls), profile (zdevmon
 #                           --bpf-stats) and paused (zdevmon stopped by
 #                           SIGSTOP while timed: its programs alone)
 #   BENCH_WORKLOADS=a,b,... of thp faults dax gup (default all)

@@ -4,8 +4,9 @@
 # runs under -icount (tests/vm/bench.sh): its clock counts its instructions.
 #   configurations  base (nothing), bare (barecount: a bare fentry counter
 #                   on the same hot functions), floor (barecount --floor:
-#                   FS DAX's device calls counted per pgmap, per CPU, the
-#                   least issue 12's item 1 asks; not by default), zdevmon
+#                   device calls counted per pgmap, per CPU, with a live
+#                   bit per page, the least issue 12's items 1 and 2 ask;
+#                   not by default), zdevmon
 #                   (daemon), stacks
 #                   (daemon --stacks), run (zdevmon run -- the workloads;
 #                   only the workloads are timed), bpftrace (/out/devleak.bt
