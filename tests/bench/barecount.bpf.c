@@ -222,6 +222,7 @@ int BPF_PROG(migrate_vma_pages_floor, struct migrate_vma *args)
 	count();
 	bpf_loop((w.npages + FLOOR_CHUNK - 1) / FLOOR_CHUNK, floor_chunk, &w,
 		 0);
+	/* the owner stands in for the pgmap: the same hint test, no locate */
 	c = floor_slot(args->pgmap_owner);
 	if (!c)
 		return 0;
